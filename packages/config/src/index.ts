@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig, env, runService } from './load-config.js';
+export { z } from 'zod';

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not describe a runnable service; the message is one sentence. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment once, at start-up, into a typed object. Every problem is named by its
+ * variable so an operator can fix it without reading code. Values are never echoed: a variable may
+ * hold a secret.
+ */
+export function loadConfig<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const variable = issue.path.map(String).join('.') || '(environment)';
+    const missing = issue.code === 'invalid_type' && env[variable] === undefined;
+    return missing ? `${variable} is not set` : `${variable} is invalid (${issue.message})`;
+  });
+  throw new ConfigError(`${service} cannot start: ${problems.join('; ')}.`);
+}
+
+/** Common variable shapes, so every service reads them the same way. */
+export const env = {
+  url: (fallback: string) => z.string().url().default(fallback),
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  bool: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+/**
+ * Runs a service's start function and turns a ConfigError or a known start-up failure into one line
+ * on stderr and exit code 1, instead of a stack trace.
+ */
+export async function runService(name: string, start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${err instanceof ConfigError ? message : `${name} failed to start: ${message}`}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,6 @@
+// The public surface of the contracts: every message, enum and gRPC service definition.
+export * from './gen/switchboard/v1/integration.js';
+export * from './gen/switchboard/v1/credential.js';
+export * from './gen/switchboard/v1/registry.js';
+export * from './gen/switchboard/v1/executor.js';
+export * from './gen/switchboard/v1/audit.js';

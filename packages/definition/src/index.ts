@@ -1,0 +1,2 @@
+export * from './url-template.js';
+export * from './text-template.js';

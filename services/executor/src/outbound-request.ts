@@ -1,0 +1,30 @@
+import type { HttpMethodName } from './http-method.js';
+
+/**
+ * The request the executor is about to send, built from a definition and arguments, before and after
+ * authentication. Header names are lower-case. Anything that carries a secret is listed in
+ * `secretHeaders` / `secretQuery` so that the Test output and the audit can redact it by name.
+ */
+export interface OutboundRequest {
+  method: HttpMethodName;
+  /** `https://api.example.com:8443`: fixed by the definition, never by a value. */
+  origin: string;
+  /** Encoded path plus the template's own query, e.g. `/patients/p%2F1/visits?date=2024-01-01`. */
+  path: string;
+  /** Extra query parameters (placement `query`, API keys in query), appended at send time. */
+  query: [string, string][];
+  headers: Record<string, string>;
+  body: string | undefined;
+  secretHeaders: Set<string>;
+  secretQuery: Set<string>;
+}
+
+/** The full path and query to put on the wire. */
+export function requestTarget(req: OutboundRequest): string {
+  if (req.query.length === 0) return req.path;
+  let qs = '';
+  for (const [name, value] of req.query) {
+    qs += `${qs.length === 0 ? '' : '&'}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  }
+  return `${req.path}${req.path.includes('?') ? '&' : '?'}${qs}`;
+}
