@@ -1,2 +1,31 @@
 export * from './url-template.js';
 export * from './text-template.js';
+export * from './limits.js';
+export { validateIntegration, INTEGRATION_KEY_PATTERN } from './validate-integration.js';
+export { PARAMETER_NAME_PATTERN } from './validate-parameters.js';
+export { CREDENTIAL_ID_PATTERN } from './validate-auth.js';
+export { VERIFICATION_METHOD_PATTERN } from './validate-speech.js';
+export { DEFAULT_API_KEY_NAME } from './validate-placement.js';
+export * from './defaults.js';
+export * from './tool-schema.js';
+export { parseIntegrationDocuments, integrationToDocument, type ParsedIntegrations } from './document.js';
+export { checkParameterValue, hasParameterType, jsonTypeOf } from './parameter-value.js';
+export { matchesStringFormat, PHONE_E164_PATTERN } from './string-format.js';
+export { headerNameProblem, isHeaderToken } from './header-name.js';
+export { isIdempotentMethod } from './http-method.js';
+export {
+  API_KEY_PLACEMENT_NAMES,
+  AUTH_TYPE_NAMES,
+  BODY_ENCODING_NAMES,
+  BURDEN_LEVEL_NAMES,
+  CONTEXT_FIELD_NAMES,
+  HTTP_METHOD_NAMES,
+  OAUTH_CLIENT_AUTH_NAMES,
+  PARAMETER_LOCATION_NAMES,
+  PARAMETER_TYPE_NAMES,
+  STRING_FORMAT_NAMES,
+  enumNameOf,
+  enumValueOf,
+  isKnownEnumValue,
+  type EnumNames,
+} from './enum-names.js';

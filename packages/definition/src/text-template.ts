@@ -47,7 +47,8 @@ export function compileTextTemplate(source: string): TextTemplate {
 function lookup(values: unknown, path: readonly string[]): unknown {
   let current: unknown = values;
   for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
+    // Own properties only: `{{ constructor }}` must not reach Object.prototype and render a function.
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
     current = (current as Record<string, unknown>)[key];
   }
   return current;

@@ -28,7 +28,9 @@ export class UrlTemplateError extends SwitchboardError {
 }
 
 const PLACEHOLDER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ORIGIN = /^(https?):\/\/([^/?#{}]+)/i;
+// A backslash ends the host for WHATWG URL parsing (`https://a.com\@b.com` is host a.com), so it may not
+// appear there: the origin must be exactly what the integrator reads.
+const ORIGIN = /^(https?):\/\/([^/?#{}\\]+)/i;
 
 function parseParts(text: string, where: string): TemplatePart[] {
   const parts: TemplatePart[] = [];

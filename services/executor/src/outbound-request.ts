@@ -17,6 +17,11 @@ export interface OutboundRequest {
   body: string | undefined;
   secretHeaders: Set<string>;
   secretQuery: Set<string>;
+  /**
+   * `path` with the values of sensitive path and template-query placeholders replaced by
+   * `[REDACTED]`; set only when there is one, for the Test output and the audit.
+   */
+  redactedPath?: string;
 }
 
 /** The full path and query to put on the wire. */

@@ -1,0 +1,38 @@
+// The public surface of @switchboard/audit: subjects, stream set-up, encoding, publishing, subscribing.
+export {
+  AUDIT_CONTENT_TYPE,
+  CONTENT_TYPE_HEADER,
+  DEFAULT_AUDIT_DLQ_STREAM,
+  DEFAULT_AUDIT_STREAM,
+  DEFAULT_AUDIT_SUBJECT_PREFIX,
+  DEFAULT_CREDENTIAL_EVENTS_PREFIX,
+  DLQ_HEADERS,
+  assertSubjectPrefix,
+  auditDlqPrefix,
+  auditDlqStreamSubjects,
+  auditDlqSubject,
+  auditFilterSubject,
+  auditStreamSubjects,
+  auditSubject,
+  credentialEventSubject,
+  subjectToken,
+} from './subjects.js';
+export type { AuditFilter } from './subjects.js';
+export { ensureAuditStream } from './stream.js';
+export type { AuditStorage, AuditStreamOptions, EnsuredAuditStreams, StreamChange } from './stream.js';
+export {
+  AUDIT_SCHEMA_VERSION,
+  auditEventFromJson,
+  auditEventToJson,
+  auditEventToJsonLine,
+  decodeAuditEvent,
+  encodeAuditEvent,
+} from './codec.js';
+export { decodeAuditPayload } from './message.js';
+export { AuditPublisher } from './publisher.js';
+export type { AuditDropReason, AuditPublisherOptions, AuditPublisherStats } from './publisher.js';
+export { ensureConsumer, subscribeAuditEvents } from './subscriber.js';
+export type { AuditDeliverPolicy, AuditSubscription, SubscribeAuditOptions } from './subscriber.js';
+export { AuditDecodeError, AuditError, isAuditDecodeError } from './errors.js';
+export type { AuditRejectReason } from './errors.js';
+export type { AuditLogger } from './logger.js';

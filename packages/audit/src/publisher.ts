@@ -1,0 +1,302 @@
+import { JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
+import { ClosedConnectionError, headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import type { AuditEvent } from '@switchboard/contracts';
+import { BoundedQueue } from './bounded-queue.js';
+import { encodeAuditEvent } from './codec.js';
+import { silentLogger, type AuditLogger } from './logger.js';
+import { AUDIT_CONTENT_TYPE, auditSubject, CONTENT_TYPE_HEADER, DEFAULT_AUDIT_SUBJECT_PREFIX } from './subjects.js';
+
+export interface AuditPublisherOptions {
+  /** Events held at most (waiting plus in flight); beyond it new events are dropped and counted. */
+  readonly maxBuffered: number;
+  /** Concurrent publishes awaiting a PubAck (default 64). */
+  readonly maxInFlight?: number | undefined;
+  readonly subjectPrefix?: string | undefined;
+  readonly logger?: AuditLogger | undefined;
+  /** How long one attempt waits for its PubAck before it is retried with the same msgID (default 5 s). */
+  readonly publishTimeoutMs?: number | undefined;
+  /** Retry delay: doubles from initial to max, with jitter (defaults 100 ms and 2 s). */
+  readonly retryInitialMs?: number | undefined;
+  readonly retryMaxMs?: number | undefined;
+  /**
+   * Attempts the server may explicitly reject (an API error, not an outage) before the event is dropped;
+   * such rejections rarely heal, and retrying them forever would pin a slot (default 5).
+   */
+  readonly maxRejections?: number | undefined;
+  /** At most one drop warning per interval; the count of the rest follows at its end (default 10 s). */
+  readonly dropLogIntervalMs?: number | undefined;
+}
+
+export interface AuditPublisherStats {
+  /** Waiting for a publish slot. */
+  readonly buffered: number;
+  readonly inFlight: number;
+  /** Acknowledged by the stream, duplicates included. */
+  readonly published: number;
+  /** Acknowledged as a duplicate: an earlier attempt with the same msgID had been stored. */
+  readonly duplicates: number;
+  readonly dropped: number;
+  readonly retries: number;
+}
+
+export type AuditDropReason = 'buffer_full' | 'unencodable' | 'missing_invocation_id' | 'rejected' | 'closed';
+
+interface PendingEvent {
+  readonly subject: string;
+  readonly bytes: Uint8Array;
+  readonly msgID: string;
+}
+
+const DEFAULTS = {
+  maxInFlight: 64,
+  publishTimeoutMs: 5_000,
+  retryInitialMs: 100,
+  retryMaxMs: 2_000,
+  maxRejections: 5,
+  dropLogIntervalMs: 10_000,
+};
+
+/**
+ * Publishes audit events without ever making an invocation wait for NATS. `publish` only encodes and
+ * enqueues; a background pump keeps up to maxInFlight publishes outstanding. Each event is published
+ * with its invocation id as the JetStream msgID and retried with that same id while NATS is away, so an
+ * attempt that timed out after the server stored it is deduplicated by the stream (within its duplicate
+ * window) instead of recorded twice.
+ */
+export class AuditPublisher {
+  readonly #js: JetStreamClient;
+  readonly #queue: BoundedQueue<PendingEvent>;
+  readonly #maxBuffered: number;
+  readonly #maxInFlight: number;
+  readonly #prefix: string;
+  readonly #logger: AuditLogger;
+  readonly #timeoutMs: number;
+  readonly #retryInitialMs: number;
+  readonly #retryMaxMs: number;
+  readonly #maxRejections: number;
+  readonly #dropLogIntervalMs: number;
+
+  #inFlight = 0;
+  #published = 0;
+  #duplicates = 0;
+  #dropped = 0;
+  #retries = 0;
+  #closed = false;
+
+  #lastDropLog = Number.NEGATIVE_INFINITY;
+  #unloggedDrops = new Map<AuditDropReason, number>();
+  #dropLogTimer: NodeJS.Timeout | null = null;
+  #lastFailureLog = Number.NEGATIVE_INFINITY;
+
+  readonly #retryTimers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(js: JetStreamClient, options: AuditPublisherOptions) {
+    if (!Number.isInteger(options.maxBuffered) || options.maxBuffered < 1) {
+      throw new RangeError('maxBuffered must be a positive integer');
+    }
+    this.#js = js;
+    this.#maxBuffered = options.maxBuffered;
+    this.#queue = new BoundedQueue(options.maxBuffered);
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULTS.maxInFlight);
+    this.#prefix = options.subjectPrefix ?? DEFAULT_AUDIT_SUBJECT_PREFIX;
+    this.#logger = options.logger ?? silentLogger;
+    this.#timeoutMs = options.publishTimeoutMs ?? DEFAULTS.publishTimeoutMs;
+    this.#retryInitialMs = options.retryInitialMs ?? DEFAULTS.retryInitialMs;
+    this.#retryMaxMs = options.retryMaxMs ?? DEFAULTS.retryMaxMs;
+    this.#maxRejections = options.maxRejections ?? DEFAULTS.maxRejections;
+    this.#dropLogIntervalMs = options.dropLogIntervalMs ?? DEFAULTS.dropLogIntervalMs;
+  }
+
+  /** Never blocks and never throws: the event is queued, or dropped and counted. */
+  publish(event: AuditEvent): void {
+    if (this.#closed) return this.#drop('closed');
+    if (this.#queue.length + this.#inFlight >= this.#maxBuffered) return this.#drop('buffer_full');
+    if (event.invocationId === '') return this.#drop('missing_invocation_id');
+    let pending: PendingEvent;
+    try {
+      // Encoding now snapshots the event: the caller may reuse or change the object afterwards.
+      pending = {
+        subject: auditSubject(event.orgId, event.toolKey, this.#prefix),
+        bytes: encodeAuditEvent(event),
+        msgID: event.invocationId,
+      };
+    } catch {
+      return this.#drop('unencodable');
+    }
+    this.#queue.push(pending);
+    this.#pump();
+  }
+
+  stats(): AuditPublisherStats {
+    return {
+      buffered: this.#queue.length,
+      inFlight: this.#inFlight,
+      published: this.#published,
+      duplicates: this.#duplicates,
+      dropped: this.#dropped,
+      retries: this.#retries,
+    };
+  }
+
+  /** Resolves true once every admitted event is acknowledged (or dropped), false if the time runs out. */
+  flush(timeoutMs: number): Promise<boolean> {
+    if (this.#isIdle()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#idleWaiters = this.#idleWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.#idleWaiters.push(waiter);
+    });
+  }
+
+  /**
+   * Stops accepting events and gives up on what is still waiting, counting it as dropped; a publish
+   * already in flight completes, or is dropped instead of retried. Call flush first for a graceful
+   * shutdown. Returns how many waiting events were abandoned.
+   */
+  close(): number {
+    if (this.#closed) return 0;
+    this.#closed = true;
+    const abandoned = this.#queue.clear();
+    for (let i = 0; i < abandoned; i++) this.#drop('closed');
+    for (const retry of this.#retryTimers) {
+      clearTimeout(retry.timer);
+      retry.wake();
+    }
+    this.#retryTimers.clear();
+    this.#flushDropLog();
+    return abandoned;
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+      const next = this.#queue.shift();
+      if (next === undefined) break;
+      this.#inFlight++;
+      void this.#send(next);
+    }
+  }
+
+  async #send(event: PendingEvent): Promise<void> {
+    const hdrs: MsgHdrs = natsHeaders();
+    hdrs.set(CONTENT_TYPE_HEADER, AUDIT_CONTENT_TYPE);
+    let attempt = 0;
+    let rejections = 0;
+    for (;;) {
+      if (this.#closed) {
+        this.#drop('closed');
+        break;
+      }
+      try {
+        const ack = await this.#js.publish(event.subject, event.bytes, {
+          msgID: event.msgID,
+          timeout: this.#timeoutMs,
+          headers: hdrs,
+        });
+        this.#published++;
+        if (ack.duplicate) this.#duplicates++;
+        break;
+      } catch (err) {
+        if (err instanceof ClosedConnectionError) {
+          // The service closed its connection: nothing will ever deliver this event.
+          this.#closed = true;
+          this.#drop('closed');
+          break;
+        }
+        if (err instanceof JetStreamApiError && ++rejections >= this.#maxRejections) {
+          this.#logger.error(
+            { invocationId: event.msgID, subject: event.subject, code: err.code, error: err.message },
+            'audit event rejected by the stream; dropped',
+          );
+          this.#drop('rejected');
+          break;
+        }
+        this.#logFailure(err);
+        attempt++;
+        this.#retries++;
+        await this.#sleep(this.#backoff(attempt));
+      }
+    }
+    this.#inFlight--;
+    this.#pump();
+    if (this.#isIdle()) this.#wakeIdle();
+  }
+
+  #backoff(attempt: number): number {
+    const ceiling = Math.min(this.#retryMaxMs, this.#retryInitialMs * 2 ** Math.min(attempt - 1, 20));
+    // Jitter keeps the in-flight slots from retrying in lockstep after an outage.
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.#retryTimers.delete(entry);
+          resolve();
+        }, ms),
+        wake: resolve,
+      };
+      this.#retryTimers.add(entry);
+    });
+  }
+
+  #isIdle(): boolean {
+    return this.#queue.length === 0 && this.#inFlight === 0;
+  }
+
+  #wakeIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  #drop(reason: AuditDropReason): void {
+    this.#dropped++;
+    this.#unloggedDrops.set(reason, (this.#unloggedDrops.get(reason) ?? 0) + 1);
+    const now = Date.now();
+    if (now - this.#lastDropLog >= this.#dropLogIntervalMs) {
+      this.#flushDropLog();
+    } else if (this.#dropLogTimer === null) {
+      // Drops inside the interval are reported together at its end, so a burst is never silent.
+      this.#dropLogTimer = setTimeout(() => this.#flushDropLog(), this.#lastDropLog + this.#dropLogIntervalMs - now);
+      this.#dropLogTimer.unref();
+    }
+  }
+
+  #flushDropLog(): void {
+    if (this.#dropLogTimer !== null) {
+      clearTimeout(this.#dropLogTimer);
+      this.#dropLogTimer = null;
+    }
+    if (this.#unloggedDrops.size === 0) return;
+    const byReason = Object.fromEntries(this.#unloggedDrops);
+    const count = [...this.#unloggedDrops.values()].reduce((a, b) => a + b, 0);
+    this.#unloggedDrops.clear();
+    this.#lastDropLog = Date.now();
+    this.#logger.warn(
+      { dropped: count, byReason, droppedTotal: this.#dropped, maxBuffered: this.#maxBuffered },
+      'audit events dropped',
+    );
+  }
+
+  #logFailure(err: unknown): void {
+    const now = Date.now();
+    if (now - this.#lastFailureLog < this.#dropLogIntervalMs) return;
+    this.#lastFailureLog = now;
+    this.#logger.warn(
+      {
+        error: err instanceof Error ? err.message : String(err),
+        buffered: this.#queue.length,
+        inFlight: this.#inFlight,
+      },
+      'audit publish failed; retrying with the same message id',
+    );
+  }
+}

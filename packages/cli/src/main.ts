@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import {
+  applyCommand,
+  credentialListCommand,
+  credentialSetCommand,
+  deleteCommand,
+  getCommand,
+  historyCommand,
+  invokeCommand,
+  listCommand,
+  testCommand,
+  toolsCommand,
+} from './commands.js';
+import { addGlobalOptions, type GlobalOptions } from './connection.js';
+import { describeError } from './errors.js';
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+const program = addGlobalOptions(new Command('switchboard'))
+  .description('Define, test and invoke Switchboard integrations.')
+  .showHelpAfterError();
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+program.command('apply').description('create or update the integrations in a YAML or JSON file').requiredOption('-f, --file <path>', 'definition file')
+  .action((o: { file: string }) => applyCommand(globals(), o.file, print));
+program.command('get <key>').description('show an integration').option('-o, --output <format>', 'yaml or json', 'yaml').option('--revision <n>', 'an older revision', '0')
+  .action((key: string, o: { output: string; revision: string }) => getCommand(globals(), key, o.output, Number(o.revision), print));
+program.command('list').description("list the org's integrations").action(() => listCommand(globals(), print));
+program.command('delete <key>').description('delete an integration').action((key: string) => deleteCommand(globals(), key, print));
+program.command('history <key>').description("list an integration's revisions").action((key: string) => historyCommand(globals(), key, print));
+program.command('tools').description('the tools the model sees').option('--format <format>', 'openai, anthropic or mcp', 'openai')
+  .action((o: { format: string }) => toolsCommand(globals(), o.format, print));
+
+const credential = program.command('credential').description('manage write-only credentials');
+credential.command('set <id>').description('store a secret read from stdin or a file (never from the command line)')
+  .requiredOption('--type <type>', 'api_key, bearer, basic, custom_headers, oauth2_client, mtls or signing_secret')
+  .option('--from-file <path>', 'read the secret from this file instead of stdin')
+  .action((id: string, o: { type: string; fromFile?: string }) => credentialSetCommand(globals(), id, o, print));
+credential.command('list').description('list credentials (metadata only)').action(() => credentialListCommand(globals(), print));
+
+program.command('invoke <key>').description('invoke an integration as a live call would')
+  .option('--args <json>', 'arguments as a JSON object', '{}')
+  .option('--call-id <uuid>', 'the call id (a random one by default)')
+  .option('--caller-asked', 'state that the caller explicitly asked (requested level)')
+  .option('--confirm <token>', 'the confirmation token from a CONFIRMATION_REQUIRED answer')
+  .option('--verified-by <method[:reference]>', 'how the caller was verified (verified level)')
+  .option('--caller-number <e164>', "the caller's number")
+  .option('--json', 'print the raw response')
+  .action((key: string, o: Record<string, string | boolean | undefined>) => invokeCommand(globals(), key, o, print));
+program.command('test [key]').description('send a test request and show the full request and response')
+  .option('--args <json>', 'arguments (default: the definition\'s sample arguments)')
+  .option('-f, --file <path>', 'test an unsaved definition from this file')
+  .option('--json', 'print the raw response')
+  .action((key: string | undefined, o: { args?: string; file?: string; json?: boolean }) => testCommand(globals(), key, o, print));
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`switchboard: ${describeError(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,33 @@
+import type { Metadata } from '@grpc/grpc-js';
+import {
+  ExecutorServiceClient,
+  type InvokeRequest,
+  type InvokeResponse,
+  type TestRequest,
+  type TestResponse,
+} from '@switchboard/contracts';
+import type { ClientTransportOptions } from '@switchboard/grpc-kit';
+import { PromiseClient } from './promise-client.js';
+
+/** Invoke and Test as promises. The deadline is the runtime's turn budget for this tool call. */
+export class ExecutorClient {
+  private readonly c: PromiseClient<ExecutorServiceClient>;
+
+  constructor(options: ClientTransportOptions) {
+    this.c = new PromiseClient(ExecutorServiceClient, options);
+  }
+
+  invoke(request: Partial<InvokeRequest> & Pick<InvokeRequest, 'orgId' | 'toolKey'>, timeoutMs = 8_000, metadata?: Metadata): Promise<InvokeResponse> {
+    const full: InvokeRequest = { callId: '', argumentsJson: '', context: undefined, ...request };
+    return this.c.call(this.c.raw.invoke, full, timeoutMs, metadata);
+  }
+
+  test(request: Partial<TestRequest> & Pick<TestRequest, 'orgId'>, timeoutMs = 30_000): Promise<TestResponse> {
+    const full: TestRequest = { toolKey: '', integration: undefined, argumentsJson: '', context: undefined, ...request };
+    return this.c.call(this.c.raw.test, full, timeoutMs);
+  }
+
+  close(): void {
+    this.c.close();
+  }
+}

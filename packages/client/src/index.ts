@@ -1,0 +1,3 @@
+export { RegistryClient } from './registry-client.js';
+export { ExecutorClient } from './executor-client.js';
+export { PromiseClient } from './promise-client.js';

@@ -1,0 +1,70 @@
+import {
+  RegistryServiceClient,
+  ToolFormat,
+  type CredentialInfo,
+  type CredentialType,
+  type Integration,
+  type IntegrationRecord,
+  type ListToolsResponse,
+} from '@switchboard/contracts';
+import type { ClientTransportOptions } from '@switchboard/grpc-kit';
+import { PromiseClient } from './promise-client.js';
+
+const TIMEOUT_MS = 10_000;
+
+/** The registry's RPCs as promises, scoped to one org. */
+export class RegistryClient {
+  private readonly c: PromiseClient<RegistryServiceClient>;
+
+  constructor(options: ClientTransportOptions, readonly orgId: string) {
+    this.c = new PromiseClient(RegistryServiceClient, options);
+  }
+
+  private get r(): RegistryServiceClient {
+    return this.c.raw;
+  }
+
+  async create(integration: Integration): Promise<IntegrationRecord> {
+    return (await this.c.call(this.r.createIntegration, { orgId: this.orgId, integration }, TIMEOUT_MS)).record!;
+  }
+
+  async get(key: string, revision = 0): Promise<IntegrationRecord> {
+    return (await this.c.call(this.r.getIntegration, { orgId: this.orgId, key, revision }, TIMEOUT_MS)).record!;
+  }
+
+  async list(): Promise<IntegrationRecord[]> {
+    return (await this.c.call(this.r.listIntegrations, { orgId: this.orgId }, TIMEOUT_MS)).records;
+  }
+
+  async update(integration: Integration, expectedRevision: number): Promise<IntegrationRecord> {
+    return (await this.c.call(this.r.updateIntegration, { orgId: this.orgId, integration, expectedRevision }, TIMEOUT_MS)).record!;
+  }
+
+  async delete(key: string, expectedRevision = 0): Promise<void> {
+    await this.c.call(this.r.deleteIntegration, { orgId: this.orgId, key, expectedRevision }, TIMEOUT_MS);
+  }
+
+  async history(key: string): Promise<IntegrationRecord[]> {
+    return (await this.c.call(this.r.listRevisions, { orgId: this.orgId, key }, TIMEOUT_MS)).records;
+  }
+
+  async putCredential(credentialId: string, type: CredentialType, secret: Record<string, string>): Promise<CredentialInfo> {
+    return (await this.c.call(this.r.putCredential, { orgId: this.orgId, credentialId, type, secret }, TIMEOUT_MS)).credential!;
+  }
+
+  async listCredentials(): Promise<CredentialInfo[]> {
+    return (await this.c.call(this.r.listCredentials, { orgId: this.orgId }, TIMEOUT_MS)).credentials;
+  }
+
+  async deleteCredential(credentialId: string): Promise<void> {
+    await this.c.call(this.r.deleteCredential, { orgId: this.orgId, credentialId }, TIMEOUT_MS);
+  }
+
+  tools(format: ToolFormat = ToolFormat.TOOL_FORMAT_OPENAI): Promise<ListToolsResponse> {
+    return this.c.call(this.r.listTools, { orgId: this.orgId, format }, TIMEOUT_MS);
+  }
+
+  close(): void {
+    this.c.close();
+  }
+}

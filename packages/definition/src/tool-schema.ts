@@ -1,0 +1,154 @@
+import { BurdenLevel, StringFormat, ToolFormat, type Integration, type Parameter } from '@switchboard/contracts';
+import { SwitchboardError } from '@switchboard/errors';
+import { burdenLevelOf } from './defaults.js';
+import { jsonTypeOf } from './parameter-value.js';
+import { PHONE_E164_PATTERN } from './string-format.js';
+
+/** The dialect of every schema parametersJsonSchema returns (left out of the schema itself: some model APIs refuse `$schema`). */
+export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+
+export type ToolExportFormat = 'openai' | 'anthropic' | 'mcp';
+
+export interface ExportedTool {
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema: Record<string, unknown>;
+}
+
+export interface ToolExport {
+  readonly tools: ExportedTool[];
+  /** The whole list in the requested format, ready to hand to the model's API. */
+  readonly document: unknown;
+}
+
+const JSON_FORMATS: Partial<Record<StringFormat, string>> = {
+  [StringFormat.STRING_FORMAT_DATE]: 'date',
+  [StringFormat.STRING_FORMAT_DATE_TIME]: 'date-time',
+  [StringFormat.STRING_FORMAT_TIME]: 'time',
+  [StringFormat.STRING_FORMAT_EMAIL]: 'email',
+  [StringFormat.STRING_FORMAT_UUID]: 'uuid',
+};
+
+/** Models drop the offset or invent phone layouts unless told; the schema alone is not enough. */
+const FORMAT_HINTS: Partial<Record<StringFormat, string>> = {
+  [StringFormat.STRING_FORMAT_DATE]: 'Date as YYYY-MM-DD.',
+  [StringFormat.STRING_FORMAT_DATE_TIME]: 'Date and time with offset, e.g. 2025-03-03T14:00:00-05:00.',
+  [StringFormat.STRING_FORMAT_TIME]: 'Time with offset, e.g. 14:00:00-05:00.',
+  [StringFormat.STRING_FORMAT_PHONE_E164]: 'Phone number in E.164 format, e.g. +14155550123.',
+};
+
+function propertySchema(p: Parameter): Record<string, unknown> {
+  const schema: Record<string, unknown> = {};
+  const type = jsonTypeOf(p.type);
+  if (type !== undefined) schema['type'] = type;
+  const hint = FORMAT_HINTS[p.format];
+  const description = [p.description.trim(), hint ?? ''].filter((s) => s !== '').join(' ');
+  if (description !== '') schema['description'] = description;
+  const choices: unknown[] = Array.isArray(p.enumValues) ? p.enumValues : [];
+  if (choices.length > 0) schema['enum'] = choices;
+  const format = JSON_FORMATS[p.format];
+  if (format !== undefined) schema['format'] = format;
+  const patterns = [p.pattern, p.format === StringFormat.STRING_FORMAT_PHONE_E164 ? PHONE_E164_PATTERN : ''].filter((s) => s !== '');
+  if (patterns[0] !== undefined) schema['pattern'] = patterns[0];
+  // One schema holds one `pattern`; a second one (phone plus the integrator's own) must hold too.
+  if (patterns[1] !== undefined) schema['allOf'] = [{ pattern: patterns[1] }];
+  const array = type === 'array';
+  if (p.minLength !== undefined) schema[array ? 'minItems' : 'minLength'] = p.minLength;
+  if (p.maxLength !== undefined) schema[array ? 'maxItems' : 'maxLength'] = p.maxLength;
+  if (p.minimum !== undefined) schema['minimum'] = p.minimum;
+  if (p.maximum !== undefined) schema['maximum'] = p.maximum;
+  if (p.defaultValue !== undefined) schema['default'] = p.defaultValue as unknown;
+  return schema;
+}
+
+/**
+ * JSON Schema (draft 2020-12) of the arguments the model fills: the parameters only. Fixed and
+ * call-context values are trusted and never appear, so the model can neither see nor supply them.
+ * A parameter with a default is not listed as required: the default fills it.
+ */
+export function parametersJsonSchema(integration: Integration): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const p of integration.parameters) {
+    properties[p.name] = propertySchema(p);
+    if (p.required && p.defaultValue === undefined) required.push(p.name);
+  }
+  const schema: Record<string, unknown> = { type: 'object', properties };
+  if (required.length > 0) schema['required'] = required;
+  schema['additionalProperties'] = false;
+  return schema;
+}
+
+/**
+ * What the model is told about when it may call a tool. Each sentence matches what the executor's
+ * gate enforces for the level, so a well-behaved model never meets the gate and a misbehaving one
+ * is stopped by it.
+ */
+export function burdenInstruction(level: BurdenLevel, acceptedVerificationMethods: readonly string[] = []): string {
+  switch (level) {
+    case BurdenLevel.BURDEN_LEVEL_AMBIENT:
+      return 'Use silently; do not mention the lookup to the caller.';
+    case BurdenLevel.BURDEN_LEVEL_UNSPECIFIED:
+    case BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL:
+      return 'You may tell the caller you are checking.';
+    case BurdenLevel.BURDEN_LEVEL_REQUESTED:
+      return 'Use only when the caller explicitly asks for this; never on your own initiative.';
+    case BurdenLevel.BURDEN_LEVEL_CONFIRMED:
+      return (
+        'The caller must confirm before this runs. Call it with the final arguments: it does not run yet but ' +
+        'returns a confirmation question. Read that question to the caller, and only if they clearly agree, call it ' +
+        'again with exactly the same arguments to carry it out. If anything changes, call it with the new arguments ' +
+        'and confirm again.'
+      );
+    case BurdenLevel.BURDEN_LEVEL_VERIFIED: {
+      const methods = acceptedVerificationMethods.length > 0 ? ` Accepted verification: ${acceptedVerificationMethods.join(', ')}.` : '';
+      return `Use only after the caller's identity has been verified.${methods}`;
+    }
+    default:
+      throw new SwitchboardError('INVALID_DEFINITION', 'unknown burden level');
+  }
+}
+
+/** The proto's ToolFormat as an export format; UNSPECIFIED means OpenAI. */
+export function toolExportFormatOf(format: ToolFormat): ToolExportFormat {
+  switch (format) {
+    case ToolFormat.TOOL_FORMAT_ANTHROPIC:
+      return 'anthropic';
+    case ToolFormat.TOOL_FORMAT_MCP:
+      return 'mcp';
+    case ToolFormat.TOOL_FORMAT_UNSPECIFIED:
+    case ToolFormat.TOOL_FORMAT_OPENAI:
+      return 'openai';
+    default:
+      throw new SwitchboardError('INVALID_ARGUMENT', 'unknown tool format');
+  }
+}
+
+function toolOf(integration: Integration): ExportedTool {
+  const level = burdenLevelOf(integration);
+  const instruction = burdenInstruction(level, integration.burden?.acceptedVerificationMethods ?? []);
+  return {
+    name: integration.key,
+    description: `${integration.description.trim()}\n\n${instruction}`,
+    inputSchema: parametersJsonSchema(integration),
+  };
+}
+
+/** The enabled integrations as tools, sorted by key so the model sees a stable list (and prompt caches hold). */
+export function exportTools(integrations: readonly Integration[], format: ToolExportFormat): ToolExport {
+  const tools = integrations
+    .filter((i) => i.enabled)
+    .map(toolOf)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  switch (format) {
+    case 'openai':
+      return {
+        tools,
+        document: tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } })),
+      };
+    case 'anthropic':
+      return { tools, document: tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })) };
+    case 'mcp':
+      return { tools, document: { tools: tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })) } };
+  }
+}

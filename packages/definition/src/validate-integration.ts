@@ -1,0 +1,164 @@
+import { HttpMethod, Integration } from '@switchboard/contracts';
+import type { FieldProblem } from '@switchboard/errors';
+import { isIdempotentMethod } from './http-method.js';
+import { BODY_ENCODING_NAMES, HTTP_METHOD_NAMES, enumNameOf, isKnownEnumValue } from './enum-names.js';
+import {
+  MAX_BREAKER_WINDOW_MS,
+  MAX_CONTEXT_VALUES,
+  MAX_DEFINITION_BYTES,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_FIXED_VALUES,
+  MAX_NAME_LENGTH,
+  MAX_PARAMETERS,
+  MAX_REDIRECTS_CAP,
+  MAX_RETRY_ATTEMPTS,
+  MAX_RETRY_BASE_DELAY_MS,
+  MAX_TIMEOUT_MS,
+} from './limits.js';
+import { checkParameterValue, isPlainObject } from './parameter-value.js';
+import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
+import { checkCredentialId, validateAuth } from './validate-auth.js';
+import { validateParameters } from './validate-parameters.js';
+import { validatePlacement } from './validate-placement.js';
+import { validateResponseMapping } from './validate-response-mapping.js';
+import { validateBurden, validateSpeech } from './validate-speech.js';
+import { validateTrustedValues } from './validate-trusted-values.js';
+
+/** Integration keys: the tool name the model sees and the storage key. */
+export const INTEGRATION_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function validateIdentity(i: Integration, problems: FieldProblem[]): void {
+  if (i.key === '') problems.push({ field: 'key', message: 'must be set' });
+  else if (!INTEGRATION_KEY_PATTERN.test(i.key)) {
+    problems.push({ field: 'key', message: 'must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 64)' });
+  }
+  for (const [field, value, max] of [
+    ['name', i.name, MAX_NAME_LENGTH],
+    ['description', i.description, MAX_DESCRIPTION_LENGTH],
+  ] as const) {
+    if (value.trim() === '') problems.push({ field, message: 'must be set' });
+    else if (value.length > max) problems.push({ field, message: `must be at most ${max} characters` });
+  }
+}
+
+function validateRequest(i: Integration, problems: FieldProblem[]): UrlTemplate | undefined {
+  if (i.method === HttpMethod.HTTP_METHOD_UNSPECIFIED || !isKnownEnumValue(HTTP_METHOD_NAMES, i.method)) {
+    problems.push({ field: 'method', message: `must be ${HTTP_METHOD_NAMES.choices}` });
+  }
+  if (!isKnownEnumValue(BODY_ENCODING_NAMES, i.bodyEncoding)) {
+    problems.push({ field: 'body_encoding', message: `must be ${BODY_ENCODING_NAMES.choices}` });
+  }
+  if (i.maxRedirects > MAX_REDIRECTS_CAP) problems.push({ field: 'max_redirects', message: `must be at most ${MAX_REDIRECTS_CAP}` });
+  checkCredentialId(i.signingCredentialId, 'signing_credential_id', problems);
+  try {
+    return parseUrlTemplate(i.urlTemplate);
+  } catch (err) {
+    problems.push({ field: 'url_template', message: message(err) });
+    return undefined;
+  }
+}
+
+function validateCounts(i: Integration, problems: FieldProblem[]): void {
+  for (const [field, count, max] of [
+    ['parameters', i.parameters.length, MAX_PARAMETERS],
+    ['fixed_values', i.fixedValues.length, MAX_FIXED_VALUES],
+    ['context_values', i.contextValues.length, MAX_CONTEXT_VALUES],
+  ] as const) {
+    if (count > max) problems.push({ field, message: `must have at most ${max} entries` });
+  }
+}
+
+function validateRuntime(i: Integration, problems: FieldProblem[]): void {
+  const timeouts = i.timeouts;
+  if (timeouts !== undefined) {
+    if (timeouts.totalMs > MAX_TIMEOUT_MS) problems.push({ field: 'timeouts.total_ms', message: `must be at most ${MAX_TIMEOUT_MS}` });
+    if (timeouts.connectMs > MAX_TIMEOUT_MS) problems.push({ field: 'timeouts.connect_ms', message: `must be at most ${MAX_TIMEOUT_MS}` });
+    else if (timeouts.totalMs > 0 && timeouts.connectMs > timeouts.totalMs) {
+      problems.push({ field: 'timeouts.connect_ms', message: 'must not be greater than timeouts.total_ms' });
+    }
+  }
+  const retry = i.retry;
+  if (retry !== undefined) {
+    if (retry.maxAttempts > MAX_RETRY_ATTEMPTS) {
+      problems.push({ field: 'retry.max_attempts', message: `must be at most ${MAX_RETRY_ATTEMPTS} (attempts in total, including the first)` });
+    } else if (retry.maxAttempts > 1 && !isIdempotentMethod(i.method) && retry.idempotencyKeyHeader === '') {
+      // Repeating a POST could book twice; the executor retries one only with an idempotency key.
+      const method = enumNameOf(HTTP_METHOD_NAMES, i.method) ?? 'this method';
+      problems.push({ field: 'retry.max_attempts', message: `${method} is not idempotent: retries need retry.idempotency_key_header` });
+    }
+    if (retry.baseDelayMs > MAX_RETRY_BASE_DELAY_MS) {
+      problems.push({ field: 'retry.base_delay_ms', message: `must be at most ${MAX_RETRY_BASE_DELAY_MS}` });
+    }
+  }
+  const breaker = i.breaker;
+  if (breaker !== undefined) {
+    if (breaker.errorThresholdPercent > 100) problems.push({ field: 'breaker.error_threshold_percent', message: 'must be at most 100' });
+    if (breaker.resetTimeoutMs > MAX_BREAKER_WINDOW_MS) problems.push({ field: 'breaker.reset_timeout_ms', message: `must be at most ${MAX_BREAKER_WINDOW_MS}` });
+    if (breaker.rollingWindowMs > MAX_BREAKER_WINDOW_MS) problems.push({ field: 'breaker.rolling_window_ms', message: `must be at most ${MAX_BREAKER_WINDOW_MS}` });
+  }
+}
+
+function validateSampleArguments(i: Integration, problems: FieldProblem[]): void {
+  const sample: unknown = i.sampleArguments;
+  if (sample === undefined) return;
+  if (!isPlainObject(sample)) {
+    problems.push({ field: 'sample_arguments', message: 'must be an object of parameter names to values' });
+    return;
+  }
+  for (const [name, value] of Object.entries(sample)) {
+    const parameter = i.parameters.find((p) => p.name === name);
+    if (parameter === undefined) {
+      problems.push({ field: `sample_arguments.${name}`, message: 'is not a parameter' });
+      continue;
+    }
+    const problem = checkParameterValue(parameter, value);
+    if (problem !== undefined) problems.push({ field: `sample_arguments.${name}`, message: problem });
+  }
+  for (const p of i.parameters) {
+    // A default fills a missing argument, so only required parameters without one must be given.
+    if (p.required && p.defaultValue === undefined && p.name !== '' && !Object.hasOwn(sample, p.name)) {
+      problems.push({ field: `sample_arguments.${p.name}`, message: 'is required' });
+    }
+  }
+}
+
+function validateSize(i: Integration, problems: FieldProblem[]): void {
+  let size: number;
+  try {
+    size = Integration.encode(i).finish().length;
+  } catch (err) {
+    problems.push({ field: '(definition)', message: `cannot be encoded: ${message(err)}` });
+    return;
+  }
+  if (size > MAX_DEFINITION_BYTES) {
+    problems.push({ field: '(definition)', message: `is ${size} bytes encoded; the limit is ${MAX_DEFINITION_BYTES}` });
+  }
+}
+
+/**
+ * Every problem with a definition, each tied to the field as the integrator writes it
+ * (`parameters[2].name`, `auth.credential_id`). An empty list means the registry may store it and
+ * the executor may run it.
+ */
+export function validateIntegration(integration: Integration): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  validateIdentity(integration, problems);
+  const template = validateRequest(integration, problems);
+  validateCounts(integration, problems);
+  validateParameters(integration.parameters, problems);
+  validateTrustedValues(integration, problems);
+  validateAuth(integration.auth, problems);
+  validatePlacement(integration, template, problems);
+  validateResponseMapping(integration.responseMapping, problems);
+  const parameterNames = new Set(integration.parameters.map((p) => p.name).filter((n) => n !== ''));
+  validateBurden(integration.burden, parameterNames, problems);
+  validateSpeech(integration.speech, parameterNames, problems);
+  validateRuntime(integration, problems);
+  validateSampleArguments(integration, problems);
+  validateSize(integration, problems);
+  return problems;
+}

@@ -1,0 +1,112 @@
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type Metadata,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+  type sendUnaryData,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@switchboard/logging';
+import { SwitchboardError } from '@switchboard/errors';
+import { toServiceError } from './status-mapping.js';
+import { checkServiceToken } from './service-token.js';
+
+export interface GrpcTlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** When set, clients must present a certificate signed by this CA (mutual TLS). */
+  readonly clientCaFile?: string;
+}
+
+export interface GrpcServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** Plaintext is for local development only and is announced with a warning. */
+  readonly tls?: GrpcTlsFiles;
+  /** When set, every call must carry `authorization: Bearer <token>` (for meshes that end TLS). */
+  readonly serviceToken?: string;
+}
+
+export interface RunningGrpcServer {
+  readonly server: Server;
+  readonly port: number;
+  /** Stops accepting calls, lets in-flight calls finish within graceMs, then forces the rest. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** A unary handler as plain async function from request to response. */
+export type UnaryHandler<Req, Res> = (request: Req, metadata: Metadata, call: ServerUnaryCall<Req, Res>) => Promise<Res>;
+
+/**
+ * Adapts an async function to grpc-js: errors become gRPC statuses (see toServiceError) and the
+ * optional service token is checked first.
+ */
+export function unary<Req, Res>(
+  handler: UnaryHandler<Req, Res>,
+  options: { logger: Logger; serviceToken?: string | undefined; method: string },
+): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
+  return (call, callback) => {
+    if (options.serviceToken !== undefined && !checkServiceToken(call.metadata, options.serviceToken)) {
+      callback({ code: status.UNAUTHENTICATED, details: 'missing or wrong service token' });
+      return;
+    }
+    handler(call.request, call.metadata, call).then(
+      (res) => callback(null, res),
+      (err: unknown) => {
+        const mapped = toServiceError(err);
+        if (mapped.code === status.INTERNAL) options.logger.error({ err, method: options.method }, 'unexpected error in handler');
+        callback(mapped);
+      },
+    );
+  };
+}
+
+export function serverCredentials(tls: GrpcTlsFiles | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  const ca = tls.clientCaFile ? readFileSync(tls.clientCaFile) : null;
+  return ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
+    ca !== null,
+  );
+}
+
+export async function startGrpcServer(
+  options: GrpcServerOptions,
+  services: readonly { definition: ServiceDefinition; implementation: UntypedServiceImplementation }[],
+): Promise<RunningGrpcServer> {
+  const server = new Server({
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  for (const s of services) server.addService(s.definition, s.implementation);
+  if (!options.tls) {
+    options.logger.warn('gRPC is served in plaintext: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE outside local development');
+  }
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls), (err, bound) => {
+      if (err) reject(new SwitchboardError('BIND_FAILED', `cannot listen on ${options.host}:${options.port} (${err.message})`));
+      else resolve(bound);
+    });
+  });
+  return {
+    server,
+    port,
+    shutdown: (graceMs) =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

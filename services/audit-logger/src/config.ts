@@ -1,0 +1,43 @@
+import { hostname } from 'node:os';
+import { env, loadConfig, z } from '@switchboard/config';
+
+const NAME = /^[A-Za-z0-9_-]+$/;
+const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const INSTANCE_ID = /^[A-Za-z0-9_.-]+$/;
+const MIB = 1024 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Host names may hold characters a file name should not; the id becomes part of every file name. */
+export function defaultInstanceId(host: string = hostname(), pid: number = process.pid): string {
+  return `${host.replace(/[^A-Za-z0-9_.-]/g, '_')}-${pid}`;
+}
+
+const schema = z.object({
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  AUDIT_DIR: z.string().min(1).default('.data/audit'),
+  AUDIT_CONSUMER: z.string().regex(NAME).default('audit-logger'),
+  AUDIT_STREAM: z.string().regex(NAME).default('SWITCHBOARD_AUDIT'),
+  AUDIT_DLQ_STREAM: z.string().regex(NAME).default('SWITCHBOARD_AUDIT_DLQ'),
+  AUDIT_SUBJECT_PREFIX: z.string().regex(SUBJECT_PREFIX).default('switchboard.audit'),
+  /** Unique among running loggers: it names their files, and a process only repairs its own. */
+  AUDIT_INSTANCE_ID: z.string().regex(INSTANCE_ID).default(defaultInstanceId()),
+  AUDIT_ROTATE_MAX_BYTES: env.positiveInt(64 * MIB),
+  /** Days of files whose invocation ids are kept in memory to recognise a redelivered event. */
+  AUDIT_DEDUPE_DAYS: env.positiveInt(3),
+  AUDIT_BATCH_MAX: env.positiveInt(1_000),
+  AUDIT_ACK_WAIT_MS: env.positiveInt(30_000),
+  AUDIT_MAX_ACK_PENDING: env.positiveInt(10_000),
+  AUDIT_STREAM_MAX_AGE_MS: env.positiveInt(30 * DAY_MS),
+  AUDIT_STREAM_MAX_BYTES: env.positiveInt(1024 * MIB),
+  AUDIT_STREAM_DUPLICATE_WINDOW_MS: env.positiveInt(2 * 60_000),
+  AUDIT_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  AUDIT_STREAM_STORAGE: z.enum(['file', 'memory']).default('file'),
+  SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type AuditLoggerConfig = z.output<typeof schema>;
+
+export function loadAuditLoggerConfig(source: NodeJS.ProcessEnv = process.env): AuditLoggerConfig {
+  return loadConfig('audit-logger', schema, source);
+}

@@ -1,0 +1,46 @@
+import { env, loadConfig, z } from '@switchboard/config';
+
+const list = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+
+const schema = z.object({
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default('sb:'),
+  EXECUTOR_HOST: z.string().min(1).default('127.0.0.1'),
+  EXECUTOR_PORT: env.port(50052),
+  SWITCHBOARD_MASTER_KEYS: z.string().optional(),
+  SWITCHBOARD_MASTER_KEYS_FILE: z.string().optional(),
+  /** HMAC key for confirmation tokens (≥32 bytes, base64); derived from the master key ring when absent. */
+  CONFIRMATION_SECRET: z.string().min(43).optional(),
+  CONFIRMATION_TTL_MS: env.positiveInt(120_000),
+  /** CIDRs, IPs or host names the egress guard lets through although they are private or loopback. */
+  SWITCHBOARD_EGRESS_ALLOW: list,
+  RESPONSE_MAX_BYTES: env.positiveInt(1024 * 1024),
+  TEST_BODY_MAX_BYTES: env.positiveInt(64 * 1024),
+  UPSTREAM_CONNECTIONS_PER_ORIGIN: env.positiveInt(128),
+  INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  AUDIT_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  AUDIT_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  AUDIT_BUFFER_MAX: env.positiveInt(100_000),
+  AUDIT_MAX_AGE_MS: env.positiveInt(30 * 24 * 3600 * 1000),
+  AUDIT_MAX_BYTES: env.positiveInt(10 * 1024 ** 3),
+  AUDIT_DUPLICATE_WINDOW_MS: env.positiveInt(120_000),
+  AUDIT_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  CREDENTIAL_EVENTS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('switchboard.events.credential'),
+  GRPC_TLS_CERT_FILE: z.string().optional(),
+  GRPC_TLS_KEY_FILE: z.string().optional(),
+  GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
+  SERVICE_TOKEN: z.string().min(16).optional(),
+  SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type ExecutorConfig = z.output<typeof schema>;
+
+export function loadExecutorConfig(source: NodeJS.ProcessEnv = process.env): ExecutorConfig {
+  return loadConfig('executor', schema, source);
+}

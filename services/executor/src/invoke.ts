@@ -1,0 +1,401 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AuthType,
+  Outcome,
+  SpeechMode,
+  type AuditEvent,
+  type CallContext,
+  type GateDecision,
+  type Integration,
+  type InvokeResponse,
+  type LatencyBreakdown,
+  type RecordedRequest,
+  type RecordedResponse,
+  type SpeechGuidance,
+} from '@switchboard/contracts';
+import { maxResultBytesOf, retryOf, speechOf, timeoutsOf, validateIntegration } from '@switchboard/definition';
+import { SwitchboardError, describeFieldProblems } from '@switchboard/errors';
+import type { Logger } from '@switchboard/logging';
+import type { Dispatcher } from 'undici';
+import { parseArgumentsJson, resolvePlacedValues, validateArguments } from './arguments.js';
+import { applyAuth, type CredentialSource, type OAuthTokenProvider, type ResolvedCredential } from './auth/index.js';
+import type { BreakerRegistry, BreakerState } from './breakers.js';
+import type { BurdenGate } from './burden/index.js';
+import type { DefinitionCache } from './definition-cache.js';
+import { isIdempotent, methodName } from './http-method.js';
+import { sendRequest, type SentResponse } from './http-sender.js';
+import { classifyFailure } from './outcome.js';
+import type { OutboundRequest } from './outbound-request.js';
+import { redactArguments, redactRequest } from './redact.js';
+import { buildRequest } from './request-builder.js';
+import { mapResponse, parseResponseBody } from './response-mapper.js';
+import { signRequest } from './signing.js';
+
+export interface InvokerDeps {
+  readonly definitions: DefinitionCache;
+  readonly credentials: CredentialSource;
+  readonly oauth: OAuthTokenProvider;
+  readonly gate: BurdenGate;
+  readonly breakers: BreakerRegistry;
+  readonly upstream: Dispatcher;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  readonly testBodyMaxBytes: number;
+  /** A fresh pool per Test so connect time can be measured honestly; shared pool for live calls. */
+  readonly testDispatcher: () => { dispatcher: Dispatcher; connectMs: () => number; close: () => Promise<void> };
+}
+
+/** One invocation to run: a live Invoke or a Test (saved or unsaved definition). */
+export interface InvocationInput {
+  readonly orgId: string;
+  readonly toolKey: string;
+  readonly callId: string;
+  readonly argumentsJson: string;
+  readonly context: CallContext | undefined;
+  readonly test: boolean;
+  /** Absolute time (ms since epoch) by which the runtime needs the answer; Infinity when none. */
+  readonly deadline: number;
+  /** Test only: an unsaved definition. */
+  readonly draft?: Integration | undefined;
+  readonly traceparent?: string | undefined;
+}
+
+export interface InvocationResult {
+  readonly response: InvokeResponse;
+  readonly audit: AuditEvent;
+  /** What Test shows; filled as far as the pipeline got. */
+  readonly request: RecordedRequest | undefined;
+  readonly upstreamResponse: RecordedResponse | undefined;
+  readonly latency: LatencyBreakdown;
+  readonly gateRequirement: string;
+}
+
+/** A non-2xx answer, kept whole so Test can show it; 4xx does not count against the breaker. */
+class UpstreamStatusError extends SwitchboardError {
+  constructor(readonly sent: SentResponse) {
+    super(
+      sent.status >= 500 ? 'UPSTREAM_SERVER_ERROR' : 'UPSTREAM_CLIENT_ERROR',
+      `the upstream answered HTTP ${sent.status}`,
+    );
+  }
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const DEADLINE_MARGIN_MS = 5;
+const MIN_BUDGET_MS = 10;
+
+function emptyResponse(invocationId: string): InvokeResponse {
+  return {
+    invocationId,
+    outcome: Outcome.OUTCOME_UNSPECIFIED,
+    reason: '',
+    httpStatus: 0,
+    resultJson: '',
+    resultTruncated: false,
+    summary: '',
+    latencyMs: 0,
+    agentMessage: '',
+    detail: '',
+    fieldErrors: [],
+    speech: undefined,
+    confirmation: undefined,
+  };
+}
+
+function recordedResponse(sent: SentResponse, limit: number): RecordedResponse {
+  const headers = Object.entries(sent.headers).flatMap(([name, v]) =>
+    v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((value) => ({ name, value })),
+  );
+  const truncated = sent.body.length > limit;
+  return { status: sent.status, headers, body: sent.body.subarray(0, limit).toString('utf8'), bodyTruncated: truncated };
+}
+
+function headerValue(h: string | string[] | undefined): string | undefined {
+  return Array.isArray(h) ? h[0] : h;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/**
+ * The invoke pipeline: resolve → validate → gate → build → authenticate → send → map, with an audit
+ * event describing whatever happened. Every failure becomes an outcome, never an exception.
+ */
+export class Invoker {
+  constructor(private readonly deps: InvokerDeps) {}
+
+  async run(input: InvocationInput): Promise<InvocationResult> {
+    const started = performance.now();
+    const invocationId = randomUUID();
+    const response = emptyResponse(invocationId);
+    const audit: AuditEvent = {
+      schemaVersion: 1,
+      invocationId,
+      orgId: input.orgId,
+      callId: input.callId,
+      toolKey: input.toolKey,
+      time: new Date(),
+      test: input.test,
+      gate: undefined,
+      request: undefined,
+      argumentsJson: '',
+      outcome: Outcome.OUTCOME_UNSPECIFIED,
+      reason: '',
+      httpStatus: 0,
+      latencyMs: 0,
+      breakerState: input.test ? 'bypassed' : 'closed',
+      retries: 0,
+      resultBytes: 0,
+      error: '',
+      integrationRevision: 0,
+    };
+    const latency: LatencyBreakdown = { totalMs: 0, connectMs: 0, firstByteMs: 0, bodyMs: 0 };
+    let recorded: RecordedRequest | undefined;
+    let upstreamResponse: RecordedResponse | undefined;
+    let gateRequirement = '';
+    let testPool: ReturnType<InvokerDeps['testDispatcher']> | undefined;
+    let definition: Integration | undefined;
+
+    const finish = (): InvocationResult => {
+      response.latencyMs = performance.now() - started;
+      latency.totalMs = response.latencyMs;
+      audit.outcome = response.outcome;
+      audit.reason = response.reason;
+      audit.httpStatus = response.httpStatus;
+      audit.latencyMs = response.latencyMs;
+      audit.resultBytes = Buffer.byteLength(response.resultJson);
+      return { response, audit, request: recorded, upstreamResponse, latency, gateRequirement };
+    };
+
+    try {
+      definition = this.resolve(input, audit);
+      const integration = definition;
+      const args = parseArgumentsJson(input.argumentsJson || (input.test ? JSON.stringify(integration.sampleArguments ?? {}) : ''));
+      const validated = validateArguments(integration, args);
+      if (!validated.ok) {
+        throw new SwitchboardError('INVALID_ARGUMENTS', `the arguments are invalid: ${describeFieldProblems(validated.problems)}`, {
+          fieldErrors: validated.problems,
+        });
+      }
+      const values = validated.values;
+      audit.argumentsJson = JSON.stringify(redactArguments(integration, values));
+
+      const gate = await this.deps.gate.evaluate({
+        integration,
+        orgId: input.orgId,
+        callId: input.callId,
+        context: input.context,
+        args: values,
+        test: input.test,
+      });
+      audit.gate = gate.audit as GateDecision;
+      response.speech = gate.speech as SpeechGuidance;
+      if (gate.kind === 'block') {
+        response.outcome = gate.outcome;
+        response.reason = gate.reason;
+        response.agentMessage = gate.agentMessage;
+        response.detail = gate.detail;
+        response.confirmation = gate.confirmation;
+        return finish();
+      }
+      gateRequirement = gate.requirement;
+
+      const context = input.context;
+      const placed = resolvePlacedValues(integration, values, {
+        callId: input.callId || undefined,
+        callerNumber: context?.callerNumber || undefined,
+        calledNumber: context?.calledNumber || undefined,
+        orgId: input.orgId,
+        orgTimeZone: context?.orgTimeZone || undefined,
+      });
+      const outbound = buildRequest(integration, placed, {
+        correlation: input.test ? undefined : { callId: input.callId, orgId: input.orgId, toolKey: input.toolKey },
+        requestId: invocationId,
+        traceparent: input.traceparent,
+      });
+
+      const budgetMs = Math.max(
+        MIN_BUDGET_MS,
+        Math.min(timeoutsOf(integration).totalMs, input.deadline - Date.now() - DEADLINE_MARGIN_MS),
+      );
+      const signal = AbortSignal.timeout(budgetMs);
+      const sensitiveBody = sensitiveBodyKeys(integration);
+
+      const credential = await this.credentialFor(input.orgId, integration);
+      let accessToken = await this.accessToken(input.orgId, integration, credential, signal);
+      applyAuth(outbound, integration.auth, credential, accessToken);
+      await this.sign(input.orgId, integration, outbound);
+      recorded = redactRequest(outbound, sensitiveBody);
+      audit.request = recorded;
+
+      if (input.test) testPool = this.deps.testDispatcher();
+      const dispatcher = testPool?.dispatcher ?? this.deps.upstream;
+      const breakerId = `${input.orgId}.${integration.key}`;
+      const attempt = async (): Promise<SentResponse> => {
+        const sent = await this.sendWithRetries(integration, outbound, dispatcher, signal, audit, invocationId);
+        if (sent.status === 401 && accessToken !== undefined && credential) {
+          // One refresh and one retry: the cached token may have been revoked early.
+          await this.deps.oauth.invalidate(oauthKey(input.orgId, integration), accessToken);
+          accessToken = await this.accessToken(input.orgId, integration, credential, signal);
+          applyAuth(outbound, integration.auth, credential, accessToken);
+          await this.sign(input.orgId, integration, outbound);
+          audit.retries++;
+          const again = await sendRequest(outbound, dispatcher, sendOptions(this.deps, integration, signal));
+          if (again.status >= 400) throw new UpstreamStatusError(again);
+          return again;
+        }
+        if (sent.status >= 400) throw new UpstreamStatusError(sent);
+        return sent;
+      };
+      let sent: SentResponse;
+      try {
+        sent = input.test ? await attempt() : await this.deps.breakers.fire(breakerId, integration.breaker, attempt);
+      } finally {
+        if (!input.test) audit.breakerState = this.deps.breakers.state(breakerId) satisfies BreakerState;
+      }
+      latency.firstByteMs = sent.firstByteMs;
+      latency.bodyMs = sent.totalMs - sent.firstByteMs;
+      latency.connectMs = testPool?.connectMs() ?? 0;
+      upstreamResponse = recordedResponse(sent, this.deps.testBodyMaxBytes);
+      response.httpStatus = sent.status;
+      if (sent.status >= 300) {
+        throw new SwitchboardError('UPSTREAM_CLIENT_ERROR', `the upstream answered HTTP ${sent.status} and redirects are not followed for this integration`);
+      }
+      const body = parseResponseBody(headerValue(sent.headers['content-type']), sent.body);
+      const mapped = mapResponse(integration.responseMapping, body, values, maxResultBytesOf(integration));
+      response.outcome = Outcome.OUTCOME_SUCCESS;
+      response.reason = 'OK';
+      response.resultJson = mapped.resultJson;
+      response.resultTruncated = mapped.truncated;
+      response.summary = mapped.summary;
+      return finish();
+    } catch (err) {
+      if (err instanceof UpstreamStatusError) {
+        upstreamResponse = recordedResponse(err.sent, this.deps.testBodyMaxBytes);
+        response.httpStatus = err.sent.status;
+        latency.firstByteMs = err.sent.firstByteMs;
+        latency.bodyMs = err.sent.totalMs - err.sent.firstByteMs;
+      }
+      const failure = classifyFailure(err);
+      response.outcome = failure.outcome;
+      response.reason = err instanceof UpstreamStatusError ? `HTTP_${err.sent.status}` : failure.reason;
+      response.detail = failure.detail;
+      response.agentMessage = definition && failure.outcome === Outcome.OUTCOME_UPSTREAM_ERROR ? speechOf(definition).failurePhrase : failure.agentMessage;
+      if (err instanceof SwitchboardError) response.fieldErrors = [...err.fieldErrors];
+      audit.error = failure.detail;
+      if (failure.outcome === Outcome.OUTCOME_INTERNAL) this.deps.logger.error({ err, invocationId }, 'invocation failed unexpectedly');
+      if (!response.speech) response.speech = { mode: SpeechMode.SPEECH_MODE_UNSPECIFIED, startPhrase: '', delayPhrase: '', delayAfterMs: 0 };
+      return finish();
+    } finally {
+      if (testPool) void testPool.close();
+    }
+  }
+
+  private resolve(input: InvocationInput, audit: AuditEvent): Integration {
+    if (input.draft) {
+      const problems = validateIntegration(input.draft);
+      if (problems.length > 0) {
+        throw new SwitchboardError('INVALID_DEFINITION', `the definition is invalid: ${describeFieldProblems(problems)}`, { fieldErrors: problems });
+      }
+      return input.draft;
+    }
+    const cached = this.deps.definitions.get(input.orgId, input.toolKey);
+    // The same answer for "another org's" and "no such" integration: existence must not leak across orgs.
+    if (!cached) throw new SwitchboardError('NOT_FOUND', `integration ${input.toolKey} does not exist in org ${input.orgId}`);
+    audit.integrationRevision = cached.revision;
+    if (!cached.integration.enabled && !input.test) {
+      throw new SwitchboardError('DISABLED', `integration ${input.toolKey} is disabled`);
+    }
+    return cached.integration;
+  }
+
+  private async credentialFor(orgId: string, integration: Integration): Promise<ResolvedCredential | undefined> {
+    const auth = integration.auth;
+    if (!auth || auth.type === AuthType.AUTH_TYPE_NONE || auth.type === AuthType.AUTH_TYPE_UNSPECIFIED) return undefined;
+    const credential = await this.deps.credentials.get(orgId, auth.credentialId);
+    if (!credential) {
+      throw new SwitchboardError('AUTH_FAILED', `credential ${auth.credentialId} is not set for org ${orgId}; store it with PutCredential`);
+    }
+    return credential;
+  }
+
+  private async accessToken(orgId: string, integration: Integration, credential: ResolvedCredential | undefined, signal: AbortSignal): Promise<string | undefined> {
+    const auth = integration.auth;
+    if (!auth || !credential) return undefined;
+    if (auth.type !== AuthType.AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS && auth.type !== AuthType.AUTH_TYPE_OAUTH2_REFRESH_TOKEN) return undefined;
+    return this.deps.oauth.getToken(oauthKey(orgId, integration), credential, signal);
+  }
+
+  private async sign(orgId: string, integration: Integration, outbound: OutboundRequest): Promise<void> {
+    if (!integration.signingCredentialId) return;
+    const secret = await this.deps.credentials.get(orgId, integration.signingCredentialId);
+    const value = secret?.fields['value'];
+    if (!value) throw new SwitchboardError('AUTH_FAILED', `signing credential ${integration.signingCredentialId} is not set for org ${orgId}`);
+    signRequest(outbound, value);
+  }
+
+  private async sendWithRetries(
+    integration: Integration,
+    outbound: OutboundRequest,
+    dispatcher: Dispatcher,
+    signal: AbortSignal,
+    audit: AuditEvent,
+    invocationId: string,
+  ): Promise<SentResponse> {
+    const policy = retryOf(integration);
+    const method = methodName(integration.method);
+    const retryable = isIdempotent(method) || policy.idempotencyKeyHeader !== '';
+    if (retryable && policy.idempotencyKeyHeader) outbound.headers[policy.idempotencyKeyHeader.toLowerCase()] = invocationId;
+    const attempts = retryable ? policy.maxAttempts : 1;
+    const options = sendOptions(this.deps, integration, signal);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const sent = await sendRequest(outbound, dispatcher, options);
+        if (attempt < attempts && RETRYABLE_STATUS.has(sent.status) && !signal.aborted) {
+          audit.retries++;
+          await sleep(backoff(policy.baseDelayMs, attempt), signal);
+          continue;
+        }
+        return sent;
+      } catch (err) {
+        const transient = err instanceof SwitchboardError && err.reason === 'UPSTREAM_UNREACHABLE';
+        if (attempt >= attempts || !transient || signal.aborted) throw err;
+        audit.retries++;
+        await sleep(backoff(policy.baseDelayMs, attempt), signal);
+      }
+    }
+  }
+}
+
+function sendOptions(deps: InvokerDeps, integration: Integration, signal: AbortSignal) {
+  return { signal, maxBodyBytes: deps.maxBodyBytes, maxRedirects: integration.maxRedirects };
+}
+
+/** Full jitter: spreads retries of many callers so a recovering upstream is not hit in lockstep. */
+function backoff(baseMs: number, attempt: number): number {
+  return Math.random() * baseMs * 2 ** (attempt - 1);
+}
+
+function oauthKey(orgId: string, integration: Integration) {
+  const auth = integration.auth;
+  if (!auth) throw new SwitchboardError('AUTH_FAILED', 'the integration has no auth block');
+  return { orgId, credentialId: auth.credentialId, auth };
+}
+
+const sensitiveKeysCache = new WeakMap<Integration, ReadonlySet<string>>();
+
+function sensitiveBodyKeys(integration: Integration): ReadonlySet<string> {
+  let keys = sensitiveKeysCache.get(integration);
+  if (!keys) {
+    keys = new Set(integration.parameters.filter((p) => p.sensitive).map((p) => p.wireName || p.name));
+    sensitiveKeysCache.set(integration, keys);
+  }
+  return keys;
+}

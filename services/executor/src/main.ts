@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+import { createHash, hkdfSync } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Agent, type Dispatcher } from 'undici';
+import { AuditPublisher, ensureAuditStream } from '@switchboard/audit';
+import { ExecutorServiceService } from '@switchboard/contracts';
+import { runService } from '@switchboard/config';
+import { KeyRing } from '@switchboard/crypto';
+import { startGrpcServer } from '@switchboard/grpc-kit';
+import { createLogger } from '@switchboard/logging';
+import { connectNats, CredentialStore, IntegrationStore } from '@switchboard/store';
+import { keyRingSealer, OAuthTokenProvider } from './auth/index.js';
+import { BreakerRegistry } from './breakers.js';
+import { BurdenGate, ConfirmationTokens } from './burden/index.js';
+import { loadExecutorConfig, type ExecutorConfig } from './config.js';
+import { CredentialCache } from './credential-cache.js';
+import { DefinitionCache } from './definition-cache.js';
+import { createEgressPolicy, createGuardedConnector } from './egress/index.js';
+import { executorHandlers } from './grpc-handlers.js';
+import { createUpstreamPool } from './http-sender.js';
+import { Invoker } from './invoke.js';
+
+const CONNECT_TIMEOUT_MS = 2_000;
+
+/** The confirmation HMAC key: configured, or derived from the newest master key so dev needs no extra secret. */
+function confirmationSecret(config: ExecutorConfig, ring: KeyRing, masterKeys: string): Buffer {
+  if (config.CONFIRMATION_SECRET) return Buffer.from(config.CONFIRMATION_SECRET, 'base64');
+  const material = createHash('sha256').update(masterKeys).digest();
+  return Buffer.from(hkdfSync('sha256', material, Buffer.from(ring.newestId), 'switchboard confirmation tokens', 32));
+}
+
+/** A throwaway pool for one Test whose connector reports how long connecting took. */
+function testDispatcherFactory(connect: ReturnType<typeof createGuardedConnector>) {
+  return () => {
+    let connectMs = 0;
+    const timed: typeof connect = (opts, cb) => {
+      const t0 = performance.now();
+      connect(opts, (err, socket) => {
+        connectMs = performance.now() - t0;
+        // undici's callback type is a union of (err, null) and (null, socket).
+        (cb as (e: Error | null, s: unknown) => void)(err, socket);
+      });
+    };
+    const agent = new Agent({ connect: timed, connections: 1, pipelining: 0 });
+    return { dispatcher: agent as Dispatcher, connectMs: () => connectMs, close: () => agent.close() };
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadExecutorConfig();
+  const keyRing = KeyRing.fromEnvironment({ keys: config.SWITCHBOARD_MASTER_KEYS, keysFile: config.SWITCHBOARD_MASTER_KEYS_FILE });
+  const logger = createLogger('executor', { level: config.LOG_LEVEL });
+  const policy = createEgressPolicy({ allow: config.SWITCHBOARD_EGRESS_ALLOW });
+
+  const nc = await connectNats({ url: config.NATS_URL, name: 'executor' });
+  const definitions = await DefinitionCache.start(await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET }));
+  const credentials = await CredentialCache.start(await CredentialStore.open(nc, { bucket: config.CREDENTIALS_BUCKET }), keyRing);
+  logger.info({ integrations: definitions.size }, 'definitions loaded');
+
+  const jsm = await jetstreamManager(nc);
+  await ensureAuditStream(jsm, {
+    stream: config.AUDIT_STREAM,
+    dlqStream: config.AUDIT_STREAM ? `${config.AUDIT_STREAM}_DLQ` : undefined,
+    subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
+    maxAgeMs: config.AUDIT_MAX_AGE_MS,
+    maxBytes: config.AUDIT_MAX_BYTES,
+    duplicateWindowMs: config.AUDIT_DUPLICATE_WINDOW_MS,
+    replicas: config.AUDIT_REPLICAS,
+  });
+  const audit = new AuditPublisher(jetstream(nc), {
+    maxBuffered: config.AUDIT_BUFFER_MAX,
+    subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
+    logger,
+  });
+
+  // Commands fail fast while Redis is away instead of queueing: the call must go on without it.
+  const redis = new Redis(config.REDIS_URL, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 250,
+    connectTimeout: 1_000,
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+  });
+  redis.on('error', () => undefined);
+
+  const connector = createGuardedConnector({ policy, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+  const upstream = createUpstreamPool({ connect: connector, connectionsPerOrigin: config.UPSTREAM_CONNECTIONS_PER_ORIGIN });
+  const oauth = new OAuthTokenProvider({
+    redis,
+    sealer: keyRingSealer(keyRing),
+    dispatcher: upstream,
+    logger,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    redisTimeoutMs: 250,
+    onPermanentFailure: (info) => {
+      // The business learns of a revoked grant before the next caller does.
+      nc.publish(`${config.CREDENTIAL_EVENTS_PREFIX}.${info.orgId}`, JSON.stringify({ ...info, time: new Date().toISOString() }));
+    },
+  });
+  const masterKeysText = config.SWITCHBOARD_MASTER_KEYS ?? config.SWITCHBOARD_MASTER_KEYS_FILE ?? '';
+  const gate = new BurdenGate({
+    tokens: new ConfirmationTokens({
+      redis,
+      secret: confirmationSecret(config, keyRing, masterKeysText),
+      ttlMs: config.CONFIRMATION_TTL_MS,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      redisTimeoutMs: 250,
+    }),
+  });
+  const breakers = new BreakerRegistry();
+  const invoker = new Invoker({
+    definitions,
+    credentials,
+    oauth,
+    gate,
+    breakers,
+    upstream,
+    logger,
+    maxBodyBytes: config.RESPONSE_MAX_BYTES,
+    testBodyMaxBytes: config.TEST_BODY_MAX_BYTES,
+    testDispatcher: testDispatcherFactory(connector),
+  });
+
+  let draining = false;
+  const inFlight = { count: 0 };
+  const tls = config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE
+    ? { certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE, clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE }
+    : undefined;
+  const server = await startGrpcServer(
+    { host: config.EXECUTOR_HOST, port: config.EXECUTOR_PORT, logger, tls, serviceToken: config.SERVICE_TOKEN },
+    [
+      {
+        definition: ExecutorServiceService,
+        implementation: executorHandlers({
+          invoker,
+          publishAudit: (event) => audit.publish(event),
+          logger,
+          serviceToken: config.SERVICE_TOKEN,
+          inFlight,
+          isDraining: () => draining,
+        }),
+      },
+    ],
+  );
+  logger.info({ port: server.port }, 'executor ready');
+
+  const stop = async (signal: string) => {
+    if (draining) return;
+    draining = true;
+    logger.info({ signal, inFlight: inFlight.count }, 'executor draining');
+    await server.shutdown(config.SHUTDOWN_GRACE_MS);
+    const flushed = await audit.flush(config.SHUTDOWN_GRACE_MS);
+    if (!flushed) logger.warn(audit.stats(), 'audit buffer not fully flushed before shutdown');
+    definitions.stop();
+    credentials.stop();
+    breakers.shutdown();
+    await upstream.close();
+    redis.disconnect();
+    await nc.drain();
+    logger.info('executor stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+void runService('executor', main);

@@ -1,0 +1,21 @@
+import { createHmac } from 'node:crypto';
+import { requestTarget, type OutboundRequest } from './outbound-request.js';
+
+export const SIGNATURE_HEADER = 'x-switchboard-signature';
+export const TIMESTAMP_HEADER = 'x-switchboard-timestamp';
+
+/** The exact bytes signed: method, path with query, timestamp and body, one per line (see SECURITY.md). */
+export function signingPayload(method: string, target: string, timestamp: string, body: string): string {
+  return `${method}\n${target}\n${timestamp}\n${body}`;
+}
+
+/**
+ * Adds `x-switchboard-timestamp` (unix seconds) and `x-switchboard-signature: v1=<hex HMAC-SHA256>` so
+ * the receiver can prove the request came from Switchboard and refuse replays by the timestamp.
+ */
+export function signRequest(req: OutboundRequest, secret: string, nowMs: number = Date.now()): void {
+  const timestamp = String(Math.floor(nowMs / 1000));
+  const mac = createHmac('sha256', secret).update(signingPayload(req.method, requestTarget(req), timestamp, req.body ?? '')).digest('hex');
+  req.headers[TIMESTAMP_HEADER] = timestamp;
+  req.headers[SIGNATURE_HEADER] = `v1=${mac}`;
+}

@@ -1,0 +1,24 @@
+import { env, loadConfig, z } from '@switchboard/config';
+
+const schema = z.object({
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  REGISTRY_HOST: z.string().min(1).default('127.0.0.1'),
+  REGISTRY_PORT: env.port(50051),
+  SWITCHBOARD_MASTER_KEYS: z.string().optional(),
+  SWITCHBOARD_MASTER_KEYS_FILE: z.string().optional(),
+  INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  KV_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  GRPC_TLS_CERT_FILE: z.string().optional(),
+  GRPC_TLS_KEY_FILE: z.string().optional(),
+  GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
+  SERVICE_TOKEN: z.string().min(16).optional(),
+  SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type RegistryConfig = z.output<typeof schema>;
+
+export function loadRegistryConfig(source: NodeJS.ProcessEnv = process.env): RegistryConfig {
+  return loadConfig('registry', schema, source);
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { RegistryServiceService } from '@switchboard/contracts';
+import { runService } from '@switchboard/config';
+import { KeyRing } from '@switchboard/crypto';
+import { startGrpcServer } from '@switchboard/grpc-kit';
+import { createLogger } from '@switchboard/logging';
+import { connectNats, CredentialStore, IntegrationStore } from '@switchboard/store';
+import { loadRegistryConfig } from './config.js';
+import { registryHandlers } from './grpc-handlers.js';
+import { IntegrationService } from './integration-service.js';
+import { rotateCredentialKeys } from './rotate-keys.js';
+
+async function main(): Promise<void> {
+  const config = loadRegistryConfig();
+  const keyRing = KeyRing.fromEnvironment({ keys: config.SWITCHBOARD_MASTER_KEYS, keysFile: config.SWITCHBOARD_MASTER_KEYS_FILE });
+  const logger = createLogger('registry', { level: config.LOG_LEVEL });
+  const nc = await connectNats({ url: config.NATS_URL, name: 'registry' });
+  const replicas = config.KV_REPLICAS;
+  const credentials = await CredentialStore.open(nc, { bucket: config.CREDENTIALS_BUCKET, replicas });
+
+  if (process.argv[2] === 'rotate-keys') {
+    const { rotated, total } = await rotateCredentialKeys(credentials, keyRing);
+    process.stdout.write(`re-encrypted ${rotated} of ${total} credentials under key ${keyRing.newestId}\n`);
+    await nc.drain();
+    return;
+  }
+
+  const store = await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas });
+  const tls = config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE
+    ? { certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE, clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE }
+    : undefined;
+  const server = await startGrpcServer(
+    { host: config.REGISTRY_HOST, port: config.REGISTRY_PORT, logger, tls, serviceToken: config.SERVICE_TOKEN },
+    [
+      {
+        definition: RegistryServiceService,
+        implementation: registryHandlers({
+          integrations: new IntegrationService(store),
+          credentials,
+          keyRing,
+          logger,
+          serviceToken: config.SERVICE_TOKEN,
+        }),
+      },
+    ],
+  );
+  logger.info({ port: server.port }, 'registry ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'registry stopping');
+    await server.shutdown(config.SHUTDOWN_GRACE_MS);
+    await nc.drain();
+    logger.info('registry stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+void runService('registry', main);

@@ -1,0 +1,188 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Redis } from 'ioredis';
+import { ExecutorClient, RegistryClient } from '@switchboard/client';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** Everything the process wrote, for assertions (e.g. that no secret was logged). */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a built service and resolves once it logs "<name> ready" (with the port it bound). */
+export function startService(name: 'registry' | 'executor' | 'audit-logger', env: Record<string, string>): Promise<ServiceProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'services', name, 'dist', 'main.js')], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let ready = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not become ready in 20 s:\n${out}`));
+    }, 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (ready) return;
+      for (const line of out.split('\n')) {
+        if (!line.includes(`${name} ready`)) continue;
+        ready = true;
+        clearTimeout(timer);
+        let port = 0;
+        try {
+          port = (JSON.parse(line) as { port?: number }).port ?? 0;
+        } catch {
+          port = 0;
+        }
+        resolve({
+          name,
+          child,
+          port,
+          output: () => out,
+          stop: (signal = 'SIGTERM') =>
+            new Promise((res) => {
+              if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
+              child.once('exit', (code) => res(code));
+              child.kill(signal);
+            }),
+        });
+        return;
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      if (!ready) {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited with ${code} before it was ready:\n${out}`));
+      }
+    });
+  });
+}
+
+export interface StackOptions {
+  /** SWITCHBOARD_EGRESS_ALLOW for the executor; loopback upstreams need 127.0.0.1/32. */
+  readonly egressAllow?: string;
+  readonly executorEnv?: Record<string, string>;
+  readonly withLogger?: boolean;
+}
+
+/** A whole Switchboard on real NATS and Redis, isolated from other tests by unique names. */
+export interface Stack {
+  readonly id: string;
+  readonly orgId: string;
+  readonly env: Record<string, string>;
+  readonly auditDir: string;
+  readonly registry: ServiceProcess;
+  readonly executor: ServiceProcess;
+  readonly logger: ServiceProcess | undefined;
+  readonly registryClient: RegistryClient;
+  readonly executorClient: ExecutorClient;
+  client(orgId: string): RegistryClient;
+  stop(): Promise<void>;
+}
+
+export function uniqueId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const id = uniqueId();
+  const auditDir = mkdtempSync(path.join(tmpdir(), `sb-audit-${id}-`));
+  const env: Record<string, string> = {
+    NATS_URL,
+    REDIS_URL,
+    LOG_LEVEL: 'info',
+    SWITCHBOARD_MASTER_KEYS: `test1:${randomBytes(32).toString('base64')}`,
+    INTEGRATIONS_BUCKET: `t_${id}_integrations`,
+    CREDENTIALS_BUCKET: `t_${id}_credentials`,
+    AUDIT_STREAM: `T_${id}_AUDIT`,
+    AUDIT_SUBJECT_PREFIX: `t${id}.audit`,
+    AUDIT_CONSUMER: `t_${id}_logger`,
+    AUDIT_DIR: auditDir,
+    REDIS_KEY_PREFIX: `t${id}:`,
+    REGISTRY_PORT: '0',
+    EXECUTOR_PORT: '0',
+  };
+  const started: ServiceProcess[] = [];
+  try {
+    const registry = await startService('registry', env);
+    started.push(registry);
+    const logger = options.withLogger === false ? undefined : await startService('audit-logger', env);
+    if (logger) started.push(logger);
+    const executor = await startService('executor', {
+      ...env,
+      ...(options.egressAllow ? { SWITCHBOARD_EGRESS_ALLOW: options.egressAllow } : {}),
+      ...options.executorEnv,
+    });
+    started.push(executor);
+    const orgId = `org-${id}`;
+    const clients: RegistryClient[] = [];
+    const client = (org: string) => {
+      const c = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, org);
+      clients.push(c);
+      return c;
+    };
+    const registryClient = client(orgId);
+    const executorClient = new ExecutorClient({ address: `127.0.0.1:${executor.port}` });
+    return {
+      id,
+      orgId,
+      env,
+      auditDir,
+      registry,
+      executor,
+      logger,
+      registryClient,
+      executorClient,
+      client,
+      stop: async () => {
+        for (const c of clients) c.close();
+        executorClient.close();
+        await Promise.all(started.map((s) => s.stop()));
+        await removeNatsState(env);
+        await removeRedisKeys(env['REDIS_KEY_PREFIX']!);
+        rmSync(auditDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await Promise.all(started.map((s) => s.stop('SIGKILL')));
+    throw err;
+  }
+}
+
+async function removeNatsState(env: Record<string, string>): Promise<void> {
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const stream of [`KV_${env['INTEGRATIONS_BUCKET']}`, `KV_${env['CREDENTIALS_BUCKET']}`, env['AUDIT_STREAM']!, `${env['AUDIT_STREAM']}_DLQ`]) {
+      await jsm.streams.delete(stream).catch(() => false);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+async function removeRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
