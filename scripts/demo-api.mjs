@@ -11,7 +11,7 @@ const patients = {
   'p-1002': { name: 'Charles Babbage', appointments: [] },
 };
 
-export function startDemoApi({ port = 0, apiKey }) {
+export function startDemoApi({ port = 0, host = '127.0.0.1', apiKey }) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (status, body) => {
@@ -35,5 +35,5 @@ export function startDemoApi({ port = 0, apiKey }) {
       },
     });
   });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
 }

@@ -23,9 +23,13 @@ export interface ServiceProcess {
 }
 
 /** Starts a built service and resolves once it logs "<name> ready" (with the port it bound). */
-export function startService(name: 'registry' | 'executor' | 'audit-logger', env: Record<string, string>): Promise<ServiceProcess> {
+export function startService(
+  name: 'registry' | 'executor' | 'audit-logger',
+  env: Record<string, string>,
+  entry: string = path.join(ROOT, 'services', name, 'dist', 'main.js'),
+): Promise<ServiceProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'services', name, 'dist', 'main.js')], {
+    const child = spawn(process.execPath, [entry], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -79,7 +83,11 @@ export interface StackOptions {
   readonly egressAllow?: string;
   readonly executorEnv?: Record<string, string>;
   readonly withLogger?: boolean;
+  /** Extra environment for every service (e.g. SWITCHBOARD_MASTER_KEYS for a known key ring). */
+  readonly env?: Record<string, string>;
 }
+
+export type ServiceName = 'registry' | 'executor' | 'audit-logger';
 
 /** A whole Switchboard on real NATS and Redis, isolated from other tests by unique names. */
 export interface Stack {
@@ -93,6 +101,15 @@ export interface Stack {
   readonly registryClient: RegistryClient;
   readonly executorClient: ExecutorClient;
   client(orgId: string): RegistryClient;
+  /**
+   * Stops one service (SIGTERM) and starts it again on the same port with the environment it had,
+   * plus `env`. The `registry`/`executor`/`logger` properties then name the new process.
+   */
+  restart(name: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
+  /** The environment a service was last started with (for one-off commands such as rotate-keys). */
+  envOf(name: ServiceName): Record<string, string>;
+  /** Everything every process of this stack wrote, restarted ones included. */
+  allOutput(): string;
   stop(): Promise<void>;
 }
 
@@ -118,18 +135,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     REGISTRY_PORT: '0',
     EXECUTOR_PORT: '0',
   };
+  Object.assign(env, options.env);
   const started: ServiceProcess[] = [];
+  const current = new Map<ServiceName, ServiceProcess>();
+  const envs = new Map<ServiceName, Record<string, string>>();
+  const launch = async (name: ServiceName, serviceEnv: Record<string, string>) => {
+    const svc = await startService(name, serviceEnv);
+    started.push(svc);
+    current.set(name, svc);
+    envs.set(name, serviceEnv);
+    return svc;
+  };
   try {
-    const registry = await startService('registry', env);
-    started.push(registry);
-    const logger = options.withLogger === false ? undefined : await startService('audit-logger', env);
-    if (logger) started.push(logger);
-    const executor = await startService('executor', {
+    const registry = await launch('registry', env);
+    if (options.withLogger !== false) await launch('audit-logger', env);
+    const executor = await launch('executor', {
       ...env,
       ...(options.egressAllow ? { SWITCHBOARD_EGRESS_ALLOW: options.egressAllow } : {}),
       ...options.executorEnv,
     });
-    started.push(executor);
     const orgId = `org-${id}`;
     const clients: RegistryClient[] = [];
     const client = (org: string) => {
@@ -139,17 +163,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     const registryClient = client(orgId);
     const executorClient = new ExecutorClient({ address: `127.0.0.1:${executor.port}` });
+    const portVariable: Record<ServiceName, string | undefined> = { registry: 'REGISTRY_PORT', executor: 'EXECUTOR_PORT', 'audit-logger': undefined };
     return {
       id,
       orgId,
       env,
       auditDir,
-      registry,
-      executor,
-      logger,
+      get registry() {
+        return current.get('registry')!;
+      },
+      get executor() {
+        return current.get('executor')!;
+      },
+      get logger() {
+        return current.get('audit-logger');
+      },
       registryClient,
       executorClient,
       client,
+      envOf: (name) => ({ ...envs.get(name)! }),
+      allOutput: () => started.map((s) => s.output()).join('\n'),
+      restart: async (name, extra = {}) => {
+        const before = current.get(name);
+        if (!before) throw new Error(`${name} is not part of this stack`);
+        await before.stop();
+        const port = portVariable[name];
+        return launch(name, { ...envs.get(name)!, ...(port ? { [port]: String(before.port) } : {}), ...extra });
+      },
       stop: async () => {
         for (const c of clients) c.close();
         executorClient.close();
@@ -165,7 +205,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
-async function removeNatsState(env: Record<string, string>): Promise<void> {
+export async function removeNatsState(env: Record<string, string>): Promise<void> {
   const nc = await connect({ servers: NATS_URL });
   try {
     const jsm = await jetstreamManager(nc);

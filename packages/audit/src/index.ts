@@ -9,6 +9,7 @@ export {
   DLQ_HEADERS,
   assertSubjectPrefix,
   auditDlqPrefix,
+  auditDlqStreamName,
   auditDlqStreamSubjects,
   auditDlqSubject,
   auditFilterSubject,

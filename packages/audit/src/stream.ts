@@ -13,7 +13,7 @@ import {
   assertSubjectPrefix,
   auditDlqStreamSubjects,
   auditStreamSubjects,
-  DEFAULT_AUDIT_DLQ_STREAM,
+  auditDlqStreamName,
   DEFAULT_AUDIT_STREAM,
   DEFAULT_AUDIT_SUBJECT_PREFIX,
 } from './subjects.js';
@@ -22,6 +22,7 @@ export type AuditStorage = 'file' | 'memory';
 
 export interface AuditStreamOptions {
   readonly stream?: string | undefined;
+  /** Defaults to `<stream>_DLQ`, so every service that names only the stream agrees on the DLQ. */
   readonly dlqStream?: string | undefined;
   readonly subjectPrefix?: string | undefined;
   readonly maxAgeMs: number;
@@ -54,7 +55,7 @@ const STREAM_NAME_IN_USE = 10058;
 export async function ensureAuditStream(jsm: JetStreamManager, options: AuditStreamOptions): Promise<EnsuredAuditStreams> {
   const prefix = assertSubjectPrefix(options.subjectPrefix ?? DEFAULT_AUDIT_SUBJECT_PREFIX);
   const stream = options.stream ?? DEFAULT_AUDIT_STREAM;
-  const dlqStream = options.dlqStream ?? DEFAULT_AUDIT_DLQ_STREAM;
+  const dlqStream = options.dlqStream ?? auditDlqStreamName(stream);
   const base = {
     retention: RetentionPolicy.Limits,
     storage: options.storage === 'memory' ? StorageType.Memory : StorageType.File,

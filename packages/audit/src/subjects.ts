@@ -2,8 +2,12 @@ import { AuditError } from './errors.js';
 
 /** The stream that holds every audit event (limits retention: age and size bound it). */
 export const DEFAULT_AUDIT_STREAM = 'SWITCHBOARD_AUDIT';
-/** Payloads the logger could not record, kept with the reason in headers. */
+/** Payloads the logger could not record, kept with the reason in headers (`<audit stream>_DLQ`). */
 export const DEFAULT_AUDIT_DLQ_STREAM = 'SWITCHBOARD_AUDIT_DLQ';
+
+export function auditDlqStreamName(stream: string = DEFAULT_AUDIT_STREAM): string {
+  return `${stream}_DLQ`;
+}
 /** Audit events are published on `<prefix>.<org_id>.<tool_key>`. */
 export const DEFAULT_AUDIT_SUBJECT_PREFIX = 'switchboard.audit';
 /** Credential lifecycle events (rotation, deletion) are published on `<prefix>.<org_id>`. */

@@ -4,3 +4,5 @@ export * from './gen/switchboard/v1/credential.js';
 export * from './gen/switchboard/v1/registry.js';
 export * from './gen/switchboard/v1/executor.js';
 export * from './gen/switchboard/v1/audit.js';
+export { HealthService, HealthClient, HealthCheckRequest, HealthCheckResponse, HealthCheckResponse_ServingStatus } from './gen/grpc/health/v1/health.js';
+export type { HealthServer } from './gen/grpc/health/v1/health.js';

@@ -3,7 +3,15 @@ import { StringFormat } from '@switchboard/contracts';
 /** ITU-T E.164: a plus, a non-zero country code digit, at most 15 digits in all. */
 export const PHONE_E164_PATTERN = '^\\+[1-9]\\d{1,14}$';
 
+/**
+ * A local wall-clock time, HH:MM or HH:MM:SS on a 24-hour clock. Not JSON Schema's `time` (RFC 3339
+ * full-time, which needs an offset): callers book "2 pm" where the practice is, and the executor's
+ * argument check accepts exactly this.
+ */
+export const LOCAL_TIME_PATTERN = '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$';
+
 const PHONE = new RegExp(PHONE_E164_PATTERN);
+const LOCAL_TIME = new RegExp(LOCAL_TIME_PATTERN);
 const DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
 const TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|[+-](\d\d)(?::?(\d\d))?)$/i;
 const DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -26,8 +34,8 @@ function isDate(text: string): boolean {
   return month >= 1 && month <= 12 && day >= 1 && day <= last;
 }
 
-/** RFC 3339 full-time: the offset is required, as in JSON Schema's `time`. */
-function isTime(text: string): boolean {
+/** RFC 3339 full-time, with its offset: the time part of a date-time. */
+function isFullTime(text: string): boolean {
   const m = TIME.exec(text);
   if (!m) return false;
   const offsetHours = Number(m[5] ?? 0);
@@ -39,7 +47,7 @@ function isTime(text: string): boolean {
 
 function isDateTime(text: string): boolean {
   const parts = text.split(/t|\s/i);
-  return parts.length === 2 && isDate(parts[0] ?? '') && isTime(parts[1] ?? '');
+  return parts.length === 2 && isDate(parts[0] ?? '') && isFullTime(parts[1] ?? '');
 }
 
 /** Whether a string satisfies one of the definition's formats; UNSPECIFIED accepts everything. */
@@ -50,7 +58,7 @@ export function matchesStringFormat(format: StringFormat, text: string): boolean
     case StringFormat.STRING_FORMAT_DATE_TIME:
       return isDateTime(text);
     case StringFormat.STRING_FORMAT_TIME:
-      return isTime(text);
+      return LOCAL_TIME.test(text);
     case StringFormat.STRING_FORMAT_EMAIL:
       return EMAIL.test(text);
     case StringFormat.STRING_FORMAT_PHONE_E164:

@@ -2,7 +2,7 @@ import { BurdenLevel, StringFormat, ToolFormat, type Integration, type Parameter
 import { SwitchboardError } from '@switchboard/errors';
 import { burdenLevelOf } from './defaults.js';
 import { jsonTypeOf } from './parameter-value.js';
-import { PHONE_E164_PATTERN } from './string-format.js';
+import { LOCAL_TIME_PATTERN, PHONE_E164_PATTERN } from './string-format.js';
 
 /** The dialect of every schema parametersJsonSchema returns (left out of the schema itself: some model APIs refuse `$schema`). */
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
@@ -24,16 +24,24 @@ export interface ToolExport {
 const JSON_FORMATS: Partial<Record<StringFormat, string>> = {
   [StringFormat.STRING_FORMAT_DATE]: 'date',
   [StringFormat.STRING_FORMAT_DATE_TIME]: 'date-time',
-  [StringFormat.STRING_FORMAT_TIME]: 'time',
   [StringFormat.STRING_FORMAT_EMAIL]: 'email',
   [StringFormat.STRING_FORMAT_UUID]: 'uuid',
+};
+
+/**
+ * Formats JSON Schema has no word for, written as patterns. `time` is here rather than in
+ * JSON_FORMATS because JSON Schema's `time` needs an offset, and a booking time is local.
+ */
+const FORMAT_PATTERNS: Partial<Record<StringFormat, string>> = {
+  [StringFormat.STRING_FORMAT_TIME]: LOCAL_TIME_PATTERN,
+  [StringFormat.STRING_FORMAT_PHONE_E164]: PHONE_E164_PATTERN,
 };
 
 /** Models drop the offset or invent phone layouts unless told; the schema alone is not enough. */
 const FORMAT_HINTS: Partial<Record<StringFormat, string>> = {
   [StringFormat.STRING_FORMAT_DATE]: 'Date as YYYY-MM-DD.',
   [StringFormat.STRING_FORMAT_DATE_TIME]: 'Date and time with offset, e.g. 2025-03-03T14:00:00-05:00.',
-  [StringFormat.STRING_FORMAT_TIME]: 'Time with offset, e.g. 14:00:00-05:00.',
+  [StringFormat.STRING_FORMAT_TIME]: 'Local time as HH:MM, 24-hour clock.',
   [StringFormat.STRING_FORMAT_PHONE_E164]: 'Phone number in E.164 format, e.g. +14155550123.',
 };
 
@@ -48,9 +56,9 @@ function propertySchema(p: Parameter): Record<string, unknown> {
   if (choices.length > 0) schema['enum'] = choices;
   const format = JSON_FORMATS[p.format];
   if (format !== undefined) schema['format'] = format;
-  const patterns = [p.pattern, p.format === StringFormat.STRING_FORMAT_PHONE_E164 ? PHONE_E164_PATTERN : ''].filter((s) => s !== '');
+  const patterns = [p.pattern, FORMAT_PATTERNS[p.format] ?? ''].filter((s) => s !== '');
   if (patterns[0] !== undefined) schema['pattern'] = patterns[0];
-  // One schema holds one `pattern`; a second one (phone plus the integrator's own) must hold too.
+  // One schema holds one `pattern`; a second one (a format's plus the integrator's own) must hold too.
   if (patterns[1] !== undefined) schema['allOf'] = [{ pattern: patterns[1] }];
   const array = type === 'array';
   if (p.minLength !== undefined) schema[array ? 'minItems' : 'minLength'] = p.minLength;
@@ -64,14 +72,14 @@ function propertySchema(p: Parameter): Record<string, unknown> {
 /**
  * JSON Schema (draft 2020-12) of the arguments the model fills: the parameters only. Fixed and
  * call-context values are trusted and never appear, so the model can neither see nor supply them.
- * A parameter with a default is not listed as required: the default fills it.
+ * `required` lists the required parameters as written, default or not, as the executor checks them.
  */
 export function parametersJsonSchema(integration: Integration): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
   for (const p of integration.parameters) {
     properties[p.name] = propertySchema(p);
-    if (p.required && p.defaultValue === undefined) required.push(p.name);
+    if (p.required) required.push(p.name);
   }
   const schema: Record<string, unknown> = { type: 'object', properties };
   if (required.length > 0) schema['required'] = required;

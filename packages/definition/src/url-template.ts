@@ -106,12 +106,16 @@ export function parseUrlTemplate(source: string): UrlTemplate {
 
 /**
  * Encodes one path segment so that no value can leave it: `/`, `?`, `#` and `%` are escaped by
- * encodeURIComponent, and a value made only of dots (`.` or `..`) is escaped too, because URL
- * normalisation would otherwise treat it as a relative step.
+ * encodeURIComponent. A value that is exactly `.` or `..` cannot be made safe by escaping (URL parsers
+ * treat `%2E%2E` as a parent step too), so it is refused.
  */
-export function encodePathValue(value: string): string {
-  const encoded = encodeURIComponent(value);
-  return /^\.+$/.test(encoded) ? encoded.replaceAll('.', '%2E') : encoded;
+export function encodePathValue(value: string, field = 'value'): string {
+  if (value === '.' || value === '..') {
+    throw new SwitchboardError('INVALID_ARGUMENTS', `path parameter ${field} must not be "." or ".."`, {
+      fieldErrors: [{ field, message: 'must not be "." or ".."' }],
+    });
+  }
+  return encodeURIComponent(value);
 }
 
 function stringify(value: unknown): string {
@@ -139,7 +143,7 @@ export function expandUrlTemplate(template: UrlTemplate, values: Readonly<Record
         fieldErrors: [{ field: part.placeholder, message: 'must not be empty' }],
       });
     }
-    out += encodePathValue(text);
+    out += encodePathValue(text, part.placeholder);
   }
   if (template.query.length > 0) {
     out += '?';

@@ -119,8 +119,7 @@ function validateSampleArguments(i: Integration, problems: FieldProblem[]): void
     if (problem !== undefined) problems.push({ field: `sample_arguments.${name}`, message: problem });
   }
   for (const p of i.parameters) {
-    // A default fills a missing argument, so only required parameters without one must be given.
-    if (p.required && p.defaultValue === undefined && p.name !== '' && !Object.hasOwn(sample, p.name)) {
+    if (p.required && p.name !== '' && !Object.hasOwn(sample, p.name)) {
       problems.push({ field: `sample_arguments.${p.name}`, message: 'is required' });
     }
   }

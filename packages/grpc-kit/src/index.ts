@@ -4,3 +4,4 @@ export type { GrpcServerOptions, GrpcTlsFiles, RunningGrpcServer, UnaryHandler }
 export { checkServiceToken } from './service-token.js';
 export { channelCredentials, callMetadata, deadlineIn } from './client.js';
 export type { ClientTransportOptions } from './client.js';
+export { HealthState } from './health.js';

@@ -11,6 +11,8 @@ import {
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
+import { HealthService } from '@switchboard/contracts';
+import { HealthState } from './health.js';
 import { toServiceError } from './status-mapping.js';
 import { checkServiceToken } from './service-token.js';
 
@@ -34,6 +36,8 @@ export interface GrpcServerOptions {
 export interface RunningGrpcServer {
   readonly server: Server;
   readonly port: number;
+  /** grpc.health.v1 status: serving from start until shutdown; a service may flip it while a dependency is down. */
+  readonly health: HealthState;
   /** Stops accepting calls, lets in-flight calls finish within graceMs, then forces the rest. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -85,6 +89,8 @@ export async function startGrpcServer(
     'grpc.keepalive_permit_without_calls': 1,
   });
   for (const s of services) server.addService(s.definition, s.implementation);
+  const health = new HealthState(services.map((s) => serviceNameOf(s.definition)));
+  server.addService(HealthService, health.implementation());
   if (!options.tls) {
     options.logger.warn('gRPC is served in plaintext: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE outside local development');
   }
@@ -94,11 +100,15 @@ export async function startGrpcServer(
       else resolve(bound);
     });
   });
+  // Services start the server last, once their dependencies are loaded: from here on they serve.
+  health.setServing(true);
   return {
     server,
     port,
+    health,
     shutdown: (graceMs) =>
       new Promise<void>((resolve) => {
+        health.setServing(false);
         const force = setTimeout(() => {
           server.forceShutdown();
           resolve();
@@ -109,4 +119,10 @@ export async function startGrpcServer(
         });
       }),
   };
+}
+
+/** "switchboard.v1.ExecutorService" from a generated definition's method paths. */
+function serviceNameOf(definition: ServiceDefinition): string {
+  const first = Object.values(definition)[0] as { path?: string } | undefined;
+  return first?.path?.split('/')[1] ?? '';
 }

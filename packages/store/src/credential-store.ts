@@ -1,6 +1,6 @@
-import { Kvm, type KV } from '@nats-io/kv';
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { CREDENTIALS_BUCKET, credentialKvKey } from './names.js';
+import { CREDENTIALS_BUCKET, credentialKvKey, splitKvKey } from './names.js';
 
 /**
  * A credential as stored: metadata in clear, the secret fields sealed (AES-256-GCM, see
@@ -21,6 +21,23 @@ export function credentialAad(orgId: string, credentialId: string): string {
   return `credential:${orgId}:${credentialId}`;
 }
 
+/**
+ * Decodes a KV entry. The org and id come from the key the record is stored under, never from the
+ * JSON inside it: a record copied to another key must be opened (and fail) as that key's credential.
+ */
+export function credentialFromEntry(entry: KvEntry): StoredCredential | undefined {
+  if (entry.operation !== 'PUT') return undefined;
+  const where = splitKvKey(entry.key);
+  if (!where) return undefined;
+  let stored: StoredCredential;
+  try {
+    stored = entry.json<StoredCredential>();
+  } catch {
+    return undefined;
+  }
+  return { ...stored, orgId: where.orgId, credentialId: where.name };
+}
+
 export class CredentialStore {
   private constructor(readonly kv: KV) {}
 
@@ -35,26 +52,26 @@ export class CredentialStore {
 
   async get(orgId: string, credentialId: string): Promise<StoredCredential | undefined> {
     const entry = await this.kv.get(credentialKvKey(orgId, credentialId));
-    if (!entry || entry.operation !== 'PUT') return undefined;
-    return entry.json<StoredCredential>();
+    return entry ? credentialFromEntry(entry) : undefined;
   }
 
   async list(orgId: string): Promise<StoredCredential[]> {
-    const out: StoredCredential[] = [];
-    for await (const k of await this.kv.keys(`${orgId}.*`)) {
-      const entry = await this.kv.get(k);
-      if (entry && entry.operation === 'PUT') out.push(entry.json<StoredCredential>());
-    }
+    const out = await this.read(`${orgId}.*`);
     return out.sort((a, b) => a.credentialId.localeCompare(b.credentialId));
   }
 
   async listAll(): Promise<StoredCredential[]> {
-    const out: StoredCredential[] = [];
-    for await (const k of await this.kv.keys()) {
-      const entry = await this.kv.get(k);
-      if (entry && entry.operation === 'PUT') out.push(entry.json<StoredCredential>());
-    }
-    return out;
+    return this.read('>');
+  }
+
+  private async read(filter: string): Promise<StoredCredential[]> {
+    const keys: string[] = [];
+    for await (const k of await this.kv.keys(filter)) keys.push(k);
+    const entries = await Promise.all(keys.map((k) => this.kv.get(k)));
+    return entries.flatMap((e) => {
+      const stored = e ? credentialFromEntry(e) : undefined;
+      return stored ? [stored] : [];
+    });
   }
 
   async delete(orgId: string, credentialId: string): Promise<boolean> {

@@ -17,7 +17,8 @@ const schema = z.object({
   AUDIT_DIR: z.string().min(1).default('.data/audit'),
   AUDIT_CONSUMER: z.string().regex(NAME).default('audit-logger'),
   AUDIT_STREAM: z.string().regex(NAME).default('SWITCHBOARD_AUDIT'),
-  AUDIT_DLQ_STREAM: z.string().regex(NAME).default('SWITCHBOARD_AUDIT_DLQ'),
+  /** Defaults to `<AUDIT_STREAM>_DLQ`, the name the executor assumes too. */
+  AUDIT_DLQ_STREAM: z.string().regex(NAME).optional(),
   AUDIT_SUBJECT_PREFIX: z.string().regex(SUBJECT_PREFIX).default('switchboard.audit'),
   /** Unique among running loggers: it names their files, and a process only repairs its own. */
   AUDIT_INSTANCE_ID: z.string().regex(INSTANCE_ID).default(defaultInstanceId()),
@@ -27,11 +28,13 @@ const schema = z.object({
   AUDIT_BATCH_MAX: env.positiveInt(1_000),
   AUDIT_ACK_WAIT_MS: env.positiveInt(30_000),
   AUDIT_MAX_ACK_PENDING: env.positiveInt(10_000),
-  AUDIT_STREAM_MAX_AGE_MS: env.positiveInt(30 * DAY_MS),
-  AUDIT_STREAM_MAX_BYTES: env.positiveInt(1024 * MIB),
-  AUDIT_STREAM_DUPLICATE_WINDOW_MS: env.positiveInt(2 * 60_000),
-  AUDIT_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
-  AUDIT_STREAM_STORAGE: z.enum(['file', 'memory']).default('file'),
+  // Stream limits: the same variables and defaults as the executor's, which creates the stream too;
+  // differing values would make each service undo the other's settings at every start.
+  AUDIT_MAX_AGE_MS: env.positiveInt(30 * DAY_MS),
+  AUDIT_MAX_BYTES: env.positiveInt(10 * 1024 * MIB),
+  AUDIT_DUPLICATE_WINDOW_MS: env.positiveInt(2 * 60_000),
+  AUDIT_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  AUDIT_STORAGE: z.enum(['file', 'memory']).default('file'),
   SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
   LOG_LEVEL: env.logLevel(),
 });

@@ -19,7 +19,10 @@ import {
 
 type ParamSpec = Partial<Parameter> & { name: string };
 
-function integration(parameters: ParamSpec[], extra: Parameters<typeof Integration.fromPartial>[0] = {}): Integration {
+/** What Integration.fromPartial accepts; ts-proto does not export its own DeepPartial. */
+type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+function integration(parameters: ParamSpec[], extra: DeepPartial<Integration> = {}): Integration {
   return Integration.fromPartial({
     key: 'book_visit',
     urlTemplate: 'https://pms.example.com/visits',

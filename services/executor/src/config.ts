@@ -24,6 +24,8 @@ const schema = z.object({
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   AUDIT_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  /** The dead-letter stream the audit logger owns; same variable and default as the logger's, so both agree on it. */
+  AUDIT_DLQ_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   AUDIT_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
   AUDIT_BUFFER_MAX: env.positiveInt(100_000),
   AUDIT_MAX_AGE_MS: env.positiveInt(30 * 24 * 3600 * 1000),

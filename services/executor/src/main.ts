@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const jsm = await jetstreamManager(nc);
   await ensureAuditStream(jsm, {
     stream: config.AUDIT_STREAM,
-    dlqStream: config.AUDIT_STREAM ? `${config.AUDIT_STREAM}_DLQ` : undefined,
+    dlqStream: config.AUDIT_DLQ_STREAM,
     subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
     maxAgeMs: config.AUDIT_MAX_AGE_MS,
     maxBytes: config.AUDIT_MAX_BYTES,

@@ -9,7 +9,10 @@ import { buildRequest, type BuildRequestOptions } from './request-builder.js';
 const { PARAMETER_LOCATION_PATH: PATH, PARAMETER_LOCATION_QUERY: QUERY, PARAMETER_LOCATION_HEADER: HEADER, PARAMETER_LOCATION_BODY: BODY } =
   ParameterLocation;
 
-function def(urlTemplate: string, extra: Parameters<typeof Integration.fromPartial>[0] = {}): Integration {
+/** What Integration.fromPartial accepts; ts-proto does not export its own DeepPartial. */
+type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+function def(urlTemplate: string, extra: DeepPartial<Integration> = {}): Integration {
   return Integration.fromPartial({ key: 'tool', method: HttpMethod.HTTP_METHOD_GET, urlTemplate, ...extra });
 }
 
@@ -63,7 +66,7 @@ describe('buildRequest: path values', () => {
     ['a#frag', '/v1/patients/a%23frag/visits'],
     ['100%', '/v1/patients/100%25/visits'],
     ['%2e%2e', '/v1/patients/%252e%252e/visits'],
-    ['...', '/v1/patients/.../visits'],
+    ['...', '/v1/patients/%2E%2E%2E/visits'],
     ['a\\b', '/v1/patients/a%5Cb/visits'],
     [42, '/v1/patients/42/visits'],
   ])('%j stays inside its segment', (value, path) => {
@@ -218,7 +221,7 @@ describe('buildRequest: correlation and tracing', () => {
 });
 
 describe('buildRequest: bodies', () => {
-  const post = (extra: Parameters<typeof Integration.fromPartial>[0] = {}) =>
+  const post = (extra: DeepPartial<Integration> = {}) =>
     def('https://api.example.com/visits', { method: HttpMethod.HTTP_METHOD_POST, ...extra });
 
   it('composes a nested JSON body from dotted wire names', () => {

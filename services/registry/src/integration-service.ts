@@ -6,7 +6,7 @@ import {
 } from '@switchboard/contracts';
 import { exportTools, validateIntegration } from '@switchboard/definition';
 import { SwitchboardError, describeFieldProblems } from '@switchboard/errors';
-import { checkOrgId, type IntegrationStore } from '@switchboard/store';
+import { INTEGRATION_KEY_PATTERN, checkOrgId, type IntegrationStore } from '@switchboard/store';
 
 /** Refuses a definition with every problem named by its field path; nothing is written. */
 export function assertValidIntegration(integration: Integration | undefined): Integration {
@@ -24,8 +24,17 @@ export function assertValidIntegration(integration: Integration | undefined): In
   return integration;
 }
 
+const KEY_RULE = 'must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 64)';
+
+/**
+ * The key as a caller supplied it, checked before it reaches the KV store: "*" or ">" would be a
+ * subject wildcard there (ListRevisions would read every key of the org) and "a.b" another token.
+ */
 function requireKey(key: string): string {
   if (!key) throw new SwitchboardError('INVALID_KEY', 'key is required', { fieldErrors: [{ field: 'key', message: 'is required' }] });
+  if (!INTEGRATION_KEY_PATTERN.test(key)) {
+    throw new SwitchboardError('INVALID_KEY', `key ${KEY_RULE}`, { fieldErrors: [{ field: 'key', message: KEY_RULE }] });
+  }
   return key;
 }
 
@@ -49,7 +58,14 @@ export class IntegrationService {
 
   update(orgId: string, integration: Integration | undefined, expectedRevision: number): Promise<IntegrationRecord> {
     checkOrgId(orgId);
-    return this.store.update(orgId, assertValidIntegration(integration), expectedRevision);
+    const valid = assertValidIntegration(integration);
+    // Without the revision the writer read, a second writer would silently overwrite the first.
+    if (!(expectedRevision > 0)) {
+      throw new SwitchboardError('INVALID_REVISION', 'expected_revision is required: pass the revision you read (GetIntegration)', {
+        fieldErrors: [{ field: 'expected_revision', message: 'must be the revision you read' }],
+      });
+    }
+    return this.store.update(orgId, valid, expectedRevision);
   }
 
   delete(orgId: string, key: string, expectedRevision: number): Promise<void> {

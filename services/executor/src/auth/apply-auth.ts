@@ -110,7 +110,8 @@ function required(fields: Readonly<Record<string, string>>, id: string, field: s
 }
 
 function setSecretHeader(req: OutboundRequest, name: string, value: string, id: string, what: string): void {
-  if (!HEADER_NAME.test(name)) throw authFailed(`credential ${id}: header name of ${what} is not a valid HTTP header name`);
+  // The invalid name itself is not repeated: it could carry control characters into logs.
+  if (!HEADER_NAME.test(name)) throw authFailed(`credential ${id} (or the integration's api_key_name) names a header that is not a valid HTTP header name`);
   if (RESERVED_HEADERS.has(name)) throw authFailed(`credential ${id} may not set the ${name} header`);
   if (BAD_HEADER_VALUE.test(value)) throw authFailed(`credential ${id}: ${what} contains a line break or NUL and cannot be sent in a header`);
   req.headers[name] = value;

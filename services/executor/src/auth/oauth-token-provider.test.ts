@@ -129,6 +129,8 @@ const logger = createLogger('oauth-test', { level: 'debug', destination: { write
 const dispatcher = new Agent({ connect: { timeout: 2_000 } });
 const servers: TokenServer[] = [];
 const extraClients: Redis[] = [];
+// Killed in afterAll too, so that a timed-out test cannot leave a redis-server behind.
+const redisServers: ChildProcess[] = [];
 
 beforeAll(() => {
   redis = new Redis(REDIS_URL);
@@ -146,6 +148,7 @@ afterAll(async () => {
     if (keys.length > 0) await redis.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+  for (const proc of redisServers) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   await Promise.all(extraClients.map((c) => c.quit()));
   await redis.quit();
   await dispatcher.close();
@@ -215,6 +218,7 @@ async function freePort(): Promise<number> {
 async function startRedisServer(): Promise<{ proc: ChildProcess; port: number }> {
   const port = await freePort();
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  redisServers.push(proc);
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 5_000);
@@ -264,6 +268,8 @@ describe('OAuthTokenProvider', () => {
     const results = await Promise.all(Array.from({ length: 50 }, () => tokens.getToken(key, client())));
     expect(new Set(results).size).toBe(1);
     expect(server.count).toBe(1);
+    // The other 49 joined the one in-process flight instead of each polling Redis.
+    expect(tokens.stats()).toMatchObject({ fetches: 1, cacheHits: 0 });
   });
 
   it('collapses concurrent calls on two replicas (separate Redis connections) into one token request', async () => {

@@ -219,7 +219,7 @@ export class OAuthTokenProvider {
     if (access !== undefined) {
       const now = this.now();
       if (now < access.refresh_at) return access.access_token;
-      
+      if (!freshOnly && access.expires_at - now > USABLE_MARGIN_MS) return access.access_token;
     }
     if (read.failure !== undefined) throw authFailed(read.failure.message);
     return undefined;

@@ -112,12 +112,11 @@ function inAllowedRange(addr: IpAddress, policy: EgressPolicy): boolean {
  */
 export function classifyAddress(addr: IpAddress, policy: EgressPolicy): AddressVerdict {
   if (isIpv4(addr)) return inAllowedRange(addr, policy) ? ALLOWED : classifyIpv4(addr);
-  const v6 = addr;
-  const embedded = embeddedIpv4(v6);
-  if (inAllowedRange(v6, policy) || (embedded !== undefined && inAllowedRange(embedded.ipv4, policy))) {
+  const embedded = embeddedIpv4(addr);
+  if (inAllowedRange(addr, policy) || (embedded !== undefined && inAllowedRange(embedded.ipv4, policy))) {
     return ALLOWED;
   }
-  if (embedded === undefined) return classifyIpv6(v6);
+  if (embedded === undefined) return classifyIpv6(addr);
   const carried = classifyIpv4(embedded.ipv4);
   if (!carried.allowed) {
     return {

@@ -261,6 +261,23 @@ describe('guarded connector with the default policy', () => {
     },
   );
 
+  it('gives up on a lookup that outlives the connect timeout, as a connect timeout', async () => {
+    const hanging: HostLookup = () => new Promise(() => undefined);
+    const connect = createGuardedConnector({ policy: createEgressPolicy({ allow: [] }), connectTimeoutMs: 50, lookup: hanging });
+    const agent = new Agent({ connect });
+    agents.push(agent);
+    const outcome = await send(`http://slow.test:${v4.port}/`, agent);
+    expect(outcome.ok ? undefined : (outcome.error as { code?: unknown }).code).toBe('UND_ERR_CONNECT_TIMEOUT');
+    expect(attempts).toEqual([]);
+  });
+
+  it('reports a name with no addresses as not found', async () => {
+    const lookup = fakeLookup({ 'empty.test': [[]] });
+    const outcome = await send(`http://empty.test:${v4.port}/`, guardedAgent({ lookup }));
+    expect(outcome.ok ? undefined : (outcome.error as { code?: unknown }).code).toBe('ENOTFOUND');
+    expect(attempts).toEqual([]);
+  });
+
   it('finds the block inside a wrapping error', () => {
     const blocked = new EgressBlockedError('127.0.0.1', { range: 'loopback', reason: 'test' }, true);
     expect(isEgressBlockedError(new Error('outer', { cause: new Error('middle', { cause: blocked }) }))).toBe(true);

@@ -1,0 +1,83 @@
+import { BurdenLevel, HttpMethod, Integration } from '@switchboard/contracts';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_DELAY_PHRASE,
+  DEFAULT_FAILURE_PHRASE,
+  DEFAULT_START_PHRASE,
+  breakerOf,
+  burdenLevelOf,
+  confirmationPromptSource,
+  maxResultBytesOf,
+  retryOf,
+  speechOf,
+  timeoutsOf,
+} from './defaults.js';
+import { compileTextTemplate, renderTextTemplate } from './text-template.js';
+
+/** fromJSON takes the proto JSON names and numeric enums, and fills every field left out with its zero. */
+function integration(partial: Record<string, unknown>): Integration {
+  return Integration.fromJSON({ key: 'k', name: 'Book cleaning', method: HttpMethod.HTTP_METHOD_GET, ...partial });
+}
+
+describe('defaults', () => {
+  it('treats an unspecified burden level as conversational and refuses an unknown one', () => {
+    expect(burdenLevelOf(integration({}))).toBe(BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL);
+    expect(burdenLevelOf(integration({ burden: { level: BurdenLevel.BURDEN_LEVEL_VERIFIED } }))).toBe(BurdenLevel.BURDEN_LEVEL_VERIFIED);
+    expect(() => burdenLevelOf(integration({ burden: { level: BurdenLevel.UNRECOGNIZED } }))).toThrow(/unknown burden level/);
+  });
+
+  it('keeps ambient tools silent and gives the others the default phrases', () => {
+    expect(speechOf(integration({ burden: { level: BurdenLevel.BURDEN_LEVEL_AMBIENT }, speech: { startPhrase: 'Checking!' } }))).toEqual({
+      silent: true,
+      startPhrase: '',
+      delayPhrase: '',
+      delayAfterMs: 0,
+      failurePhrase: DEFAULT_FAILURE_PHRASE,
+    });
+    expect(speechOf(integration({}))).toEqual({
+      silent: false,
+      startPhrase: DEFAULT_START_PHRASE,
+      delayPhrase: DEFAULT_DELAY_PHRASE,
+      delayAfterMs: 1500,
+      failurePhrase: DEFAULT_FAILURE_PHRASE,
+    });
+    expect(DEFAULT_START_PHRASE).toBe('Let me check that for you.');
+  });
+
+  it('prefers the start phrase, then the filler phrase, then the default', () => {
+    expect(speechOf(integration({ burden: { fillerPhrase: 'Pulling that up.' } })).startPhrase).toBe('Pulling that up.');
+    expect(speechOf(integration({ burden: { fillerPhrase: 'Pulling that up.' }, speech: { startPhrase: 'On it.' } })).startPhrase).toBe('On it.');
+  });
+
+  it('builds a confirmation question from the name when the definition has none', () => {
+    expect(confirmationPromptSource(integration({}))).toBe('Shall I go ahead and book cleaning?');
+    expect(confirmationPromptSource(integration({ name: 'Create CRM lead.' }))).toBe('Shall I go ahead and create CRM lead?');
+    expect(confirmationPromptSource(integration({ name: 'Send {{x}}' }))).toBe('Shall I go ahead and send x?');
+    const own = integration({ burden: { confirmationPrompt: 'Book {{date}}?' } });
+    expect(renderTextTemplate(compileTextTemplate(confirmationPromptSource(own)), { date: 'March 3rd' })).toBe('Book March 3rd?');
+  });
+
+  it('clamps timeouts and result size to their caps', () => {
+    expect(timeoutsOf(integration({}))).toEqual({ totalMs: 5000, connectMs: 2000 });
+    expect(timeoutsOf(integration({ timeouts: { totalMs: 90_000, connectMs: 60_000 } }))).toEqual({ totalMs: 30_000, connectMs: 30_000 });
+    expect(timeoutsOf(integration({ timeouts: { totalMs: 1000 } }))).toEqual({ totalMs: 1000, connectMs: 1000 });
+    expect(maxResultBytesOf(integration({}))).toBe(4096);
+    expect(maxResultBytesOf(integration({ responseMapping: { maxResultBytes: 1_000_000 } }))).toBe(65_536);
+  });
+
+  it('retries a non-idempotent method only with an idempotency key', () => {
+    expect(retryOf(integration({}))).toEqual({ maxAttempts: 1, baseDelayMs: 200, idempotencyKeyHeader: undefined });
+    expect(retryOf(integration({ retry: { maxAttempts: 9 } })).maxAttempts).toBe(3);
+    expect(retryOf(integration({ method: HttpMethod.HTTP_METHOD_POST, retry: { maxAttempts: 3 } })).maxAttempts).toBe(1);
+    expect(retryOf(integration({ method: HttpMethod.HTTP_METHOD_POST, retry: { maxAttempts: 3, idempotencyKeyHeader: 'Idempotency-Key' } }))).toEqual({
+      maxAttempts: 3,
+      baseDelayMs: 200,
+      idempotencyKeyHeader: 'Idempotency-Key',
+    });
+  });
+
+  it('fills the breaker defaults and honours overrides', () => {
+    expect(breakerOf(integration({}))).toEqual({ enabled: true, errorThresholdPercent: 50, volumeThreshold: 5, resetTimeoutMs: 10_000, rollingWindowMs: 10_000 });
+    expect(breakerOf(integration({ breaker: { errorThresholdPercent: 20, disabled: true } }))).toMatchObject({ enabled: false, errorThresholdPercent: 20 });
+  });
+});

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { ensureAuditStream } from '@switchboard/audit';
+import { runService } from '@switchboard/config';
+import { createLogger } from '@switchboard/logging';
+import { loadAuditLoggerConfig } from './config.js';
+import { startAuditConsumer } from './consumer.js';
+import { DedupeIndex } from './dedupe-index.js';
+import { JsonlWriter } from './jsonl-writer.js';
+import { connectNats, redactNatsUrl } from './nats-connection.js';
+
+async function main(): Promise<void> {
+  const config = loadAuditLoggerConfig();
+  const logger = createLogger('audit-logger', { level: config.LOG_LEVEL });
+  const dir = resolve(config.AUDIT_DIR);
+  const nc = await connectNats(config.NATS_URL, `audit-logger ${config.AUDIT_INSTANCE_ID}`);
+  const jsm = await jetstreamManager(nc);
+  const streams = await ensureAuditStream(jsm, {
+    stream: config.AUDIT_STREAM,
+    dlqStream: config.AUDIT_DLQ_STREAM,
+    subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
+    maxAgeMs: config.AUDIT_MAX_AGE_MS,
+    maxBytes: config.AUDIT_MAX_BYTES,
+    duplicateWindowMs: config.AUDIT_DUPLICATE_WINDOW_MS,
+    replicas: config.AUDIT_REPLICAS,
+    storage: config.AUDIT_STORAGE,
+  });
+
+  // The writer repairs this instance's own torn tail before the index reads the files.
+  const { writer, repaired } = await JsonlWriter.open({
+    dir,
+    instanceId: config.AUDIT_INSTANCE_ID,
+    maxBytes: config.AUDIT_ROTATE_MAX_BYTES,
+  });
+  if (repaired !== null) logger.warn({ ...repaired }, 'removed a partial last line left by a crash');
+  const { index, scan } = await DedupeIndex.load({ dir, days: config.AUDIT_DEDUPE_DAYS });
+
+  const consumer = await startAuditConsumer({
+    js: jsm.jetstream(),
+    jsm,
+    stream: config.AUDIT_STREAM,
+    consumerName: config.AUDIT_CONSUMER,
+    subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
+    writer,
+    index,
+    logger,
+    batchMax: config.AUDIT_BATCH_MAX,
+    ackWaitMs: config.AUDIT_ACK_WAIT_MS,
+    maxAckPending: config.AUDIT_MAX_ACK_PENDING,
+  });
+  logger.info(
+    {
+      nats: redactNatsUrl(config.NATS_URL),
+      stream: config.AUDIT_STREAM,
+      streamChange: streams.streamChange,
+      consumer: config.AUDIT_CONSUMER,
+      dir,
+      instanceId: config.AUDIT_INSTANCE_ID,
+      knownEvents: index.size,
+      scannedFiles: scan.files,
+    },
+    'audit-logger ready',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'audit-logger stopping');
+    const guard = setTimeout(() => {
+      logger.error({ graceMs: config.SHUTDOWN_GRACE_MS }, 'audit-logger did not stop in time');
+      logger.flush();
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS);
+    guard.unref();
+    await consumer.stop();
+    // drain() sends the acks still buffered before the connection closes.
+    await nc.drain();
+    await writer.close();
+    logger.info({ ...consumer.stats() }, 'audit-logger stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  void nc.closed().then((err) => {
+    if (stopping) return;
+    logger.error({ err: err instanceof Error ? err.message : undefined }, 'audit-logger lost its NATS connection for good');
+    logger.flush();
+    process.exit(1);
+  });
+}
+
+void runService('audit-logger', main);

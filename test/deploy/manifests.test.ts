@@ -1,0 +1,112 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { ROOT } from '../support/stack.js';
+
+const K8S = path.join(ROOT, 'deploy', 'k8s');
+
+interface Manifest {
+  readonly file: string;
+  readonly doc: Record<string, unknown> & { apiVersion: string; kind: string; metadata?: { name?: string } };
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? yamlFiles(path.join(dir, e.name)) : e.name.endsWith('.yaml') ? [path.join(dir, e.name)] : [],
+  );
+}
+
+function load(file: string): Record<string, unknown>[] {
+  const docs = parseAllDocuments(readFileSync(file, 'utf8'), { merge: true });
+  for (const d of docs) expect(d.errors, `${file} parses`).toEqual([]);
+  return docs.map((d) => d.toJS() as Record<string, unknown>).filter((d) => d !== null);
+}
+
+const base = yamlFiles(path.join(K8S, 'base'))
+  .filter((f) => !f.endsWith('kustomization.yaml'))
+  .flatMap((file) => load(file).map((doc) => ({ file: path.relative(ROOT, file), doc }) as Manifest));
+
+/** kubernetes-models' class for an apiVersion/kind: `apps/v1` + `Deployment` → kubernetes-models/apps/v1/Deployment. */
+async function modelFor(apiVersion: string, kind: string): Promise<new (data: unknown) => { validate(): void }> {
+  const mod = (await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, new (data: unknown) => { validate(): void }>;
+  const ctor = mod[kind];
+  if (!ctor) throw new Error(`no model for ${apiVersion} ${kind}`);
+  return ctor;
+}
+
+describe('Kubernetes manifests', () => {
+  it('has the expected objects', () => {
+    const kinds = base.map((m) => `${m.doc.kind}/${m.doc.metadata?.name}`).sort();
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'Deployment/registry',
+        'Deployment/executor',
+        'StatefulSet/audit-logger',
+        'HorizontalPodAutoscaler/executor',
+        'PodDisruptionBudget/executor',
+        'PodDisruptionBudget/registry',
+        'PodDisruptionBudget/audit-logger',
+        'NetworkPolicy/executor',
+        'NetworkPolicy/default-deny',
+        'ConfigMap/switchboard-config',
+      ]),
+    );
+  });
+
+  for (const m of base) {
+    it(`${m.file}: ${m.doc.kind} ${m.doc.metadata?.name} validates against the Kubernetes schema`, async () => {
+      const Model = await modelFor(m.doc.apiVersion, m.doc.kind);
+      expect(() => new Model(m.doc).validate()).not.toThrow();
+    });
+  }
+
+  it('rejects a manifest the schema forbids (the validator is live)', async () => {
+    const Model = await modelFor('apps/v1', 'Deployment');
+    const bad = { metadata: { name: 'x' }, spec: { selector: {}, template: { spec: { containers: [{ name: 'c', ports: [{ containerPort: 'http' }] }] } } } };
+    expect(() => new Model(bad).validate()).toThrow(/containerPort/);
+  });
+
+  it('runs every container non-root, read-only, without privilege escalation or capabilities', () => {
+    const workloads = base.filter((m) => m.doc.kind === 'Deployment' || m.doc.kind === 'StatefulSet');
+    expect(workloads.length).toBe(3);
+    for (const w of workloads) {
+      const spec = (w.doc['spec'] as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
+      for (const c of spec.containers) {
+        expect(c['securityContext'], `${w.file}`).toMatchObject({
+          runAsNonRoot: true,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
+        expect(c['readinessProbe'], `${w.file} readiness`).toBeDefined();
+        expect(c['livenessProbe'], `${w.file} liveness`).toBeDefined();
+        expect((c['resources'] as { requests?: unknown }).requests, `${w.file} resources`).toBeDefined();
+      }
+    }
+  });
+
+  it('keeps the executor away from cluster-internal ranges and the metadata address', () => {
+    const policy = base.find((m) => m.doc.kind === 'NetworkPolicy' && m.doc.metadata?.name === 'executor')!;
+    const internet = JSON.stringify(policy.doc);
+    for (const cidr of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) expect(internet).toContain(cidr);
+  });
+
+  for (const kustomization of yamlFiles(K8S).filter((f) => f.endsWith('kustomization.yaml'))) {
+    it(`${path.relative(ROOT, kustomization)} references files and objects that exist`, () => {
+      const k = load(kustomization)[0] as { resources?: string[]; replicas?: { name: string }[]; patches?: { target: { kind: string; name: string } }[] };
+      const dir = path.dirname(kustomization);
+      for (const r of k.resources ?? []) expect(existsSync(path.join(dir, r)), `${r} exists`).toBe(true);
+      const names = new Set(base.map((m) => `${m.doc.kind}/${m.doc.metadata?.name}`));
+      for (const r of k.replicas ?? []) expect([...names].some((n) => n.endsWith(`/${r.name}`)), `replicas target ${r.name}`).toBe(true);
+      for (const p of k.patches ?? []) expect(names.has(`${p.target.kind}/${p.target.name}`), `patch target ${p.target.kind}/${p.target.name}`).toBe(true);
+    });
+  }
+
+  it('compose wires the three services, NATS with a volume, Redis and the demo API', () => {
+    const compose = load(path.join(ROOT, 'deploy', 'compose.yaml'))[0] as { services: Record<string, { environment?: Record<string, string> }>; volumes: Record<string, unknown> };
+    expect(Object.keys(compose.services).sort()).toEqual(['audit-logger', 'demo-api', 'executor', 'nats', 'redis', 'registry']);
+    expect(compose.volumes).toHaveProperty('nats-data');
+    for (const s of ['registry', 'executor', 'audit-logger']) expect(compose.services[s]!.environment!['NATS_URL']).toBe('nats://nats:4222');
+  });
+});

@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { AuditEvent, HttpMethod, Integration, Outcome, type InvokeRequest, type InvokeResponse } from '@switchboard/contracts';
+import { waitFor } from '../support/audit-files.js';
+import { NATS_URL, type Stack } from '../support/stack.js';
+
+/** A definition with the fields every test would otherwise repeat; `partial` wins. */
+export function define(partial: Parameters<typeof Integration.fromPartial>[0]): Integration {
+  return Integration.fromPartial({
+    name: `Test ${partial.key ?? 'integration'}`,
+    description: 'An integration used by the executor end-to-end tests.',
+    enabled: true,
+    method: HttpMethod.HTTP_METHOD_GET,
+    ...partial,
+  });
+}
+
+/**
+ * Stores the definitions and waits until the executor's cache (fed by the KV change feed) knows them.
+ * The probe sends an argument no definition has, so it ends at validation and never reaches an upstream.
+ */
+export async function register(stack: Stack, ...integrations: Integration[]): Promise<void> {
+  await Promise.all(integrations.map((i) => stack.registryClient.create(i)));
+  await Promise.all(integrations.map((i) => waitUntilKnown(stack, i.key)));
+}
+
+export async function waitUntilKnown(stack: Stack, toolKey: string): Promise<void> {
+  await waitFor(async () => {
+    const r = await stack.executorClient.invoke({ orgId: stack.orgId, toolKey, argumentsJson: '{"__probe__":1}' });
+    return r.outcome === Outcome.OUTCOME_NOT_FOUND ? undefined : true;
+  }, `the executor to see ${toolKey}`);
+}
+
+export function invoke(
+  stack: Stack,
+  toolKey: string,
+  args: Record<string, unknown> = {},
+  extra: Partial<InvokeRequest> = {},
+  timeoutMs?: number,
+): Promise<InvokeResponse> {
+  return stack.executorClient.invoke({ orgId: stack.orgId, toolKey, argumentsJson: JSON.stringify(args), ...extra }, timeoutMs);
+}
+
+export function outcomeName(o: Outcome): string {
+  return Outcome[o] ?? String(o);
+}
+
+/** A TCP port nobody listens on right now (for a private redis-server). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PrivateRedis {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** A throwaway redis-server on loopback, so a test can stop it without touching the shared one. */
+export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
+  const p = port ?? (await freePort());
+  const child: ChildProcess = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server on ${p} did not start:\n${out}`)), 10_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url: `redis://127.0.0.1:${p}`,
+    port: p,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+/** Every audit event the executor published on this stack's stream, decoded (independent of the logger). */
+export async function auditEvents(stack: Stack): Promise<AuditEvent[]> {
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const stream = stack.env['AUDIT_STREAM']!;
+    const info = await jsm.streams.info(stream);
+    const events: AuditEvent[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+      const msg = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+      if (msg) events.push(AuditEvent.decode(msg.data));
+    }
+    return events;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** The audit event of one invocation, once it is on the stream. */
+export function auditOf(stack: Stack, invocationId: string): Promise<AuditEvent> {
+  return waitFor(async () => (await auditEvents(stack)).find((e) => e.invocationId === invocationId), `the audit event of ${invocationId}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
