@@ -38,6 +38,18 @@ export function credentialFromEntry(entry: KvEntry): StoredCredential | undefine
   return { ...stored, orgId: where.orgId, credentialId: where.name };
 }
 
+/** A stored credential with the KV revision it was read at, for compare-and-set rewrites. */
+export interface VersionedCredential {
+  readonly record: StoredCredential;
+  readonly revision: number;
+}
+
+/** JetStream's answer when the expected last sequence of a key no longer holds. */
+function isWrongRevision(err: unknown): boolean {
+  const text = err instanceof Error ? `${err.message} ${String((err as { code?: unknown }).code ?? '')}` : '';
+  return /wrong last sequence|10071|key exists/i.test(text);
+}
+
 export class CredentialStore {
   private constructor(readonly kv: KV) {}
 
@@ -61,16 +73,45 @@ export class CredentialStore {
   }
 
   async listAll(): Promise<StoredCredential[]> {
-    return this.read('>');
+    return (await this.readVersioned('>')).map((v) => v.record);
+  }
+
+  /** Every credential of every org with its revision (for key rotation). */
+  listAllVersioned(): Promise<VersionedCredential[]> {
+    return this.readVersioned('>');
+  }
+
+  async getVersioned(orgId: string, credentialId: string): Promise<VersionedCredential | undefined> {
+    const entry = await this.kv.get(credentialKvKey(orgId, credentialId));
+    const record = entry ? credentialFromEntry(entry) : undefined;
+    return entry && record ? { record, revision: entry.revision } : undefined;
+  }
+
+  /**
+   * Writes the record only if the credential is still at `revision`: a rewrite (key rotation) must
+   * never replace a secret someone stored after it was read. False when another writer got there first.
+   */
+  async replace(record: StoredCredential, revision: number): Promise<boolean> {
+    try {
+      await this.kv.update(credentialKvKey(record.orgId, record.credentialId), JSON.stringify(record), revision);
+      return true;
+    } catch (err) {
+      if (isWrongRevision(err)) return false;
+      throw err;
+    }
   }
 
   private async read(filter: string): Promise<StoredCredential[]> {
+    return (await this.readVersioned(filter)).map((v) => v.record);
+  }
+
+  private async readVersioned(filter: string): Promise<VersionedCredential[]> {
     const keys: string[] = [];
     for await (const k of await this.kv.keys(filter)) keys.push(k);
     const entries = await Promise.all(keys.map((k) => this.kv.get(k)));
     return entries.flatMap((e) => {
-      const stored = e ? credentialFromEntry(e) : undefined;
-      return stored ? [stored] : [];
+      const record = e ? credentialFromEntry(e) : undefined;
+      return e && record ? [{ record, revision: e.revision }] : [];
     });
   }
 

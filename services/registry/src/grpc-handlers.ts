@@ -3,7 +3,7 @@ import type { KeyRing } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
 import { unary } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
-import { checkOrgId, type CredentialStore } from '@switchboard/store';
+import { CREDENTIAL_ID_PATTERN, checkOrgId, type CredentialStore } from '@switchboard/store';
 import { credentialInfo, putCredential } from './credential-service.js';
 import type { IntegrationService } from './integration-service.js';
 
@@ -43,6 +43,11 @@ export function registryHandlers(deps: RegistryHandlerDeps): RegistryServiceServ
     }, opts('ListCredentials')),
     deleteCredential: unary(async (req) => {
       checkOrgId(req.orgId);
+      if (!CREDENTIAL_ID_PATTERN.test(req.credentialId)) {
+        throw new SwitchboardError('INVALID_CREDENTIAL_ID', 'credential_id must be 1-64 letters, digits, "_" or "-"', {
+          fieldErrors: [{ field: 'credential_id', message: 'must be 1-64 letters, digits, "_" or "-"' }],
+        });
+      }
       if (!(await deps.credentials.delete(req.orgId, req.credentialId))) {
         throw new SwitchboardError('NOT_FOUND', `credential ${req.credentialId} does not exist in org ${req.orgId}`);
       }

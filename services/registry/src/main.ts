@@ -19,8 +19,12 @@ async function main(): Promise<void> {
   const credentials = await CredentialStore.open(nc, { bucket: config.CREDENTIALS_BUCKET, replicas });
 
   if (process.argv[2] === 'rotate-keys') {
-    const { rotated, total } = await rotateCredentialKeys(credentials, keyRing);
+    const { rotated, total, failed } = await rotateCredentialKeys(credentials, keyRing);
     process.stdout.write(`re-encrypted ${rotated} of ${total} credentials under key ${keyRing.newestId}\n`);
+    for (const f of failed) {
+      process.stderr.write(`credential ${f.credentialId} of org ${f.orgId} does not open with any key in the ring; left unchanged\n`);
+    }
+    if (failed.length > 0) process.exitCode = 1;
     await nc.drain();
     return;
   }

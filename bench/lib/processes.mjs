@@ -1,0 +1,279 @@
+// Starting and watching the processes a benchmark run needs: the three Switchboard services (built
+// dist, unique NATS/Redis names like test/support/stack.ts), helper servers in their own processes,
+// and /proc readings (CPU time, RSS) of any of them.
+import { fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { load } from './deps.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const OUTPUT_TAIL_BYTES = 64 * 1024;
+
+/** Every child this process started, so a watchdog or Ctrl-C can stop exactly those. */
+const children = new Set();
+
+export function killStartedChildren() {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  children.clear();
+}
+
+export function assertBuilt() {
+  const missing = ['registry', 'executor', 'audit-logger']
+    .map((s) => path.join('services', s, 'dist', 'main.js'))
+    .filter((p) => !existsSync(path.join(ROOT, p)));
+  if (missing.length > 0) throw new Error(`${missing.join(', ')} missing: run \`pnpm bench\` (it builds first) or \`pnpm run build\``);
+}
+
+export function uniqueId() {
+  return randomBytes(4).toString('hex');
+}
+
+/** Service environment with names no other run or test uses. */
+export function serviceEnv(id, auditDir) {
+  return {
+    NATS_URL,
+    REDIS_URL,
+    LOG_LEVEL: 'info',
+    SWITCHBOARD_MASTER_KEYS: `bench1:${randomBytes(32).toString('base64')}`,
+    INTEGRATIONS_BUCKET: `b_${id}_integrations`,
+    CREDENTIALS_BUCKET: `b_${id}_credentials`,
+    AUDIT_STREAM: `B_${id}_AUDIT`,
+    AUDIT_DLQ_STREAM: `B_${id}_AUDIT_DLQ`,
+    AUDIT_SUBJECT_PREFIX: `b${id}.audit`,
+    AUDIT_CONSUMER: `b_${id}_logger`,
+    AUDIT_DIR: auditDir,
+    REDIS_KEY_PREFIX: `b${id}:`,
+    REGISTRY_PORT: '0',
+    EXECUTOR_PORT: '0',
+    SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32',
+  };
+}
+
+/**
+ * Starts services/<name>/dist/main.js and resolves once it logs "<name> ready". `nodeOptions` goes to
+ * this process only (e.g. --cpu-prof); NODE_OPTIONS of the benchmark itself is never passed on.
+ */
+export function startService(name, env, { nodeOptions = '', readyTimeoutMs = 30_000 } = {}) {
+  const spawnedAt = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'services', name, 'dist', 'main.js')], {
+      env: { ...process.env, ...env, NODE_OPTIONS: nodeOptions },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let tail = '';
+    let pending = '';
+    let ready = false;
+    const logLines = [];
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not become ready in ${readyTimeoutMs} ms:\n${tail}`));
+    }, readyTimeoutMs);
+    const onData = (chunk) => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-OUTPUT_TAIL_BYTES);
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        let parsed;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        parsed.seenAtMs = performance.now();
+        if (logLines.length < 1_000) logLines.push(parsed);
+        if (ready || parsed.msg !== `${name} ready`) continue;
+        ready = true;
+        clearTimeout(timer);
+        resolve({
+          name,
+          child,
+          pid: child.pid,
+          port: parsed.port ?? 0,
+          startupMs: parsed.seenAtMs - spawnedAt,
+          logLines,
+          output: () => tail,
+          exited: () => child.exitCode !== null || child.signalCode !== null,
+          stop: (signal = 'SIGTERM', graceMs = 15_000) => stopChild(child, signal, graceMs),
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      if (!ready) {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${tail}`));
+      }
+    });
+  });
+}
+
+function stopChild(child, signal, graceMs) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', (code) => {
+      clearTimeout(force);
+      children.delete(child);
+      resolve(code);
+    });
+    child.kill(signal);
+  });
+}
+
+/**
+ * Forks a helper server (bench/lib/*-server.mjs) with an IPC channel. The helper sends
+ * { type: 'ready', port } once it listens and answers { id, ... } messages with { id, reply }.
+ */
+export function startHelper(script, config) {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(ROOT, 'bench', 'lib', script), [JSON.stringify(config)], {
+      execArgv: [],
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.add(child);
+    let nextId = 1;
+    const waiting = new Map();
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not start in 10 s`));
+    }, 10_000);
+    child.on('message', (msg) => {
+      if (msg.type === 'ready') {
+        clearTimeout(timer);
+        resolve({
+          pid: child.pid,
+          port: msg.port,
+          request: (message) =>
+            new Promise((res) => {
+              const id = nextId++;
+              waiting.set(id, res);
+              child.send({ ...message, id });
+            }),
+          stop: () => stopChild(child, 'SIGTERM', 5_000),
+        });
+        return;
+      }
+      const res = waiting.get(msg.id);
+      if (res) {
+        waiting.delete(msg.id);
+        res(msg.reply);
+      }
+    });
+    child.once('exit', (code) => {
+      children.delete(child);
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code})`));
+    });
+  });
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture Node supports.
+
+/** user + system CPU seconds a process has used so far; undefined when it cannot be read. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: the fields we need come after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size now and at its peak, in MiB. */
+export function memoryMiB(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  } catch {
+    return { rss: NaN, peak: NaN };
+  }
+}
+
+/** Pids whose command name is `comm` (read-only: used to attribute CPU to nats-server and redis-server). */
+export function pidsByComm(comm) {
+  const out = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) out.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+/** CPU seconds of a set of named processes, for "how the cores were shared". */
+export function cpuSnapshot(named) {
+  const snap = { client: process.cpuUsage(), at: performance.now() };
+  for (const [name, pids] of Object.entries(named)) {
+    snap[name] = pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
+  }
+  return snap;
+}
+
+/** CPU cores each process used between two snapshots (1.0 = one core busy the whole time). */
+export function cpuShares(before, after) {
+  const wallS = (after.at - before.at) / 1000;
+  const shares = {};
+  for (const name of Object.keys(before)) {
+    if (name === 'at') continue;
+    if (name === 'client') {
+      const us = after.client.user + after.client.system - before.client.user - before.client.system;
+      shares.client = us / 1e6 / wallS;
+    } else {
+      shares[name] = (after[name] - before[name]) / wallS;
+    }
+  }
+  return shares;
+}
+
+/** Deletes the run's KV buckets, audit streams and Redis keys. */
+export async function removeNamespace(env) {
+  const { connect } = await load('@nats-io/transport-node');
+  const { jetstreamManager } = await load('@nats-io/jetstream');
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const stream of [`KV_${env.INTEGRATIONS_BUCKET}`, `KV_${env.CREDENTIALS_BUCKET}`, env.AUDIT_STREAM, env.AUDIT_DLQ_STREAM, `${env.AUDIT_STREAM}_DLQ`]) {
+      await jsm.streams.delete(stream).catch(() => false);
+    }
+  } finally {
+    await nc.close();
+  }
+  const { Redis } = await load('ioredis');
+  const redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.REDIS_KEY_PREFIX}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Makes sure NATS and Redis answer (starting them from PATH if not), as `pnpm test` does. */
+export async function ensureNatsAndRedis(log) {
+  const { ensureLocalServices } = await import(new URL('../../scripts/local-services.mjs', import.meta.url).href);
+  const started = await ensureLocalServices({ log });
+  for (const child of started) children.add(child);
+  return started;
+}

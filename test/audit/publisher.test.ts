@@ -1,0 +1,135 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { AUDIT_CONTENT_TYPE, AuditPublisher, decodeAuditEvent, ensureAuditStream, type AuditLogger } from '@switchboard/audit';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startNatsServer, type PrivateNatsServer } from '../support/nats-server.js';
+import { waitFor } from '../support/processes.js';
+import {
+  deleteStreams,
+  makeEvent,
+  NATS_URL,
+  readStream,
+  startHoldingProxy,
+  streamLimits,
+  uniqueAuditNames,
+  type HoldingProxy,
+} from './helpers.js';
+
+interface LogEntry {
+  readonly level: string;
+  readonly fields: Record<string, unknown>;
+  readonly message: string;
+}
+
+function captureLogger(): { logger: AuditLogger; entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  const at = (level: string) => (fields: Record<string, unknown>, message: string) => entries.push({ level, fields, message });
+  return { logger: { info: at('info'), warn: at('warn'), error: at('error') }, entries };
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.().catch(() => undefined);
+});
+
+describe('audit publisher against real NATS', () => {
+  let admin: NatsConnection | undefined;
+  let adminJsm: JetStreamManager;
+  afterAll(async () => {
+    await admin?.close();
+  });
+
+  it('stores an event once when its PubAck was lost and the publish was retried with the same msgID', async () => {
+    admin = await connect({ servers: NATS_URL });
+    adminJsm = await jetstreamManager(admin);
+    const names = uniqueAuditNames();
+    await ensureAuditStream(adminJsm, streamLimits(names));
+    cleanups.push(() => deleteStreams(adminJsm, names.stream, names.dlqStream));
+
+    const proxy: HoldingProxy = await startHoldingProxy(Number(new URL(NATS_URL).port || 4222));
+    cleanups.push(() => proxy.close());
+    const nc = await connect({ servers: `nats://127.0.0.1:${proxy.port}` });
+    cleanups.push(() => nc.close());
+    const publisher = new AuditPublisher(jetstream(nc), {
+      maxBuffered: 10,
+      subjectPrefix: names.prefix,
+      publishTimeoutMs: 250,
+      retryInitialMs: 50,
+      retryMaxMs: 100,
+    });
+
+    const event = makeEvent(1);
+    proxy.hold(); // the server stores the event, but its PubAck does not come back
+    publisher.publish(event);
+    await waitFor(() => publisher.stats().retries >= 2, { what: 'two retries', timeoutMs: 10_000 });
+    const stored = await adminJsm.streams.info(names.stream);
+    expect(stored.state.messages).toBe(1); // the first attempt was stored although it timed out
+    proxy.release();
+
+    expect(await publisher.flush(10_000)).toBe(true);
+    const stats = publisher.stats();
+    expect(stats).toMatchObject({ published: 1, duplicates: 1, dropped: 0, buffered: 0, inFlight: 0 });
+    const messages = await readStream(jetstream(admin), adminJsm, names.stream);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.header('Nats-Msg-Id')).toBe(event.invocationId);
+    expect(messages[0]?.header('Content-Type')).toBe(AUDIT_CONTENT_TYPE);
+    expect(messages[0]?.subject).toBe(`${names.prefix}.org-test.look_up_appointment`);
+    expect(decodeAuditEvent(messages[0]!.data)).toEqual(event);
+  });
+
+  it('absorbs a NATS restart in its buffer, delivers every admitted event once, and counts and logs the overflow', async () => {
+    const server: PrivateNatsServer = await startNatsServer();
+    cleanups.push(() => server.dispose());
+    const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    cleanups.push(() => nc.close());
+    const jsm = await jetstreamManager(nc);
+    const names = uniqueAuditNames();
+    await ensureAuditStream(jsm, streamLimits(names));
+
+    const { logger, entries } = captureLogger();
+    const publisher = new AuditPublisher(jetstream(nc), {
+      maxBuffered: 300,
+      maxInFlight: 32,
+      subjectPrefix: names.prefix,
+      logger,
+      publishTimeoutMs: 500,
+      retryMaxMs: 300,
+      dropLogIntervalMs: 500,
+    });
+
+    const before = Array.from({ length: 50 }, (_, i) => makeEvent(i));
+    for (const e of before) publisher.publish(e);
+    expect(await publisher.flush(10_000)).toBe(true);
+
+    await server.stop();
+    const during = Array.from({ length: 400 }, (_, i) => makeEvent(1_000 + i));
+    const started = performance.now();
+    for (const e of during) publisher.publish(e);
+    // publish() must not wait for NATS: 400 calls against a dead server return at once.
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(publisher.stats().dropped).toBe(100);
+    await waitFor(() => publisher.stats().retries > 0, { what: 'retries while NATS is down' });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(publisher.stats().published).toBe(50);
+
+    await server.start();
+    expect(await publisher.flush(30_000)).toBe(true);
+
+    const stored = await readStream(jetstream(nc), jsm, names.stream);
+    const storedIds = stored.map((m) => m.header('Nats-Msg-Id'));
+    const admitted = [...before, ...during.slice(0, 300)].map((e) => e.invocationId);
+    expect(storedIds).toHaveLength(admitted.length);
+    expect(new Set(storedIds)).toEqual(new Set(admitted));
+    for (const e of during.slice(300)) expect(storedIds).not.toContain(e.invocationId);
+    expect(publisher.stats()).toMatchObject({ published: 350, dropped: 100, buffered: 0, inFlight: 0 });
+
+    // Rate limited but never silent: the first drop is logged at once, the other 99 together later.
+    const dropLogs = entries.filter((e) => e.message === 'audit events dropped');
+    expect(dropLogs.length).toBeGreaterThanOrEqual(2);
+    expect(dropLogs.length).toBeLessThan(10);
+    expect(dropLogs.reduce((n, e) => n + Number(e.fields['dropped']), 0)).toBe(100);
+    expect(dropLogs[0]?.fields['byReason']).toEqual({ buffer_full: 1 });
+    expect(entries.some((e) => e.message.startsWith('audit publish failed; retrying'))).toBe(true);
+    await deleteStreams(jsm, names.stream, names.dlqStream);
+  });
+});
