@@ -246,8 +246,16 @@ describe('executor request building, end to end', () => {
     }
     const res = await invoke(stack, 'edges', { name: 'x', label: 'ok\r\nX-Injected: 1' });
     expect(outcomeName(res.outcome)).toBe('OUTCOME_INVALID_ARGUMENTS');
-    expect(res.fieldErrors).toEqual([{ field: 'label', message: 'must not contain a line break or NUL character' }]);
+    expect(res.fieldErrors).toHaveLength(1);
+    expect(res.fieldErrors[0]!.message).toContain('must not contain a line break');
     expect(upstream.requests.length).toBe(before);
+  });
+
+  it('names a refused header value by the argument the model sent, not by its header name', async () => {
+    const res = await invoke(stack, 'edges', { name: 'x', label: 'ok\r\nX-Injected: 1' });
+    expect(outcomeName(res.outcome)).toBe('OUTCOME_INVALID_ARGUMENTS');
+    // The model knows the argument "label"; "X-Label" is the integrator's wire name.
+    expect(res.fieldErrors.map((f) => f.field)).toEqual(['label']);
   });
 
   it('adds the correlation headers, the request id and the trace context', async () => {

@@ -195,7 +195,7 @@ export class AuditPublisher {
       }
       try {
         const ack = await this.#js.publish(event.subject, event.bytes, {
-          msgID: `${event.msgID}-${attempt}`,
+          msgID: event.msgID,
           timeout: this.#timeoutMs,
           headers: hdrs,
         });

@@ -44,9 +44,10 @@ describe('defaults', () => {
     expect(DEFAULT_START_PHRASE).toBe('Let me check that for you.');
   });
 
-  it('prefers the start phrase, then the filler phrase, then the default', () => {
-    expect(speechOf(integration({ burden: { fillerPhrase: 'Pulling that up.' } })).startPhrase).toBe('Pulling that up.');
-    expect(speechOf(integration({ burden: { fillerPhrase: 'Pulling that up.' }, speech: { startPhrase: 'On it.' } })).startPhrase).toBe('On it.');
+  it('prefers the filler phrase, then the start phrase, then the default', () => {
+    expect(speechOf(integration({ speech: { startPhrase: 'On it.' } })).startPhrase).toBe('On it.');
+    expect(speechOf(integration({ burden: { fillerPhrase: 'Pulling that up.' }, speech: { startPhrase: 'On it.' } })).startPhrase).toBe('Pulling that up.');
+    expect(speechOf(integration({})).startPhrase).toBe('Let me check that for you.');
   });
 
   it('builds a confirmation question from the name when the definition has none', () => {

@@ -79,7 +79,7 @@ export function speechOf(integration: Integration): EffectiveSpeech {
   }
   return {
     silent: false,
-    startPhrase: speech?.startPhrase || integration.burden?.fillerPhrase || DEFAULT_START_PHRASE,
+    startPhrase: integration.burden?.fillerPhrase || speech?.startPhrase || DEFAULT_START_PHRASE,
     delayPhrase: speech?.delayPhrase || DEFAULT_DELAY_PHRASE,
     delayAfterMs: Math.min(speech?.delayAfterMs || DEFAULT_DELAY_AFTER_MS, MAX_TIMEOUT_MS),
     failurePhrase,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ensureAuditStream } from '@switchboard/audit';
 import { runService } from '@switchboard/config';
-import { createLogger } from '@switchboard/logging';
+import { createLogger, type Logger } from '@switchboard/logging';
 import { loadAuditLoggerConfig } from './config.js';
 import { startAuditConsumer } from './consumer.js';
 import { DedupeIndex } from './dedupe-index.js';
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     await nc.drain();
     await writer.close();
     logger.info({ ...consumer.stats() }, 'audit-logger stopped');
-    logger.flush();
+    await flushed(logger);
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
@@ -87,9 +87,13 @@ async function main(): Promise<void> {
   void nc.closed().then((err) => {
     if (stopping) return;
     logger.error({ err: err instanceof Error ? err.message : undefined }, 'audit-logger lost its NATS connection for good');
-    logger.flush();
-    process.exit(1);
+    void flushed(logger).then(() => process.exit(1));
   });
+}
+
+/** The log is written asynchronously: the last lines must reach stdout before the process exits. */
+function flushed(logger: Logger): Promise<void> {
+  return new Promise((resolveFlush) => logger.flush(() => resolveFlush()));
 }
 
 void runService('audit-logger', main);

@@ -1,7 +1,7 @@
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { SwitchboardError } from '@switchboard/errors';
 import { findEgressBlockedError } from './egress/index.js';
-import { requestTarget, type OutboundRequest } from './outbound-request.js';
+import { wireUrl, type OutboundRequest } from './outbound-request.js';
 
 export interface SentResponse {
   readonly status: number;
@@ -46,7 +46,7 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
   const started = performance.now();
   let firstByteMs = 0;
   try {
-    const res = await request(req.origin + requestTarget(req), {
+    const res = await request(wireUrl(req), {
       method: req.method,
       headers: req.headers,
       body: req.body,

@@ -33,3 +33,18 @@ export function requestTarget(req: OutboundRequest): string {
   }
   return `${req.path}${req.path.includes('?') ? '&' : '?'}${qs}`;
 }
+
+/**
+ * The URL exactly as undici puts it on the wire. undici parses the URL with WHATWG rules, which
+ * percent-encode a few characters `encodeURIComponent` leaves alone (`'` in a query becomes `%27`);
+ * sending and signing both go through here, so a signature always covers the bytes that were sent.
+ */
+export function wireUrl(req: OutboundRequest): URL {
+  return new URL(req.origin + requestTarget(req));
+}
+
+/** The request target (path and query) as sent: what a receiver sees as its request URL. */
+export function wireTarget(req: OutboundRequest): string {
+  const url = wireUrl(req);
+  return url.pathname + url.search;
+}

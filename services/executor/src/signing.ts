@@ -1,10 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { requestTarget, type OutboundRequest } from './outbound-request.js';
+import { wireTarget, type OutboundRequest } from './outbound-request.js';
 
 export const SIGNATURE_HEADER = 'x-switchboard-signature';
 export const TIMESTAMP_HEADER = 'x-switchboard-timestamp';
 
-/** The exact bytes signed: method, path with query, timestamp and body, one per line (see SECURITY.md). */
+/**
+ * The exact bytes signed: method, path with query as the receiver sees it on the request line,
+ * timestamp and body, one per line (see SECURITY.md).
+ */
 export function signingPayload(method: string, target: string, timestamp: string, body: string): string {
   return `${method}\n${target}\n${timestamp}\n${body}`;
 }
@@ -15,7 +18,7 @@ export function signingPayload(method: string, target: string, timestamp: string
  */
 export function signRequest(req: OutboundRequest, secret: string, nowMs: number = Date.now()): void {
   const timestamp = String(Math.floor(nowMs / 1000));
-  const mac = createHmac('sha256', secret).update(signingPayload(req.method, requestTarget(req), timestamp, req.body ?? '')).digest('hex');
+  const mac = createHmac('sha256', secret).update(signingPayload(req.method, wireTarget(req), timestamp, req.body ?? '')).digest('hex');
   req.headers[TIMESTAMP_HEADER] = timestamp;
   req.headers[SIGNATURE_HEADER] = `v1=${mac}`;
 }

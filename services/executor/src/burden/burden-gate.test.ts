@@ -99,7 +99,7 @@ describe('BurdenGate: ambient and conversational', () => {
       expect(result.speech).toEqual({
         mode: SpeechMode.SPEECH_MODE_FILLER,
         startPhrase: 'Let me check that for you.',
-        delayPhrase: 'Still working on it, thanks for waiting.',
+        delayPhrase: 'Still checking, thanks for your patience.',
         delayAfterMs: 1500,
       });
       expect(result.audit.decision).toBe('ALLOWED');
@@ -259,11 +259,11 @@ describe('BurdenGate: confirmed', () => {
     }
   });
 
-  it('asks "Shall I go ahead with <name>?" when the definition has no prompt', async () => {
+  it('asks "Shall I go ahead and <name>?" when the definition has no prompt', async () => {
     const result = blocked(
       await gate.evaluate(input({ integration: integration({ level: BurdenLevel.BURDEN_LEVEL_CONFIRMED }) })),
     );
-    expect(result.confirmation?.prompt).toBe('Shall I go ahead with book cleaning?');
+    expect(result.confirmation?.prompt).toBe('Shall I go ahead and book cleaning?');
   });
 
   it('fails closed when Redis is unavailable', async () => {

@@ -8,7 +8,7 @@ import {
   type Integration,
   type SpeechGuidance,
 } from '@switchboard/contracts';
-import { compileTextTemplate, renderTextTemplate, type TextTemplate } from '@switchboard/definition';
+import { compileTextTemplate, confirmationPromptSource, renderTextTemplate, speechOf, type TextTemplate } from '@switchboard/definition';
 import type { ConfirmationTokens, RedeemFailure } from './confirmation-tokens.js';
 
 export interface GateInput {
@@ -48,9 +48,6 @@ export interface BurdenGateOptions {
   readonly tokens: ConfirmationTokens;
 }
 
-const DEFAULT_START_PHRASE = 'Let me check that for you.';
-const DEFAULT_DELAY_PHRASE = 'Still working on it, thanks for waiting.';
-const DEFAULT_DELAY_AFTER_MS = 1500;
 
 const CALLER_REQUEST_MESSAGE = "I can do that if you'd like; just say the word.";
 const VERIFICATION_MESSAGE = "I'll need to verify your identity before I can do that.";
@@ -360,17 +357,15 @@ export class BurdenGate {
   private phrasesFor(integration: Integration): CompiledPhrases {
     const cached = this.compiled.get(integration);
     if (cached !== undefined) return cached;
-    const burden = integration.burden;
-    const speech = integration.speech;
-    const prompt = burden?.confirmationPrompt ?? '';
-    const label = integration.name.trim() || integration.key.replace(/_/g, ' ');
+    // The same effective phrases the registry documents and ListTools describes.
+    const speech = speechOf({ ...integration, burden: integration.burden && { ...integration.burden, level: BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL } });
+    const prompt = integration.burden?.confirmationPrompt ?? '';
     const phrases: CompiledPhrases = {
-      start: compileTextTemplate(burden?.fillerPhrase || speech?.startPhrase || DEFAULT_START_PHRASE),
-      delay: compileTextTemplate(speech?.delayPhrase || DEFAULT_DELAY_PHRASE),
-      delayAfterMs: speech?.delayAfterMs || DEFAULT_DELAY_AFTER_MS,
+      start: compileTextTemplate(speech.startPhrase),
+      delay: compileTextTemplate(speech.delayPhrase),
+      delayAfterMs: speech.delayAfterMs,
       confirmation: prompt.trim() === '' ? undefined : compileTextTemplate(prompt),
-      // Built from the name, not compiled: a name is not a template.
-      defaultConfirmation: `Shall I go ahead with ${label.toLowerCase()}?`,
+      defaultConfirmation: confirmationPromptSource(integration),
     };
     this.compiled.set(integration, phrases);
     return phrases;
