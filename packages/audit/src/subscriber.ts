@@ -80,7 +80,8 @@ export async function subscribeAuditEvents(js: JetStreamClient, options: Subscri
         event = decodeAuditPayload(msg.data, msg.headers?.get(CONTENT_TYPE_HEADER));
       } catch (err) {
         options.onError?.(err, msg);
-        msg.term(err instanceof Error ? err.message : 'not an audit event');
+        // No reason text: servers before 2.10 ignore "+TERM <reason>" and would redeliver the message.
+        msg.term();
         continue;
       }
       try {

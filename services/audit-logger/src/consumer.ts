@@ -205,7 +205,8 @@ export class BatchWriter {
   async #deadLetter(letter: DeadLetter): Promise<void> {
     try {
       await publishDeadLetter(this.#o.js, letter, this.#o.subjectPrefix);
-      letter.msg.term(`dead-lettered: ${letter.reason}`);
+      // No reason text: servers before 2.10 ignore "+TERM <reason>" and would redeliver the message.
+      letter.msg.term();
       this.#deadLettered++;
       this.#o.logger.warn(
         { reason: letter.reason, subject: letter.msg.subject, seq: letter.msg.seq },

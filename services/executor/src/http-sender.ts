@@ -56,7 +56,7 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
     firstByteMs = performance.now() - started;
     const declared = Number(res.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > options.maxBodyBytes) {
-      res.body.destroy();
+      discard(res.body);
       throw tooLarge(options.maxBodyBytes);
     }
     const chunks: Buffer[] = [];
@@ -64,7 +64,7 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
     for await (const chunk of res.body) {
       size += (chunk as Buffer).length;
       if (size > options.maxBodyBytes) {
-        res.body.destroy();
+        discard(res.body);
         throw tooLarge(options.maxBodyBytes);
       }
       chunks.push(chunk as Buffer);
@@ -79,6 +79,15 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
   } catch (err) {
     throw classifySendError(err, options.signal);
   }
+}
+
+/**
+ * Stops reading a body and closes its connection. The error listener comes first: destroying an
+ * unfinished undici body emits 'error' (UND_ERR_ABORTED), which with no listener crashes the process.
+ */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function tooLarge(limit: number): SwitchboardError {

@@ -81,8 +81,19 @@ class UpstreamStatusError extends SwitchboardError {
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-const DEADLINE_MARGIN_MS = 5;
+// Kept back from the runtime's gRPC deadline so that a TIMEOUT outcome reaches it before the deadline
+// does (the reply still has to be encoded, sent and read, and timers fire late on a busy event loop):
+// a tenth of what is left, within these bounds.
+const REPLY_RESERVE_MIN_MS = 20;
+const REPLY_RESERVE_MAX_MS = 200;
 const MIN_BUDGET_MS = 10;
+
+/** The time the upstream may take: the definition's timeout, or less when the runtime needs the answer sooner. */
+export function budgetFor(definitionMs: number, deadline: number, now: number): number {
+  const remaining = deadline - now;
+  const reserve = Math.min(REPLY_RESERVE_MAX_MS, Math.max(REPLY_RESERVE_MIN_MS, remaining / 10));
+  return Math.max(MIN_BUDGET_MS, Math.min(definitionMs, remaining - reserve));
+}
 
 function emptyResponse(invocationId: string): InvokeResponse {
   return {
@@ -221,10 +232,7 @@ export class Invoker {
         traceparent: input.traceparent,
       });
 
-      const budgetMs = Math.max(
-        MIN_BUDGET_MS,
-        Math.min(timeoutsOf(integration).totalMs, input.deadline - Date.now() - DEADLINE_MARGIN_MS),
-      );
+      const budgetMs = budgetFor(timeoutsOf(integration).totalMs, input.deadline, Date.now());
       const signal = AbortSignal.timeout(budgetMs);
       const sensitiveBody = sensitiveBodyKeys(integration);
 
