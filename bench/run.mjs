@@ -261,7 +261,7 @@ async function main() {
     if (opts.profile) {
       const profName = `executor-${id}.cpuprofile`;
       const profiled = await startService('executor', env, {
-        nodeOptions: `--cpu-prof --cpu-prof-dir=${opts.resultsDir} --cpu-prof-name=${profName}`,
+        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.resultsDir}`, `--cpu-prof-name=${profName}`],
       });
       const profOps = invokeOps(clientFor(profiled.port));
       await waitUntil(profOps.invoke, 'the profiled executor');

@@ -56,14 +56,15 @@ export function serviceEnv(id, auditDir) {
 }
 
 /**
- * Starts services/<name>/dist/main.js and resolves once it logs "<name> ready". `nodeOptions` goes to
- * this process only (e.g. --cpu-prof); NODE_OPTIONS of the benchmark itself is never passed on.
+ * Starts services/<name>/dist/main.js and resolves once it logs "<name> ready". `nodeArgs` go to this
+ * process only (e.g. --cpu-prof: Node 20 refuses it in NODE_OPTIONS, so it goes on the command line);
+ * the benchmark's own NODE_OPTIONS is never passed on.
  */
-export function startService(name, env, { nodeOptions = '', readyTimeoutMs = 30_000 } = {}) {
+export function startService(name, env, { nodeArgs = [], readyTimeoutMs = 30_000 } = {}) {
   const spawnedAt = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'services', name, 'dist', 'main.js')], {
-      env: { ...process.env, ...env, NODE_OPTIONS: nodeOptions },
+    const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'services', name, 'dist', 'main.js')], {
+      env: { ...process.env, ...env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);

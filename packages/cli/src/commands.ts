@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import {
@@ -12,26 +11,16 @@ import {
   outcomeToJSON,
   type CallContext,
 } from '@switchboard/contracts';
-import { integrationToDocument, parseIntegrationDocuments } from '@switchboard/definition';
+import { integrationToDocument } from '@switchboard/definition';
 import { executorClient, registryClient, type GlobalOptions } from './connection.js';
+import { checkDefinitions, readDefinitionFile } from './definition-file.js';
 import { UsageError } from './errors.js';
 import { readSecret } from './read-secret.js';
 
 type Print = (text: string) => void;
 
 async function loadDefinitions(file: string): Promise<Integration[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  const { integrations, problems } = parseIntegrationDocuments(text, file);
-  if (problems.length > 0) {
-    throw new UsageError([`${file} has problems:`, ...problems.map((p) => `  ${p.field}: ${p.message}`)].join('\n'));
-  }
-  if (integrations.length === 0) throw new UsageError(`${file} holds no integration`);
-  return integrations;
+  return (await readDefinitionFile(file)).integrations;
 }
 
 function isNotFound(err: unknown): boolean {
@@ -47,7 +36,10 @@ function changedFields(before: Integration, after: Integration): string[] {
 }
 
 export async function applyCommand(g: GlobalOptions, file: string, print: Print): Promise<void> {
-  const definitions = await loadDefinitions(file);
+  const read = await readDefinitionFile(file);
+  // Every definition is checked before the first is sent: a bad file changes nothing.
+  checkDefinitions(read);
+  const definitions = read.integrations;
   const client = registryClient(g);
   try {
     for (const integration of definitions) {
@@ -76,11 +68,14 @@ export async function applyCommand(g: GlobalOptions, file: string, print: Print)
 }
 
 export async function getCommand(g: GlobalOptions, key: string, output: string, revision: number, print: Print): Promise<void> {
+  if (output !== 'yaml' && output !== 'json') throw new UsageError('-o must be yaml or json');
+  if (!Number.isSafeInteger(revision) || revision < 0) throw new UsageError('--revision must be a revision number from `history`');
   const client = registryClient(g);
   try {
     const record = await client.get(key, revision);
     const doc = integrationToDocument(record.integration!);
-    print(output === 'json' ? JSON.stringify({ revision: record.revision, ...doc }, null, 2) : `# revision ${record.revision}\n${toYaml(doc)}`);
+    // Both outputs apply again as they are: the revision goes in a YAML comment, and JSON carries none.
+    print(output === 'json' ? JSON.stringify(doc, null, 2) : `# revision ${record.revision}\n${toYaml(doc)}`);
   } finally {
     client.close();
   }
