@@ -266,7 +266,9 @@ async function main() {
       const profOps = invokeOps(clientFor(profiled.port));
       await waitUntil(profOps.invoke, 'the profiled executor');
       await closedLoop({ concurrency: PROFILE_CONCURRENCY, total: Math.round(PROFILE_SAMPLES / 5), op: profOps.invoke });
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
       const run = await closedLoop({ concurrency: PROFILE_CONCURRENCY, total: PROFILE_SAMPLES, op: profOps.invoke });
+      const toUs = Number(process.hrtime.bigint() / 1000n);
       const rss = memoryMiB(profiled.pid);
       await profiled.stop();
       const file = path.join(opts.resultsDir, profName);
@@ -277,7 +279,7 @@ async function main() {
         latencyUnderProfiler: summarize(run.latencies, run.wallMs),
         errors: run.errors,
         executorRssMiB: rss,
-        ...summarizeProfile(file),
+        ...summarizeProfile(file, { window: { fromUs, toUs } }),
       };
       say(`bench: profile ${profile.file}: ${profile.busyMs} ms busy of ${profile.wallMs} ms`);
       pruneProfiles(opts.resultsDir, 3);

@@ -55,7 +55,7 @@ export async function waitForLogger(jsm, stream, consumer, { stallMs = 20_000, m
       lastMove = performance.now();
     }
     if (performance.now() - lastMove > stallMs || performance.now() - started > maxMs) break;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   const streamInfo = await jsm.streams.info(stream);
   const consumerInfo = await jsm.consumers.info(stream, consumer);

@@ -219,9 +219,21 @@ export function pidsByComm(comm) {
   return out;
 }
 
+/** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
+export function machineBusySeconds() {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+    const v = fields.map(Number);
+    // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU seconds of a set of named processes, for "how the cores were shared". */
 export function cpuSnapshot(named) {
-  const snap = { client: process.cpuUsage(), at: performance.now() };
+  const snap = { client: process.cpuUsage(), at: performance.now(), machine: machineBusySeconds() };
   for (const [name, pids] of Object.entries(named)) {
     snap[name] = pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
   }
@@ -241,6 +253,9 @@ export function cpuShares(before, after) {
       shares[name] = (after[name] - before[name]) / wallS;
     }
   }
+  // Whatever else ran on the machine meanwhile (other test suites, the OS): busy minus what we can name.
+  const named = Object.entries(shares).reduce((sum, [k, v]) => (k === 'machine' ? sum : sum + v), 0);
+  shares.other = Math.max(0, shares.machine - named);
   return shares;
 }
 

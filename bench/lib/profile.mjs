@@ -55,8 +55,12 @@ function locate(callFrame) {
   return { where: `${rel}:${lineNumber + 1}`, pkg: 'other' };
 }
 
-/** Summarises a profile; `top` bounds the lists. */
-export function summarizeProfile(file, top = 25) {
+/**
+ * Summarises a profile; `top` bounds the lists. `window` ({ fromUs, toUs }, CLOCK_MONOTONIC microseconds
+ * as process.hrtime gives them, the clock V8 stamps samples with on Linux) keeps only the load phase, so
+ * module loading at start-up and shutdown do not dilute it.
+ */
+export function summarizeProfile(file, { top = 25, window } = {}) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -75,8 +79,14 @@ export function summarizeProfile(file, top = 25) {
   const meanDelta = samples.length > 0 ? (profile.endTime - profile.startTime) / samples.length : 0;
   let totalUs = 0;
   let idleUs = 0;
+  let counted = 0;
   const byPkg = new Map();
+  const inWindow = window !== undefined && profile.startTime <= window.toUs && profile.endTime >= window.fromUs;
+  let at = profile.startTime;
   for (let i = 0; i < samples.length; i++) {
+    at += deltas[i] ?? 0;
+    if (inWindow && (at < window.fromUs || at > window.toUs)) continue;
+    counted++;
     // A sample's weight is the time until the next one (the last one gets the mean interval).
     const dt = Math.max(0, deltas[i + 1] ?? meanDelta);
     const id = samples[i];
@@ -108,7 +118,8 @@ export function summarizeProfile(file, top = 25) {
     wallMs: ms(totalUs),
     busyMs: ms(busyUs),
     idleMs: ms(idleUs),
-    samples: samples.length,
+    samples: counted,
+    window: inWindow ? 'load phase only' : 'whole process life',
     topSelf: all.sort((a, b) => b.selfUs - a.selfUs).slice(0, top).map(row),
     topSwitchboardInclusive: all
       .filter((f) => f.pkg.startsWith('services/') || f.pkg.startsWith('@switchboard/'))

@@ -138,18 +138,23 @@ function runSection(run, scale) {
   lines.push(table(['c', 'path', 'p50', 'p90', 'p99', 'p99.9'], ov), '');
 
   lines.push('### How the cores were shared (CPU cores busy during the Invoke (API key) runs; 1.00 = one core)', '');
-  const who = ['executor', 'client', 'nats', 'logger', 'upstream', 'redis'];
+  const who = ['executor', 'client', 'nats', 'logger', 'upstream', 'redis', 'other'];
   lines.push(
     table(
-      ['c', ...who, 'sum'],
+      ['c', ...who, 'machine busy'],
       run.results.map((r) => {
         const c = r.paths.invoke.cores;
-        return [String(r.concurrency), ...who.map((w) => (c[w] ?? 0).toFixed(2)), who.reduce((s, w) => s + (c[w] ?? 0), 0).toFixed(2)];
+        return [String(r.concurrency), ...who.map((w) => (c[w] ?? 0).toFixed(2)), (c.machine ?? 0).toFixed(2)];
       }),
     ),
     '',
   );
-  lines.push('`client` is the benchmark process (load generator and gRPC client); `nats` and `redis` are the servers found by process name (shared with anything else using them).', '');
+  lines.push(
+    '`client` is the benchmark process (load generator and gRPC client); `nats` and `redis` are the servers found by process name (shared with anything else using them); ' +
+      '`other` is machine busy time no benchmark process accounts for (other work on the machine, the kernel); `machine busy` is out of ' +
+      `${m.cpus}.00.`,
+    '',
+  );
 
   const a = run.audit;
   lines.push('### Audit trail', '');
@@ -167,7 +172,7 @@ function runSection(run, scale) {
     lines.push(
       `\`node --cpu-prof\` on a second executor process only, Invoke (API key) at concurrency ${p.concurrency}, ${int(p.requests)} requests ` +
         `(p50 ${ms(p.latencyUnderProfiler.p50)} ms, ${int(p.latencyUnderProfiler.throughput)}/s under the profiler). ` +
-        `${int(p.samples)} samples; busy ${ms(p.busyMs)} ms of ${ms(p.wallMs)} ms (the rest idle). Percentages are of busy time. Profile: \`${p.file}\` (git-ignored; open it in Chrome DevTools or speedscope for the flame graph).`,
+        `${int(p.samples)} samples (${p.window}); busy ${ms(p.busyMs)} ms of ${ms(p.wallMs)} ms (the rest idle). Percentages are of busy time. Profile: \`${p.file}\` (git-ignored; open it in Chrome DevTools or speedscope for the flame graph).`,
       '',
     );
     lines.push('**Top self time**', '');

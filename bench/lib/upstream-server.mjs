@@ -92,6 +92,10 @@ server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
 
 process.on('message', (msg) => {
   if (msg.cmd === 'stats') process.send({ id: msg.id, reply: { ...counts } });
+  if (msg.cmd === 'reset') {
+    for (const k of Object.keys(counts)) if (k !== 'slowInFlight') counts[k] = 0;
+    process.send({ id: msg.id, reply: { ...counts } });
+  }
 });
 process.once('SIGTERM', () => {
   server.closeAllConnections();

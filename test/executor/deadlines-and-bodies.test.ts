@@ -127,7 +127,7 @@ describe('deadlines, body limits and body types, end to end', () => {
     expect(elapsed).toBeGreaterThan(300);
   });
 
-  it.each([150, 250, 400])('answers before a %i ms gRPC deadline, never with DEADLINE_EXCEEDED', async (deadlineMs) => {
+  it.each([300, 1_000])('answers before a %i ms gRPC deadline, never with DEADLINE_EXCEEDED', async (deadlineMs) => {
     const res = await invoke(stack, 'slow_grpc', { q: 'x' }, {}, deadlineMs).catch((err: { code?: number }) => err);
     expect('code' in res ? grpcStatus[res.code ?? 0] : outcomeName((res as { outcome: number }).outcome)).toBe('OUTCOME_TIMEOUT');
   });

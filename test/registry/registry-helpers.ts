@@ -5,11 +5,12 @@ import path from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { Integration } from '@switchboard/contracts';
 import { parseIntegrationDocuments } from '@switchboard/definition';
-import type { FieldProblem } from '@switchboard/errors';
 import { fieldErrorsOf, reasonOf } from '@switchboard/grpc-kit';
 import { ROOT } from '../support/stack.js';
 
 export { status };
+
+type FieldProblem = ReturnType<typeof fieldErrorsOf>[number];
 
 /** What a refused gRPC call told the caller. */
 export interface Refusal {

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { startNatsServer, type PrivateNatsServer } from './nats-server.js';
+import { freePort, waitFor } from './processes.js';
+
+/** One member of a private JetStream cluster. */
+export interface ClusterNode {
+  /** The server name (`-n`), as JetStream reports it in `cluster.leader` / `cluster.replicas`. */
+  readonly name: string;
+  readonly clusterPort: number;
+  readonly server: PrivateNatsServer;
+}
+
+/** A real JetStream cluster of nats-server processes on loopback, for scale-out and failover tests. */
+export interface NatsCluster {
+  readonly name: string;
+  readonly nodes: readonly ClusterNode[];
+  /** Every client URL, comma-separated: what NATS_URL holds for a service that should fail over. */
+  readonly url: string;
+  node(name: string): ClusterNode;
+  /** Removes every node's store directory after killing what still runs. */
+  dispose(): Promise<void>;
+}
+
+export interface NatsClusterOptions {
+  readonly size?: number;
+  /** How long to wait for a JetStream meta leader (default 30 s). */
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * Starts `size` nats-server processes with JetStream, each routing to the others, and resolves once the
+ * cluster has a JetStream meta leader and can place a stream on every node (an R<size> stream is
+ * created and deleted again).
+ */
+export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsCluster> {
+  const size = options.size ?? 3;
+  const clusterName = `sb-${randomBytes(3).toString('hex')}`;
+  const clusterPorts: number[] = [];
+  for (let i = 0; i < size; i++) clusterPorts.push(await freePort());
+  const started: ClusterNode[] = [];
+  try {
+    const nodes = await Promise.all(
+      clusterPorts.map(async (clusterPort, i) => {
+        const name = `${clusterName}-n${i + 1}`;
+        const routes = clusterPorts.filter((p) => p !== clusterPort).map((p) => `nats://127.0.0.1:${p}`).join(',');
+        const server = await startNatsServer({
+          args: ['-n', name, '--cluster_name', clusterName, '--cluster', `nats://127.0.0.1:${clusterPort}`, '--routes', routes],
+          readyTimeoutMs: 20_000,
+        });
+        const node = { name, clusterPort, server };
+        started.push(node);
+        return node;
+      }),
+    );
+    const url = nodes.map((n) => n.server.url).join(',');
+    await waitForJetStreamQuorum(url, size, options.readyTimeoutMs ?? 30_000);
+    return {
+      name: clusterName,
+      nodes,
+      url,
+      node: (name) => {
+        const found = nodes.find((n) => n.name === name);
+        if (!found) throw new Error(`no node ${name} in cluster ${clusterName}`);
+        return found;
+      },
+      dispose: async () => {
+        await Promise.all(nodes.map((n) => n.server.dispose()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(started.map((n) => n.server.dispose()));
+    throw err;
+  }
+}
+
+async function waitForJetStreamQuorum(url: string, replicas: number, timeoutMs: number): Promise<void> {
+  const nc = await connect({ servers: url.split(','), timeout: 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const probe = `CLUSTER_PROBE_${randomBytes(3).toString('hex')}`;
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+    await waitFor(
+      async () => {
+        await jsm.streams.add({ name: probe, subjects: [`${probe}.>`], num_replicas: replicas });
+        return true;
+      },
+      { timeoutMs, intervalMs: 250, what: `a JetStream meta leader and an R${replicas} stream on ${url}` },
+    );
+    await jsm.streams.delete(probe).catch(() => false);
+  } finally {
+    await nc.close();
+  }
+}
