@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutorClient } from '@switchboard/client';
 import { ApiKeyPlacement, AuthType, CredentialType, HttpMethod, ParameterLocation as In, ParameterType } from '@switchboard/contracts';
 import { waitFor } from '../support/audit-files.js';
-import { NATS_URL, REDIS_URL, startService, startStack, type ServiceProcess, type Stack } from '../support/stack.js';
+import { NATS_URL, REDIS_URL, startService, type ServiceProcess, type Stack } from '../support/stack.js';
 import { json, startUpstream, type Upstream } from '../support/upstream.js';
-import { auditOf, define, invoke, outcomeName, register, sleep } from './helpers.js';
+import { auditOf, define, invoke, outcomeName, register, sleep, startExecutorStack } from './helpers.js';
 
 const API_KEY = 'sk_live_auth_header_91f0c2';
 const QUERY_KEY = 'qk_live_auth_query_55ab31';
@@ -66,7 +66,7 @@ describe('executor authentication, end to end', () => {
       }
       json(res, 404, { error: 'no such endpoint' });
     });
-    stack = await startStack({ egressAllow: '127.0.0.1/32' });
+    stack = await startExecutorStack({ egressAllow: '127.0.0.1/32' });
     nc = await connect({ servers: NATS_URL });
     const r = stack.registryClient;
     await Promise.all([

@@ -1,9 +1,9 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParameterLocation as In, ParameterType, type Integration } from '@switchboard/contracts';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 import { json, startUpstream, type Upstream } from '../support/upstream.js';
-import { auditOf, define, invoke, outcomeName, register } from './helpers.js';
+import { auditOf, define, invoke, outcomeName, register, startExecutorStack } from './helpers.js';
 
 const MAX_BODY = 4096;
 const FAILURE_PHRASE = "Sorry, the booking system isn't answering properly right now.";
@@ -72,7 +72,7 @@ describe('deadlines, body limits and body types, end to end', () => {
           return json(res, 200, { ok: true });
       }
     });
-    stack = await startStack({ egressAllow: '127.0.0.1/32', executorEnv: { RESPONSE_MAX_BYTES: String(MAX_BODY) } });
+    stack = await startExecutorStack({ egressAllow: '127.0.0.1/32', executorEnv: { RESPONSE_MAX_BYTES: String(MAX_BODY) } });
     const api = (key: string, path: string, extra: Partial<Integration> = {}) =>
       define({
         key,

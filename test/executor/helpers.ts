@@ -4,7 +4,15 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { AuditEvent, HttpMethod, Integration, Outcome, type InvokeRequest, type InvokeResponse } from '@switchboard/contracts';
 import { waitFor } from '../support/audit-files.js';
-import { NATS_URL, type Stack } from '../support/stack.js';
+import { NATS_URL, startStack, type Stack, type StackOptions } from '../support/stack.js';
+
+/**
+ * startStack with a small audit stream: JetStream reserves a file stream's max_bytes up front, and the
+ * 10 GiB default for each of the audit stream and its DLQ would exhaust a shared test server.
+ */
+export function startExecutorStack(options: StackOptions = {}): Promise<Stack> {
+  return startStack({ ...options, env: { AUDIT_MAX_BYTES: String(64 * 1024 * 1024), ...options.env } });
+}
 
 /** A definition with the fields every test would otherwise repeat; `partial` wins. */
 export function define(partial: Parameters<typeof Integration.fromPartial>[0]): Integration {

@@ -2,9 +2,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthType, CredentialType, ParameterLocation as In, ParameterType } from '@switchboard/contracts';
 import { waitFor } from '../support/audit-files.js';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 import { json, startUpstream, type Upstream } from '../support/upstream.js';
-import { define, invoke, outcomeName, register, sleep, startPrivateRedis, type PrivateRedis } from './helpers.js';
+import { define, invoke, outcomeName, register, sleep, startPrivateRedis, type PrivateRedis, startExecutorStack } from './helpers.js';
 
 const CLIENT_SECRET = 'oauth_secret_redis_down_19c4';
 
@@ -33,7 +33,7 @@ describe('OAuth tokens while Redis is down', () => {
       valid.add(token);
       json(res, 200, { access_token: token, token_type: 'bearer', expires_in: 3600 });
     });
-    stack = await startStack({ egressAllow: '127.0.0.1/32', executorEnv: { REDIS_URL: redis.url } });
+    stack = await startExecutorStack({ egressAllow: '127.0.0.1/32', executorEnv: { REDIS_URL: redis.url } });
     const oauth = (key: string, credentialId: string) =>
       define({
         key,

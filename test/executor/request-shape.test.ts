@@ -10,9 +10,9 @@ import {
   ParameterLocation as In,
   ParameterType,
 } from '@switchboard/contracts';
-import { startStack, type Stack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
 import { json, startUpstream, type RecordedUpstreamRequest, type Upstream } from '../support/upstream.js';
-import { define, invoke, outcomeName, register } from './helpers.js';
+import { define, invoke, outcomeName, register, startExecutorStack } from './helpers.js';
 import { verifySignature } from './verify-signature.js';
 
 const SIGNING_SECRET = 'whsec_shape_7d1e2f9a0b3c';
@@ -37,7 +37,7 @@ describe('executor request building, end to end', () => {
       }
       json(res, 200, { echoed: true, method: req.method });
     });
-    stack = await startStack({ egressAllow: '127.0.0.1/32' });
+    stack = await startExecutorStack({ egressAllow: '127.0.0.1/32' });
     await stack.registryClient.putCredential('shape-signing', CredentialType.CREDENTIAL_TYPE_SIGNING_SECRET, { value: SIGNING_SECRET });
 
     const methods = [

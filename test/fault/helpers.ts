@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { HealthCheckResponse_ServingStatus as ServingStatus, HealthClient } from '@switchboard/contracts';
 
 export function sleep(ms: number): Promise<void> {
@@ -97,7 +97,7 @@ export class HealthPoller {
   private async run(intervalMs: number): Promise<void> {
     while (this.running) {
       const state = await new Promise<string>((resolve) => {
-        this.client.check({ service: '' }, { deadline: Date.now() + 500 }, (err, res) => {
+        this.client.check({ service: '' }, new Metadata(), { deadline: Date.now() + 500 }, (err, res) => {
           if (err) resolve(grpcCodeOf(err));
           else resolve(ServingStatus[res.status] ?? String(res.status));
         });

@@ -79,15 +79,16 @@ async function waitForJetStreamQuorum(url: string, replicas: number, timeoutMs: 
   const nc = await connect({ servers: url.split(','), timeout: 5_000, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   const probe = `CLUSTER_PROBE_${randomBytes(3).toString('hex')}`;
   try {
-    const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+    // jetstreamManager() itself asks for the account info, which fails until there is a meta leader.
     await waitFor(
       async () => {
+        const jsm = await jetstreamManager(nc, { timeout: 2_000 });
         await jsm.streams.add({ name: probe, subjects: [`${probe}.>`], num_replicas: replicas });
         return true;
       },
       { timeoutMs, intervalMs: 250, what: `a JetStream meta leader and an R${replicas} stream on ${url}` },
     );
-    await jsm.streams.delete(probe).catch(() => false);
+    await (await jetstreamManager(nc)).streams.delete(probe).catch(() => false);
   } finally {
     await nc.close();
   }

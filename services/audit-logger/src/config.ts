@@ -35,6 +35,9 @@ const schema = z.object({
   AUDIT_DUPLICATE_WINDOW_MS: env.positiveInt(2 * 60_000),
   AUDIT_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   AUDIT_STORAGE: z.enum(['file', 'memory']).default('file'),
+  /** Operations port (/metrics, /healthz, /readyz); unset keeps it closed. */
+  AUDIT_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  AUDIT_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
   LOG_LEVEL: env.logLevel(),
 });

@@ -25,6 +25,8 @@ export interface AuditConsumerOptions {
   readonly batchMax: number;
   readonly ackWaitMs: number;
   readonly maxAckPending: number;
+  /** Told after every batch reached the disk: how many lines and how long the write and fsync took. */
+  readonly onWrite?: ((lines: number, ms: number) => void) | undefined;
 }
 
 export interface AuditConsumerStats {
@@ -83,8 +85,8 @@ interface DecodedMessage {
   readonly line: string;
 }
 
-/** Turns delivered messages into durable lines, then acks; exported for the unit of its batching rules. */
-export class BatchWriter {
+/** Turns delivered messages into durable lines, then acks them. */
+class BatchWriter {
   readonly #o: AuditConsumerOptions;
   #pending: JsMsg[] = [];
   #running: Promise<void> | null = null;
@@ -179,7 +181,9 @@ export class BatchWriter {
 
     if (fresh.length > 0) {
       try {
+        const started = performance.now();
         const written = await this.#o.writer.append(fresh.map((e) => e.line));
+        this.#o.onWrite?.(fresh.length, performance.now() - started);
         index.record(
           fresh.map((e) => e.id),
           written.date,

@@ -4,6 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { ensureAuditStream } from '@switchboard/audit';
 import { runService } from '@switchboard/config';
 import { createLogger, type Logger } from '@switchboard/logging';
+import { createMetricsRegistry, Gauge, Histogram, startOpsServer, type OpsServer } from '@switchboard/metrics';
 import { loadAuditLoggerConfig } from './config.js';
 import { startAuditConsumer } from './consumer.js';
 import { DedupeIndex } from './dedupe-index.js';
@@ -36,7 +37,15 @@ async function main(): Promise<void> {
   if (repaired !== null) logger.warn({ ...repaired }, 'removed a partial last line left by a crash');
   const { index, scan } = await DedupeIndex.load({ dir, days: config.AUDIT_DEDUPE_DAYS });
 
+  const metrics = createMetricsRegistry('audit-logger');
+  const writeSeconds = new Histogram({
+    name: 'switchboard_audit_write_seconds',
+    help: 'Time to append and fsync one batch of audit lines',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [metrics],
+  });
   const consumer = await startAuditConsumer({
+    onWrite: (_lines, ms) => writeSeconds.observe(ms / 1000),
     js: jsm.jetstream(),
     jsm,
     stream: config.AUDIT_STREAM,
@@ -49,8 +58,49 @@ async function main(): Promise<void> {
     ackWaitMs: config.AUDIT_ACK_WAIT_MS,
     maxAckPending: config.AUDIT_MAX_ACK_PENDING,
   });
+  let lag = 0;
+  let natsUp = true;
+  new Gauge({
+    name: 'switchboard_audit_consumer_lag',
+    help: 'Audit events in the stream not yet delivered to the loggers',
+    registers: [metrics],
+    collect() {
+      this.set(lag);
+    },
+  });
+  for (const [name, help, key] of [
+    ['switchboard_audit_written_total', 'Audit events written to disk by this logger', 'written'],
+    ['switchboard_audit_duplicates_total', 'Redelivered audit events already on disk, acked without a second line', 'duplicates'],
+    ['switchboard_audit_dead_lettered_total', 'Undecodable payloads sent to the dead-letter stream', 'deadLettered'],
+  ] as const) {
+    new Gauge({ name, help, registers: [metrics], collect() { this.set(consumer.stats()[key]); } });
+  }
+  // Lag is read from the server every few seconds rather than on every scrape, so scrapes stay cheap.
+  const lagTimer = setInterval(() => {
+    jsm.consumers.info(config.AUDIT_STREAM, config.AUDIT_CONSUMER).then(
+      (info) => {
+        lag = info.num_pending + info.num_ack_pending;
+        natsUp = true;
+      },
+      () => {
+        natsUp = false;
+      },
+    );
+  }, 5_000);
+  lagTimer.unref();
+  let stopping = false;
+  let ops: OpsServer | undefined;
+  if (config.AUDIT_HTTP_PORT !== undefined) {
+    ops = await startOpsServer(metrics, {
+      service: 'audit-logger',
+      host: config.AUDIT_HTTP_HOST,
+      port: config.AUDIT_HTTP_PORT,
+      ready: () => !stopping && natsUp && !nc.isClosed(),
+    });
+  }
   logger.info(
     {
+      httpPort: ops?.port,
       nats: redactNatsUrl(config.NATS_URL),
       stream: config.AUDIT_STREAM,
       streamChange: streams.streamChange,
@@ -63,7 +113,6 @@ async function main(): Promise<void> {
     'audit-logger ready',
   );
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -78,6 +127,8 @@ async function main(): Promise<void> {
     // drain() sends the acks still buffered before the connection closes.
     await nc.drain();
     await writer.close();
+    clearInterval(lagTimer);
+    await ops?.close();
     logger.info({ ...consumer.stats() }, 'audit-logger stopped');
     await flushed(logger);
     process.exit(0);

@@ -19,12 +19,13 @@ const schema = z.object({
   /** CIDRs, IPs or host names the egress guard lets through although they are private or loopback. */
   SWITCHBOARD_EGRESS_ALLOW: list,
   RESPONSE_MAX_BYTES: env.positiveInt(1024 * 1024),
+  /** Test shows at most this much of the upstream's body (flagged body_truncated); live calls are not affected. */
   TEST_BODY_MAX_BYTES: env.positiveInt(64 * 1024),
   UPSTREAM_CONNECTIONS_PER_ORIGIN: env.positiveInt(128),
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   AUDIT_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
-  /** The dead-letter stream the audit logger owns; same variable and default as the logger's, so both agree on it. */
+  /** The audit logger's dead-letter stream; same variable and default (`<AUDIT_STREAM>_DLQ`) as the logger's. */
   AUDIT_DLQ_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   AUDIT_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
   AUDIT_BUFFER_MAX: env.positiveInt(100_000),
@@ -32,6 +33,8 @@ const schema = z.object({
   AUDIT_MAX_BYTES: env.positiveInt(10 * 1024 ** 3),
   AUDIT_DUPLICATE_WINDOW_MS: env.positiveInt(120_000),
   AUDIT_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** Same variable and default as the audit logger's: JetStream cannot change a stream's storage, so both must agree. */
+  AUDIT_STORAGE: z.enum(['file', 'memory']).default('file'),
   CREDENTIAL_EVENTS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('switchboard.events.credential'),
   GRPC_TLS_CERT_FILE: z.string().optional(),
   GRPC_TLS_KEY_FILE: z.string().optional(),

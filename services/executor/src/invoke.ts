@@ -87,6 +87,8 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const REPLY_RESERVE_MIN_MS = 50;
 const REPLY_RESERVE_MAX_MS = 250;
 const MIN_BUDGET_MS = 10;
+/** A retry needs at least this much of the budget left after its back-off, or it is not worth sending. */
+const RETRY_MIN_ATTEMPT_MS = 50;
 
 /** The time the upstream may take: the definition's timeout, or less when the runtime needs the answer sooner. */
 export function budgetFor(definitionMs: number, deadline: number, now: number): number {
@@ -235,6 +237,7 @@ export class Invoker {
 
       const budgetMs = budgetFor(timeoutsOf(integration).totalMs, input.deadline, Date.now());
       const signal = AbortSignal.timeout(budgetMs);
+      const budgetEndsAt = performance.now() + budgetMs;
       const sensitiveBody = sensitiveBodyKeys(integration);
 
       const credential = await this.credentialFor(input.orgId, integration);
@@ -248,7 +251,7 @@ export class Invoker {
       const dispatcher = testPool?.dispatcher ?? this.deps.upstream;
       const breakerId = `${input.orgId}.${integration.key}`;
       const attempt = async (): Promise<SentResponse> => {
-        const sent = await this.sendWithRetries(integration, outbound, dispatcher, signal, audit, invocationId);
+        const sent = await this.sendWithRetries(integration, outbound, dispatcher, signal, budgetEndsAt, audit, invocationId);
         if (sent.status === 401 && accessToken !== undefined && credential) {
           // One refresh and one retry: the cached token may have been revoked early.
           await this.deps.oauth.invalidate(oauthKey(input.orgId, integration), accessToken);
@@ -355,6 +358,7 @@ export class Invoker {
     outbound: OutboundRequest,
     dispatcher: Dispatcher,
     signal: AbortSignal,
+    budgetEndsAt: number,
     audit: AuditEvent,
     invocationId: string,
   ): Promise<SentResponse> {
@@ -364,21 +368,24 @@ export class Invoker {
     if (retryable && policy.idempotencyKeyHeader) outbound.headers[policy.idempotencyKeyHeader.toLowerCase()] = invocationId;
     const attempts = retryable ? policy.maxAttempts : 1;
     const options = sendOptions(this.deps, integration, signal);
+    // Another attempt only if its back-off leaves it time to run: sleeping into the deadline would turn
+    // the upstream's real answer (a 503) into a TIMEOUT and spend the caller's whole wait on nothing.
+    const nextDelay = (attempt: number): number | undefined => {
+      if (attempt >= attempts || signal.aborted) return undefined;
+      const delay = backoff(policy.baseDelayMs, attempt);
+      return performance.now() + delay + RETRY_MIN_ATTEMPT_MS <= budgetEndsAt ? delay : undefined;
+    };
     for (let attempt = 1; ; attempt++) {
+      let delay: number | undefined;
       try {
         const sent = await sendRequest(outbound, dispatcher, options);
-        if (attempt < attempts && RETRYABLE_STATUS.has(sent.status) && !signal.aborted) {
-          audit.retries++;
-          await sleep(backoff(policy.baseDelayMs, attempt), signal);
-          continue;
-        }
-        return sent;
+        if (!RETRYABLE_STATUS.has(sent.status) || (delay = nextDelay(attempt)) === undefined) return sent;
       } catch (err) {
         const transient = err instanceof SwitchboardError && err.reason === 'UPSTREAM_UNREACHABLE';
-        if (attempt >= attempts || !transient || signal.aborted) throw err;
-        audit.retries++;
-        await sleep(backoff(policy.baseDelayMs, attempt), signal);
+        if (!transient || (delay = nextDelay(attempt)) === undefined) throw err;
       }
+      audit.retries++;
+      await sleep(delay, signal);
     }
   }
 }

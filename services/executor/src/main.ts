@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     maxBytes: config.AUDIT_MAX_BYTES,
     duplicateWindowMs: config.AUDIT_DUPLICATE_WINDOW_MS,
     replicas: config.AUDIT_REPLICAS,
+    storage: config.AUDIT_STORAGE,
   });
   const audit = new AuditPublisher(jetstream(nc), {
     maxBuffered: config.AUDIT_BUFFER_MAX,

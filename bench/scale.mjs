@@ -1,0 +1,453 @@
+#!/usr/bin/env node
+// `pnpm bench:scale`: does the executor stay flat as integrations, orgs and calls in flight grow?
+//   1. per-invoke overhead with 10 integrations, then with 10,000 across 100 orgs (written straight to
+//      the KV bucket with the IntegrationRecord encoding), each measured beside floors A and B;
+//      the executor's heap (after a full GC, read over the inspector on loopback) at each step;
+//   2. an executor started cold with the 10,000 definitions: time to "executor ready", RSS;
+//   3. 1,000 Invokes in flight against an upstream holding each answer 2 s: RSS, outcomes, early timeouts,
+//      with a pool big enough for all of them and with the default pool (128 per origin);
+//   4. audit: a backlog of events drained by one logger, then by two sharing the durable consumer.
+// Writes bench/results/scale.json and the scale section of docs/performance.md.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { auditFileStats, openJetStream, waitForLogger } from './lib/audit.mjs';
+import { load, workspace } from './lib/deps.mjs';
+import { apiKeyYaml, ARGUMENTS, KEYS, parseOne, SECRETS, slowYaml } from './lib/integrations.mjs';
+import { closedLoop, PERCENTILES, summarize } from './lib/load.mjs';
+import { parseOptions } from './lib/options.mjs';
+import {
+  assertBuilt,
+  cpuSeconds,
+  ensureNatsAndRedis,
+  killStartedChildren,
+  memoryMiB,
+  removeNamespace,
+  ROOT,
+  serviceEnv,
+  startHelper,
+  startService,
+  uniqueId,
+} from './lib/processes.mjs';
+import { writeReport } from './lib/report.mjs';
+
+const opts = parseOptions(process.argv.slice(2), process.env, {
+  full: { samples: 5_000, concurrency: [1, 16], profile: false, timeLimitS: 600 },
+  smoke: { samples: 200, concurrency: [1], profile: false, timeLimitS: 120 },
+});
+const ORGS = opts.smoke ? 10 : 100;
+const PER_ORG = opts.smoke ? 20 : 100;
+const TOTAL = ORGS * PER_ORG;
+const SMALL = 10;
+const IN_FLIGHT = opts.smoke ? 100 : 1_000;
+const HOLD_MS = 2_000;
+const SLOW_BUDGET_MS = 10_000;
+const CLIENT_DEADLINE_MS = 15_000;
+const AUDIT_EVENTS = opts.smoke ? 2_000 : 50_000;
+const COLD_STARTS = opts.smoke ? 1 : 3;
+
+const say = (m) => process.stdout.write(`${m}\n`);
+const watchdog = setTimeout(() => {
+  say(`bench:scale: time limit of ${opts.timeLimitS} s reached; stopping everything it started`);
+  killStartedChildren();
+  process.exit(2);
+}, opts.timeLimitS * 1000);
+watchdog.unref();
+process.once('SIGINT', () => {
+  killStartedChildren();
+  process.exit(130);
+});
+
+const orgOf = (i) => `scale-${String(i).padStart(3, '0')}`;
+const keyOf = (j) => `tool_${String(j).padStart(3, '0')}`;
+/** Integration n of the whole set: spread over the orgs first, so the first ten are in ten orgs. */
+const slot = (n) => ({ orgId: orgOf(n % ORGS), toolKey: keyOf(Math.floor(n / ORGS)) });
+
+async function waitUntil(probe, what, timeoutMs = 60_000) {
+  const until = performance.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last === true) return;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (performance.now() > until) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** process.memoryUsage() of a process started with --inspect, after a full GC, over the inspector protocol. */
+async function heapOf(service) {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(service.output())?.[1];
+  if (!url) return { heapUsedMiB: NaN, rssMiB: memoryMiB(service.pid).rss };
+  const { WebSocket } = await load('undici');
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let next = 0;
+  const pending = new Map();
+  ws.onmessage = (ev) => {
+    const msg = JSON.parse(String(ev.data));
+    pending.get(msg.id)?.(msg);
+    pending.delete(msg.id);
+  };
+  const send = (method, params = {}) =>
+    new Promise((resolve) => {
+      const id = ++next;
+      pending.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await send('HeapProfiler.collectGarbage');
+  const res = await send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+  ws.close();
+  const mem = JSON.parse(res.result.result.value);
+  return { heapUsedMiB: mem.heapUsed / 2 ** 20, rssMiB: mem.rss / 2 ** 20 };
+}
+
+async function main() {
+  assertBuilt();
+  const infra = await ensureNatsAndRedis((m) => say(`bench:scale: ${m}`));
+  const started = performance.now();
+  const id = uniqueId();
+  const auditDir = mkdtempSync(path.join(os.tmpdir(), `sb-scale-audit-${id}-`));
+  const env = serviceEnv(id, auditDir);
+  mkdirSync(opts.resultsDir, { recursive: true });
+  const stops = [];
+  const extraStreams = [];
+  const scratchDirs = [auditDir];
+  const { nc, jsm } = await openJetStream();
+  let result;
+  try {
+    const { Outcome, AuditEvent, InvokeResponse } = await workspace('contracts');
+    const { ExecutorClient, RegistryClient } = await workspace('client');
+    const { IntegrationStore } = await workspace('store');
+    const { AuditPublisher, ensureAuditStream } = await workspace('audit');
+    const { CredentialType } = await workspace('contracts');
+    const { Agent, request } = await load('undici');
+    const { jetstream } = await load('@nats-io/jetstream');
+
+    const upstream = await startHelper('upstream-server.mjs', { ...SECRETS, holdMs: HOLD_MS });
+    stops.push(() => upstream.stop());
+    const echo = await startHelper('grpc-echo-server.mjs', {});
+    stops.push(() => echo.stop());
+    const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+    const registry = await startService('registry', env);
+    stops.push(() => registry.stop());
+    const logger = await startService('audit-logger', { ...env, AUDIT_INSTANCE_ID: `scale-${id}` });
+    stops.push(() => logger.stop());
+    let executor = await startService('executor', env, { nodeArgs: ['--inspect=127.0.0.1:0'] });
+    const stopExecutor = async () => executor.stop();
+    stops.push(() => stopExecutor());
+    say(`bench:scale: services ready; ${TOTAL} integrations across ${ORGS} orgs to come`);
+
+    // Credentials for every org, through the registry (they are sealed with the master key ring).
+    for (let o = 0; o < ORGS; o++) {
+      const c = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, orgOf(o));
+      await c.putCredential('bench-key', CredentialType.CREDENTIAL_TYPE_API_KEY, { value: SECRETS.apiKey });
+      c.close();
+    }
+    const store = await IntegrationStore.open(nc, { bucket: env.INTEGRATIONS_BUCKET });
+    const base = await parseOne(apiKeyYaml(upstreamUrl, keyOf(0)));
+    const writeRange = async (from, to) => {
+      let n = from;
+      const writer = async () => {
+        while (n < to) {
+          const s = slot(n++);
+          await store.create(s.orgId, { ...base, key: s.toolKey });
+        }
+      };
+      await Promise.all(Array.from({ length: 128 }, writer));
+    };
+    await writeRange(0, SMALL);
+
+    let clientPort = executor.port;
+    let client = new ExecutorClient({ address: `127.0.0.1:${clientPort}` });
+    stops.push(() => client.close());
+    const invokeSlot = async (n) => {
+      const s = slot(n);
+      const r = await client.invoke({ orgId: s.orgId, toolKey: s.toolKey, callId: randomUUID(), argumentsJson: ARGUMENTS });
+      return r.outcome === Outcome.OUTCOME_SUCCESS || `${r.outcome} ${r.reason}`;
+    };
+    await waitUntil(() => invokeSlot(SMALL - 1), 'the first integrations');
+
+    // Floors, as in bench/run.mjs.
+    const agent = new Agent({ connections: 128, pipelining: 1, keepAliveTimeout: 10_000 });
+    stops.push(() => agent.close());
+    const floorUrl = `${upstreamUrl}/patients/p-1001/appointments?date=2026-12-01`;
+    const floorA = async () => {
+      const res = await request(floorUrl, {
+        dispatcher: agent,
+        headers: { accept: 'application/json', 'x-api-key': SECRETS.apiKey, 'x-request-id': randomUUID(), 'x-allison-org-id': orgOf(0), 'x-allison-tool-key': keyOf(0), 'x-allison-call-id': randomUUID() },
+      });
+      await res.body.json();
+      return res.statusCode === 200 || `HTTP ${res.statusCode}`;
+    };
+    const sample = await client.invoke({ orgId: orgOf(0), toolKey: keyOf(0), callId: randomUUID(), argumentsJson: ARGUMENTS });
+    await echo.request({ cmd: 'set-response', base64: Buffer.from(InvokeResponse.encode(sample).finish()).toString('base64') });
+    const echoClient = new ExecutorClient({ address: `127.0.0.1:${echo.port}` });
+    stops.push(() => echoClient.close());
+    const floorB = async () => {
+      const r = await echoClient.invoke({ orgId: orgOf(0), toolKey: keyOf(0), callId: randomUUID(), argumentsJson: ARGUMENTS });
+      return r.outcome === Outcome.OUTCOME_SUCCESS || String(r.outcome);
+    };
+
+    /** Floors and Invoke (random integrations among the first `count`) at each concurrency. */
+    const measure = async (count) => {
+      const rows = [];
+      let seed = 12345;
+      const pick = () => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % count;
+      };
+      for (const concurrency of opts.concurrency) {
+        const out = {};
+        for (const [name, op] of [
+          ['floorA', floorA],
+          ['floorB', floorB],
+          ['invoke', () => invokeSlot(pick())],
+        ]) {
+          await closedLoop({ concurrency, total: Math.max(200, Math.round(opts.samples / 10)), op });
+          const cpu0 = cpuSeconds(executor.pid);
+          const run = await closedLoop({ concurrency, total: opts.samples, op });
+          const cpu1 = cpuSeconds(executor.pid);
+          out[name] = { ...summarize(run.latencies, run.wallMs), errors: run.errors, cpuMs: ((cpu1 - cpu0) * 1000) / opts.samples };
+          if (run.errors) say(`bench:scale: ${run.errors} errors on ${name}: ${JSON.stringify(run.errorKinds)}`);
+        }
+        const overhead = Object.fromEntries(PERCENTILES.map((q) => [q, out.invoke[q] - out.floorA[q] - out.floorB[q]]));
+        rows.push({ concurrency, invoke: out.invoke, floorA: out.floorA, floorB: out.floorB, overhead, executorCpuMsPerInvoke: out.invoke.cpuMs });
+        say(`bench:scale: ${count} integrations, c=${concurrency}: Invoke p50 ${out.invoke.p50.toFixed(3)} p99 ${out.invoke.p99.toFixed(3)} ms, overhead p50 ${overhead.p50.toFixed(3)} p99 ${overhead.p99.toFixed(3)} ms, ${Math.round(out.invoke.throughput)}/s`);
+      }
+      return rows;
+    };
+
+    const heapPoints = [];
+    const small = await measure(SMALL);
+    heapPoints.push({ label: `${SMALL} integrations, after the measurement`, ...(await heapOf(executor)) });
+
+    const writeStarted = performance.now();
+    await writeRange(SMALL, TOTAL);
+    const writeMs = performance.now() - writeStarted;
+    await waitUntil(() => invokeSlot(TOTAL - 1), 'the executor to see every integration');
+    const followMs = performance.now() - writeStarted;
+    say(`bench:scale: wrote ${TOTAL - SMALL} integrations in ${Math.round(writeMs)} ms; the executor served the last one ${Math.round(followMs)} ms after the first write`);
+    heapPoints.push({ label: `${TOTAL} integrations, none called yet`, ...(await heapOf(executor)) });
+    // Every integration called once, so each has its breaker, compiled templates and opened credential.
+    const warm = await closedLoop({ concurrency: 64, total: TOTAL, op: (n) => invokeSlot(n) });
+    if (warm.errors) say(`bench:scale: ${warm.errors} errors while calling every integration once: ${JSON.stringify(warm.errorKinds)}`);
+    heapPoints.push({ label: `${TOTAL} integrations, each called once`, ...(await heapOf(executor)) });
+    const large = await measure(TOTAL);
+    heapPoints.push({ label: `${TOTAL} integrations, after the measurement`, ...(await heapOf(executor)) });
+
+    // Cold starts with every definition already in the bucket.
+    await executor.stop();
+    const coldRuns = [];
+    let loadedCount = 0;
+    let coldRss = NaN;
+    for (let i = 0; i < COLD_STARTS; i++) {
+      const cold = await startService('executor', env);
+      coldRuns.push(cold.startupMs);
+      loadedCount = cold.logLines.find((l) => l.msg === 'definitions loaded')?.integrations ?? 0;
+      coldRss = memoryMiB(cold.pid).rss;
+      await cold.stop();
+    }
+    const sortedCold = [...coldRuns].sort((a, b) => a - b);
+    say(`bench:scale: cold start with ${loadedCount} definitions: ${coldRuns.map((v) => Math.round(v)).join(', ')} ms`);
+
+    // 1,000 calls in flight against an upstream holding each answer 2 s.
+    const slowOrg = orgOf(0);
+    const slowRegistry = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, slowOrg);
+    await slowRegistry.create(await parseOne(slowYaml(upstreamUrl, SLOW_BUDGET_MS)));
+    slowRegistry.close();
+    const inFlight = [];
+    for (const pool of [Math.max(1_024, IN_FLIGHT), 128]) {
+      executor = await startService('executor', { ...env, UPSTREAM_CONNECTIONS_PER_ORIGIN: String(pool) });
+      client.close();
+      clientPort = executor.port;
+      client = new ExecutorClient({ address: `127.0.0.1:${clientPort}` });
+      await waitUntil(() => invokeSlot(0), 'the restarted executor');
+      await upstream.request({ cmd: 'reset' });
+      const rssBefore = memoryMiB(executor.pid).rss;
+      let rssPeak = rssBefore;
+      const sampler = setInterval(() => {
+        rssPeak = Math.max(rssPeak, memoryMiB(executor.pid).rss);
+      }, 50);
+      const outcomes = {};
+      const latencies = [];
+      let earliestTimeoutMs = null;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: IN_FLIGHT }, async () => {
+          const s0 = performance.now();
+          let name;
+          try {
+            const r = await client.invoke({ orgId: slowOrg, toolKey: KEYS.slow, callId: randomUUID(), argumentsJson: ARGUMENTS }, CLIENT_DEADLINE_MS);
+            name = Object.keys(Outcome).find((k) => Outcome[k] === r.outcome) ?? String(r.outcome);
+          } catch (err) {
+            name = `grpc ${err.code ?? err.message}`;
+          }
+          const took = performance.now() - s0;
+          latencies.push(took);
+          outcomes[name] = (outcomes[name] ?? 0) + 1;
+          if (name === 'OUTCOME_TIMEOUT' && (earliestTimeoutMs === null || took < earliestTimeoutMs)) earliestTimeoutMs = took;
+        }),
+      );
+      const wallMs = performance.now() - t0;
+      clearInterval(sampler);
+      const mem = memoryMiB(executor.pid);
+      const stats = await upstream.request({ cmd: 'stats' });
+      const lat = summarize(latencies, wallMs);
+      inFlight.push({
+        connectionsPerOrigin: pool,
+        calls: IN_FLIGHT,
+        holdMs: HOLD_MS,
+        budgetMs: SLOW_BUDGET_MS,
+        clientDeadlineMs: CLIENT_DEADLINE_MS,
+        outcomes,
+        earliestTimeoutMs,
+        latency: { min: Math.min(...latencies), p50: lat.p50, p99: lat.p99, max: lat.max },
+        wallMs,
+        upstreamMaxInFlight: stats.slowMaxInFlight,
+        rssBeforeMiB: rssBefore,
+        rssPeakMiB: Math.max(rssPeak, mem.peak),
+      });
+      say(`bench:scale: ${IN_FLIGHT} in flight, pool ${pool}: ${JSON.stringify(outcomes)}, latency ${Math.round(Math.min(...latencies))}-${Math.round(lat.max)} ms, RSS ${rssBefore.toFixed(0)} -> ${Math.max(rssPeak, mem.peak).toFixed(0)} MiB`);
+      await executor.stop();
+    }
+
+    // Audit throughput: a backlog drained by one logger, then by two sharing the consumer.
+    const audit = [];
+    for (const loggers of [1, 2]) {
+      const tag = `${id}_L${loggers}`;
+      const dir = mkdtempSync(path.join(os.tmpdir(), `sb-scale-audit-${tag}-`));
+      scratchDirs.push(dir);
+      const aEnv = {
+        ...env,
+        AUDIT_STREAM: `B_${tag}_AUDIT`,
+        AUDIT_DLQ_STREAM: `B_${tag}_AUDIT_DLQ`,
+        AUDIT_SUBJECT_PREFIX: `b${tag}.audit`,
+        AUDIT_CONSUMER: `b_${tag}_logger`,
+        AUDIT_DIR: dir,
+      };
+      extraStreams.push(aEnv.AUDIT_STREAM, aEnv.AUDIT_DLQ_STREAM);
+      // The logger's own defaults, so it finds the stream unchanged.
+      await ensureAuditStream(jsm, {
+        stream: aEnv.AUDIT_STREAM,
+        dlqStream: aEnv.AUDIT_DLQ_STREAM,
+        subjectPrefix: aEnv.AUDIT_SUBJECT_PREFIX,
+        maxAgeMs: 30 * 24 * 3600 * 1000,
+        maxBytes: 1024 * 2 ** 20,
+        duplicateWindowMs: 120_000,
+      });
+      const publisher = new AuditPublisher(jetstream(nc), { maxBuffered: AUDIT_EVENTS + 1, maxInFlight: 256, subjectPrefix: aEnv.AUDIT_SUBJECT_PREFIX });
+      const p0 = performance.now();
+      for (let i = 0; i < AUDIT_EVENTS; i++) publisher.publish(auditEvent(AuditEvent, i));
+      if (!(await publisher.flush(120_000))) throw new Error(`audit backlog not published: ${JSON.stringify(publisher.stats())}`);
+      const publishMs = performance.now() - p0;
+      const started2 = await Promise.all(Array.from({ length: loggers }, (_, i) => startService('audit-logger', { ...aEnv, AUDIT_INSTANCE_ID: `scale-${tag}-${i}` })));
+      const t0 = Math.min(...started2.map((s) => s.logLines.find((l) => l.msg === 'audit-logger ready')?.seenAtMs ?? performance.now()));
+      const flow = await waitForLogger(jsm, aEnv.AUDIT_STREAM, aEnv.AUDIT_CONSUMER, { stallMs: 20_000, maxMs: 180_000 });
+      const drainMs = performance.now() - t0 - 25; // waitForLogger polls every 50 ms: half a poll on average
+      for (const s of started2) await s.stop();
+      const files = auditFileStats(dir);
+      audit.push({
+        loggers,
+        events: AUDIT_EVENTS,
+        publishPerSecond: (AUDIT_EVENTS / publishMs) * 1000,
+        ms: drainMs,
+        eventsPerSecond: (AUDIT_EVENTS / drainMs) * 1000,
+        lines: files.lines,
+        distinct: files.distinctInvocations,
+        streamMessages: flow.streamMessages,
+        backlogLeft: flow.backlog,
+      });
+      say(`bench:scale: audit with ${loggers} logger(s): ${AUDIT_EVENTS} events in ${Math.round(drainMs)} ms = ${Math.round((AUDIT_EVENTS / drainMs) * 1000)}/s; ${files.distinctInvocations} distinct lines`);
+    }
+
+    const definitionsMiB = heapPoints[1].heapUsedMiB - heapPoints[0].heapUsedMiB;
+    result = {
+      meta: {
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        smoke: opts.smoke,
+        durationS: 0,
+      },
+      integrations: TOTAL,
+      orgs: ORGS,
+      samples: opts.samples,
+      registration: { writeMs, followMs },
+      overhead: small.map((s, i) => ({ concurrency: s.concurrency, smallCount: SMALL, small: s, large: large[i] })),
+      coldStart: { integrations: TOTAL, runsMs: coldRuns, medianMs: sortedCold[Math.floor(sortedCold.length / 2)], loadedCount, rssMiB: coldRss },
+      heap: {
+        points: heapPoints,
+        added: TOTAL - SMALL,
+        definitionsMiB,
+        bytesPerIntegration: (definitionsMiB * 2 ** 20) / (TOTAL - SMALL),
+        withCallStateMiB: heapPoints[2].heapUsedMiB - heapPoints[0].heapUsedMiB,
+      },
+      inFlight,
+      audit,
+    };
+  } finally {
+    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
+    for (const s of extraStreams) await jsm.streams.delete(s).catch(() => false);
+    await nc.close().catch(() => undefined);
+    await removeNamespace(env).catch((err) => say(`bench:scale: cleanup failed: ${err.message}`));
+    for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+    for (const child of infra) child.kill('SIGTERM');
+  }
+  result.meta.durationS = Math.round((performance.now() - started) / 1000);
+  writeFileSync(path.join(opts.resultsDir, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const written = writeReport(null, opts);
+  say(`bench:scale: wrote ${path.relative(ROOT, path.join(opts.resultsDir, 'scale.json'))}, ${written.map((f) => path.relative(ROOT, f)).join(', ')} in ${result.meta.durationS} s`);
+}
+
+/** An audit event shaped like the executor's for a successful lookup. */
+function auditEvent(AuditEvent, i) {
+  return AuditEvent.fromPartial({
+    schemaVersion: 1,
+    invocationId: randomUUID(),
+    orgId: orgOf(i % ORGS),
+    callId: randomUUID(),
+    toolKey: keyOf(i % PER_ORG),
+    time: new Date(),
+    test: false,
+    gate: { level: 2, decision: 'ALLOWED', reason: '' },
+    request: {
+      method: 'GET',
+      url: 'https://pms.example.com/patients/p-1001/appointments?date=2026-12-01',
+      headers: [
+        { name: 'accept', value: 'application/json' },
+        { name: 'x-api-key', value: '[REDACTED]' },
+        { name: 'x-request-id', value: randomUUID() },
+        { name: 'x-allison-org-id', value: orgOf(i % ORGS) },
+      ],
+      body: '',
+    },
+    argumentsJson: ARGUMENTS,
+    outcome: 1,
+    reason: 'OK',
+    httpStatus: 200,
+    latencyMs: 1.25,
+    breakerState: 'closed',
+    retries: 0,
+    resultBytes: 52,
+    error: '',
+    integrationRevision: 1,
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    say(`bench:scale failed: ${err instanceof Error ? err.stack : String(err)}`);
+    killStartedChildren();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,258 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExecutorClient, RegistryClient } from '@switchboard/client';
+import { ApiKeyPlacement, AuthType, CredentialType, Outcome, ParameterLocation, ParameterType } from '@switchboard/contracts';
+import { define } from '../executor/helpers.js';
+import { startNatsCluster, type NatsCluster } from '../support/nats-cluster.js';
+import { killAllProcesses, waitFor } from '../support/processes.js';
+import { REDIS_URL, startService, uniqueId, type ServiceProcess } from '../support/stack.js';
+import { json, startUpstream, type Upstream } from '../support/upstream.js';
+import { auditIdCounts, awaitAudit, grpcCodeOf, sleep } from './helpers.js';
+
+const API_KEY = 'sk_live_scale_out_4410ab';
+const CLIENT_SECRET = 'oauth_scale_out_secret_77c1';
+const ACCESS_TOKEN = 'cc-access-scale-out-1';
+const TOTAL = 900;
+const KILL_NODE_AT = 200;
+const STOP_EXECUTOR_AT = 450;
+const WORKERS = 8;
+
+interface Answer {
+  readonly executor: 'a' | 'b';
+  readonly tool: string;
+  readonly outcome: string;
+  readonly invocationId: string;
+  readonly endedAt: number;
+}
+
+/**
+ * Issue 10's scale-out proof on one machine: a real 3-node JetStream cluster, the registry with its KV
+ * at replicas 3, two executor replicas and two logger replicas sharing one durable consumer. During a
+ * burst through both executors, the audit stream's leader node is killed with SIGKILL, then one
+ * executor is scaled in (SIGTERM). Every answered invocation is audited exactly once across both
+ * loggers' files, definitions are still served and written, and the OAuth token was fetched once for
+ * both replicas.
+ */
+describe('scale-out: 3-node NATS cluster, two executors, two loggers', () => {
+  let cluster: NatsCluster;
+  let api: Upstream;
+  let tokenServer: Upstream;
+  let nc: NatsConnection;
+  const services: ServiceProcess[] = [];
+  const dirs: string[] = [];
+  const clients: { close(): void }[] = [];
+  let env: Record<string, string>;
+  let registry: ServiceProcess;
+  let execA: ServiceProcess;
+  let execB: ServiceProcess;
+  let orgId: string;
+  let registryClient: RegistryClient;
+  let clientA: ExecutorClient;
+  let clientB: ExecutorClient;
+
+  const start = async (name: 'registry' | 'executor' | 'audit-logger', extra: Record<string, string> = {}) => {
+    const svc = await startService(name, { ...env, ...extra });
+    services.push(svc);
+    return svc;
+  };
+
+  beforeAll(async () => {
+    cluster = await startNatsCluster({ size: 3 });
+    nc = await connect({ servers: cluster.url.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    api = await startUpstream((req, res) => {
+      const url = new URL(req.url, 'http://x');
+      const ok = url.pathname === '/key' ? req.headers['x-api-key'] === API_KEY : req.headers.authorization === `Bearer ${ACCESS_TOKEN}`;
+      if (!ok) return json(res, 401, { error: 'unauthorized' });
+      json(res, 200, { n: url.searchParams.get('n') });
+    });
+    tokenServer = await startUpstream(async (req, res) => {
+      // Slow enough that both replicas ask for the token while the first fetch is still running.
+      await sleep(200);
+      if (req.url !== '/token') return json(res, 404, { error: 'not found' });
+      json(res, 200, { access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 3600 });
+    });
+
+    const id = uniqueId();
+    orgId = `org-${id}`;
+    env = {
+      NATS_URL: cluster.url,
+      REDIS_URL,
+      LOG_LEVEL: 'info',
+      SWITCHBOARD_MASTER_KEYS: `test1:${randomBytes(32).toString('base64')}`,
+      INTEGRATIONS_BUCKET: `t_${id}_integrations`,
+      CREDENTIALS_BUCKET: `t_${id}_credentials`,
+      AUDIT_STREAM: `T_${id}_AUDIT`,
+      AUDIT_SUBJECT_PREFIX: `t${id}.audit`,
+      AUDIT_CONSUMER: `t_${id}_logger`,
+      AUDIT_MAX_BYTES: String(64 * 1024 * 1024),
+      AUDIT_MAX_AGE_MS: String(3_600_000),
+      AUDIT_REPLICAS: '3',
+      KV_REPLICAS: '3',
+      AUDIT_ACK_WAIT_MS: '5000',
+      REDIS_KEY_PREFIX: `t${id}:`,
+      REGISTRY_PORT: '0',
+      EXECUTOR_PORT: '0',
+      SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32',
+      SHUTDOWN_GRACE_MS: '8000',
+    };
+    registry = await start('registry');
+    const dirA = mkdtempSync(path.join(tmpdir(), `sb-audit-${id}-a-`));
+    const dirB = mkdtempSync(path.join(tmpdir(), `sb-audit-${id}-b-`));
+    dirs.push(dirA, dirB);
+    // One volume per logger replica, as the StatefulSet has; both pull from the same durable consumer.
+    await Promise.all([
+      start('audit-logger', { AUDIT_DIR: dirA, AUDIT_INSTANCE_ID: 'logger-a' }),
+      start('audit-logger', { AUDIT_DIR: dirB, AUDIT_INSTANCE_ID: 'logger-b' }),
+    ]);
+    [execA, execB] = await Promise.all([start('executor'), start('executor')]);
+
+    registryClient = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, orgId);
+    clientA = new ExecutorClient({ address: `127.0.0.1:${execA!.port}` });
+    clientB = new ExecutorClient({ address: `127.0.0.1:${execB!.port}` });
+    clients.push(registryClient, clientA, clientB);
+
+    await registryClient.putCredential('api-key', CredentialType.CREDENTIAL_TYPE_API_KEY, { value: API_KEY });
+    await registryClient.putCredential('oauth', CredentialType.CREDENTIAL_TYPE_OAUTH2_CLIENT, { client_id: 'scale-client', client_secret: CLIENT_SECRET });
+    const n = [{ name: 'n', type: ParameterType.PARAMETER_TYPE_STRING, location: ParameterLocation.PARAMETER_LOCATION_QUERY, required: true }];
+    await registryClient.create(
+      define({
+        key: 'key_lookup',
+        urlTemplate: `${api.url}/key`,
+        parameters: n,
+        auth: { type: AuthType.AUTH_TYPE_API_KEY, credentialId: 'api-key', apiKeyIn: ApiKeyPlacement.API_KEY_PLACEMENT_HEADER, apiKeyName: 'X-Api-Key' },
+      }),
+    );
+    await registryClient.create(
+      define({
+        key: 'oauth_lookup',
+        urlTemplate: `${api.url}/oauth`,
+        parameters: n,
+        auth: { type: AuthType.AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS, credentialId: 'oauth', oauth2: { tokenUrl: `${tokenServer.url}/token` } },
+      }),
+    );
+    for (const c of [clientA, clientB]) {
+      for (const key of ['key_lookup', 'oauth_lookup']) await waitUntilKnown(c, key);
+    }
+  });
+
+  async function waitUntilKnown(client: ExecutorClient, toolKey: string): Promise<void> {
+    // An argument no definition has: the probe ends at validation and never reaches an upstream.
+    await waitFor(
+      async () => (await client.invoke({ orgId, toolKey, argumentsJson: '{"__probe__":1}' })).outcome !== Outcome.OUTCOME_NOT_FOUND,
+      { timeoutMs: 20_000, what: `an executor to see ${toolKey}` },
+    );
+  }
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await nc?.close().catch(() => undefined);
+    await Promise.all(services.map((s) => s.stop('SIGKILL')));
+    await cluster?.dispose();
+    await killAllProcesses();
+    await api?.close();
+    await tokenServer?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    if (env) {
+      const redis = new Redis(REDIS_URL);
+      try {
+        const keys = await redis.keys(`${env['REDIS_KEY_PREFIX']}*`);
+        if (keys.length > 0) await redis.del(...keys);
+      } finally {
+        redis.disconnect();
+      }
+    }
+  });
+
+  it('audits every answered invocation exactly once, keeps serving definitions and fetches the OAuth token once', async () => {
+    const answers: Answer[] = [];
+    const failures: string[] = [];
+    const refusedByB: number[] = [];
+    let bStopped = false;
+    let bGone = false;
+    let next = 0;
+    let killedNode = '';
+    let events: Promise<void> = Promise.resolve();
+
+    const onProgress = (done: number) => {
+      if (done === KILL_NODE_AT) {
+        events = events.then(async () => {
+          // The harshest node to lose: the one leading the audit stream's replica group.
+          const info = await (await jetstreamManager(nc)).streams.info(env['AUDIT_STREAM']!);
+          killedNode = info.cluster?.leader ?? cluster.nodes[0]!.name;
+          await cluster.node(killedNode).server.kill();
+        });
+      }
+      if (done === STOP_EXECUTOR_AT) {
+        bStopped = true;
+        events = events.then(async () => {
+          expect(await execB.stop('SIGTERM')).toBe(0);
+        });
+      }
+    };
+
+    const worker = async (w: number) => {
+      for (;;) {
+        const i = next++;
+        if (i >= TOTAL) return;
+        const tool = i % 2 === 0 ? 'key_lookup' : 'oauth_lookup';
+        // Half the workers prefer executor b until it is gone, as a load balancer would route them.
+        const useB = w % 2 === 1 && !bGone;
+        const client = useB ? clientB : clientA;
+        try {
+          const r = await client.invoke({ orgId, toolKey: tool, callId: `call-${i}`, argumentsJson: JSON.stringify({ n: String(i) }) }, 10_000);
+          answers.push({ executor: useB ? 'b' : 'a', tool, outcome: Outcome[r.outcome] ?? String(r.outcome), invocationId: r.invocationId, endedAt: Date.now() });
+          onProgress(answers.length);
+        } catch (err) {
+          const code = grpcCodeOf(err);
+          if (useB && bStopped && code === 'UNAVAILABLE') {
+            // Refused while draining or after exit: the caller retries on the other replica.
+            refusedByB.push(i);
+            bGone = true;
+            const r = await clientA.invoke({ orgId, toolKey: tool, callId: `call-${i}`, argumentsJson: JSON.stringify({ n: String(i) }) }, 10_000);
+            answers.push({ executor: 'a', tool, outcome: Outcome[r.outcome] ?? String(r.outcome), invocationId: r.invocationId, endedAt: Date.now() });
+            onProgress(answers.length);
+          } else {
+            failures.push(`${i} via ${useB ? 'b' : 'a'}: ${code}`);
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+    await events;
+
+    const summary = `${answers.length} answered (a ${answers.filter((a) => a.executor === 'a').length}, b ${answers.filter((a) => a.executor === 'b').length}), killed ${killedNode}, refused by b ${refusedByB.length}, failures ${failures.slice(0, 5).join('; ')}`;
+    expect(killedNode, summary).not.toBe('');
+    expect(failures, summary).toEqual([]);
+    expect(answers.length, summary).toBe(TOTAL);
+    expect(answers.filter((a) => a.outcome !== 'OUTCOME_SUCCESS').map((a) => `${a.tool}: ${a.outcome}`), summary).toEqual([]);
+    expect(answers.filter((a) => a.executor === 'b').length, summary).toBeGreaterThan(50);
+
+    // Both OAuth callers, on two replicas, shared one token fetch.
+    expect(tokenServer.requests.filter((r) => r.url === '/token').length).toBe(1);
+
+    // Definitions are still served from the surviving nodes: read back, and a new write reaches the
+    // surviving executor through the KV change feed.
+    expect((await registryClient.get('oauth_lookup')).integration?.key).toBe('oauth_lookup');
+    await registryClient.create(define({ key: 'after_failover', urlTemplate: `${api.url}/key`, parameters: [], auth: { type: AuthType.AUTH_TYPE_API_KEY, credentialId: 'api-key', apiKeyIn: ApiKeyPlacement.API_KEY_PLACEMENT_HEADER, apiKeyName: 'X-Api-Key' } }));
+    await waitUntilKnown(clientA, 'after_failover');
+    const late = await clientA.invoke({ orgId, toolKey: 'after_failover', argumentsJson: '{}' });
+    expect(Outcome[late.outcome], late.detail).toBe('OUTCOME_SUCCESS');
+    answers.push({ executor: 'a', tool: 'after_failover', outcome: 'OUTCOME_SUCCESS', invocationId: late.invocationId, endedAt: Date.now() });
+
+    // Every answered invocation's audit event is in exactly one line across both loggers' files.
+    const ids = answers.map((a) => a.invocationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const audit = await awaitAudit(dirs, ids, 40_000, 2_000);
+    expect(audit.missing, `${audit.missing.length} of ${ids.length} audit events missing (${summary})`).toEqual([]);
+    expect(audit.duplicated, summary).toEqual([]);
+    // Both logger replicas took part (the durable consumer is shared, not copied).
+    const perDir = dirs.map((d) => auditIdCounts([d]).size);
+    expect(perDir.every((c) => c > 0), `lines per logger: ${perDir.join(', ')}`).toBe(true);
+  });
+});
