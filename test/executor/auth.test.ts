@@ -150,6 +150,20 @@ describe('executor authentication, end to end', () => {
     expect(seen.url).toBe('/api/key-header?q=x');
   });
 
+  it('a replaced credential is used from the next call on, without a restart', async () => {
+    const rotated = `${API_KEY}_v2`;
+    await stack.registryClient.putCredential('k-header', CredentialType.CREDENTIAL_TYPE_API_KEY, { value: rotated });
+    await waitFor(async () => {
+      await invoke(stack, 'key_header', { q: 'x' });
+      return upstream.requests.at(-1)!.headers['x-api-key'] === rotated ? true : undefined;
+    }, 'the executor to use the replaced key', 2_000);
+    await stack.registryClient.putCredential('k-header', CredentialType.CREDENTIAL_TYPE_API_KEY, { value: API_KEY });
+    await waitFor(async () => {
+      await invoke(stack, 'key_header', { q: 'x' });
+      return upstream.requests.at(-1)!.headers['x-api-key'] === API_KEY ? true : undefined;
+    }, 'the executor to use the original key again', 2_000);
+  });
+
   it('API key in the query, after the template query and the arguments', async () => {
     const seen = await lastSent('key_query');
     expect(seen.url).toBe(`/api/key-query?fixed=1&q=x&api_key=${QUERY_KEY}`);

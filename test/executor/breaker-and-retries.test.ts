@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpMethod, ParameterLocation as In, ParameterType, type Integration } from '@switchboard/contracts';
 import type { Stack } from '../support/stack.js';
 import { json, startUpstream, type RecordedUpstreamRequest, type Upstream } from '../support/upstream.js';
-import { auditOf, define, invoke, outcomeName, register, sleep, startExecutorStack } from './helpers.js';
+import { auditOf, define, invoke, outcomeName, register, sleep, startExecutorStack, type DeepPartial } from './helpers.js';
 
 const RESET_MS = 600;
 
@@ -32,7 +32,7 @@ describe('circuit breaker and retries, end to end', () => {
       json(res, status, status < 300 ? { ok: true, path } : { error: `scripted ${status}` });
     });
     stack = await startExecutorStack({ egressAllow: '127.0.0.1/32' });
-    const api = (key: string, extra: Partial<Integration> = {}) =>
+    const api = (key: string, extra: DeepPartial<Integration> = {}) =>
       define({
         key,
         urlTemplate: `${upstream.url}/${key}`,
@@ -190,5 +190,10 @@ describe('circuit breaker and retries, end to end', () => {
     answer('/post_keyed', 201);
     await invoke(stack, 'post_keyed', { q: 'p' });
     expect(requestsTo('/post_keyed').at(-1)!.headers['idempotency-key']).not.toBe(keys[0]);
+
+    // Test shows the key among the headers that were sent.
+    const test = await stack.executorClient.test({ orgId: stack.orgId, toolKey: 'post_keyed', argumentsJson: '{"q":"t"}' });
+    expect(test.request?.headers).toContainEqual({ name: 'idempotency-key', value: test.result!.invocationId });
+    expect(requestsTo('/post_keyed').at(-1)!.headers['idempotency-key']).toBe(test.result!.invocationId);
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParameterLocation as In, ParameterType, type Integration } from '@switchboard/contracts';
 import type { Stack } from '../support/stack.js';
 import { json, startUpstream, type Upstream } from '../support/upstream.js';
-import { auditOf, define, invoke, outcomeName, register, startExecutorStack } from './helpers.js';
+import { auditOf, define, invoke, outcomeName, register, startExecutorStack, type DeepPartial } from './helpers.js';
 
 const MAX_BODY = 4096;
 const FAILURE_PHRASE = "Sorry, the booking system isn't answering properly right now.";
@@ -39,33 +39,49 @@ describe('deadlines, body limits and body types, end to end', () => {
         }
         case '/big-declared':
           res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(MAX_BODY * 4) });
-          return res.end(Buffer.alloc(MAX_BODY * 4, 0x20));
+          res.end(Buffer.alloc(MAX_BODY * 4, 0x20));
+          return;
         case '/big-streamed': {
           res.writeHead(200, { 'content-type': 'application/json' });
           for (let i = 0; i < 8; i++) res.write(`${' '.repeat(1023)}\n`);
-          return res.end('{}');
+          res.end('{}');
+          return;
         }
         case '/exact': {
           const body = JSON.stringify({ pad: 'x'.repeat(MAX_BODY - 10) });
           res.writeHead(200, { 'content-type': 'application/json' });
-          return res.end(body);
+          res.end(body);
+          return;
         }
         case '/text':
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-          return res.end('Your balance is €12.50.');
+          res.end('Your balance is €12.50.');
+          return;
         case '/bad-json':
           res.writeHead(200, { 'content-type': 'application/json' });
-          return res.end('<html><body>Service temporarily unavailable</body></html>');
+          res.end('<html><body>Service temporarily unavailable</body></html>');
+          return;
         case '/binary':
           res.writeHead(200, { 'content-type': 'application/pdf' });
-          return res.end(Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xff]));
+          res.end(Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xff]));
+          return;
         case '/empty':
           res.writeHead(204);
-          return res.end();
+          res.end();
+          return;
         case '/long':
           return json(res, 200, { items: Array.from({ length: 100 }, (_, i) => ({ id: i, name: `Appointment number ${i}` })) });
         case '/err500':
           return json(res, 500, { error: 'database is down', detail: 'x'.repeat(100) });
+        case '/moved':
+          res.writeHead(302, { location: '/text' });
+          res.end();
+          return;
+        case '/moved-v6':
+          // ::1 is loopback too, but only 127.0.0.1/32 is allowed: the hop must be checked again.
+          res.writeHead(302, { location: `http://[::1]:${upstream.port}/text` });
+          res.end();
+          return;
         case '/err404':
           return json(res, 404, { error: 'no such patient' });
         default:
@@ -73,7 +89,7 @@ describe('deadlines, body limits and body types, end to end', () => {
       }
     });
     stack = await startExecutorStack({ egressAllow: '127.0.0.1/32', executorEnv: { RESPONSE_MAX_BYTES: String(MAX_BODY) } });
-    const api = (key: string, path: string, extra: Partial<Integration> = {}) =>
+    const api = (key: string, path: string, extra: DeepPartial<Integration> = {}) =>
       define({
         key,
         urlTemplate: `${upstream.url}${path}`,
@@ -95,12 +111,14 @@ describe('deadlines, body limits and body types, end to end', () => {
       api('empty', '/empty'),
       api('long', '/long', { responseMapping: { fields: [{ name: 'items', expression: 'items' }], summaryTemplate: '', maxResultBytes: 300 } }),
       api('err500', '/err500', { speech: { startPhrase: '', delayPhrase: '', delayAfterMs: 0, failurePhrase: FAILURE_PHRASE } }),
+      api('moved', '/moved'),
+      api('moved_follow', '/moved', { maxRedirects: 1 }),
+      api('moved_blocked', '/moved-v6', { maxRedirects: 1 }),
       api('err404', '/err404', { speech: { startPhrase: '', delayPhrase: '', delayAfterMs: 0, failurePhrase: FAILURE_PHRASE } }),
     );
   });
 
   afterAll(async () => {
-    if (process.env['SHOW_EXECUTOR_LOG']) console.log(stack?.executor.output());
     await stack?.stop();
     await upstream?.close();
   });
@@ -200,5 +218,23 @@ describe('deadlines, body limits and body types, end to end', () => {
       const audit = await auditOf(stack, res.invocationId);
       expect(audit).toMatchObject({ reason: `HTTP_${code}`, httpStatus: code });
     }
+  });
+
+  it('a redirect is not followed unless max_redirects allows it', async () => {
+    const before = upstream.requests.length;
+    const res = await invoke(stack, 'moved', { q: 'x' });
+    expect(outcomeName(res.outcome)).toBe('OUTCOME_UPSTREAM_ERROR');
+    expect(res.reason).toBe('HTTP_302');
+    expect(res.detail).toContain('max_redirects');
+    expect(upstream.requests.length).toBe(before + 1);
+
+    const followed = await invoke(stack, 'moved_follow', { q: 'x' });
+    expect(outcomeName(followed.outcome), followed.detail).toBe('OUTCOME_SUCCESS');
+    expect(JSON.parse(followed.resultJson)).toEqual({ text: 'Your balance is €12.50.' });
+    expect(upstream.requests.slice(-2).map((r) => r.url)).toEqual(['/moved?q=x', '/text']);
+
+    const blocked = await invoke(stack, 'moved_blocked', { q: 'x' });
+    expect(outcomeName(blocked.outcome), blocked.detail).toBe('OUTCOME_EGRESS_BLOCKED');
+    expect(upstream.requests.at(-1)!.url).toBe('/moved-v6?q=x');
   });
 });

@@ -14,9 +14,19 @@ export function startExecutorStack(options: StackOptions = {}): Promise<Stack> {
   return startStack({ ...options, env: { AUDIT_MAX_BYTES: String(64 * 1024 * 1024), ...options.env } });
 }
 
+type Builtin = Date | ((...args: never[]) => unknown) | string | number | boolean | undefined;
+/** ts-proto's DeepPartial (not exported): what Integration.fromPartial accepts. */
+export type DeepPartial<T> = T extends Builtin
+  ? T
+  : T extends Array<infer U>
+    ? Array<DeepPartial<U>>
+    : T extends object
+      ? { [K in keyof T]?: DeepPartial<T[K]> }
+      : Partial<T>;
+
 /** A definition with the fields every test would otherwise repeat; `partial` wins. */
-export function define(partial: Parameters<typeof Integration.fromPartial>[0]): Integration {
-  return Integration.fromPartial({
+export function define(partial: DeepPartial<Integration>): Integration {
+  return Integration.fromPartial<DeepPartial<Integration>>({
     name: `Test ${partial.key ?? 'integration'}`,
     description: 'An integration used by the executor end-to-end tests.',
     enabled: true,

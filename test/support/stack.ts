@@ -131,6 +131,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AUDIT_SUBJECT_PREFIX: `t${id}.audit`,
     AUDIT_CONSUMER: `t_${id}_logger`,
     AUDIT_DIR: auditDir,
+    // Each stream reserves its byte limit on the server: keep test streams small so many fit at once.
+    AUDIT_MAX_BYTES: String(64 * 1024 * 1024),
     REDIS_KEY_PREFIX: `t${id}:`,
     REGISTRY_PORT: '0',
     EXECUTOR_PORT: '0',
@@ -201,12 +203,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
   } catch (err) {
     await Promise.all(started.map((s) => s.stop('SIGKILL')));
+    await removeNatsState(env).catch(() => undefined);
+    rmSync(auditDir, { recursive: true, force: true });
     throw err;
   }
 }
 
 export async function removeNatsState(env: Record<string, string>): Promise<void> {
-  const nc = await connect({ servers: NATS_URL });
+  const nc = await connect({ servers: env['NATS_URL'] ?? NATS_URL });
   try {
     const jsm = await jetstreamManager(nc);
     for (const stream of [`KV_${env['INTEGRATIONS_BUCKET']}`, `KV_${env['CREDENTIALS_BUCKET']}`, env['AUDIT_STREAM']!, `${env['AUDIT_STREAM']}_DLQ`]) {

@@ -75,7 +75,8 @@ async function fromStream(org: string, flags: AuditFlags, keep: (r: AuditRecord)
     const js = jetstream(nc);
     const since = parseTime(flags.since, '--since');
     const options: Partial<OrderedConsumerOptions> = {
-      filter_subjects: [auditFilterSubject({ orgId: org, toolKey: flags.tool, prefix: flags.subjectPrefix })],
+      // One subject as a string: a list needs NATS 2.10, and one filter is all a listing needs.
+      filter_subjects: auditFilterSubject({ orgId: org, toolKey: flags.tool, prefix: flags.subjectPrefix }),
       ...(since !== undefined ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(since).toISOString() } : {}),
     };
     const consumer = await js.consumers.get(flags.streamName ?? DEFAULT_AUDIT_STREAM, options);

@@ -12,6 +12,7 @@ import {
   testCommand,
   toolsCommand,
 } from './commands.js';
+import { auditCommand, type AuditFlags } from './audit-command.js';
 import { addGlobalOptions, type GlobalOptions } from './connection.js';
 import { describeError } from './errors.js';
 
@@ -53,6 +54,20 @@ program.command('test [key]').description('send a test request and show the full
   .option('-f, --file <path>', 'test an unsaved definition from this file')
   .option('--json', 'print the raw response')
   .action((key: string | undefined, o: { args?: string; file?: string; json?: boolean }) => testCommand(globals(), key, o, print));
+
+program.command('audit').description('what the agent did: audit events by call, tool and time, from the logger\'s files or the stream')
+  .option('--call-id <uuid>', 'only this call')
+  .option('--tool <key>', 'only this integration')
+  .option('--since <time>', 'from this date or time (ISO 8601)')
+  .option('--until <time>', 'up to this date or time (ISO 8601)')
+  .option('--dir <path>', "the audit logger's folder (env AUDIT_DIR, default .data/audit)")
+  .option('--stream', 'read the JetStream stream instead of the files')
+  .option('--nats-url <url>', 'NATS for --stream (env NATS_URL)')
+  .option('--stream-name <name>', 'audit stream name', 'SWITCHBOARD_AUDIT')
+  .option('--subject-prefix <prefix>', 'audit subject prefix', 'switchboard.audit')
+  .option('--limit <n>', 'only the newest n events')
+  .option('--json', 'print the events as JSON')
+  .action((o: AuditFlags) => auditCommand(globals(), o, print));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`switchboard: ${describeError(err)}\n`);

@@ -1,6 +1,8 @@
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CREDENTIALS_BUCKET, credentialKvKey, splitKvKey } from './names.js';
+import { trackConnection, type ConnectionState } from './connection-state.js';
+import { guardStore, isWrongRevision } from './store-errors.js';
 
 /**
  * A credential as stored: metadata in clear, the secret fields sealed (AES-256-GCM, see
@@ -44,31 +46,29 @@ export interface VersionedCredential {
   readonly revision: number;
 }
 
-/** JetStream's answer when the expected last sequence of a key no longer holds. */
-function isWrongRevision(err: unknown): boolean {
-  const text = err instanceof Error ? `${err.message} ${String((err as { code?: unknown }).code ?? '')}` : '';
-  return /wrong last sequence|10071|key exists/i.test(text);
-}
-
 export class CredentialStore {
-  private constructor(readonly kv: KV) {}
+  private constructor(
+    readonly kv: KV,
+    private readonly link?: ConnectionState,
+  ) {}
 
   static async open(nc: NatsConnection, options: { bucket?: string; replicas?: number } = {}): Promise<CredentialStore> {
     const kv = await new Kvm(nc).create(options.bucket ?? CREDENTIALS_BUCKET, { history: 5, replicas: options.replicas ?? 1 });
-    return new CredentialStore(kv);
+    return new CredentialStore(kv, trackConnection(nc));
   }
 
-  async put(record: StoredCredential): Promise<void> {
-    await this.kv.put(credentialKvKey(record.orgId, record.credentialId), JSON.stringify(record));
+  put(record: StoredCredential): Promise<void> {
+    return guardStore(this.link, 'write', async () => {
+      await this.kv.put(credentialKvKey(record.orgId, record.credentialId), JSON.stringify(record));
+    });
   }
 
   async get(orgId: string, credentialId: string): Promise<StoredCredential | undefined> {
-    const entry = await this.kv.get(credentialKvKey(orgId, credentialId));
-    return entry ? credentialFromEntry(entry) : undefined;
+    return (await this.getVersioned(orgId, credentialId))?.record;
   }
 
   async list(orgId: string): Promise<StoredCredential[]> {
-    const out = await this.read(`${orgId}.*`);
+    const out = (await this.readVersioned(`${orgId}.*`)).map((v) => v.record);
     return out.sort((a, b) => a.credentialId.localeCompare(b.credentialId));
   }
 
@@ -81,44 +81,48 @@ export class CredentialStore {
     return this.readVersioned('>');
   }
 
-  async getVersioned(orgId: string, credentialId: string): Promise<VersionedCredential | undefined> {
-    const entry = await this.kv.get(credentialKvKey(orgId, credentialId));
-    const record = entry ? credentialFromEntry(entry) : undefined;
-    return entry && record ? { record, revision: entry.revision } : undefined;
+  getVersioned(orgId: string, credentialId: string): Promise<VersionedCredential | undefined> {
+    return guardStore(this.link, 'read', async () => {
+      const entry = await this.kv.get(credentialKvKey(orgId, credentialId));
+      const record = entry ? credentialFromEntry(entry) : undefined;
+      return entry && record ? { record, revision: entry.revision } : undefined;
+    });
   }
 
   /**
    * Writes the record only if the credential is still at `revision`: a rewrite (key rotation) must
    * never replace a secret someone stored after it was read. False when another writer got there first.
    */
-  async replace(record: StoredCredential, revision: number): Promise<boolean> {
-    try {
-      await this.kv.update(credentialKvKey(record.orgId, record.credentialId), JSON.stringify(record), revision);
-      return true;
-    } catch (err) {
-      if (isWrongRevision(err)) return false;
-      throw err;
-    }
-  }
-
-  private async read(filter: string): Promise<StoredCredential[]> {
-    return (await this.readVersioned(filter)).map((v) => v.record);
-  }
-
-  private async readVersioned(filter: string): Promise<VersionedCredential[]> {
-    const keys: string[] = [];
-    for await (const k of await this.kv.keys(filter)) keys.push(k);
-    const entries = await Promise.all(keys.map((k) => this.kv.get(k)));
-    return entries.flatMap((e) => {
-      const record = e ? credentialFromEntry(e) : undefined;
-      return e && record ? [{ record, revision: e.revision }] : [];
+  replace(record: StoredCredential, revision: number): Promise<boolean> {
+    return guardStore(this.link, 'write', async () => {
+      try {
+        await this.kv.update(credentialKvKey(record.orgId, record.credentialId), JSON.stringify(record), revision);
+        return true;
+      } catch (err) {
+        if (isWrongRevision(err)) return false;
+        throw err;
+      }
     });
   }
 
-  async delete(orgId: string, credentialId: string): Promise<boolean> {
-    const existing = await this.get(orgId, credentialId);
-    if (!existing) return false;
-    await this.kv.delete(credentialKvKey(orgId, credentialId));
-    return true;
+  delete(orgId: string, credentialId: string): Promise<boolean> {
+    return guardStore(this.link, 'write', async () => {
+      const entry = await this.kv.get(credentialKvKey(orgId, credentialId));
+      if (!entry || !credentialFromEntry(entry)) return false;
+      await this.kv.delete(credentialKvKey(orgId, credentialId));
+      return true;
+    });
+  }
+
+  private readVersioned(filter: string): Promise<VersionedCredential[]> {
+    return guardStore(this.link, 'read', async () => {
+      const keys: string[] = [];
+      for await (const k of await this.kv.keys(filter)) keys.push(k);
+      const entries = await Promise.all(keys.map((k) => this.kv.get(k)));
+      return entries.flatMap((e) => {
+        const record = e ? credentialFromEntry(e) : undefined;
+        return e && record ? [{ record, revision: e.revision }] : [];
+      });
+    });
   }
 }

@@ -3,6 +3,8 @@ import { SwitchboardError } from '@switchboard/errors';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { INTEGRATIONS_BUCKET, INTEGRATION_HISTORY, integrationKvKey } from './names.js';
+import { trackConnection, type ConnectionState } from './connection-state.js';
+import { guardStore, isWrongRevision } from './store-errors.js';
 
 export interface OpenStoreOptions {
   /** Bucket name override (tests use their own). */
@@ -22,28 +24,50 @@ function notFound(orgId: string, key: string): SwitchboardError {
   return new SwitchboardError('NOT_FOUND', `integration ${key} does not exist in org ${orgId}`);
 }
 
-/** JetStream KV error texts differ across server versions; these are the ones for a lost race. */
-function isWrongRevision(err: unknown): boolean {
-  const text = err instanceof Error ? `${err.message} ${String((err as { code?: unknown }).code ?? '')}` : '';
-  return /wrong last sequence|10071|key exists/i.test(text);
-}
-
 /**
  * Durable, revisioned integration definitions in JetStream KV. Every write is a new revision (the KV
  * sequence); updates and deletes are compare-and-set on the revision the writer read.
  */
 export class IntegrationStore {
-  private constructor(readonly kv: KV) {}
+  private constructor(
+    readonly kv: KV,
+    private readonly link?: ConnectionState,
+  ) {}
 
   static async open(nc: NatsConnection, options: OpenStoreOptions = {}): Promise<IntegrationStore> {
     const kv = await new Kvm(nc).create(options.bucket ?? INTEGRATIONS_BUCKET, {
       history: INTEGRATION_HISTORY,
       replicas: options.replicas ?? 1,
     });
-    return new IntegrationStore(kv);
+    return new IntegrationStore(kv, trackConnection(nc));
   }
 
-  async create(orgId: string, integration: Integration, now = new Date()): Promise<IntegrationRecord> {
+  create(orgId: string, integration: Integration, now = new Date()): Promise<IntegrationRecord> {
+    return guardStore(this.link, 'write', () => this.createNow(orgId, integration, now));
+  }
+
+  get(orgId: string, key: string, revision = 0): Promise<IntegrationRecord> {
+    return guardStore(this.link, 'read', () => this.getNow(orgId, key, revision));
+  }
+
+  list(orgId: string): Promise<IntegrationRecord[]> {
+    return guardStore(this.link, 'read', () => this.listNow(orgId));
+  }
+
+  update(orgId: string, integration: Integration, expectedRevision: number, now = new Date()): Promise<IntegrationRecord> {
+    return guardStore(this.link, 'write', () => this.updateNow(orgId, integration, expectedRevision, now));
+  }
+
+  delete(orgId: string, key: string, expectedRevision = 0): Promise<void> {
+    return guardStore(this.link, 'write', () => this.deleteNow(orgId, key, expectedRevision));
+  }
+
+  /** Kept revisions, oldest first; a deletion appears as a record without an integration. */
+  history(orgId: string, key: string): Promise<IntegrationRecord[]> {
+    return guardStore(this.link, 'read', () => this.historyNow(orgId, key));
+  }
+
+  private async createNow(orgId: string, integration: Integration, now = new Date()): Promise<IntegrationRecord> {
     const record: IntegrationRecord = { orgId, integration, revision: 0, createdAt: now, updatedAt: now };
     try {
       record.revision = await this.kv.create(integrationKvKey(orgId, integration.key), IntegrationRecord.encode(record).finish());
@@ -56,7 +80,7 @@ export class IntegrationStore {
     return record;
   }
 
-  async get(orgId: string, key: string, revision = 0): Promise<IntegrationRecord> {
+  private async getNow(orgId: string, key: string, revision = 0): Promise<IntegrationRecord> {
     const entry = await this.kv.get(integrationKvKey(orgId, key), revision > 0 ? { revision } : undefined);
     const record = entry ? recordFromEntry(entry) : undefined;
     // A revision of another key reads as "not found": the KV answers by sequence, not by key.
@@ -68,7 +92,7 @@ export class IntegrationStore {
     return record;
   }
 
-  async list(orgId: string): Promise<IntegrationRecord[]> {
+  private async listNow(orgId: string): Promise<IntegrationRecord[]> {
     const keys: string[] = [];
     for await (const k of await this.kv.keys(`${orgId}.*`)) keys.push(k);
     keys.sort();
@@ -79,8 +103,8 @@ export class IntegrationStore {
     });
   }
 
-  async update(orgId: string, integration: Integration, expectedRevision: number, now = new Date()): Promise<IntegrationRecord> {
-    const current = await this.get(orgId, integration.key);
+  private async updateNow(orgId: string, integration: Integration, expectedRevision: number, now = new Date()): Promise<IntegrationRecord> {
+    const current = await this.getNow(orgId, integration.key);
     if (expectedRevision !== 0 && current.revision !== expectedRevision) throw conflict(integration.key, expectedRevision, current.revision);
     const record: IntegrationRecord = { orgId, integration, revision: 0, createdAt: current.createdAt, updatedAt: now };
     try {
@@ -96,8 +120,8 @@ export class IntegrationStore {
     return record;
   }
 
-  async delete(orgId: string, key: string, expectedRevision = 0): Promise<void> {
-    const current = await this.get(orgId, key);
+  private async deleteNow(orgId: string, key: string, expectedRevision = 0): Promise<void> {
+    const current = await this.getNow(orgId, key);
     if (expectedRevision !== 0 && current.revision !== expectedRevision) throw conflict(key, expectedRevision, current.revision);
     try {
       await this.kv.delete(integrationKvKey(orgId, key), { previousSeq: current.revision });
@@ -107,8 +131,7 @@ export class IntegrationStore {
     }
   }
 
-  /** Kept revisions, oldest first; a deletion appears as a record without an integration. */
-  async history(orgId: string, key: string): Promise<IntegrationRecord[]> {
+  private async historyNow(orgId: string, key: string): Promise<IntegrationRecord[]> {
     const out: IntegrationRecord[] = [];
     const iter = await this.kv.history({ key: integrationKvKey(orgId, key) });
     for await (const entry of iter) {

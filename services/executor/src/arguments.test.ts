@@ -344,15 +344,15 @@ describe('resolvePlacedValues', () => {
       { callId: 'call-1', callerNumber: '+15550001111', orgId: 'org_a', orgTimeZone: 'Europe/Paris' },
     );
     expect(placed).toEqual([
-      { location: ParameterLocation.PARAMETER_LOCATION_PATH, wireName: 'patient_id', value: 'p1', sensitive: false },
-      { location: ParameterLocation.PARAMETER_LOCATION_QUERY, wireName: 'visit_date', value: '2025-03-14', sensitive: false },
-      { location: ParameterLocation.PARAMETER_LOCATION_BODY, wireName: 'patient.ssn', value: '078-05-1120', sensitive: true },
-      { location: ParameterLocation.PARAMETER_LOCATION_QUERY, wireName: 'clinic_id', value: 'c-1', sensitive: false },
-      { location: ParameterLocation.PARAMETER_LOCATION_HEADER, wireName: 'x-source', value: 'switchboard', sensitive: false },
-      { location: ParameterLocation.PARAMETER_LOCATION_BODY, wireName: 'call_id', value: 'call-1', sensitive: false },
-      { location: ParameterLocation.PARAMETER_LOCATION_BODY, wireName: 'from', value: '+15550001111', sensitive: true },
-      { location: ParameterLocation.PARAMETER_LOCATION_HEADER, wireName: 'x-org', value: 'org_a', sensitive: false },
-      { location: ParameterLocation.PARAMETER_LOCATION_QUERY, wireName: 'tz', value: 'Europe/Paris', sensitive: false },
+      { location: ParameterLocation.PARAMETER_LOCATION_PATH, wireName: 'patient_id', field: 'patient_id', value: 'p1', sensitive: false },
+      { location: ParameterLocation.PARAMETER_LOCATION_QUERY, wireName: 'visit_date', field: 'date', value: '2025-03-14', sensitive: false },
+      { location: ParameterLocation.PARAMETER_LOCATION_BODY, wireName: 'patient.ssn', field: 'ssn', value: '078-05-1120', sensitive: true },
+      { location: ParameterLocation.PARAMETER_LOCATION_QUERY, wireName: 'clinic_id', field: 'clinic_id', value: 'c-1', sensitive: false },
+      { location: ParameterLocation.PARAMETER_LOCATION_HEADER, wireName: 'x-source', field: 'x-source', value: 'switchboard', sensitive: false },
+      { location: ParameterLocation.PARAMETER_LOCATION_BODY, wireName: 'call_id', field: 'call_id', value: 'call-1', sensitive: false },
+      { location: ParameterLocation.PARAMETER_LOCATION_BODY, wireName: 'from', field: 'from', value: '+15550001111', sensitive: true },
+      { location: ParameterLocation.PARAMETER_LOCATION_HEADER, wireName: 'x-org', field: 'x-org', value: 'org_a', sensitive: false },
+      { location: ParameterLocation.PARAMETER_LOCATION_QUERY, wireName: 'tz', field: 'tz', value: 'Europe/Paris', sensitive: false },
     ]);
   });
 
@@ -364,7 +364,7 @@ describe('resolvePlacedValues', () => {
   it('lets a fixed value replace a parameter with the same location and wire name', () => {
     const placed = resolvePlacedValues(def, { clinic: 'c-666' }, { orgId: 'org_a' });
     expect(placed.filter((p) => p.wireName === 'clinic_id')).toEqual([
-      { location: ParameterLocation.PARAMETER_LOCATION_QUERY, wireName: 'clinic_id', value: 'c-1', sensitive: false },
+      { location: ParameterLocation.PARAMETER_LOCATION_QUERY, wireName: 'clinic_id', field: 'clinic_id', value: 'c-1', sensitive: false },
     ]);
   });
 });

@@ -15,6 +15,8 @@ export const MAX_ARGUMENTS_BYTES = 64 * 1024;
 export interface PlacedValue {
   readonly location: ParameterLocation;
   readonly wireName: string;
+  /** The name errors are reported under: the argument the model sent, or the wire name of a system value. */
+  readonly field: string;
   readonly value: unknown;
   readonly sensitive: boolean;
 }
@@ -172,18 +174,18 @@ export function resolvePlacedValues(
     if (!Object.hasOwn(values, cp.name)) continue;
     const value = values[cp.name];
     if (value === undefined) continue;
-    placed.push({ location: cp.param.location, wireName: cp.wireName, value, sensitive: cp.param.sensitive });
+    placed.push({ location: cp.param.location, wireName: cp.wireName, field: cp.name, value, sensitive: cp.param.sensitive });
   }
   for (const fixed of integration.fixedValues) {
     if (fixed.value === undefined) continue;
-    placeSystemValue(placed, { location: fixed.location, wireName: fixed.name, value: fixed.value as unknown, sensitive: false });
+    placeSystemValue(placed, { location: fixed.location, wireName: fixed.name, field: fixed.name, value: fixed.value as unknown, sensitive: false });
   }
   for (const cv of integration.contextValues) {
     const value = contextValue(cv.source, context);
     if (value === undefined || value === '') continue;
     // The caller's number is personal data: keep it out of logs and audit like a sensitive argument.
     const sensitive = cv.source === ContextField.CONTEXT_FIELD_CALLER_NUMBER;
-    placeSystemValue(placed, { location: cv.location, wireName: cv.name, value, sensitive });
+    placeSystemValue(placed, { location: cv.location, wireName: cv.name, field: cv.name, value, sensitive });
   }
   return placed;
 }

@@ -13,8 +13,3 @@ const NAMES: Record<number, HttpMethodName> = {
 export function methodName(method: HttpMethod): HttpMethodName {
   return NAMES[method] ?? 'GET';
 }
-
-/** Methods whose repetition has no further effect (RFC 9110 9.2.2): the only ones retried by default. */
-export function isIdempotent(method: HttpMethodName): boolean {
-  return method !== 'POST' && method !== 'PATCH';
-}

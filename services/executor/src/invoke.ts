@@ -13,7 +13,7 @@ import {
   type RecordedResponse,
   type SpeechGuidance,
 } from '@switchboard/contracts';
-import { maxResultBytesOf, retryOf, speechOf, timeoutsOf, validateIntegration } from '@switchboard/definition';
+import { maxRedirectsOf, maxResultBytesOf, retryOf, speechOf, timeoutsOf, validateIntegration } from '@switchboard/definition';
 import { SwitchboardError, describeFieldProblems } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logging';
 import type { Dispatcher } from 'undici';
@@ -22,7 +22,6 @@ import { applyAuth, type CredentialSource, type OAuthTokenProvider, type Resolve
 import type { BreakerRegistry, BreakerState } from './breakers.js';
 import type { BurdenGate } from './burden/index.js';
 import type { DefinitionCache } from './definition-cache.js';
-import { isIdempotent, methodName } from './http-method.js';
 import { sendRequest, type SentResponse } from './http-sender.js';
 import { classifyFailure } from './outcome.js';
 import type { OutboundRequest } from './outbound-request.js';
@@ -72,11 +71,8 @@ export interface InvocationResult {
 
 /** A non-2xx answer, kept whole so Test can show it; 4xx does not count against the breaker. */
 class UpstreamStatusError extends SwitchboardError {
-  constructor(readonly sent: SentResponse) {
-    super(
-      sent.status >= 500 ? 'UPSTREAM_SERVER_ERROR' : 'UPSTREAM_CLIENT_ERROR',
-      `the upstream answered HTTP ${sent.status}`,
-    );
+  constructor(readonly sent: SentResponse, message = `the upstream answered HTTP ${sent.status}`) {
+    super(sent.status >= 500 ? 'UPSTREAM_SERVER_ERROR' : 'UPSTREAM_CLIENT_ERROR', message);
   }
 }
 
@@ -121,7 +117,16 @@ function recordedResponse(sent: SentResponse, limit: number): RecordedResponse {
     v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((value) => ({ name, value })),
   );
   const truncated = sent.body.length > limit;
-  return { status: sent.status, headers, body: sent.body.subarray(0, limit).toString('utf8'), bodyTruncated: truncated };
+  return { status: sent.status, headers, body: utf8Prefix(sent.body, limit), bodyTruncated: truncated };
+}
+
+/** At most `limit` bytes of the body as text, never ending in half a UTF-8 character. */
+function utf8Prefix(body: Buffer, limit: number): string {
+  if (body.length <= limit) return body.toString('utf8');
+  let end = limit;
+  // body[end] is the first byte left out: while it continues a character (10xxxxxx), leave that character out too.
+  while (end > 0 && end > limit - 4 && ((body[end] ?? 0) & 0xc0) === 0x80) end--;
+  return body.toString('utf8', 0, end);
 }
 
 function headerValue(h: string | string[] | undefined): string | undefined {
@@ -243,6 +248,10 @@ export class Invoker {
       const credential = await this.credentialFor(input.orgId, integration);
       let accessToken = await this.accessToken(input.orgId, integration, credential, signal);
       applyAuth(outbound, integration.auth, credential, accessToken);
+      // Sent on every attempt, the first included (an upstream recognises a repeat only by a key it has
+      // seen), and part of the request the Test output shows.
+      const idempotencyKeyHeader = retryOf(integration).idempotencyKeyHeader;
+      if (idempotencyKeyHeader !== undefined) outbound.headers[idempotencyKeyHeader.toLowerCase()] = invocationId;
       await this.sign(input.orgId, integration, outbound);
       recorded = redactRequest(outbound, sensitiveBody);
       audit.request = recorded;
@@ -251,7 +260,7 @@ export class Invoker {
       const dispatcher = testPool?.dispatcher ?? this.deps.upstream;
       const breakerId = `${input.orgId}.${integration.key}`;
       const attempt = async (): Promise<SentResponse> => {
-        const sent = await this.sendWithRetries(integration, outbound, dispatcher, signal, budgetEndsAt, audit, invocationId);
+        const sent = await this.sendWithRetries(integration, outbound, dispatcher, signal, budgetEndsAt, audit);
         if (sent.status === 401 && accessToken !== undefined && credential) {
           // One refresh and one retry: the cached token may have been revoked early.
           await this.deps.oauth.invalidate(oauthKey(input.orgId, integration), accessToken);
@@ -278,7 +287,9 @@ export class Invoker {
       upstreamResponse = recordedResponse(sent, this.deps.testBodyMaxBytes);
       response.httpStatus = sent.status;
       if (sent.status >= 300) {
-        throw new SwitchboardError('UPSTREAM_CLIENT_ERROR', `the upstream answered HTTP ${sent.status} and redirects are not followed for this integration`);
+        // Reported like any other status (reason HTTP_3xx), with what to change in the definition.
+        const advice = maxRedirectsOf(integration) === 0 ? 'set max_redirects to follow it' : 'no more redirects are followed';
+        throw new UpstreamStatusError(sent, `the upstream answered HTTP ${sent.status} (a redirect); ${advice}`);
       }
       const body = parseResponseBody(headerValue(sent.headers['content-type']), sent.body);
       const mapped = mapResponse(integration.responseMapping, body, values, maxResultBytesOf(integration));
@@ -360,13 +371,10 @@ export class Invoker {
     signal: AbortSignal,
     budgetEndsAt: number,
     audit: AuditEvent,
-    invocationId: string,
   ): Promise<SentResponse> {
+    // retryOf allows more than one attempt only for idempotent methods or with an idempotency key.
     const policy = retryOf(integration);
-    const method = methodName(integration.method);
-    const retryable = isIdempotent(method) || policy.idempotencyKeyHeader !== '';
-    if (retryable && policy.idempotencyKeyHeader) outbound.headers[policy.idempotencyKeyHeader.toLowerCase()] = invocationId;
-    const attempts = retryable ? policy.maxAttempts : 1;
+    const attempts = policy.maxAttempts;
     const options = sendOptions(this.deps, integration, signal);
     // Another attempt only if its back-off leaves it time to run: sleeping into the deadline would turn
     // the upstream's real answer (a 503) into a TIMEOUT and spend the caller's whole wait on nothing.
@@ -391,7 +399,7 @@ export class Invoker {
 }
 
 function sendOptions(deps: InvokerDeps, integration: Integration, signal: AbortSignal) {
-  return { signal, maxBodyBytes: deps.maxBodyBytes, maxRedirects: integration.maxRedirects };
+  return { signal, maxBodyBytes: deps.maxBodyBytes, maxRedirects: maxRedirectsOf(integration) };
 }
 
 /** Full jitter: spreads retries of many callers so a recovering upstream is not hit in lockstep. */

@@ -42,7 +42,8 @@ function testDispatcherFactory(connect: ReturnType<typeof createGuardedConnector
         (cb as (e: Error | null, s: unknown) => void)(err, socket);
       });
     };
-    const agent = new Agent({ connect: timed, connections: 1, pipelining: 0 });
+    // The same call-sized timeouts as the shared pool: undici's own are 300 s.
+    const agent = new Agent({ connect: timed, connections: 1, pipelining: 0, headersTimeout: 30_000, bodyTimeout: 30_000 });
     return { dispatcher: agent as Dispatcher, connectMs: () => connectMs, close: () => agent.close() };
   };
 }

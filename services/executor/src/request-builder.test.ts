@@ -17,7 +17,7 @@ function def(urlTemplate: string, extra: DeepPartial<Integration> = {}): Integra
 }
 
 function at(location: ParameterLocation, wireName: string, value: unknown, sensitive = false): PlacedValue {
-  return { location, wireName, value, sensitive };
+  return { location, wireName, field: wireName, value, sensitive };
 }
 
 const TEST: BuildRequestOptions = { requestId: 'req-1' };
@@ -81,7 +81,7 @@ describe('buildRequest: path values', () => {
   it.each(['.', '..'])('refuses %j, which URL resolution would turn into a step up', (value) => {
     const err = thrown(() => buildRequest(integration, [at(PATH, 'patient_id', value)], TEST));
     expect(err.reason).toBe('INVALID_ARGUMENTS');
-    expect(err.fieldErrors).toEqual([{ field: 'patient_id', message: 'must not be "." or ".."' }]);
+    expect(err.fieldErrors).toEqual([{ field: 'patient_id', message: 'patient_id must not be "." or ".."' }]);
   });
 
   it('refuses an empty or missing path value', () => {
@@ -159,7 +159,7 @@ describe('buildRequest: headers', () => {
   it.each(['a\r\nx-admin: 1', 'a\nb', 'a\rb', 'a\0b'])('refuses %j naming the field', (value) => {
     const err = thrown(() => buildRequest(integration, [at(HEADER, 'X-Note', value)], TEST));
     expect(err.reason).toBe('INVALID_ARGUMENTS');
-    expect(err.fieldErrors).toEqual([{ field: 'X-Note', message: 'must not contain a line break or NUL character' }]);
+    expect(err.fieldErrors).toEqual([{ field: 'X-Note', message: 'X-Note must not contain a line break or NUL character' }]);
     expect(err.message).not.toContain('x-admin');
   });
 

@@ -193,17 +193,17 @@ function redactedTemplatePath(
 
 function invalidArgument(field: string, message: string): SwitchboardError {
   return new SwitchboardError('INVALID_ARGUMENTS', `${field} ${message}`, {
-    fieldErrors: [{ field, message }],
+    fieldErrors: [{ field, message: `${field} ${message}` }],
     agentMessage: 'Sorry, I need to check those details again.',
   });
 }
 
 function checkTemplateValue(template: UrlTemplate, pv: PlacedValue): void {
   if (typeof pv.value !== 'string') return;
-  if (LONE_SURROGATE.test(pv.value)) throw invalidArgument(pv.wireName, 'contains characters that cannot be put in a URL');
+  if (LONE_SURROGATE.test(pv.value)) throw invalidArgument(pv.field, 'contains characters that cannot be put in a URL');
   // WHATWG URL treats "%2E%2E" exactly like "..": a dot segment cannot be sent faithfully, only refused.
   if (template.pathPlaceholders.has(pv.wireName) && (pv.value === '.' || pv.value === '..')) {
-    throw invalidArgument(pv.wireName, 'must not be "." or ".."');
+    throw invalidArgument(pv.field, 'must not be "." or ".."');
   }
 }
 
@@ -221,7 +221,7 @@ function queryTexts(pv: PlacedValue): string[] {
   for (const item of items) {
     if (item === undefined || item === null) continue;
     const text = scalarText(item);
-    if (LONE_SURROGATE.test(text)) throw invalidArgument(pv.wireName, 'contains characters that cannot be put in a URL');
+    if (LONE_SURROGATE.test(text)) throw invalidArgument(pv.field, 'contains characters that cannot be put in a URL');
     texts.push(text);
   }
   return texts;
@@ -243,11 +243,11 @@ function headerText(pv: PlacedValue): string | undefined {
   if (value === undefined || value === null) return undefined;
   const text = Array.isArray(value) ? (value as unknown[]).map(scalarText).join(', ') : scalarText(value);
   // A line break would end the header and let the value write headers of its own.
-  if (LINE_BREAK_OR_NUL.test(text)) throw invalidArgument(pv.wireName, 'must not contain a line break or NUL character');
+  if (LINE_BREAK_OR_NUL.test(text)) throw invalidArgument(pv.field, 'must not contain a line break or NUL character');
   if (NOT_HEADER_TEXT.test(text)) {
-    throw invalidArgument(pv.wireName, 'may only contain printable Latin-1 characters, as it is sent in a header');
+    throw invalidArgument(pv.field, 'may only contain printable Latin-1 characters, as it is sent in a header');
   }
-  if (text.length > MAX_HEADER_VALUE) throw invalidArgument(pv.wireName, `must be at most ${MAX_HEADER_VALUE} characters long`);
+  if (text.length > MAX_HEADER_VALUE) throw invalidArgument(pv.field, `must be at most ${MAX_HEADER_VALUE} characters long`);
   return text;
 }
 
