@@ -17,6 +17,8 @@ export interface ServiceProcess {
   readonly name: string;
   readonly child: ChildProcess;
   readonly port: number;
+  /** The operations port (/metrics, /readyz) when the service was started with one. */
+  readonly httpPort: number | undefined;
   /** Everything the process wrote, for assertions (e.g. that no secret was logged). */
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -47,8 +49,11 @@ export function startService(
         ready = true;
         clearTimeout(timer);
         let port = 0;
+        let httpPort: number | undefined;
         try {
-          port = (JSON.parse(line) as { port?: number }).port ?? 0;
+          const fields = JSON.parse(line) as { port?: number; httpPort?: number };
+          port = fields.port ?? 0;
+          httpPort = fields.httpPort;
         } catch {
           port = 0;
         }
@@ -56,6 +61,7 @@ export function startService(
           name,
           child,
           port,
+          httpPort,
           output: () => out,
           stop: (signal = 'SIGTERM') =>
             new Promise((res) => {

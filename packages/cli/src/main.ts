@@ -13,6 +13,8 @@ import {
   toolsCommand,
 } from './commands.js';
 import { auditCommand, type AuditFlags } from './audit-command.js';
+import { importOpenApiCommand, type ImportOpenApiFlags } from './import-openapi.js';
+import { simulateCommand, type SimulateFlags } from './simulate/index.js';
 import { addGlobalOptions, type GlobalOptions } from './connection.js';
 import { describeError } from './errors.js';
 
@@ -68,6 +70,25 @@ program.command('audit').description('what the agent did: audit events by call, 
   .option('--limit <n>', 'only the newest n events')
   .option('--json', 'print the events as JSON')
   .action((o: AuditFlags) => auditCommand(globals(), o, print));
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+program.command('import').description('create integrations from a description of an API')
+  .command('openapi <source>').description('translate an OpenAPI 3.0/3.1 document (YAML or JSON file, or a loopback URL) into integration definitions')
+  .option('--operation <id>', 'only this operation: operationId, key or "METHOD /path" (repeatable)', collect)
+  .option('--tag <tag>', 'only operations with this tag (repeatable)', collect)
+  .option('--server <url>', "the API's base URL, instead of the document's first server")
+  .option('--out <path>', 'a .yaml file for one multi-document file, or a directory for one file each (default: .)')
+  .option('--apply', 'create or update them in the registry, as apply does')
+  .action((source: string, o: ImportOpenApiFlags) => importOpenApiCommand(globals(), source, o, print));
+
+program.command('simulate <script>').description('rehearse a call from a YAML script against the running system; exit code 1 when an expectation fails')
+  .option('--json', 'print the whole rehearsal as JSON')
+  .option('--nats-url <url>', 'NATS holding the audit stream, for what each turn sent (env NATS_URL)')
+  .option('--stream-name <name>', 'the audit stream (default SWITCHBOARD_AUDIT)')
+  .option('--subject-prefix <prefix>', 'the audit subject prefix (default switchboard.audit)')
+  .option('--audit-wait-ms <ms>', 'how long to wait for each audit event', '3000')
+  .option('--no-audit', 'do not read the audit stream')
+  .action((script: string, o: SimulateFlags) => simulateCommand(globals(), script, o, print));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`switchboard: ${describeError(err)}\n`);

@@ -7,3 +7,5 @@ export { CredentialStore, credentialAad, credentialFromEntry } from './credentia
 export type { StoredCredential, VersionedCredential } from './credential-store.js';
 export { mirrorKv } from './kv-mirror.js';
 export type { KvMirrorHandlers } from './kv-mirror.js';
+export { trackConnection } from './connection-state.js';
+export type { ConnectionState } from './connection-state.js';

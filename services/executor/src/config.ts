@@ -40,6 +40,9 @@ const schema = z.object({
   GRPC_TLS_KEY_FILE: z.string().optional(),
   GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
   SERVICE_TOKEN: z.string().min(16).optional(),
+  /** Operations port (/metrics, /healthz, /readyz); unset keeps it closed. */
+  EXECUTOR_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  EXECUTOR_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
   LOG_LEVEL: env.logLevel(),
 });

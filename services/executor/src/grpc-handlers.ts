@@ -16,6 +16,8 @@ import type { InvocationInput, Invoker } from './invoke.js';
 export interface ExecutorHandlerDeps {
   readonly invoker: Invoker;
   readonly publishAudit: (event: AuditEvent) => void;
+  /** Told of every finished invocation after its reply went out (metrics). */
+  readonly onFinished?: (event: AuditEvent) => void;
   readonly logger: Logger;
   readonly serviceToken?: string | undefined;
   /** Counts calls in flight so shutdown can wait for them. */
@@ -92,6 +94,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
         (result) => {
           callback(null, result.response);
           deps.publishAudit(result.audit);
+          deps.onFinished?.(result.audit);
         },
         (err: unknown) => {
           deps.logger.error({ err }, 'invoke failed unexpectedly');
@@ -129,6 +132,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
             gateRequirement: result.gateRequirement,
           });
           deps.publishAudit(result.audit);
+          deps.onFinished?.(result.audit);
         },
         (err: unknown) => {
           deps.logger.error({ err }, 'test failed unexpectedly');

@@ -9,6 +9,7 @@ import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
 import { startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
+import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
 import { connectNats, CredentialStore, IntegrationStore } from '@switchboard/store';
 import { keyRingSealer, OAuthTokenProvider } from './auth/index.js';
 import { BreakerRegistry } from './breakers.js';
@@ -17,6 +18,7 @@ import { loadExecutorConfig, type ExecutorConfig } from './config.js';
 import { CredentialCache } from './credential-cache.js';
 import { DefinitionCache } from './definition-cache.js';
 import { createEgressPolicy, createGuardedConnector } from './egress/index.js';
+import { createExecutorMetrics } from './executor-metrics.js';
 import { executorHandlers } from './grpc-handlers.js';
 import { createUpstreamPool } from './http-sender.js';
 import { Invoker } from './invoke.js';
@@ -126,6 +128,13 @@ async function main(): Promise<void> {
 
   let draining = false;
   const inFlight = { count: 0 };
+  const metricsRegistry = createMetricsRegistry('executor');
+  const metrics = createExecutorMetrics(metricsRegistry, {
+    breakerStates: () => breakers.states(),
+    oauth: () => oauth.stats(),
+    audit: () => audit.stats(),
+    inFlight: () => inFlight.count,
+  });
   const tls = config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE
     ? { certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE, clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE }
     : undefined;
@@ -141,11 +150,16 @@ async function main(): Promise<void> {
           serviceToken: config.SERVICE_TOKEN,
           inFlight,
           isDraining: () => draining,
+          onFinished: (event) => metrics.observe(event),
         }),
       },
     ],
   );
-  logger.info({ port: server.port }, 'executor ready');
+  // Definitions are served from memory, so an executor stays ready through a NATS outage; only draining ends it.
+  const ops = config.EXECUTOR_HTTP_PORT === undefined
+    ? undefined
+    : await startOpsServer(metricsRegistry, { service: 'executor', host: config.EXECUTOR_HTTP_HOST, port: config.EXECUTOR_HTTP_PORT, ready: () => !draining });
+  logger.info({ port: server.port, httpPort: ops?.port, integrations: definitions.size }, 'executor ready');
 
   const stop = async (signal: string) => {
     if (draining) return;
@@ -158,6 +172,7 @@ async function main(): Promise<void> {
     credentials.stop();
     breakers.shutdown();
     await upstream.close();
+    await ops?.close();
     redis.disconnect();
     await nc.drain();
     logger.info('executor stopped');

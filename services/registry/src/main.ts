@@ -4,7 +4,8 @@ import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
 import { startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
-import { connectNats, CredentialStore, IntegrationStore } from '@switchboard/store';
+import { connectNats, CredentialStore, IntegrationStore, trackConnection } from '@switchboard/store';
+import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
 import { loadRegistryConfig } from './config.js';
 import { registryHandlers } from './grpc-handlers.js';
 import { IntegrationService } from './integration-service.js';
@@ -48,14 +49,25 @@ async function main(): Promise<void> {
       },
     ],
   );
-  logger.info({ port: server.port }, 'registry ready');
-
   let stopping = false;
+  const link = trackConnection(nc);
+  // The registry reads and writes NATS on every call: it is ready only while the link is up.
+  const ops = config.REGISTRY_HTTP_PORT === undefined
+    ? undefined
+    : await startOpsServer(createMetricsRegistry('registry'), {
+        service: 'registry',
+        host: config.REGISTRY_HTTP_HOST,
+        port: config.REGISTRY_HTTP_PORT,
+        ready: () => !stopping && link.up,
+      });
+  logger.info({ port: server.port, httpPort: ops?.port }, 'registry ready');
+
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'registry stopping');
     await server.shutdown(config.SHUTDOWN_GRACE_MS);
+    await ops?.close();
     await nc.drain();
     logger.info('registry stopped');
     logger.flush();

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { BodyEncoding, ParameterType } from '@switchboard/contracts';
+import { bodyExampleAt, translateBody, type TranslatedBody } from './request-body.js';
+
+function body(schema: unknown, mediaType = 'application/json', required = true): TranslatedBody {
+  const result = translateBody({ required, content: { [mediaType]: { schema } } });
+  if (!result.ok) throw new Error(result.why);
+  return result.value;
+}
+
+const wires = (b: TranslatedBody) => b.fields.map((f) => `${f.wireName}${f.required ? '*' : ''}`);
+
+describe('translateBody', () => {
+  it('flattens nested objects to dotted wire names; required only when every level is', () => {
+    const b = body({
+      type: 'object',
+      required: ['contact', 'source'],
+      properties: {
+        contact: { type: 'object', required: ['phone'], properties: { phone: { type: 'string' }, email: { type: 'string' } } },
+        interest: { type: 'object', required: ['service'], properties: { service: { type: 'string' } } },
+        source: { type: 'string' },
+        id: { type: 'string', readOnly: true },
+      },
+    });
+    expect(wires(b)).toEqual(['contact.phone*', 'contact.email', 'interest.service', 'source*']);
+    expect(b.encoding).toBe(BodyEncoding.BODY_ENCODING_UNSPECIFIED);
+  });
+
+  it('keeps deep, free-form and one-of-several objects as one object parameter', () => {
+    const b = body({
+      type: 'object',
+      properties: {
+        a: { type: 'object', properties: { b: { type: 'object', properties: { c: { type: 'object', properties: { d: { type: 'string' } } } } } } },
+        meta: { type: 'object', additionalProperties: { type: 'string' } },
+        target: { oneOf: [{ type: 'object', properties: { sms: { type: 'string' } } }, { type: 'object', properties: { email: { type: 'string' } } }] },
+      },
+    });
+    expect(wires(b)).toEqual(['a.b.c', 'meta', 'target']);
+    expect(b.fields.every((f) => f.draft.type === ParameterType.PARAMETER_TYPE_OBJECT)).toBe(true);
+    expect(b.notes.join('\n')).toContain('a.b.c is an object 3 levels down');
+    expect(b.notes.join('\n')).toContain('target is oneOf several object shapes');
+  });
+
+  it('form-encodes an x-www-form-urlencoded body and refuses nesting in it', () => {
+    const b = body({ type: 'object', properties: { text: { type: 'string' }, meta: { type: 'object', properties: { a: { type: 'string' } } } } }, 'application/x-www-form-urlencoded');
+    expect(b.encoding).toBe(BodyEncoding.BODY_ENCODING_FORM);
+    expect(wires(b)).toEqual(['text']);
+    expect(b.skipped).toEqual([{ what: 'body field meta', why: 'is an object, which a form-encoded body cannot nest' }]);
+  });
+
+  it('sends a vendor JSON media type as the content type', () => {
+    expect(body({ type: 'object', properties: { a: { type: 'string' } } }, 'application/vnd.api+json').contentType).toBe('application/vnd.api+json');
+    expect(body({ type: 'object', properties: { a: { type: 'string' } } }, 'application/json; charset=utf-8').contentType).toBeUndefined();
+  });
+
+  it('prefers JSON when several media types are offered, and says so', () => {
+    const result = translateBody({ content: { 'application/xml': { schema: { type: 'object' } }, 'application/json': { schema: { type: 'object', properties: { a: { type: 'string' } } } } } });
+    expect(result.ok && result.value.notes[0]).toContain('also accepts application/xml');
+  });
+
+  it('refuses a required body it cannot send, and leaves out an optional one with the reason', () => {
+    expect(translateBody({ required: true, content: { 'multipart/form-data': { schema: { type: 'object' } } } })).toEqual({
+      ok: false,
+      why: 'its request body is multipart/form-data; Switchboard sends JSON or form-encoded bodies only',
+    });
+    const optional = translateBody({ content: { 'application/octet-stream': {} } });
+    expect(optional.ok && optional.value.skipped).toEqual([{ what: 'request body', why: 'is application/octet-stream; Switchboard sends JSON or form-encoded bodies only' }]);
+    for (const schema of [{ type: 'array', items: { type: 'string' } }, { oneOf: [{ type: 'object', properties: { a: {} } }, { type: 'object', properties: { b: {} } }] }, { type: 'object' }]) {
+      expect(translateBody({ required: true, content: { 'application/json': { schema } } }).ok).toBe(false);
+    }
+  });
+
+  it('refuses the operation for a required field it cannot express, and leaves an optional one out', () => {
+    expect(translateBody({ required: true, content: { 'application/json': { schema: { type: 'object', required: ['x'], properties: { x: { type: ['string', 'object'] } } } } } })).toMatchObject({ ok: false });
+    const b = body({ type: 'object', properties: { 'a.b': { type: 'string' }, ok: { type: 'string' } } });
+    expect(wires(b)).toEqual(['ok']);
+    expect(b.skipped[0]?.what).toBe('body field a.b');
+  });
+
+  it('makes every field optional when the body itself is optional', () => {
+    expect(wires(body({ type: 'object', required: ['a'], properties: { a: { type: 'string' } } }, 'application/json', false))).toEqual(['a']);
+  });
+
+  it('finds examples at a dotted path in the media type example or examples', () => {
+    const rb = { content: { 'application/json': { examples: { one: { value: { contact: { phone: '+15551234567' } } } } } } };
+    expect(bodyExampleAt(rb, 'contact.phone')).toBe('+15551234567');
+    expect(bodyExampleAt(rb, 'contact.email')).toBeUndefined();
+  });
+});

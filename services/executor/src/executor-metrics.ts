@@ -1,0 +1,72 @@
+import { outcomeToJSON, type AuditEvent } from '@switchboard/contracts';
+import { Counter, Gauge, Histogram, type Registry } from '@switchboard/metrics';
+import type { BreakerState } from './breakers.js';
+
+export interface ExecutorMetricSources {
+  readonly breakerStates: () => Map<string, BreakerState>;
+  readonly oauth: () => { cacheHits: number; fetches: number; redisFallbacks: number; permanentFailures: number };
+  readonly audit: () => { buffered: number; dropped: number; published: number };
+  readonly inFlight: () => number;
+}
+
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, bypassed: 0 };
+
+/**
+ * The executor's Prometheus metrics. The invoke histogram is observed once per call; everything else
+ * is read from its owner when Prometheus scrapes, so the hot path pays for one observation only.
+ */
+export function createExecutorMetrics(registry: Registry, sources: ExecutorMetricSources): { observe(event: AuditEvent): void } {
+  const invokeSeconds = new Histogram({
+    name: 'switchboard_invoke_duration_seconds',
+    help: 'Invoke and Test latency in the executor, by outcome, org and tool',
+    labelNames: ['outcome', 'org', 'tool', 'test'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'switchboard_breaker_state',
+    help: 'Circuit breaker per integration: 0 closed, 1 half-open, 2 open',
+    labelNames: ['org', 'tool'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [id, state] of sources.breakerStates()) {
+        const dot = id.indexOf('.');
+        this.set({ org: id.slice(0, dot), tool: id.slice(dot + 1) }, BREAKER_VALUE[state]);
+      }
+    },
+  });
+  const counters: [string, string, () => number][] = [
+    ['switchboard_oauth_token_cache_hits_total', 'OAuth access tokens served from the cache', () => sources.oauth().cacheHits],
+    ['switchboard_oauth_token_fetches_total', 'OAuth access tokens fetched from a token endpoint', () => sources.oauth().fetches],
+    ['switchboard_oauth_redis_fallbacks_total', 'Token look-ups that went around an unavailable Redis', () => sources.oauth().redisFallbacks],
+    ['switchboard_oauth_permanent_failures_total', 'Token requests refused for good (revoked grant, bad client)', () => sources.oauth().permanentFailures],
+    ['switchboard_audit_published_total', 'Audit events stored in the stream', () => sources.audit().published],
+    ['switchboard_audit_dropped_total', 'Audit events dropped because the buffer was full', () => sources.audit().dropped],
+  ];
+  for (const [name, help, read] of counters) {
+    // The owners keep the running totals; each counter catches up with its owner at scrape time.
+    let reported = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const total = read();
+        if (total > reported) this.inc(total - reported);
+        reported = total;
+      },
+    });
+  }
+  new Gauge({ name: 'switchboard_audit_buffer_depth', help: 'Audit events waiting to be published', registers: [registry], collect() { this.set(sources.audit().buffered); } });
+  new Gauge({ name: 'switchboard_invocations_in_flight', help: 'Invocations being processed', registers: [registry], collect() { this.set(sources.inFlight()); } });
+
+  return {
+    observe(event) {
+      invokeSeconds.observe(
+        { outcome: outcomeToJSON(event.outcome), org: event.orgId, tool: event.toolKey, test: event.test ? 'true' : 'false' },
+        event.latencyMs / 1000,
+      );
+    },
+  };
+}
