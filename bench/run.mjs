@@ -99,6 +99,7 @@ async function main() {
   assertBuilt();
   const infra = await ensureNatsAndRedis((m) => say(`bench: ${m}`));
   const started = performance.now();
+  const loadAtStart = os.loadavg()[0];
   const id = uniqueId();
   const auditDir = mkdtempSync(path.join(os.tmpdir(), `sb-bench-audit-${id}-`));
   const env = serviceEnv(id, auditDir);
@@ -313,6 +314,7 @@ async function main() {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        loadAverageAtStart: loadAtStart,
         smoke: opts.smoke,
         concurrency: opts.concurrency,
         samples: SAMPLES,
@@ -334,6 +336,9 @@ async function main() {
     for (const child of infra) child.kill('SIGTERM');
   }
   result.meta.durationS = Math.round((performance.now() - started) / 1000);
+  // How much of the machine other work took while this run measured: the numbers are pessimistic by it.
+  const others = result.results.flatMap((r) => Object.values(r.paths).map((p) => p.cores.other));
+  result.meta.otherCoresMean = others.reduce((a, b) => a + b, 0) / others.length;
   writeFileSync(path.join(opts.resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   const written = writeReport(result, opts);
   printSummary(result, say);

@@ -18,6 +18,7 @@ import { apiKeyYaml, ARGUMENTS, KEYS, parseOne, SECRETS, slowYaml } from './lib/
 import { closedLoop, PERCENTILES, summarize } from './lib/load.mjs';
 import { parseOptions } from './lib/options.mjs';
 import {
+  AUDIT_STREAM_BYTES,
   assertBuilt,
   cpuSeconds,
   ensureNatsAndRedis,
@@ -34,17 +35,17 @@ import { writeReport } from './lib/report.mjs';
 
 const opts = parseOptions(process.argv.slice(2), process.env, {
   full: { samples: 5_000, concurrency: [1, 16], profile: false, timeLimitS: 600 },
-  smoke: { samples: 200, concurrency: [1], profile: false, timeLimitS: 120 },
+  smoke: { samples: 100, concurrency: [1], profile: false, timeLimitS: 60 },
 });
 const ORGS = opts.smoke ? 10 : 100;
-const PER_ORG = opts.smoke ? 20 : 100;
+const PER_ORG = opts.smoke ? 10 : 100;
 const TOTAL = ORGS * PER_ORG;
 const SMALL = 10;
-const IN_FLIGHT = opts.smoke ? 100 : 1_000;
-const HOLD_MS = 2_000;
-const SLOW_BUDGET_MS = 10_000;
-const CLIENT_DEADLINE_MS = 15_000;
-const AUDIT_EVENTS = opts.smoke ? 2_000 : 50_000;
+const IN_FLIGHT = opts.smoke ? 50 : 1_000;
+const HOLD_MS = opts.smoke ? 300 : 2_000;
+const SLOW_BUDGET_MS = opts.smoke ? 2_000 : 10_000;
+const CLIENT_DEADLINE_MS = SLOW_BUDGET_MS + 5_000;
+const AUDIT_EVENTS = opts.smoke ? 500 : 50_000;
 const COLD_STARTS = opts.smoke ? 1 : 3;
 
 const say = (m) => process.stdout.write(`${m}\n`);
@@ -113,6 +114,7 @@ async function main() {
   assertBuilt();
   const infra = await ensureNatsAndRedis((m) => say(`bench:scale: ${m}`));
   const started = performance.now();
+  const loadAtStart = os.loadavg()[0];
   const id = uniqueId();
   const auditDir = mkdtempSync(path.join(os.tmpdir(), `sb-scale-audit-${id}-`));
   const env = serviceEnv(id, auditDir);
@@ -211,7 +213,7 @@ async function main() {
           ['floorB', floorB],
           ['invoke', () => invokeSlot(pick())],
         ]) {
-          await closedLoop({ concurrency, total: Math.max(200, Math.round(opts.samples / 10)), op });
+          await closedLoop({ concurrency, total: Math.max(opts.smoke ? 50 : 200, Math.round(opts.samples / 10)), op });
           const cpu0 = cpuSeconds(executor.pid);
           const run = await closedLoop({ concurrency, total: opts.samples, op });
           const cpu1 = cpuSeconds(executor.pid);
@@ -264,7 +266,8 @@ async function main() {
     await slowRegistry.create(await parseOne(slowYaml(upstreamUrl, SLOW_BUDGET_MS)));
     slowRegistry.close();
     const inFlight = [];
-    for (const pool of [Math.max(1_024, IN_FLIGHT), 128]) {
+    // The smoke run keeps only the big pool: with 50 calls the default pool would not limit anything.
+    for (const pool of opts.smoke ? [1_024] : [Math.max(1_024, IN_FLIGHT), 128]) {
       executor = await startService('executor', { ...env, UPSTREAM_CONNECTIONS_PER_ORIGIN: String(pool) });
       client.close();
       clientPort = executor.port;
@@ -340,7 +343,7 @@ async function main() {
         dlqStream: aEnv.AUDIT_DLQ_STREAM,
         subjectPrefix: aEnv.AUDIT_SUBJECT_PREFIX,
         maxAgeMs: 30 * 24 * 3600 * 1000,
-        maxBytes: 1024 * 2 ** 20,
+        maxBytes: AUDIT_STREAM_BYTES,
         duplicateWindowMs: 120_000,
       });
       const publisher = new AuditPublisher(jetstream(nc), { maxBuffered: AUDIT_EVENTS + 1, maxInFlight: 256, subjectPrefix: aEnv.AUDIT_SUBJECT_PREFIX });
@@ -375,6 +378,7 @@ async function main() {
         node: process.version,
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        loadAverageAtStart: loadAtStart,
         smoke: opts.smoke,
         durationS: 0,
       },

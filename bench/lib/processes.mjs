@@ -12,6 +12,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const OUTPUT_TAIL_BYTES = 64 * 1024;
+/** Plenty for a run's audit events (about 1 KB each). */
+export const AUDIT_STREAM_BYTES = 512 * 2 ** 20;
 
 /** Every child this process started, so a watchdog or Ctrl-C can stop exactly those. */
 const children = new Set();
@@ -52,6 +54,9 @@ export function serviceEnv(id, auditDir) {
     REGISTRY_PORT: '0',
     EXECUTOR_PORT: '0',
     SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32',
+    // JetStream reserves a stream's max_bytes up front: the 10 GiB default of the executor and the
+    // logger (twice: stream and dead-letter stream) can exhaust a shared test server's reservable storage.
+    AUDIT_MAX_BYTES: String(AUDIT_STREAM_BYTES),
   };
 }
 

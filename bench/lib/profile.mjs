@@ -7,6 +7,33 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from './processes.mjs';
 
+/**
+ * The executor's pipeline (resolve → validate → gate → build → authenticate → send → map → audit) and the
+ * work around it, as [label, function name, file the function is in]. Inclusive time of each.
+ */
+const STEPS = [
+  ['gRPC request decode', 'decode', 'packages/contracts/src/gen/switchboard/v1/executor.ts'],
+  ['resolve (definition lookup)', 'resolve', 'services/executor/src/invoke.ts'],
+  ['validate: parse arguments JSON', 'parseArgumentsJson', 'services/executor/src/arguments.ts'],
+  ['validate: check arguments', 'validateArguments', 'services/executor/src/arguments.ts'],
+  ['audit: redact arguments', 'redactArguments', 'services/executor/src/redact.ts'],
+  ['gate', 'evaluate', 'services/executor/src/burden/burden-gate.ts'],
+  ['build: place values', 'resolvePlacedValues', 'services/executor/src/arguments.ts'],
+  ['build: request', 'buildRequest', 'services/executor/src/request-builder.ts'],
+  ['authenticate: credential', 'credentialFor', 'services/executor/src/invoke.ts'],
+  ['authenticate: apply', 'applyAuth', 'services/executor/src/auth/apply-auth.ts'],
+  ['audit: redact request', 'redactRequest', 'services/executor/src/redact.ts'],
+  ['send (breaker + retries + undici)', 'fire', 'services/executor/src/breakers.ts'],
+  ['send: undici request', 'sendRequest', 'services/executor/src/http-sender.ts'],
+  ['Test-only response copy (runs on every Invoke)', 'recordedResponse', 'services/executor/src/invoke.ts'],
+  ['map: parse body', 'parseResponseBody', 'services/executor/src/response-mapper.ts'],
+  ['map: JMESPath + summary', 'mapResponse', 'services/executor/src/response-mapper.ts'],
+  ['gRPC response encode', 'responseSerialize', 'packages/contracts/src/gen/switchboard/v1/executor.ts'],
+  ['audit: encode + publish to JetStream', 'publish', 'packages/audit/src/publisher.ts'],
+  ['audit: pump (PubAck round trips)', '#pump', 'packages/audit/src/publisher.ts'],
+  ['whole pipeline (Invoker.run)', 'run', 'services/executor/src/invoke.ts'],
+];
+
 const SPECIAL = new Set(['(root)', '(program)', '(idle)', '(garbage collector)']);
 
 const maps = new Map();
@@ -28,6 +55,7 @@ function locate(callFrame) {
   const { url, lineNumber, columnNumber } = callFrame;
   if (!url) return { where: '', pkg: 'v8/native' };
   if (url.startsWith('node:')) return { where: url, pkg: 'node core' };
+  if (url.startsWith('wasm:')) return { where: 'wasm', pkg: 'wasm' };
   let file = url;
   try {
     if (url.startsWith('file:')) file = fileURLToPath(url);
@@ -64,13 +92,34 @@ export function summarizeProfile(file, { top = 25, window } = {}) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const located = new Map(profile.nodes.map((n) => {
+    const name = n.callFrame.functionName || '(anonymous)';
+    return [n.id, { name, ...(SPECIAL.has(name) ? { where: '', pkg: name } : locate(n.callFrame)) }];
+  }));
+  // Node core, native and wasm frames are charged to the nearest caller in a package or in Switchboard:
+  // a socket write is the cost of whoever wrote.
+  const INTERNAL = new Set(['node core', 'v8/native', 'wasm', 'other']);
+  const caller = new Map();
+  const callerOf = (id) => {
+    if (caller.has(id)) return caller.get(id);
+    const loc = located.get(id);
+    let found = null;
+    if (!INTERNAL.has(loc.pkg)) found = { ...loc, id };
+    else if (parent.has(id)) found = callerOf(parent.get(id));
+    caller.set(id, found);
+    return found;
+  };
   const keyOf = new Map();
+  const chargedTo = new Map();
   const info = new Map();
   for (const n of profile.nodes) {
-    const name = n.callFrame.functionName || '(anonymous)';
-    const loc = SPECIAL.has(name) ? { where: '', pkg: name } : locate(n.callFrame);
+    const { name, where: ownWhere, pkg: ownPkg } = located.get(n.id);
+    const via = INTERNAL.has(ownPkg) && parent.has(n.id) ? callerOf(parent.get(n.id)) : null;
+    const where = ownPkg === 'v8/native' && via ? `native, via ${via.name} (${via.where})` : ownWhere;
+    const loc = { where, pkg: INTERNAL.has(ownPkg) ? (via && !SPECIAL.has(via.name) ? via.pkg : ownPkg) : ownPkg };
     const key = `${name}\u0000${loc.where}`;
     keyOf.set(n.id, key);
+    chargedTo.set(n.id, loc.pkg);
     if (!info.has(key)) info.set(key, { function: name, where: loc.where, pkg: loc.pkg, selfUs: 0, totalUs: 0 });
   }
 
@@ -98,7 +147,8 @@ export function summarizeProfile(file, { top = 25, window } = {}) {
       continue;
     }
     self.selfUs += dt;
-    byPkg.set(self.pkg, (byPkg.get(self.pkg) ?? 0) + dt);
+    const pkg = chargedTo.get(id);
+    byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + dt);
     // Inclusive time: every distinct function on the stack, once per sample even when recursive.
     const seen = new Set();
     for (let n = id; n !== undefined; n = parent.get(n)) {
@@ -126,6 +176,11 @@ export function summarizeProfile(file, { top = 25, window } = {}) {
       .sort((a, b) => b.totalUs - a.totalUs)
       .slice(0, top)
       .map(row),
+    steps: STEPS.map(([label, fn, file]) => {
+      let us = 0;
+      for (const f of info.values()) if (f.function === fn && f.where.startsWith(`${file}:`)) us += f.totalUs;
+      return { step: label, function: `${file.split('/').pop()}:${fn}`, totalMs: ms(us), totalPct: pct(us) };
+    }),
     byPackage: [...byPkg.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([pkg, us]) => ({ package: pkg, selfMs: ms(us), selfPct: pct(us) })),

@@ -85,8 +85,10 @@ export function checkTargets(run, scale) {
   return out;
 }
 
-function table(head, rows) {
-  return [`| ${head.join(' | ')} |`, `| ${head.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+/** `align`: one letter per column, l or r; by default the first two columns are text, the rest numbers. */
+function table(head, rows, align = head.map((_, i) => (i < 2 ? 'l' : 'r')).join('')) {
+  const rule = head.map((_, i) => (align[i] === 'r' ? '---:' : '---'));
+  return [`| ${head.join(' | ')} |`, `| ${rule.join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 function runSection(run, scale) {
@@ -96,7 +98,9 @@ function runSection(run, scale) {
   lines.push(
     `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node}. ` +
       `Everything (client, upstream, echo server, registry, executor, audit logger, NATS, Redis) shares these ${m.cpus} cores; ` +
-      'nothing is pinned, the kernel schedules them.',
+      'nothing is pinned, the kernel schedules them. ' +
+      `Other work on the machine (not this benchmark) kept on average **${(m.otherCoresMean ?? 0).toFixed(2)} of the ${m.cpus} cores** busy while it measured ` +
+      `(1-minute load average ${(m.loadAverageAtStart ?? 0).toFixed(2)} at the start), so every number here is pessimistic by that much.`,
     '',
   );
   lines.push(
@@ -109,7 +113,7 @@ function runSection(run, scale) {
   if (m.smoke) lines.push('**Smoke run**: far too few samples for the tail percentiles to mean anything.', '');
 
   lines.push('### Targets', '');
-  lines.push(table(['target (issue 9)', 'measured', 'verdict', 'by how much'], checkTargets(run, scale).map((t) => [t.target, t.measured, t.pass ? '**pass**' : '**miss**', t.by])), '');
+  lines.push(table(['target (issue 9)', 'measured', 'verdict', 'by how much'], checkTargets(run, scale).map((t) => [t.target, t.measured, t.pass ? '**pass**' : '**miss**', t.by]), 'llll'), '');
 
   lines.push('### Latency (ms), throughput and executor CPU', '');
   const rows = [];
@@ -126,7 +130,7 @@ function runSection(run, scale) {
       ]);
     }
   }
-  lines.push(table(['c', 'path', 'p50', 'p90', 'p99', 'p99.9', 'ops/s', 'executor CPU ms / invoke', 'errors'], rows), '');
+  lines.push(table(['c', 'path', 'p50', 'p90', 'p99', 'p99.9', 'ops/s', 'executor CPU ms / invoke', 'errors'], rows, 'rlrrrrrrr'), '');
   lines.push('A confirmed-tool operation is two Invokes (the first returns the token, the second runs); its latency and ops/s are per operation, its CPU per Invoke.', '');
 
   lines.push('### Executor overhead (ms): Invoke − (floor A + floor B) per percentile', '');
@@ -135,7 +139,7 @@ function runSection(run, scale) {
   for (const r of run.results) {
     for (const name of ['invoke', 'oauth', 'confirmed']) ov.push([String(r.concurrency), LABEL[name], ...Q.map(([k]) => ms(r.overhead[name][k]))]);
   }
-  lines.push(table(['c', 'path', 'p50', 'p90', 'p99', 'p99.9'], ov), '');
+  lines.push(table(['c', 'path', 'p50', 'p90', 'p99', 'p99.9'], ov, 'rlrrrr'), '');
 
   lines.push('### How the cores were shared (CPU cores busy during the Invoke (API key) runs; 1.00 = one core)', '');
   const who = ['executor', 'client', 'nats', 'logger', 'upstream', 'redis', 'other'];
@@ -146,6 +150,7 @@ function runSection(run, scale) {
         const c = r.paths.invoke.cores;
         return [String(r.concurrency), ...who.map((w) => (c[w] ?? 0).toFixed(2)), (c.machine ?? 0).toFixed(2)];
       }),
+      'r'.repeat(who.length + 2),
     ),
     '',
   );
@@ -177,7 +182,11 @@ function runSection(run, scale) {
     );
     lines.push('**Top self time**', '');
     lines.push(table(['function', 'where', 'self ms', 'self %'], p.topSelf.slice(0, 20).map((f) => [`\`${f.function}\``, f.where || f.package, ms(f.selfMs), `${f.selfPct}`])), '');
-    lines.push('**Self time by package**', '');
+    if (p.steps) {
+      lines.push('**Time per pipeline step** (inclusive: the step and everything it calls; steps overlap where one calls another)', '');
+      lines.push(table(['step', 'function', 'total ms', 'total %'], p.steps.map((s) => [s.step, `\`${s.function}\``, ms(s.totalMs), `${s.totalPct}`])), '');
+    }
+    lines.push('**Self time by package** (node core, native and wasm frames are charged to the nearest caller in a package or in Switchboard: a socket write counts for whoever wrote)', '');
     lines.push(table(['package', 'self ms', 'self %'], p.byPackage.slice(0, 14).map((b) => [b.package, ms(b.selfMs), `${b.selfPct}`])), '');
     lines.push('**Switchboard functions by inclusive time** (the invoke pipeline steps and what they call)', '');
     lines.push(table(['function', 'where', 'total ms', 'total %'], p.topSwitchboardInclusive.slice(0, 18).map((f) => [`\`${f.function}\``, f.where, ms(f.totalMs), `${f.totalPct}`])), '');
@@ -189,7 +198,7 @@ function scaleSection(scale) {
   if (!scale) return '_`pnpm bench:scale` has not been run yet._';
   const m = scale.meta;
   const lines = [];
-  lines.push(`_Generated by \`pnpm bench:scale\` on ${m.date.slice(0, 10)}; ${m.cpus} cores, Node ${m.node}; the run took ${m.durationS} s._`, '');
+  lines.push(`_Generated by \`pnpm bench:scale\` on ${m.date.slice(0, 10)}; ${m.cpus} cores, Node ${m.node}; 1-minute load average ${(m.loadAverageAtStart ?? 0).toFixed(2)} at the start; the run took ${m.durationS} s._`, '');
   if (m.smoke) lines.push('**Smoke run**: reduced counts.', '');
 
   lines.push(`### Per-invoke overhead: ${int(scale.overhead[0]?.smallCount)} vs ${int(scale.integrations)} integrations (${scale.orgs} orgs)`, '');
@@ -204,11 +213,10 @@ function scaleSection(scale) {
       ['small', r.small, r.smallCount],
       ['large', r.large, scale.integrations],
     ]) {
-      rows.push([String(r.concurrency), int(n), ms(s.invoke.p50), ms(s.invoke.p99), ms(s.overhead.p50), ms(s.overhead.p99), ms(s.overhead.p999), int(s.invoke.throughput), ms(s.executorCpuMsPerInvoke)]);
-      void label;
+      rows.push([String(r.concurrency), `${int(n)} (${label})`, ms(s.invoke.p50), ms(s.invoke.p99), ms(s.overhead.p50), ms(s.overhead.p99), ms(s.overhead.p999), int(s.invoke.throughput), ms(s.executorCpuMsPerInvoke)]);
     }
   }
-  lines.push(table(['c', 'integrations', 'Invoke p50', 'Invoke p99', 'overhead p50', 'overhead p99', 'overhead p99.9', 'ops/s', 'executor CPU ms / invoke'], rows), '');
+  lines.push(table(['c', 'integrations', 'Invoke p50', 'Invoke p99', 'overhead p50', 'overhead p99', 'overhead p99.9', 'ops/s', 'executor CPU ms / invoke'], rows, 'rlrrrrrrr'), '');
 
   const cs = scale.coldStart;
   lines.push('### Cold start with every definition in the bucket', '');
@@ -227,7 +235,7 @@ function scaleSection(scale) {
   );
   lines.push(`Heap for the definitions: **${ms(h.definitionsMiB)} MiB** for ${int(h.added)} more integrations (${ms(h.bytesPerIntegration / 1024)} KiB each); with per-integration call state (breakers, compiled templates) after every one was called: ${ms(h.withCallStateMiB)} MiB.`, '');
 
-  lines.push('### 1,000 invocations in flight against an upstream holding each answer 2 s', '');
+  lines.push(`### ${int(scale.inFlight[0]?.calls)} invocations in flight against an upstream holding each answer ${(scale.inFlight[0]?.holdMs ?? 0) / 1000} s`, '');
   lines.push(
     table(
       ['executor pool per origin', 'calls', 'succeeded', 'timed out', 'other', 'earliest timeout (ms)', 'latency min / p50 / max (ms)', 'upstream max in flight', 'RSS before → peak MiB'],
@@ -242,6 +250,7 @@ function scaleSection(scale) {
         int(f.upstreamMaxInFlight),
         `${ms(f.rssBeforeMiB)} → ${ms(f.rssPeakMiB)}`,
       ]),
+      'rrrrrrrrr',
     ),
     '',
   );
@@ -252,6 +261,7 @@ function scaleSection(scale) {
     table(
       ['loggers on the consumer', 'events', 'seconds', 'events/s', 'lines', 'distinct', 'lost', 'duplicates'],
       scale.audit.map((a) => [String(a.loggers), int(a.events), (a.ms / 1000).toFixed(2), int(a.eventsPerSecond), int(a.lines), int(a.distinct), int(a.events - a.distinct), int(a.lines - a.distinct)]),
+      'rrrrrrrr',
     ),
     '',
   );
