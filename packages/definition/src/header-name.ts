@@ -2,11 +2,10 @@
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
- * Headers a definition may not set. The first group belongs to the HTTP client (framing and
- * connection management: setting them breaks or smuggles requests); the second to Switchboard's own
- * tracing, which upstreams may trust.
+ * Framing and connection headers that belong to the HTTP client: a definition, an argument or a
+ * credential setting them could split or smuggle a request.
  */
-const FORBIDDEN = new Set([
+const CLIENT_OWNED: ReadonlySet<string> = new Set([
   'host',
   'content-length',
   'transfer-encoding',
@@ -15,13 +14,21 @@ const FORBIDDEN = new Set([
   'upgrade',
   'te',
   'trailer',
-  'x-request-id',
-  'traceparent',
+  'expect',
+  'proxy-connection',
 ]);
+
+/** Headers a definition may not set: the client's own, and Switchboard's tracing, which upstreams may trust. */
+const FORBIDDEN: ReadonlySet<string> = new Set([...CLIENT_OWNED, 'x-request-id', 'traceparent']);
 const FORBIDDEN_PREFIXES = ['proxy-', 'x-allison-'];
 
 export function isHeaderToken(name: string): boolean {
   return TOKEN.test(name);
+}
+
+/** Whether a lower-case header name belongs to the HTTP client (see CLIENT_OWNED). */
+export function isClientOwnedHeader(lowerName: string): boolean {
+  return CLIENT_OWNED.has(lowerName);
 }
 
 /** Why a header name cannot be used, or undefined when it can. */

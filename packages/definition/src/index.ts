@@ -11,7 +11,7 @@ export * from './tool-schema.js';
 export { parseIntegrationDocuments, integrationToDocument, type ParsedIntegrations } from './document.js';
 export { checkParameterValue, hasParameterType, jsonTypeOf } from './parameter-value.js';
 export { matchesStringFormat, PHONE_E164_PATTERN } from './string-format.js';
-export { headerNameProblem, isHeaderToken } from './header-name.js';
+export { headerNameProblem, isClientOwnedHeader, isHeaderToken } from './header-name.js';
 export { isIdempotentMethod } from './http-method.js';
 export {
   API_KEY_PLACEMENT_NAMES,

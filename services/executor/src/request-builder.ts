@@ -1,5 +1,5 @@
 import { BodyEncoding, ParameterLocation, type Integration } from '@switchboard/contracts';
-import { expandUrlTemplate, parseUrlTemplate, type UrlTemplate } from '@switchboard/definition';
+import { expandUrlTemplate, isClientOwnedHeader, isHeaderToken, parseUrlTemplate, type UrlTemplate } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
 import type { PlacedValue } from './arguments.js';
 import { methodName, type HttpMethodName } from './http-method.js';
@@ -43,26 +43,12 @@ function requestShape(integration: Integration): RequestShape {
 
 const REDACTED = '[REDACTED]';
 const MAX_HEADER_VALUE = 8192;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 const LINE_BREAK_OR_NUL = /[\r\n\0]/;
 // What undici accepts in a header value; anything else would fail later with an untyped error.
 const NOT_HEADER_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
 // A UTF-16 half without its partner: encodeURIComponent throws on it.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
-// Framing and routing headers belong to the HTTP client; a definition setting them could split the request.
-const RESERVED_HEADERS: ReadonlySet<string> = new Set([
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'expect',
-  'proxy-connection',
-]);
 
 /**
  * Builds the request a definition describes from placed values. The origin comes only from the URL
@@ -229,10 +215,10 @@ function queryTexts(pv: PlacedValue): string[] {
 
 function headerName(wireName: string): string {
   const name = wireName.toLowerCase();
-  if (!HEADER_NAME.test(name)) {
+  if (!isHeaderToken(name)) {
     throw new SwitchboardError('INVALID_DEFINITION', `header name ${JSON.stringify(wireName.slice(0, 64))} is not a valid HTTP header name`);
   }
-  if (RESERVED_HEADERS.has(name)) {
+  if (isClientOwnedHeader(name)) {
     throw new SwitchboardError('INVALID_DEFINITION', `header ${name} is managed by the HTTP client and cannot be set by a definition`);
   }
   return name;

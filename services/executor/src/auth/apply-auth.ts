@@ -1,27 +1,13 @@
 import { ApiKeyPlacement, AuthType, CredentialType, type Auth } from '@switchboard/contracts';
+import { DEFAULT_API_KEY_NAME, isClientOwnedHeader, isHeaderToken } from '@switchboard/definition';
 import type { OutboundRequest } from '../outbound-request.js';
 import { authFailed, missingCredential, missingField, wrongCredentialType } from './auth-failed.js';
 import type { ResolvedCredential } from './types.js';
 
-/** The proto's documented default for `api_key_name`, for header and query placement alike. */
-export const DEFAULT_API_KEY_NAME = 'X-API-Key';
+export { DEFAULT_API_KEY_NAME };
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Values become part of the request head; a line break would let a credential smuggle another header.
 const BAD_HEADER_VALUE = /[\r\n\0]/;
-// Framing and routing headers: a credential setting these could desynchronise or redirect the request.
-const RESERVED_HEADERS: ReadonlySet<string> = new Set([
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'te',
-  'trailer',
-  'expect',
-  'proxy-connection',
-]);
 
 const CREDENTIAL_FOR: Partial<Record<AuthType, CredentialType>> = {
   [AuthType.AUTH_TYPE_API_KEY]: CredentialType.CREDENTIAL_TYPE_API_KEY,
@@ -111,8 +97,8 @@ function required(fields: Readonly<Record<string, string>>, id: string, field: s
 
 function setSecretHeader(req: OutboundRequest, name: string, value: string, id: string, what: string): void {
   // The invalid name itself is not repeated: it could carry control characters into logs.
-  if (!HEADER_NAME.test(name)) throw authFailed(`credential ${id} (or the integration's api_key_name) names a header that is not a valid HTTP header name`);
-  if (RESERVED_HEADERS.has(name)) throw authFailed(`credential ${id} may not set the ${name} header`);
+  if (!isHeaderToken(name)) throw authFailed(`credential ${id} (or the integration's api_key_name) names a header that is not a valid HTTP header name`);
+  if (isClientOwnedHeader(name)) throw authFailed(`credential ${id} may not set the ${name} header`);
   if (BAD_HEADER_VALUE.test(value)) throw authFailed(`credential ${id}: ${what} contains a line break or NUL and cannot be sent in a header`);
   req.headers[name] = value;
   req.secretHeaders.add(name);
