@@ -1,6 +1,6 @@
 // README command 1: starts NATS and Redis if needed, the three services, a demo API on loopback, and
 // registers the demo integration; prints a command that invokes it. Ctrl-C stops everything.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +16,7 @@ const say = (m) => process.stdout.write(`${m}\n`);
 const ORG = process.env.SWITCHBOARD_ORG ?? 'demo';
 const REGISTRY_PORT = Number(process.env.REGISTRY_PORT ?? 50051);
 const EXECUTOR_PORT = Number(process.env.EXECUTOR_PORT ?? 50052);
+const CONSOLE_PORT = Number(process.env.CONSOLE_PORT ?? 8080);
 
 function devSecret(file, make) {
   const p = path.join(dev, file);
@@ -87,12 +88,28 @@ async function main() {
   }
   registry.close();
 
+  await startService('console', {
+    ...common,
+    CONSOLE_PORT: String(CONSOLE_PORT),
+    REGISTRY_ADDRESS: `127.0.0.1:${REGISTRY_PORT}`,
+    EXECUTOR_ADDRESS: `127.0.0.1:${EXECUTOR_PORT}`,
+    AUDIT_DIR: path.join(root, '.data', 'audit'),
+  });
+  const consoleToken = execFileSync(
+    process.execPath,
+    [path.join(root, 'packages/cli/dist/main.js'), '--org', ORG, 'token', 'create', '--name', 'demo console'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  ).trim();
+
   say('');
   say(`Switchboard is up: registry 127.0.0.1:${REGISTRY_PORT}, executor 127.0.0.1:${EXECUTOR_PORT}, demo API ${apiUrl}`);
   say(`Logs: .data/dev/logs/   Audit trail: .data/audit/`);
   say('Invoke the demo integration (in another terminal):');
   say('');
   say(`  node packages/cli/dist/main.js --org ${ORG} invoke look_up_appointments --args '{"patient_id":"p-1001","date":"2026-12-01"}'`);
+  say('');
+  say(`Console: http://127.0.0.1:${CONSOLE_PORT}/  sign in for org ${ORG} with this token (shown once):`);
+  say(`  ${consoleToken}`);
   say('');
   say('Press Ctrl-C to stop everything.');
 

@@ -15,6 +15,7 @@ import {
 import { auditCommand, type AuditFlags } from './audit-command.js';
 import { importOpenApiCommand, type ImportOpenApiFlags } from './import-openapi.js';
 import { simulateCommand, type SimulateFlags } from './simulate/index.js';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand, type TokenFlags } from './token-command.js';
 import { addGlobalOptions, type GlobalOptions } from './connection.js';
 import { describeError } from './errors.js';
 
@@ -89,6 +90,14 @@ program.command('simulate <script>').description('rehearse a call from a YAML sc
   .option('--audit-wait-ms <ms>', 'how long to wait for each audit event', '3000')
   .option('--no-audit', 'do not read the audit stream')
   .action((script: string, o: SimulateFlags) => simulateCommand(globals(), script, o, print));
+
+const token = program.command('token').description('org API tokens for the console and MCP (shown once, stored hashed)')
+  .option('--nats-url <url>', 'NATS holding the token store (env NATS_URL)')
+  .option('--bucket <name>', 'token bucket (env ORG_TOKENS_BUCKET)');
+token.command('create').description('create a token for --org and print it once').option('--name <name>', 'a label', 'token')
+  .action((o: { name: string }) => tokenCreateCommand(globals(), { ...token.opts<TokenFlags>(), name: o.name }, print));
+token.command('list').description("list the org's tokens (ids and labels only)").action(() => tokenListCommand(globals(), token.opts<TokenFlags>(), print));
+token.command('revoke <tokenId>').description('revoke a token by id').action((id: string) => tokenRevokeCommand(globals(), id, token.opts<TokenFlags>(), print));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`switchboard: ${describeError(err)}\n`);

@@ -1,0 +1,4 @@
+// The public surface of @switchboard/org-tokens.
+export { OrgTokenStore, ORG_TOKENS_BUCKET } from './org-token-store.js';
+export { TOKEN_PREFIX, generateToken, looksLikeToken } from './token-format.js';
+export type { CreatedOrgToken, OpenOrgTokenStoreOptions, OrgTokenInfo } from './types.js';

@@ -1,0 +1,188 @@
+import { api, ApiError, type FieldError } from './api.js';
+import { announce, h, pretty, show, when } from './dom.js';
+import { testResultView } from './test-result-view.js';
+import type { IntegrationDetail, TestView } from './types.js';
+
+const STARTER = `key: my_lookup
+name: My lookup
+description: What the tool does and when the agent should use it.
+method: GET
+url_template: "https://api.example.com/items/{item_id}"
+parameters:
+  - name: item_id
+    description: The item's id.
+    type: string
+    required: true
+    in: path
+auth:
+  type: none
+response_mapping:
+  fields:
+    - name: status
+      expression: status
+  summary_template: "The item is {{ status }}."
+burden:
+  level: conversational
+sample_arguments:
+  item_id: "42"
+`;
+
+/** A message carried across the navigation that follows a create. */
+let flash: string | undefined;
+
+/** A pending replay from the calls view: the recorded arguments, to be checked by the user. */
+export interface Replay {
+  readonly key: string;
+  readonly argumentsJson: string;
+  readonly invocationId: string;
+}
+
+function takeReplay(key: string): Replay | undefined {
+  const raw = sessionStorage.getItem('replay');
+  if (!raw) return undefined;
+  sessionStorage.removeItem('replay');
+  const replay = JSON.parse(raw) as Replay;
+  return replay.key === key ? replay : undefined;
+}
+
+/** Selects a line of the editor so the user lands on the problem. */
+function goToLine(textarea: HTMLTextAreaElement, line: number): void {
+  const lines = textarea.value.split('\n');
+  let start = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i += 1) start += lines[i]!.length + 1;
+  const end = start + (lines[line - 1]?.length ?? 0);
+  textarea.focus();
+  textarea.setSelectionRange(start, end);
+  const lineHeight = textarea.scrollHeight / Math.max(lines.length, 1);
+  textarea.scrollTop = Math.max(0, (line - 3) * lineHeight);
+}
+
+/** Create (key undefined) or edit an integration as YAML/JSON, with problems shown by field path and line, and Test. */
+export async function editorView(key: string | undefined, navigate: (hash: string) => void): Promise<void> {
+  let loaded: IntegrationDetail | undefined = key ? await api<IntegrationDetail>('GET', `/api/integrations/${encodeURIComponent(key)}`) : undefined;
+  const textarea = h('textarea', { id: 'definition', name: 'definition', rows: 26, spellcheck: 'false', autocapitalize: 'off', 'aria-describedby': 'definition-help definition-errors' });
+  textarea.value = loaded?.yaml ?? STARTER;
+  const errorsHeading = h('h2', { id: 'problems-heading', hidden: true }, 'Problems');
+  const errors = h('ul', { id: 'definition-errors', class: 'errors', 'aria-labelledby': 'problems-heading' });
+  const message = h('div', { id: 'save-message', role: 'status' });
+  const revision = h('p', { id: 'revision', class: 'muted' });
+  const showRevision = () => {
+    revision.textContent = loaded ? `Revision ${loaded.revision}${loaded.updatedAt ? `, saved ${when(loaded.updatedAt)}` : ''}` : 'Not saved yet';
+  };
+  showRevision();
+  if (flash) {
+    message.textContent = flash;
+    message.className = 'notice ok';
+    flash = undefined;
+  }
+
+  const showProblems = (list: readonly FieldError[]) => {
+    errors.replaceChildren();
+    errorsHeading.hidden = list.length === 0;
+    textarea.setAttribute('aria-invalid', list.length > 0 ? 'true' : 'false');
+    for (const p of list) {
+      const label = p.line ? `line ${p.line}` : 'definition';
+      errors.appendChild(
+        h(
+          'li',
+          { 'data-field': p.field },
+          h('button', { type: 'button', class: 'link', onclick: () => p.line && goToLine(textarea, p.line) }, label),
+          ' ',
+          h('code', {}, p.field),
+          `: ${p.message}`,
+        ),
+      );
+    }
+  };
+
+  const save = async () => {
+    message.replaceChildren();
+    message.className = '';
+    try {
+      const saved = loaded
+        ? await api<IntegrationDetail>('PUT', `/api/integrations/${encodeURIComponent(loaded.key)}`, { text: textarea.value, expectedRevision: loaded.revision })
+        : await api<IntegrationDetail>('POST', '/api/integrations', { text: textarea.value });
+      showProblems([]);
+      const created = !loaded;
+      loaded = saved;
+      textarea.value = saved.yaml;
+      showRevision();
+      message.textContent = `Saved ${saved.key}, revision ${saved.revision}.`;
+      message.className = 'notice ok';
+      if (created) {
+        flash = message.textContent;
+        navigate(`#/integrations/${encodeURIComponent(saved.key)}`);
+      }
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.reason === 'REVISION_CONFLICT') {
+        message.className = 'notice bad';
+        message.append(
+          h('strong', {}, 'Someone else saved this integration after you opened it. '),
+          'Your edits are still here and were not saved. ',
+          h('button', { type: 'button', onclick: () => navigate(`#/integrations/${encodeURIComponent(loaded!.key)}?reload=${Date.now()}`) }, 'Load their version (discards your edits)'),
+        );
+        return;
+      }
+      showProblems(err.fieldErrors.length > 0 ? err.fieldErrors : [{ field: '(definition)', message: err.message }]);
+      message.textContent = err.fieldErrors.length > 0 ? `Not saved: ${err.fieldErrors.length} problem(s), listed below.` : `Not saved: ${err.message}`;
+      message.className = 'notice bad';
+      const first = err.fieldErrors.find((p) => p.line);
+      if (first?.line) goToLine(textarea, first.line);
+    }
+  };
+
+  // Test: the saved definition when the editor is unchanged, else the unsaved text as a draft.
+  const replay = key ? takeReplay(key) : undefined;
+  const args = h('textarea', { id: 'test-args', name: 'test-args', rows: 6, spellcheck: 'false', 'aria-describedby': 'test-args-help' });
+  args.value = replay ? pretty(JSON.parse(replay.argumentsJson || '{}') as unknown) : pretty(loaded?.sampleArguments ?? {});
+  const result = h('section', { id: 'test-result', 'aria-live': 'polite', 'aria-busy': 'false' });
+  const test = async () => {
+    result.setAttribute('aria-busy', 'true');
+    result.replaceChildren(h('p', {}, 'Testing…'));
+    const unchanged = loaded !== undefined && textarea.value === loaded.yaml;
+    try {
+      const view = await api<TestView>('POST', '/api/test', unchanged ? { key: loaded!.key, arguments: args.value } : { text: textarea.value, arguments: args.value });
+      result.replaceChildren(testResultView(view));
+      announce(`Test finished: ${view.outcomeName.replace(/^OUTCOME_/, '')}${view.httpStatus ? `, HTTP ${view.httpStatus}` : ''}.`);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.fieldErrors.some((f) => f.field !== 'arguments')) showProblems(err.fieldErrors);
+      result.replaceChildren(h('p', { class: 'notice bad', role: 'alert' }, `Test not run: ${err.message}`));
+    } finally {
+      result.setAttribute('aria-busy', 'false');
+    }
+  };
+
+  show(
+    h('h1', {}, loaded ? loaded.key : 'New integration'),
+    h('p', {}, h('a', { href: '#/integrations' }, '← All integrations')),
+    revision,
+    h(
+      'div',
+      { class: 'editor-grid' },
+      h(
+        'form',
+        { class: 'card', onsubmit: (ev: Event) => { ev.preventDefault(); void save(); } },
+        h('label', { for: 'definition' }, 'Definition (YAML or JSON)'),
+        h('p', { id: 'definition-help', class: 'help' }, 'The same format as ', h('code', {}, 'switchboard apply -f'), '. Problems are listed by field path; choose a line to jump to it.'),
+        message,
+        errorsHeading,
+        errors,
+        textarea,
+        h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'save' }, loaded ? 'Save' : 'Create')),
+      ),
+      h(
+        'form',
+        { class: 'card', onsubmit: (ev: Event) => { ev.preventDefault(); void test(); } },
+        h('h2', {}, 'Test'),
+        replay ? h('p', { class: 'notice' }, `Replaying invocation ${replay.invocationId}: sensitive arguments were not recorded; re-enter any value shown as redacted.`) : null,
+        h('label', { for: 'test-args' }, 'Arguments (JSON)'),
+        h('p', { id: 'test-args-help', class: 'help' }, 'Prefilled from the definition\'s sample arguments. Test sends a real request and tests the editor\'s text, unsaved edits included.'),
+        args,
+        h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'test' }, 'Test')),
+        result,
+      ),
+    ),
+  );
+}

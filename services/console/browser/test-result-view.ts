@@ -1,0 +1,55 @@
+import { h, pretty, prettyBody } from './dom.js';
+import type { HttpHeader, TestView } from './types.js';
+
+function headersText(headers: readonly HttpHeader[]): string {
+  return headers.map((x) => `${x.name}: ${x.value}`).join('\n');
+}
+
+function field(label: string, value: Node | string, id?: string): HTMLElement[] {
+  return [h('dt', {}, label), h('dd', id ? { id } : {}, value)];
+}
+
+/** Everything a Test tells: outcome, status, latency and its parts, request as sent (redacted), response, mapped result. */
+export function testResultView(t: TestView): HTMLElement {
+  const ok = t.outcomeName === 'OUTCOME_SUCCESS';
+  const latency = t.latency;
+  const parts = `connect ${latency.connectMs.toFixed(1)} ms · first byte ${latency.firstByteMs.toFixed(1)} ms · body ${latency.bodyMs.toFixed(1)} ms`;
+  const facts = h(
+    'dl',
+    { class: 'facts' },
+    ...field('Outcome', h('span', { class: ok ? 'badge ok' : 'badge bad' }, t.outcomeName.replace(/^OUTCOME_/, '')), 'test-outcome'),
+    ...field('HTTP status', t.httpStatus ? String(t.httpStatus) : 'none', 'test-status'),
+    ...field('Latency', `${latency.totalMs.toFixed(1)} ms (${parts})`, 'test-latency'),
+    ...(t.reason ? field('Reason', h('code', {}, t.reason), 'test-reason') : []),
+    ...(t.summary ? field('Agent summary', t.summary, 'test-summary') : []),
+    ...(t.agentMessage && !ok ? field('Agent says', t.agentMessage) : []),
+    ...(t.detail ? field('Detail', t.detail, 'test-detail') : []),
+    ...(t.gateRequirement ? field('On a live call', t.gateRequirement) : []),
+  );
+  const sections: HTMLElement[] = [
+    h('h3', {}, `Result of testing ${t.target.key} (${t.target.draft ? 'unsaved edits' : 'saved definition'})`),
+    facts,
+  ];
+  if (t.fieldErrors.length > 0) {
+    sections.push(h('h4', {}, 'Argument problems'), h('ul', { class: 'errors' }, ...t.fieldErrors.map((f) => h('li', {}, h('code', {}, f.field), `: ${f.message}`))));
+  }
+  if (t.result !== null && t.result !== '') {
+    sections.push(h('h4', {}, t.resultTruncated ? 'Mapped result (truncated)' : 'Mapped result'), h('pre', { id: 'test-result-json', tabindex: 0 }, pretty(t.result)));
+  }
+  if (t.request) {
+    const r = t.request;
+    sections.push(
+      h('h4', {}, 'Request as sent (secrets redacted)'),
+      h('pre', { id: 'test-request', tabindex: 0 }, `${r.method} ${r.url}\n${headersText(r.headers)}${r.body ? `\n\n${r.body}` : ''}`),
+    );
+  }
+  if (t.response) {
+    const r = t.response;
+    sections.push(
+      h('h4', {}, `Response: ${r.status}`),
+      h('details', {}, h('summary', {}, 'Response headers'), h('pre', { id: 'test-response-headers' }, headersText(r.headers))),
+      h('pre', { id: 'test-body', tabindex: 0, 'aria-label': 'Response body' }, prettyBody(r.body, r.contentType) + (r.bodyTruncated ? '\n… (truncated)' : '')),
+    );
+  }
+  return h('div', { class: 'test-result' }, ...sections);
+}

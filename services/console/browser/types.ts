@@ -1,0 +1,63 @@
+// Shapes of the console API's answers (see services/console/src/*-api.ts).
+
+export interface LastCall {
+  readonly time: string;
+  readonly outcome: string;
+  readonly latencyMs: number;
+  readonly test: boolean;
+  readonly breakerState: string;
+}
+
+export interface IntegrationRow {
+  readonly key: string;
+  readonly name: string;
+  readonly method: string;
+  readonly host: string;
+  readonly burden: string;
+  readonly enabled: boolean;
+  readonly revision: number;
+  readonly updatedAt: string | null;
+  readonly lastCall: LastCall | null;
+  readonly breakerState: string;
+}
+
+export interface IntegrationDetail {
+  readonly key: string;
+  readonly name: string;
+  readonly revision: number;
+  readonly updatedAt: string | null;
+  readonly yaml: string;
+  readonly sampleArguments: Record<string, unknown>;
+}
+
+export interface HttpHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface TestView {
+  readonly target: { readonly key: string; readonly draft: boolean };
+  readonly outcomeName: string;
+  readonly reason: string;
+  readonly httpStatus: number;
+  readonly summary: string;
+  readonly agentMessage: string;
+  readonly detail: string;
+  readonly fieldErrors: readonly { field: string; message: string }[];
+  readonly result: unknown;
+  readonly resultTruncated: boolean;
+  readonly gateRequirement: string;
+  readonly invocationId: string;
+  readonly latency: { totalMs: number; connectMs: number; firstByteMs: number; bodyMs: number };
+  readonly request: { method: string; url: string; headers: readonly HttpHeader[]; body: string } | null;
+  readonly response: { status: number; headers: readonly HttpHeader[]; body: string; bodyTruncated: boolean; contentType: string } | null;
+}
+
+export interface CredentialRow {
+  readonly id: string;
+  readonly type: string;
+  readonly hint: string;
+  readonly updatedAt: string | null;
+}
+
+export type AuditRecord = Record<string, unknown>;

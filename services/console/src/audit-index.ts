@@ -1,0 +1,146 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** One audit line as the audit logger wrote it (proto3 JSON of AuditEvent). */
+export type AuditRecord = Readonly<Record<string, unknown>>;
+
+export interface CallFilter {
+  readonly callId?: string;
+  readonly tool?: string;
+  readonly outcome?: string;
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+}
+
+/** What the integrations list shows about the newest invocation of a tool. */
+export interface LastCall {
+  readonly time: string;
+  readonly outcome: string;
+  readonly latencyMs: number;
+  /** Whether the newest invocation was a Test rather than a live call. */
+  readonly test: boolean;
+  /** The breaker state the newest live call reported ('' before any live call). */
+  readonly breakerState: string;
+}
+
+interface FileCursor {
+  offset: number;
+  partial: string;
+}
+
+const MAX_RECORDS_PER_ORG = 20_000;
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * Follows the audit logger's JSON-lines files: each refresh reads only the bytes appended since the
+ * last one, so a page load costs the new lines, not the whole trail. Keeps the newest records per org.
+ */
+export class AuditIndex {
+  private readonly cursors = new Map<string, FileCursor>();
+  private readonly byOrg = new Map<string, AuditRecord[]>();
+  private readonly last = new Map<string, Map<string, LastCall>>();
+  private refreshing: Promise<void> | undefined;
+  private refreshedAt = 0;
+
+  constructor(private readonly dir: string, private readonly minIntervalMs = 200) {}
+
+  /** Calls of one org, newest first, filtered. */
+  async calls(orgId: string, filter: CallFilter = {}): Promise<AuditRecord[]> {
+    await this.refresh();
+    const all = this.byOrg.get(orgId) ?? [];
+    const limit = filter.limit ?? 200;
+    const out: AuditRecord[] = [];
+    for (let i = all.length - 1; i >= 0 && out.length < limit; i -= 1) {
+      const r = all[i]!;
+      if (filter.callId && r['callId'] !== filter.callId) continue;
+      if (filter.tool && r['toolKey'] !== filter.tool) continue;
+      if (filter.outcome && r['outcome'] !== filter.outcome) continue;
+      if (filter.since !== undefined || filter.until !== undefined) {
+        const t = Date.parse(String(r['time'] ?? ''));
+        if (filter.since !== undefined && !(t >= filter.since)) continue;
+        if (filter.until !== undefined && !(t <= filter.until)) continue;
+      }
+      out.push(r);
+    }
+    return out;
+  }
+
+  async lastCalls(orgId: string): Promise<ReadonlyMap<string, LastCall>> {
+    await this.refresh();
+    return this.last.get(orgId) ?? new Map();
+  }
+
+  refresh(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    if (Date.now() - this.refreshedAt < this.minIntervalMs) return Promise.resolve();
+    this.refreshing = this.readNew().finally(() => {
+      this.refreshing = undefined;
+      this.refreshedAt = Date.now();
+    });
+    return this.refreshing;
+  }
+
+  private async readNew(): Promise<void> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((n) => n.endsWith('.jsonl')).sort();
+    } catch {
+      return; // no audit yet: the calls view is empty
+    }
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      const cursor = this.cursors.get(name) ?? { offset: 0, partial: '' };
+      this.cursors.set(name, cursor);
+      const size = (await stat(file)).size;
+      if (size <= cursor.offset) continue;
+      const handle = await open(file, 'r');
+      try {
+        while (cursor.offset < size) {
+          const buf = Buffer.alloc(Math.min(READ_CHUNK, size - cursor.offset));
+          const { bytesRead } = await handle.read(buf, 0, buf.length, cursor.offset);
+          if (bytesRead === 0) break;
+          cursor.offset += bytesRead;
+          const text = cursor.partial + buf.subarray(0, bytesRead).toString('utf8');
+          const lines = text.split('\n');
+          cursor.partial = lines.pop() ?? '';
+          for (const line of lines) this.add(line);
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+
+  private add(line: string): void {
+    if (!line.trim()) return;
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return; // a torn line from a crash; the logger's own recovery deals with it
+    }
+    const orgId = typeof record['orgId'] === 'string' ? record['orgId'] : '';
+    if (!orgId) return;
+    let list = this.byOrg.get(orgId);
+    if (!list) this.byOrg.set(orgId, (list = []));
+    list.push(record);
+    if (list.length > MAX_RECORDS_PER_ORG + 1000) list.splice(0, list.length - MAX_RECORDS_PER_ORG);
+    const tool = typeof record['toolKey'] === 'string' ? record['toolKey'] : '';
+    if (!tool) return;
+    let byTool = this.last.get(orgId);
+    if (!byTool) this.last.set(orgId, (byTool = new Map()));
+    const time = String(record['time'] ?? '');
+    const previous = byTool.get(tool);
+    if (previous && previous.time > time) return;
+    // Test bypasses the breaker: its state is known only from live calls.
+    const live = record['test'] !== true;
+    byTool.set(tool, {
+      time,
+      outcome: String(record['outcome'] ?? ''),
+      latencyMs: typeof record['latencyMs'] === 'number' ? record['latencyMs'] : 0,
+      test: !live,
+      breakerState: live && typeof record['breakerState'] === 'string' ? record['breakerState'] : previous?.breakerState ?? '',
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { env, loadConfig, z } from '@switchboard/config';
+
+const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
+
+const schema = z.object({
+  CONSOLE_HOST: z.string().min(1).default('127.0.0.1'),
+  CONSOLE_PORT: env.port(8080),
+  /**
+   * Mark the session cookie Secure (and use the __Host- prefix). Keep it on whenever the console is
+   * reached over TLS (directly or behind a TLS proxy); turn it off only for plain-HTTP loopback development.
+   */
+  CONSOLE_COOKIE_SECURE: env.bool(true),
+  /** A session ends this long after sign-in, whatever its activity. */
+  CONSOLE_SESSION_TTL_MS: env.positiveInt(8 * 3600 * 1000),
+  /** ...or after this long without a request. */
+  CONSOLE_SESSION_IDLE_MS: env.positiveInt(3600 * 1000),
+  /** How often a session re-checks that the token it signed in with was not revoked. */
+  CONSOLE_TOKEN_RECHECK_MS: env.positiveInt(30_000),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  ORG_TOKENS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  REGISTRY_ADDRESS: address.default('127.0.0.1:50051'),
+  EXECUTOR_ADDRESS: address.default('127.0.0.1:50052'),
+  /** CA (and, for mutual TLS, the console's certificate and key) for gRPC to the registry and executor. */
+  GRPC_CA_FILE: z.string().optional(),
+  GRPC_CLIENT_CERT_FILE: z.string().optional(),
+  GRPC_CLIENT_KEY_FILE: z.string().optional(),
+  SERVICE_TOKEN: z.string().min(16).optional(),
+  /** The audit logger's JSON-lines folder, read for the calls view and each integration's last call. */
+  AUDIT_DIR: z.string().min(1).default('.data/audit'),
+  SHUTDOWN_GRACE_MS: env.positiveInt(5_000),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type ConsoleConfig = z.output<typeof schema>;
+
+export function loadConsoleConfig(source: NodeJS.ProcessEnv = process.env): ConsoleConfig {
+  return loadConfig('console', schema, source);
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ExecutorClient, RegistryClient } from '@switchboard/client';
+import { runService } from '@switchboard/config';
+import type { ClientTransportOptions } from '@switchboard/grpc-kit';
+import { createLogger } from '@switchboard/logging';
+import { OrgTokenStore } from '@switchboard/org-tokens';
+import { connectNats } from '@switchboard/store';
+import { AuditIndex } from './audit-index.js';
+import { loadConsoleConfig } from './config.js';
+import { createConsoleServer } from './console-server.js';
+import { SessionStore } from './sessions.js';
+import { loadStaticFiles } from './static-files.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+async function main(): Promise<void> {
+  const config = loadConsoleConfig();
+  const logger = createLogger('console', { level: config.LOG_LEVEL });
+  const nc = await connectNats({ url: config.NATS_URL, name: 'console' });
+  const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET });
+  const transport = (address: string): ClientTransportOptions => ({
+    address,
+    caFile: config.GRPC_CA_FILE,
+    certFile: config.GRPC_CLIENT_CERT_FILE,
+    keyFile: config.GRPC_CLIENT_KEY_FILE,
+    serviceToken: config.SERVICE_TOKEN,
+  });
+  const registries = new Map<string, RegistryClient>();
+  const registryFor = (orgId: string): RegistryClient => {
+    let client = registries.get(orgId);
+    if (!client) {
+      // grpc-js shares one connection among clients with the same address and credentials.
+      client = new RegistryClient(transport(config.REGISTRY_ADDRESS), orgId);
+      registries.set(orgId, client);
+    }
+    return client;
+  };
+  const executor = new ExecutorClient(transport(config.EXECUTOR_ADDRESS));
+  const files = loadStaticFiles([
+    { dir: path.join(here, '..', 'public'), prefix: '' },
+    { dir: path.join(here, 'public', 'js'), prefix: 'js/' },
+  ]);
+  const server = createConsoleServer({
+    deps: { registryFor, executor, audit: new AuditIndex(path.resolve(config.AUDIT_DIR)) },
+    tokens,
+    sessions: new SessionStore({ ttlMs: config.CONSOLE_SESSION_TTL_MS, idleMs: config.CONSOLE_SESSION_IDLE_MS }),
+    files,
+    secureCookie: config.CONSOLE_COOKIE_SECURE,
+    sessionTtlMs: config.CONSOLE_SESSION_TTL_MS,
+    tokenRecheckMs: config.CONSOLE_TOKEN_RECHECK_MS,
+    logger,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.CONSOLE_PORT, config.CONSOLE_HOST, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.CONSOLE_PORT;
+  if (!config.CONSOLE_COOKIE_SECURE) logger.warn('CONSOLE_COOKIE_SECURE is off: use this only on loopback without TLS');
+  logger.info({ port, host: config.CONSOLE_HOST }, 'console ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'console stopping');
+    server.close();
+    const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+    force.unref();
+    for (const c of registries.values()) c.close();
+    executor.close();
+    await nc.drain();
+    logger.info('console stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+void runService('console', main);

@@ -1,0 +1,79 @@
+import { outcomeToJSON, type Integration, type TestResponse } from '@switchboard/contracts';
+import { SwitchboardError } from '@switchboard/errors';
+import type { ApiHandler } from './api-context.js';
+import { parseDefinitionText } from './definition-text.js';
+import { grpc } from './grpc-errors.js';
+import { stringField } from './http-io.js';
+
+const MAX_TEXT = 256 * 1024;
+
+function parseMaybeJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function argumentsJsonOf(raw: string): string {
+  if (raw.trim() === '') return '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SwitchboardError('INVALID_ARGUMENT', 'the test arguments must be a JSON object', {
+      fieldErrors: [{ field: 'arguments', message: 'must be a JSON object such as {"patient_id": "p-1"}' }],
+    });
+  }
+  return JSON.stringify(parsed);
+}
+
+/** The executor's answer as the Test panel shows it. Headers and bodies come redacted from the executor. */
+function view(res: TestResponse, target: { key: string; draft: boolean }) {
+  const r = res.result;
+  const contentType = res.response?.headers.find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '';
+  return {
+    target,
+    outcome: r?.outcome ?? 0,
+    outcomeName: r ? outcomeToJSON(r.outcome) : 'OUTCOME_UNSPECIFIED',
+    reason: r?.reason ?? '',
+    httpStatus: r?.httpStatus ?? 0,
+    summary: r?.summary ?? '',
+    agentMessage: r?.agentMessage ?? '',
+    detail: r?.detail ?? '',
+    fieldErrors: r?.fieldErrors ?? [],
+    result: parseMaybeJson(r?.resultJson ?? ''),
+    resultTruncated: r?.resultTruncated ?? false,
+    gateRequirement: res.gateRequirement,
+    invocationId: r?.invocationId ?? '',
+    latency: res.latency ?? { totalMs: r?.latencyMs ?? 0, connectMs: 0, firstByteMs: 0, bodyMs: 0 },
+    request: res.request ?? null,
+    response: res.response
+      ? { status: res.response.status, headers: res.response.headers, body: res.response.body, bodyTruncated: res.response.bodyTruncated, contentType }
+      : null,
+  };
+}
+
+/**
+ * Test: a saved integration by key, or the editor's unsaved text as a draft. The registry answers
+ * the key lookup for the session's org only, so another org's integration is 404 here too.
+ */
+export const runTest: ApiHandler = async (req, deps) => {
+  const body = await req.body();
+  const text = stringField(body, 'text', { optional: true, max: MAX_TEXT });
+  const argumentsJson = argumentsJsonOf(stringField(body, 'arguments', { optional: true, max: 64 * 1024 }));
+  const orgId = req.session.orgId;
+  if (text.trim() !== '') {
+    const draft: Integration = parseDefinitionText(text);
+    const res = await grpc(() => deps.executor.test({ orgId, integration: draft, argumentsJson }));
+    return { body: view(res, { key: draft.key, draft: true }) };
+  }
+  const key = stringField(body, 'key', { max: 64 });
+  await grpc(() => deps.registryFor(orgId).get(key));
+  const res = await grpc(() => deps.executor.test({ orgId, toolKey: key, argumentsJson }));
+  return { body: view(res, { key, draft: false }) };
+};
