@@ -17,6 +17,7 @@ const ORG = process.env.SWITCHBOARD_ORG ?? 'demo';
 const REGISTRY_PORT = Number(process.env.REGISTRY_PORT ?? 50051);
 const EXECUTOR_PORT = Number(process.env.EXECUTOR_PORT ?? 50052);
 const CONSOLE_PORT = Number(process.env.CONSOLE_PORT ?? 8080);
+const MCP_PORT = Number(process.env.MCP_PORT ?? 8090);
 
 function devSecret(file, make) {
   const p = path.join(dev, file);
@@ -100,6 +101,12 @@ async function main() {
     [path.join(root, 'packages/cli/dist/main.js'), '--org', ORG, 'token', 'create', '--name', 'demo console'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
   ).trim();
+  await startService('mcp-gateway', {
+    ...common,
+    MCP_PORT: String(MCP_PORT),
+    REGISTRY_ADDRESS: `127.0.0.1:${REGISTRY_PORT}`,
+    EXECUTOR_ADDRESS: `127.0.0.1:${EXECUTOR_PORT}`,
+  });
 
   say('');
   say(`Switchboard is up: registry 127.0.0.1:${REGISTRY_PORT}, executor 127.0.0.1:${EXECUTOR_PORT}, demo API ${apiUrl}`);
@@ -110,6 +117,7 @@ async function main() {
   say('');
   say(`Console: http://127.0.0.1:${CONSOLE_PORT}/  sign in for org ${ORG} with this token (shown once):`);
   say(`  ${consoleToken}`);
+  say(`MCP (Streamable HTTP): http://127.0.0.1:${MCP_PORT}/mcp  with  Authorization: Bearer <the token above>`);
   say('');
   say('Press Ctrl-C to stop everything.');
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { ExecutorClient, RegistryClient } from '@switchboard/client';
+import { runService } from '@switchboard/config';
+import type { ClientTransportOptions } from '@switchboard/grpc-kit';
+import { createLogger } from '@switchboard/logging';
+import { OrgTokenStore } from '@switchboard/org-tokens';
+import { connectNats } from '@switchboard/store';
+import { loadGatewayConfig } from './config.js';
+import { createGatewayServer } from './http-server.js';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const logger = createLogger('mcp-gateway', { level: config.LOG_LEVEL });
+  const nc = await connectNats({ url: config.NATS_URL, name: 'mcp-gateway' });
+  const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET });
+  const transport = (address: string): ClientTransportOptions => ({
+    address,
+    caFile: config.GRPC_CA_FILE,
+    certFile: config.GRPC_CLIENT_CERT_FILE,
+    keyFile: config.GRPC_CLIENT_KEY_FILE,
+    serviceToken: config.SERVICE_TOKEN,
+  });
+  const registries = new Map<string, RegistryClient>();
+  const registryFor = (orgId: string): RegistryClient => {
+    let client = registries.get(orgId);
+    if (!client) {
+      // grpc-js shares one connection among clients with the same address and credentials.
+      client = new RegistryClient(transport(config.REGISTRY_ADDRESS), orgId);
+      registries.set(orgId, client);
+    }
+    return client;
+  };
+  const executor = new ExecutorClient(transport(config.EXECUTOR_ADDRESS));
+  const server = createGatewayServer({
+    deps: { registryFor, executor, invokeTimeoutMs: config.MCP_INVOKE_TIMEOUT_MS, logger },
+    tokens,
+    maxBodyBytes: config.MCP_MAX_BODY_BYTES,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.MCP_PORT, config.MCP_HOST, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.MCP_PORT;
+  logger.info({ port, host: config.MCP_HOST, path: '/mcp' }, 'mcp-gateway ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'mcp-gateway stopping');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+    force.unref();
+    await closed;
+    for (const c of registries.values()) c.close();
+    executor.close();
+    await nc.drain();
+    logger.info('mcp-gateway stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+void runService('mcp-gateway', main);

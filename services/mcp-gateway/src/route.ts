@@ -1,0 +1,12 @@
+/** The MCP endpoint: `/mcp` (the token's org) or `/mcp/<org id>` (must be the token's org). */
+export type McpRoute = { readonly orgId: string | undefined };
+
+const ORG_PATH = /^\/mcp\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/?$/;
+
+/** The route of a request URL, or undefined when it is not the MCP endpoint. */
+export function mcpRouteOf(url: string | undefined): McpRoute | undefined {
+  const path = (url ?? '').split('?', 1)[0] ?? '';
+  if (path === '/mcp' || path === '/mcp/') return { orgId: undefined };
+  const match = ORG_PATH.exec(path);
+  return match ? { orgId: match[1] } : undefined;
+}

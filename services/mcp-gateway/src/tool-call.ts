@@ -1,0 +1,31 @@
+import type { InvokeRequest, InvokeResponse } from '@switchboard/contracts';
+import type { ToolCallContext } from './call-context.js';
+import { fromGrpcFailure } from './grpc-failure.js';
+
+/** The part of ExecutorClient the gateway needs. */
+export interface ToolInvoker {
+  invoke(request: Partial<InvokeRequest> & Pick<InvokeRequest, 'orgId' | 'toolKey'>, timeoutMs?: number): Promise<InvokeResponse>;
+}
+
+export interface ToolCall {
+  readonly orgId: string;
+  readonly toolKey: string;
+  readonly args: Record<string, unknown>;
+  readonly call: ToolCallContext;
+}
+
+/**
+ * Runs one tools/call through the executor's Invoke: the same path a phone call takes, so every
+ * gate, header, breaker and audit event applies. Invocation outcomes (failures included) come back
+ * as the response; only transport-level failures throw, as SwitchboardErrors.
+ */
+export async function invokeTool(executor: ToolInvoker, call: ToolCall, timeoutMs: number): Promise<InvokeResponse> {
+  try {
+    return await executor.invoke(
+      { orgId: call.orgId, toolKey: call.toolKey, callId: call.call.callId, argumentsJson: JSON.stringify(call.args), context: call.call.context },
+      timeoutMs,
+    );
+  } catch (err) {
+    throw fromGrpcFailure(err, 'executor');
+  }
+}
