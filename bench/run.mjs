@@ -54,11 +54,12 @@ const opts = parseOptions(process.argv.slice(2), process.env, {
 const SAMPLES = {
   floorA: opts.samples,
   floorB: opts.samples,
+  floorC: Math.round(opts.samples / 2),
   invoke: opts.samples,
   oauth: Math.round(opts.samples / 2),
   confirmed: Math.round(opts.samples / 4),
 };
-const PATHS = ['floorA', 'floorB', 'invoke', 'oauth', 'confirmed'];
+const PATHS = ['floorA', 'floorB', 'floorC', 'invoke', 'oauth', 'confirmed'];
 const WARMUP_FRACTION = 0.1;
 const MIN_WARMUP = opts.smoke ? 30 : 500;
 const PROFILE_SAMPLES = opts.smoke ? 300 : 15_000;
@@ -117,6 +118,12 @@ async function main() {
     const echo = await startHelper('grpc-echo-server.mjs', {});
     stops.push(() => echo.stop());
     const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+    const { patient_id: patientId, date } = JSON.parse(ARGUMENTS);
+    const floorUrl = `${upstreamUrl}/patients/${patientId}/appointments?date=${date}`;
+    const orgId = `bench-${id}`;
+    const floorHeaders = { accept: 'application/json', 'x-api-key': SECRETS.apiKey, 'x-allison-org-id': orgId, 'x-allison-tool-key': KEYS.apiKey };
+    const proxy = await startHelper('grpc-echo-server.mjs', { proxy: { url: floorUrl, headers: floorHeaders } });
+    stops.push(() => proxy.stop());
 
     const registry = await startService('registry', env);
     stops.push(() => registry.stop());
@@ -126,7 +133,6 @@ async function main() {
     stops.push(() => executor.stop());
     say(`bench: services ready (executor pid ${executor.pid}, upstream ${upstreamUrl}); Node ${process.version}, ${os.cpus().length} cores`);
 
-    const orgId = `bench-${id}`;
     const registryClient = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, orgId);
     stops.push(() => registryClient.close());
     await putCredentials(registryClient);
@@ -170,20 +176,11 @@ async function main() {
     // Floor A: the request the executor would send, straight from this process, through a pool like the executor's.
     const agent = new Agent({ connections: UPSTREAM_CONNECTIONS, pipelining: 1, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
     stops.push(() => agent.close());
-    const { patient_id: patientId, date } = JSON.parse(ARGUMENTS);
-    const floorUrl = `${upstreamUrl}/patients/${patientId}/appointments?date=${date}`;
     ops.floorA = async () => {
       const res = await request(floorUrl, {
         method: 'GET',
         dispatcher: agent,
-        headers: {
-          accept: 'application/json',
-          'x-api-key': SECRETS.apiKey,
-          'x-request-id': randomUUID(),
-          'x-allison-org-id': orgId,
-          'x-allison-tool-key': KEYS.apiKey,
-          'x-allison-call-id': randomUUID(),
-        },
+        headers: { ...floorHeaders, 'x-request-id': randomUUID(), 'x-allison-call-id': randomUUID() },
       });
       const body = await res.body.json();
       return (res.statusCode === 200 && body.appointments !== undefined) || `HTTP ${res.statusCode}`;
@@ -194,14 +191,21 @@ async function main() {
       const r = await echoClient.invoke(req.apiKey());
       return r.outcome === Outcome.OUTCOME_SUCCESS || outcomeName(r);
     };
+    // Floor C: the same gRPC call to a server that makes the same HTTP call before answering.
+    const proxyClient = clientFor(proxy.port);
+    ops.floorC = async () => {
+      const r = await proxyClient.invoke(req.apiKey());
+      return r.outcome === Outcome.OUTCOME_SUCCESS || outcomeName(r);
+    };
 
     // Ready when every path answers as it should (the executor follows the registry's writes through KV).
     for (const name of ['invoke', 'oauth', 'confirmed']) await waitUntil(ops[name], `the ${name} path to succeed`);
     const sample = await executorClient.invoke(req.apiKey());
     invokesSent++;
     const responseBytes = InvokeResponse.encode(sample).finish();
-    await echo.request({ cmd: 'set-response', base64: Buffer.from(responseBytes).toString('base64') });
+    for (const server of [echo, proxy]) await server.request({ cmd: 'set-response', base64: Buffer.from(responseBytes).toString('base64') });
     await waitUntil(ops.floorB, 'the echo server');
+    await waitUntil(ops.floorC, 'the proxy server');
     const setup = {
       invokeRequestBytes: InvokeRequest.encode(req.apiKey()).finish().length,
       invokeResponseBytes: responseBytes.length,
@@ -216,7 +220,7 @@ async function main() {
       logger: [logger.pid],
       registry: [registry.pid],
       upstream: [upstream.pid],
-      echo: [echo.pid],
+      echo: [echo.pid, proxy.pid],
       nats: pidsByComm('nats-server'),
       redis: pidsByComm('redis-server'),
     };

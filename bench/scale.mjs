@@ -142,9 +142,6 @@ async function main() {
     stops.push(() => registry.stop());
     const logger = await startService('audit-logger', { ...env, AUDIT_INSTANCE_ID: `scale-${id}` });
     stops.push(() => logger.stop());
-    let executor = await startService('executor', env, { nodeArgs: ['--inspect=127.0.0.1:0'] });
-    const stopExecutor = async () => executor.stop();
-    stops.push(() => stopExecutor());
     say(`bench:scale: services ready; ${TOTAL} integrations across ${ORGS} orgs to come`);
 
     // Credentials for every org, through the registry (they are sealed with the master key ring).
@@ -153,9 +150,15 @@ async function main() {
       await c.putCredential('bench-key', CredentialType.CREDENTIAL_TYPE_API_KEY, { value: SECRETS.apiKey });
       c.close();
     }
-    const store = await IntegrationStore.open(nc, { bucket: env.INTEGRATIONS_BUCKET });
+    // Two buckets, two executors: one with the first ten integrations, one with all of them. Measuring
+    // them in alternating rounds keeps drift in the machine's load out of the comparison.
+    const envSmall = env;
+    const envLarge = { ...env, INTEGRATIONS_BUCKET: `${env.INTEGRATIONS_BUCKET}_large` };
+    extraStreams.push(`KV_${envLarge.INTEGRATIONS_BUCKET}`);
+    const smallStore = await IntegrationStore.open(nc, { bucket: envSmall.INTEGRATIONS_BUCKET });
+    const largeStore = await IntegrationStore.open(nc, { bucket: envLarge.INTEGRATIONS_BUCKET });
     const base = await parseOne(apiKeyYaml(upstreamUrl, keyOf(0)));
-    const writeRange = async (from, to) => {
+    const writeRange = async (store, from, to) => {
       let n = from;
       const writer = async () => {
         while (n < to) {
@@ -165,17 +168,41 @@ async function main() {
       };
       await Promise.all(Array.from({ length: 128 }, writer));
     };
-    await writeRange(0, SMALL);
+    await writeRange(smallStore, 0, SMALL);
 
-    let clientPort = executor.port;
-    let client = new ExecutorClient({ address: `127.0.0.1:${clientPort}` });
-    stops.push(() => client.close());
-    const invokeSlot = async (n) => {
+    const clients = [];
+    stops.push(() => clients.forEach((c) => c.close()));
+    const connect = (service) => {
+      const c = new ExecutorClient({ address: `127.0.0.1:${service.port}` });
+      clients.push(c);
+      return c;
+    };
+    const invokeOn = (client) => async (n) => {
       const s = slot(n);
       const r = await client.invoke({ orgId: s.orgId, toolKey: s.toolKey, callId: randomUUID(), argumentsJson: ARGUMENTS });
       return r.outcome === Outcome.OUTCOME_SUCCESS || `${r.outcome} ${r.reason}`;
     };
-    await waitUntil(() => invokeSlot(SMALL - 1), 'the first integrations');
+    const inspect = { nodeArgs: ['--inspect=127.0.0.1:0'] };
+    const small = { count: SMALL, service: await startService('executor', envSmall, inspect) };
+    stops.push(() => small.service.stop());
+    small.invoke = invokeOn(connect(small.service));
+    await waitUntil(() => small.invoke(SMALL - 1), 'the first integrations');
+    const heapPoints = [{ label: `${SMALL.toLocaleString('en-US')} integrations, one called`, ...(await heapOf(small.service)) }];
+
+    const large = { count: TOTAL, service: await startService('executor', envLarge, inspect) };
+    stops.push(() => large.service.stop());
+    large.invoke = invokeOn(connect(large.service));
+    const writeStarted = performance.now();
+    await writeRange(largeStore, 0, TOTAL);
+    const writeMs = performance.now() - writeStarted;
+    await waitUntil(() => large.invoke(TOTAL - 1), 'the executor to see every integration');
+    const followMs = performance.now() - writeStarted;
+    say(`bench:scale: wrote ${TOTAL} integrations in ${Math.round(writeMs)} ms; the executor served the last one ${Math.round(followMs)} ms after the first write`);
+    heapPoints.push({ label: `${TOTAL.toLocaleString('en-US')} integrations, one called`, ...(await heapOf(large.service)) });
+    // Every integration called once, so each has its breaker, compiled templates and opened credential.
+    const warm = await closedLoop({ concurrency: 64, total: TOTAL, op: (n) => large.invoke(n) });
+    if (warm.errors) say(`bench:scale: ${warm.errors} errors while calling every integration once: ${JSON.stringify(warm.errorKinds)}`);
+    heapPoints.push({ label: `${TOTAL.toLocaleString('en-US')} integrations, each called once`, ...(await heapOf(large.service)) });
 
     // Floors, as in bench/run.mjs.
     const agent = new Agent({ connections: 128, pipelining: 1, keepAliveTimeout: 10_000 });
@@ -189,69 +216,69 @@ async function main() {
       await res.body.json();
       return res.statusCode === 200 || `HTTP ${res.statusCode}`;
     };
-    const sample = await client.invoke({ orgId: orgOf(0), toolKey: keyOf(0), callId: randomUUID(), argumentsJson: ARGUMENTS });
+    const sampleClient = clients[0];
+    const sample = await sampleClient.invoke({ orgId: orgOf(0), toolKey: keyOf(0), callId: randomUUID(), argumentsJson: ARGUMENTS });
     await echo.request({ cmd: 'set-response', base64: Buffer.from(InvokeResponse.encode(sample).finish()).toString('base64') });
-    const echoClient = new ExecutorClient({ address: `127.0.0.1:${echo.port}` });
-    stops.push(() => echoClient.close());
+    const echoClient = connect(echo);
     const floorB = async () => {
       const r = await echoClient.invoke({ orgId: orgOf(0), toolKey: keyOf(0), callId: randomUUID(), argumentsJson: ARGUMENTS });
       return r.outcome === Outcome.OUTCOME_SUCCESS || String(r.outcome);
     };
 
-    /** Floors and Invoke (random integrations among the first `count`) at each concurrency. */
-    const measure = async (count) => {
-      const rows = [];
+    // Rounds of floor A, floor B, small, large (small and large swap places every round); the samples of
+    // all rounds are pooled per series.
+    const ROUNDS = opts.smoke ? 1 : 4;
+    const perRound = Math.max(1, Math.round(opts.samples / ROUNDS));
+    const overhead = [];
+    for (const concurrency of opts.concurrency) {
       let seed = 12345;
-      const pick = () => {
+      const pick = (count) => {
         seed = (seed * 1103515245 + 12345) & 0x7fffffff;
         return seed % count;
       };
-      for (const concurrency of opts.concurrency) {
-        const out = {};
-        for (const [name, op] of [
-          ['floorA', floorA],
-          ['floorB', floorB],
-          ['invoke', () => invokeSlot(pick())],
-        ]) {
-          await closedLoop({ concurrency, total: Math.max(opts.smoke ? 50 : 200, Math.round(opts.samples / 10)), op });
-          const cpu0 = cpuSeconds(executor.pid);
-          const run = await closedLoop({ concurrency, total: opts.samples, op });
-          const cpu1 = cpuSeconds(executor.pid);
-          out[name] = { ...summarize(run.latencies, run.wallMs), errors: run.errors, cpuMs: ((cpu1 - cpu0) * 1000) / opts.samples };
+      const series = {
+        floorA: { op: floorA },
+        floorB: { op: floorB },
+        small: { op: () => small.invoke(pick(SMALL)), pid: small.service.pid },
+        large: { op: () => large.invoke(pick(TOTAL)), pid: large.service.pid },
+      };
+      for (const s of Object.values(series)) Object.assign(s, { latencies: [], wallMs: 0, errors: 0, cpuS: 0 });
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = round % 2 === 0 ? ['floorA', 'floorB', 'small', 'large'] : ['large', 'small', 'floorB', 'floorA'];
+        for (const name of order) {
+          const s = series[name];
+          await closedLoop({ concurrency, total: Math.max(opts.smoke ? 50 : 200, Math.round(perRound / 5)), op: s.op });
+          const cpu0 = s.pid ? cpuSeconds(s.pid) : 0;
+          const run = await closedLoop({ concurrency, total: perRound, op: s.op });
+          s.cpuS += s.pid ? cpuSeconds(s.pid) - cpu0 : 0;
+          s.latencies.push(...run.latencies);
+          s.wallMs += run.wallMs;
+          s.errors += run.errors;
           if (run.errors) say(`bench:scale: ${run.errors} errors on ${name}: ${JSON.stringify(run.errorKinds)}`);
         }
-        const overhead = Object.fromEntries(PERCENTILES.map((q) => [q, out.invoke[q] - out.floorA[q] - out.floorB[q]]));
-        rows.push({ concurrency, invoke: out.invoke, floorA: out.floorA, floorB: out.floorB, overhead, executorCpuMsPerInvoke: out.invoke.cpuMs });
-        say(`bench:scale: ${count} integrations, c=${concurrency}: Invoke p50 ${out.invoke.p50.toFixed(3)} p99 ${out.invoke.p99.toFixed(3)} ms, overhead p50 ${overhead.p50.toFixed(3)} p99 ${overhead.p99.toFixed(3)} ms, ${Math.round(out.invoke.throughput)}/s`);
       }
-      return rows;
-    };
-
-    const heapPoints = [];
-    const small = await measure(SMALL);
-    heapPoints.push({ label: `${SMALL} integrations, after the measurement`, ...(await heapOf(executor)) });
-
-    const writeStarted = performance.now();
-    await writeRange(SMALL, TOTAL);
-    const writeMs = performance.now() - writeStarted;
-    await waitUntil(() => invokeSlot(TOTAL - 1), 'the executor to see every integration');
-    const followMs = performance.now() - writeStarted;
-    say(`bench:scale: wrote ${TOTAL - SMALL} integrations in ${Math.round(writeMs)} ms; the executor served the last one ${Math.round(followMs)} ms after the first write`);
-    heapPoints.push({ label: `${TOTAL} integrations, none called yet`, ...(await heapOf(executor)) });
-    // Every integration called once, so each has its breaker, compiled templates and opened credential.
-    const warm = await closedLoop({ concurrency: 64, total: TOTAL, op: (n) => invokeSlot(n) });
-    if (warm.errors) say(`bench:scale: ${warm.errors} errors while calling every integration once: ${JSON.stringify(warm.errorKinds)}`);
-    heapPoints.push({ label: `${TOTAL} integrations, each called once`, ...(await heapOf(executor)) });
-    const large = await measure(TOTAL);
-    heapPoints.push({ label: `${TOTAL} integrations, after the measurement`, ...(await heapOf(executor)) });
+      const sum = Object.fromEntries(Object.entries(series).map(([k, s]) => [k, { ...summarize(s.latencies, s.wallMs), errors: s.errors }]));
+      const phase = (name) => {
+        const s = series[name];
+        const over = Object.fromEntries(PERCENTILES.map((q) => [q, sum[name][q] - sum.floorA[q] - sum.floorB[q]]));
+        return { invoke: sum[name], floorA: sum.floorA, floorB: sum.floorB, overhead: over, executorCpuMsPerInvoke: (s.cpuS * 1000) / s.latencies.length };
+      };
+      const row = { concurrency, smallCount: SMALL, rounds: ROUNDS, small: phase('small'), large: phase('large') };
+      overhead.push(row);
+      for (const [label, p] of [[`${SMALL}`, row.small], [`${TOTAL}`, row.large]]) {
+        say(`bench:scale: ${label} integrations, c=${concurrency}: Invoke p50 ${p.invoke.p50.toFixed(3)} p99 ${p.invoke.p99.toFixed(3)} ms, overhead p50 ${p.overhead.p50.toFixed(3)} p99 ${p.overhead.p99.toFixed(3)} ms, ${Math.round(p.invoke.throughput)}/s, ${p.executorCpuMsPerInvoke.toFixed(3)} ms CPU/invoke`);
+      }
+    }
+    heapPoints.push({ label: `${TOTAL.toLocaleString('en-US')} integrations, after the measurement`, ...(await heapOf(large.service)) });
+    await small.service.stop();
+    await large.service.stop();
 
     // Cold starts with every definition already in the bucket.
-    await executor.stop();
     const coldRuns = [];
     let loadedCount = 0;
     let coldRss = NaN;
     for (let i = 0; i < COLD_STARTS; i++) {
-      const cold = await startService('executor', env);
+      const cold = await startService('executor', envLarge);
       coldRuns.push(cold.startupMs);
       loadedCount = cold.logLines.find((l) => l.msg === 'definitions loaded')?.integrations ?? 0;
       coldRss = memoryMiB(cold.pid).rss;
@@ -260,19 +287,16 @@ async function main() {
     const sortedCold = [...coldRuns].sort((a, b) => a - b);
     say(`bench:scale: cold start with ${loadedCount} definitions: ${coldRuns.map((v) => Math.round(v)).join(', ')} ms`);
 
-    // 1,000 calls in flight against an upstream holding each answer 2 s.
+    // 1,000 calls in flight against an upstream holding each answer 2 s, on an executor with every definition.
     const slowOrg = orgOf(0);
-    const slowRegistry = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, slowOrg);
-    await slowRegistry.create(await parseOne(slowYaml(upstreamUrl, SLOW_BUDGET_MS)));
-    slowRegistry.close();
+    await largeStore.create(slowOrg, await parseOne(slowYaml(upstreamUrl, SLOW_BUDGET_MS)));
     const inFlight = [];
     // The smoke run keeps only the big pool: with 50 calls the default pool would not limit anything.
     for (const pool of opts.smoke ? [1_024] : [Math.max(1_024, IN_FLIGHT), 128]) {
-      executor = await startService('executor', { ...env, UPSTREAM_CONNECTIONS_PER_ORIGIN: String(pool) });
-      client.close();
-      clientPort = executor.port;
-      client = new ExecutorClient({ address: `127.0.0.1:${clientPort}` });
-      await waitUntil(() => invokeSlot(0), 'the restarted executor');
+      const executor = await startService('executor', { ...envLarge, UPSTREAM_CONNECTIONS_PER_ORIGIN: String(pool) });
+      stops.push(() => executor.stop());
+      const client = connect(executor);
+      await waitUntil(() => invokeOn(client)(0), 'the restarted executor');
       await upstream.request({ cmd: 'reset' });
       const rssBefore = memoryMiB(executor.pid).rss;
       let rssPeak = rssBefore;
@@ -372,6 +396,7 @@ async function main() {
     }
 
     const definitionsMiB = heapPoints[1].heapUsedMiB - heapPoints[0].heapUsedMiB;
+    const added = TOTAL - SMALL;
     result = {
       meta: {
         date: new Date().toISOString(),
@@ -386,13 +411,13 @@ async function main() {
       orgs: ORGS,
       samples: opts.samples,
       registration: { writeMs, followMs },
-      overhead: small.map((s, i) => ({ concurrency: s.concurrency, smallCount: SMALL, small: s, large: large[i] })),
+      overhead,
       coldStart: { integrations: TOTAL, runsMs: coldRuns, medianMs: sortedCold[Math.floor(sortedCold.length / 2)], loadedCount, rssMiB: coldRss },
       heap: {
         points: heapPoints,
-        added: TOTAL - SMALL,
+        added,
         definitionsMiB,
-        bytesPerIntegration: (definitionsMiB * 2 ** 20) / (TOTAL - SMALL),
+        bytesPerIntegration: (definitionsMiB * 2 ** 20) / added,
         withCallStateMiB: heapPoints[2].heapUsedMiB - heapPoints[0].heapUsedMiB,
       },
       inFlight,

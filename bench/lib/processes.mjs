@@ -255,7 +255,8 @@ export function cpuShares(before, after) {
       const us = after.client.user + after.client.system - before.client.user - before.client.system;
       shares.client = us / 1e6 / wallS;
     } else {
-      shares[name] = (after[name] - before[name]) / wallS;
+      // A process found by name may have ended meanwhile; its time is then unknown, not negative.
+      shares[name] = Math.max(0, after[name] - before[name]) / wallS;
     }
   }
   // Whatever else ran on the machine meanwhile (other test suites, the OS): busy minus what we can name.

@@ -125,7 +125,22 @@ export class AuditPublisher {
       return this.#drop('unencodable');
     }
     this.#queue.push(pending);
-    this.#pump();
+    this.#schedulePump();
+  }
+
+  #pumpScheduled = false;
+
+  /**
+   * Publishes once per event-loop turn rather than once per event: the events of a busy turn then
+   * leave together, and the NATS client writes the socket once for them instead of once each.
+   */
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
   }
 
   stats(): AuditPublisherStats {

@@ -1,0 +1,136 @@
+// Keeps the shipped benchmark from rotting: runs `bench/run.mjs --smoke` (a few hundred requests per
+// path against real processes on loopback) and `bench/scale.mjs --smoke` into a scratch directory and
+// checks that every path was measured without errors, the overhead and profile were computed, every
+// audit event reached the logger's files and the report was rendered. The numbers themselves are not asserted: a smoke run is
+// far too short for them to mean anything.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/stack.js';
+
+interface PathResult {
+  n: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  throughput: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  executorCpuMsPerOp: number | null;
+}
+
+interface BenchResult {
+  meta: { smoke: boolean; samples: Record<string, number>; cpus: number; node: string };
+  results: {
+    concurrency: number;
+    paths: Record<'floorA' | 'floorB' | 'floorC' | 'invoke' | 'oauth' | 'confirmed', PathResult>;
+    overhead: Record<'invoke' | 'oauth' | 'confirmed', Record<'p50' | 'p90' | 'p99' | 'p999', number>>;
+  }[];
+  audit: { invokesSent: number; streamMessages: number; linesWritten: number; distinctInvocations: number; droppedBeforeStream: number; lostByLogger: number; duplicateLines: number };
+  upstream: { token: number; oauthApi: number; bookings: number; rejected: number };
+  profile: { samples: number; window: string; topSelf: { function: string; selfPct: number }[] } | null;
+}
+
+interface ScaleResult {
+  integrations: number;
+  overhead: { concurrency: number; small: { invoke: PathResult; overhead: Record<string, number> }; large: { invoke: PathResult; overhead: Record<string, number> } }[];
+  coldStart: { loadedCount: number; medianMs: number };
+  heap: { points: { heapUsedMiB: number }[]; definitionsMiB: number };
+  inFlight: { calls: number; outcomes: Record<string, number>; earliestTimeoutMs: number | null; rssPeakMiB: number }[];
+  audit: { loggers: number; events: number; lines: number; distinct: number }[];
+}
+
+function runNode(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('pnpm bench, reduced', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'sb-bench-smoke-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('measures every path side by side, profiles the executor and loses no audit event', async () => {
+    const started = Date.now();
+    // The benchmark stops itself (and everything it started) at its own time limit.
+    const { code, output } = await runNode(['bench/run.mjs', '--smoke', '--out', out, '--time-limit', '28'], 35_000);
+    expect(code, output).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+
+    const result = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as BenchResult;
+    expect(result.meta.smoke).toBe(true);
+    expect(result.results.map((r) => r.concurrency)).toEqual([1, 16]);
+    for (const row of result.results) {
+      for (const [name, p] of Object.entries(row.paths)) {
+        expect(p.errors, `${name} at c=${row.concurrency}: ${JSON.stringify(p.errorKinds)}`).toBe(0);
+        expect(p.n).toBe(result.meta.samples[name]);
+        expect(p.p50).toBeGreaterThan(0);
+        expect(p.p999).toBeGreaterThanOrEqual(p.p99);
+        expect(p.throughput).toBeGreaterThan(0);
+        if (name.startsWith('floor')) expect(p.executorCpuMsPerOp).toBeNull();
+        else expect(p.executorCpuMsPerOp).toBeGreaterThan(0);
+      }
+      for (const overhead of Object.values(row.overhead)) {
+        expect(Number.isFinite(overhead.p50) && Number.isFinite(overhead.p999)).toBe(true);
+      }
+    }
+
+    // Every Invoke became exactly one line in the logger's files.
+    const a = result.audit;
+    expect(a.invokesSent).toBeGreaterThan(1_000);
+    expect(a.streamMessages, JSON.stringify(a)).toBe(a.invokesSent);
+    expect(a.linesWritten).toBe(a.invokesSent);
+    expect(a.distinctInvocations).toBe(a.invokesSent);
+    expect([a.droppedBeforeStream, a.lostByLogger, a.duplicateLines]).toEqual([0, 0, 0]);
+
+    // The paths really did what they claim upstream: OAuth tokens came from the cache, bookings ran once each.
+    expect(result.upstream.rejected, JSON.stringify(result.upstream)).toBe(0);
+    expect(result.upstream.oauthApi).toBeGreaterThan(0);
+    expect(result.upstream.token).toBeLessThanOrEqual(2);
+    expect(result.upstream.bookings).toBeGreaterThan(0);
+
+    expect(result.profile?.window).toBe('load phase only');
+    expect(result.profile?.samples).toBeGreaterThan(0);
+    expect(result.profile?.topSelf.length).toBeGreaterThan(5);
+
+    const doc = readFileSync(path.join(out, 'performance.md'), 'utf8');
+    expect(doc).toContain('<!-- bench:run:start -->');
+    expect(doc).toMatch(/\| 1 \| Invoke, API key \|/);
+    expect(doc).toContain('### Targets');
+    expect(readFileSync(path.join(out, 'performance-latency.svg'), 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  }, 40_000);
+
+  it('runs the scale benchmark: many integrations, a cold start, calls in flight and audit throughput', async () => {
+    const { code, output } = await runNode(['bench/scale.mjs', '--smoke', '--out', out, '--time-limit', '25'], 30_000);
+    expect(code, output).toBe(0);
+    const scale = JSON.parse(readFileSync(path.join(out, 'scale.json'), 'utf8')) as ScaleResult;
+    for (const row of scale.overhead) {
+      for (const phase of [row.small, row.large]) {
+        expect(phase.invoke.errors, JSON.stringify(phase.invoke)).toBe(0);
+        expect(Number.isFinite(phase.overhead['p50'])).toBe(true);
+      }
+    }
+    expect(scale.coldStart.loadedCount, JSON.stringify(scale.coldStart)).toBe(scale.integrations);
+    expect(scale.coldStart.medianMs).toBeGreaterThan(0);
+    // Heap comes from the executor itself over the inspector; NaN would mean that read failed.
+    expect(scale.heap.points.every((p) => Number.isFinite(p.heapUsedMiB) && p.heapUsedMiB > 0)).toBe(true);
+    for (const f of scale.inFlight) {
+      expect(f.outcomes['OUTCOME_SUCCESS'], JSON.stringify(f)).toBe(f.calls);
+      expect(f.earliestTimeoutMs).toBeNull();
+      expect(f.rssPeakMiB).toBeGreaterThan(0);
+    }
+    expect(scale.audit.map((a) => a.loggers)).toEqual([1, 2]);
+    for (const a of scale.audit) expect([a.lines, a.distinct], JSON.stringify(a)).toEqual([a.events, a.events]);
+    expect(readFileSync(path.join(out, 'performance.md'), 'utf8')).toContain('### Audit throughput');
+  }, 35_000);
+});
