@@ -140,6 +140,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Each stream reserves its byte limit on the server: keep test streams small so many fit at once.
     AUDIT_MAX_BYTES: String(64 * 1024 * 1024),
     REDIS_KEY_PREFIX: `t${id}:`,
+    DELIVERY_STREAM: `T_${id}_DELIVERIES`,
+    DELIVERY_SUBJECT_PREFIX: `t${id}.delivery`,
+    DELIVERY_DEAD_LETTER_BUCKET: `t_${id}_dead_letters`,
+    // Reserved up front on the server like the audit stream's limit: small, so many stacks fit.
+    DELIVERY_QUEUE_MAX_BYTES: String(16 * 1024 * 1024),
+    DELIVERY_DEAD_LETTER_MAX_BYTES: String(16 * 1024 * 1024),
     REGISTRY_PORT: '0',
     EXECUTOR_PORT: '0',
   };
@@ -219,7 +225,11 @@ export async function removeNatsState(env: Record<string, string>): Promise<void
   const nc = await connect({ servers: env['NATS_URL'] ?? NATS_URL });
   try {
     const jsm = await jetstreamManager(nc);
-    for (const stream of [`KV_${env['INTEGRATIONS_BUCKET']}`, `KV_${env['CREDENTIALS_BUCKET']}`, env['AUDIT_STREAM']!, `${env['AUDIT_STREAM']}_DLQ`]) {
+    const streams = [`KV_${env['INTEGRATIONS_BUCKET']}`, `KV_${env['CREDENTIALS_BUCKET']}`, env['AUDIT_STREAM']!, `${env['AUDIT_STREAM']}_DLQ`];
+    // Only the names a test chose: never the shared defaults a service falls back to.
+    if (env['DELIVERY_STREAM']) streams.push(env['DELIVERY_STREAM']);
+    if (env['DELIVERY_DEAD_LETTER_BUCKET']) streams.push(`KV_${env['DELIVERY_DEAD_LETTER_BUCKET']}`);
+    for (const stream of streams) {
       await jsm.streams.delete(stream).catch(() => false);
     }
   } finally {

@@ -17,6 +17,7 @@ import { importOpenApiCommand, type ImportOpenApiFlags } from './import-openapi.
 import { simulateCommand, type SimulateFlags } from './simulate/index.js';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand, type TokenFlags } from './token-command.js';
 import { addGlobalOptions, type GlobalOptions } from './connection.js';
+import { registerDeliveriesCommands } from './deliveries-command.js';
 import { describeError } from './errors.js';
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -98,6 +99,8 @@ token.command('create').description('create a token for --org and print it once'
   .action((o: { name: string }) => tokenCreateCommand(globals(), { ...token.opts<TokenFlags>(), name: o.name }, print));
 token.command('list').description("list the org's tokens (ids and labels only)").action(() => tokenListCommand(globals(), token.opts<TokenFlags>(), print));
 token.command('revoke <tokenId>').description('revoke a token by id').action((id: string) => tokenRevokeCommand(globals(), id, token.opts<TokenFlags>(), print));
+
+registerDeliveriesCommands(program, globals, print);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`switchboard: ${describeError(err)}\n`);

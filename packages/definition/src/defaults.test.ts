@@ -1,4 +1,4 @@
-import { BurdenLevel, HttpMethod, Integration } from '@switchboard/contracts';
+import { BurdenLevel, DeliveryMode, HttpMethod, Integration } from '@switchboard/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_DELAY_PHRASE,
@@ -7,6 +7,8 @@ import {
   breakerOf,
   burdenLevelOf,
   confirmationPromptSource,
+  deliveryOf,
+  isAsyncDelivery,
   maxResultBytesOf,
   retryOf,
   speechOf,
@@ -80,5 +82,17 @@ describe('defaults', () => {
   it('fills the breaker defaults and honours overrides', () => {
     expect(breakerOf(integration({}))).toEqual({ enabled: true, errorThresholdPercent: 50, volumeThreshold: 5, resetTimeoutMs: 10_000, rollingWindowMs: 10_000 });
     expect(breakerOf(integration({ breaker: { errorThresholdPercent: 20, disabled: true } }))).toMatchObject({ enabled: false, errorThresholdPercent: 20 });
+  });
+
+  it('delivers synchronously unless the mode is async, and gives async deliveries limits and a key header', () => {
+    expect(deliveryOf(integration({}))).toEqual({ async: false, maxAttempts: 12, maxAgeMs: 86_400_000, idempotencyKeyHeader: 'Idempotency-Key' });
+    expect(isAsyncDelivery(integration({}))).toBe(false);
+    expect(isAsyncDelivery(integration({ delivery: { mode: DeliveryMode.DELIVERY_MODE_SYNC } }))).toBe(false);
+    const async = integration({ delivery: { mode: DeliveryMode.DELIVERY_MODE_ASYNC, maxAttempts: 3, maxAgeMs: 60_000 }, retry: { idempotencyKeyHeader: 'X-Key' } });
+    expect(isAsyncDelivery(async)).toBe(true);
+    expect(deliveryOf(async)).toEqual({ async: true, maxAttempts: 3, maxAgeMs: 60_000, idempotencyKeyHeader: 'X-Key' });
+    // Stored definitions are validated, but the executor clamps anyway.
+    const wild = integration({ delivery: { mode: DeliveryMode.DELIVERY_MODE_ASYNC, maxAttempts: 5000, maxAgeMs: 1 } });
+    expect(deliveryOf(wild)).toMatchObject({ maxAttempts: 100, maxAgeMs: 1000 });
   });
 });

@@ -1,4 +1,4 @@
-import { BurdenLevel, type Integration } from '@switchboard/contracts';
+import { BurdenLevel, DeliveryMode, type Integration } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
 import { BURDEN_LEVEL_NAMES, isKnownEnumValue } from './enum-names.js';
 import {
@@ -7,11 +7,17 @@ import {
   DEFAULT_BREAKER_ROLLING_WINDOW_MS,
   DEFAULT_BREAKER_VOLUME_THRESHOLD,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_DELIVERY_MAX_AGE_MS,
+  DEFAULT_DELIVERY_MAX_ATTEMPTS,
+  DEFAULT_IDEMPOTENCY_KEY_HEADER,
   DEFAULT_DELAY_AFTER_MS,
   DEFAULT_MAX_RESULT_BYTES,
   DEFAULT_RETRY_BASE_DELAY_MS,
   DEFAULT_TIMEOUT_MS,
   MAX_BREAKER_WINDOW_MS,
+  MAX_DELIVERY_AGE_MS,
+  MAX_DELIVERY_ATTEMPTS,
+  MIN_DELIVERY_AGE_MS,
   MAX_REDIRECTS_CAP,
   MAX_RESULT_BYTES_CAP,
   MAX_RETRY_ATTEMPTS,
@@ -54,6 +60,17 @@ export interface EffectiveBreaker {
   readonly volumeThreshold: number;
   readonly resetTimeoutMs: number;
   readonly rollingWindowMs: number;
+}
+
+export interface EffectiveDelivery {
+  /** True for async delivery: the call gets ACCEPTED and the request goes to the work queue. */
+  readonly async: boolean;
+  /** Async: attempts in total, including the first. */
+  readonly maxAttempts: number;
+  /** Async: no attempt starts later than this after acceptance. */
+  readonly maxAgeMs: number;
+  /** Async: the header that carries the delivery id, so the receiver can drop repeats. */
+  readonly idempotencyKeyHeader: string;
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -141,4 +158,24 @@ export function breakerOf(integration: Integration): EffectiveBreaker {
     resetTimeoutMs: Math.min(b?.resetTimeoutMs || DEFAULT_BREAKER_RESET_TIMEOUT_MS, MAX_BREAKER_WINDOW_MS),
     rollingWindowMs: Math.min(b?.rollingWindowMs || DEFAULT_BREAKER_ROLLING_WINDOW_MS, MAX_BREAKER_WINDOW_MS),
   };
+}
+
+/**
+ * How an integration's requests are delivered. Sync unless `delivery.mode` is ASYNC; an async delivery
+ * is always sent with an idempotency key (retry.idempotency_key_header, or Idempotency-Key), because it
+ * is delivered at least once.
+ */
+export function deliveryOf(integration: Integration): EffectiveDelivery {
+  const d = integration.delivery;
+  return {
+    async: d?.mode === DeliveryMode.DELIVERY_MODE_ASYNC,
+    maxAttempts: clamp(d?.maxAttempts || DEFAULT_DELIVERY_MAX_ATTEMPTS, 1, MAX_DELIVERY_ATTEMPTS),
+    maxAgeMs: clamp(d?.maxAgeMs || DEFAULT_DELIVERY_MAX_AGE_MS, MIN_DELIVERY_AGE_MS, MAX_DELIVERY_AGE_MS),
+    idempotencyKeyHeader: integration.retry?.idempotencyKeyHeader || DEFAULT_IDEMPOTENCY_KEY_HEADER,
+  };
+}
+
+/** True for an async integration; the one check the sync hot path pays. */
+export function isAsyncDelivery(integration: Integration): boolean {
+  return integration.delivery?.mode === DeliveryMode.DELIVERY_MODE_ASYNC;
 }

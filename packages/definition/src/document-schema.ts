@@ -4,6 +4,7 @@ import {
   BODY_ENCODING_NAMES,
   BURDEN_LEVEL_NAMES,
   CONTEXT_FIELD_NAMES,
+  DELIVERY_MODE_NAMES,
   HTTP_METHOD_NAMES,
   OAUTH_CLIENT_AUTH_NAMES,
   PARAMETER_LOCATION_NAMES,
@@ -167,4 +168,5 @@ export const INTEGRATION_SPEC: MessageSpec = [
   field('allow_body_on_any_method', BOOL),
   field('max_redirects', UINT),
   field('signing_credential_id', STRING),
+  field('delivery', msg([field('mode', en(DELIVERY_MODE_NAMES)), field('max_attempts', UINT), field('max_age_ms', UINT)])),
 ];

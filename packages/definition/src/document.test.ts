@@ -241,6 +241,10 @@ body_encoding: form
 allow_body_on_any_method: true
 max_redirects: 2
 signing_credential_id: sign
+delivery:
+  mode: async
+  max_attempts: 5
+  max_age_ms: 60000
 `;
 
   it('prints what was written: snake_case, short names, nothing empty', () => {

@@ -4,6 +4,7 @@ import {
   BodyEncoding,
   BurdenLevel,
   ContextField,
+  DeliveryMode,
   HttpMethod,
   OAuthClientAuth,
   ParameterLocation,
@@ -73,6 +74,7 @@ export const OAUTH_CLIENT_AUTH_NAMES = enumNames('OAuth client authentication', 
   aliases: { basic: OAuthClientAuth.O_AUTH_CLIENT_AUTH_BASIC_HEADER },
 });
 export const BURDEN_LEVEL_NAMES = enumNames('burden level', BurdenLevel, 'BURDEN_LEVEL_');
+export const DELIVERY_MODE_NAMES = enumNames('delivery mode', DeliveryMode, 'DELIVERY_MODE_');
 
 /** The value for a written name, or undefined when the name is not one of the choices. */
 export function enumValueOf(names: EnumNames, written: string): number | undefined {

@@ -53,3 +53,14 @@ export const DEFAULT_BREAKER_VOLUME_THRESHOLD = 5;
 export const DEFAULT_BREAKER_RESET_TIMEOUT_MS = 10_000;
 export const DEFAULT_BREAKER_ROLLING_WINDOW_MS = 10_000;
 export const MAX_BREAKER_WINDOW_MS = 10 * 60_000;
+
+/** Async delivery: attempts in total, including the first, when the definition sets none. */
+export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 12;
+export const MAX_DELIVERY_ATTEMPTS = 100;
+/** Async delivery: a notification older than this is dead-lettered rather than sent late. */
+export const DEFAULT_DELIVERY_MAX_AGE_MS = 24 * 3600 * 1000;
+export const MAX_DELIVERY_AGE_MS = 7 * 24 * 3600 * 1000;
+/** Below this the first retry could not even start: the floor for a definition's max_age_ms. */
+export const MIN_DELIVERY_AGE_MS = 1000;
+/** The header an async delivery carries its delivery id in when retry.idempotency_key_header is not set. */
+export const DEFAULT_IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';

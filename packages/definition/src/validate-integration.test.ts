@@ -2,6 +2,7 @@ import {
   AuthType,
   BurdenLevel,
   ContextField,
+  DeliveryMode,
   HttpMethod,
   Integration,
   ParameterLocation,
@@ -147,6 +148,12 @@ describe('validateIntegration', () => {
     ['idempotency header that is forbidden', (i) => (i.retry!.idempotencyKeyHeader = 'Connection'), 'retry.idempotency_key_header'],
     ['breaker threshold over 100 %', (i) => (i.breaker!.errorThresholdPercent = 150), 'breaker.error_threshold_percent'],
     ['too many redirects', (i) => (i.maxRedirects = 20), 'max_redirects'],
+    ['unknown delivery mode', (i) => (i.delivery = { mode: DeliveryMode.UNRECOGNIZED, maxAttempts: 0, maxAgeMs: 0 }), 'delivery.mode'],
+    ['delivery attempts on a sync integration', (i) => (i.delivery = { mode: DeliveryMode.DELIVERY_MODE_SYNC, maxAttempts: 5, maxAgeMs: 0 }), 'delivery.max_attempts'],
+    ['delivery age on a sync integration', (i) => (i.delivery = { mode: DeliveryMode.DELIVERY_MODE_UNSPECIFIED, maxAttempts: 0, maxAgeMs: 60_000 }), 'delivery.max_age_ms'],
+    ['too many delivery attempts', (i) => (i.delivery = { mode: DeliveryMode.DELIVERY_MODE_ASYNC, maxAttempts: 500, maxAgeMs: 0 }), 'delivery.max_attempts'],
+    ['delivery age over a week', (i) => (i.delivery = { mode: DeliveryMode.DELIVERY_MODE_ASYNC, maxAttempts: 0, maxAgeMs: 8 * 24 * 3600 * 1000 }), 'delivery.max_age_ms'],
+    ['delivery age under a second', (i) => (i.delivery = { mode: DeliveryMode.DELIVERY_MODE_ASYNC, maxAttempts: 0, maxAgeMs: 10 }), 'delivery.max_age_ms'],
     ['sample argument that is not a parameter', (i) => (i.sampleArguments = { ...i.sampleArguments, clinic_id: '13' }), 'sample_arguments.clinic_id'],
     ['sample argument missing a required parameter', (i) => (i.sampleArguments = { patient_id: 'p1' }), 'sample_arguments.date'],
     ['sample argument of the wrong format', (i) => (i.sampleArguments = { patient_id: 'p1', date: '03/03/2025' }), 'sample_arguments.date'],
@@ -188,6 +195,16 @@ describe('validateIntegration', () => {
     i.responseMapping!.fields[0]!.expression = 'a[';
     const problem = validateIntegration(i).find((x) => x.field === 'response_mapping.fields[0].expression');
     expect(problem?.message).toMatch(/Syntax error/);
+  });
+
+  it('accepts an async delivery policy, with or without limits', () => {
+    const i = valid();
+    i.delivery = { mode: DeliveryMode.DELIVERY_MODE_ASYNC, maxAttempts: 0, maxAgeMs: 0 };
+    expect(validateIntegration(i)).toEqual([]);
+    i.delivery = { mode: DeliveryMode.DELIVERY_MODE_ASYNC, maxAttempts: 100, maxAgeMs: 7 * 24 * 3600 * 1000 };
+    expect(validateIntegration(i)).toEqual([]);
+    i.delivery = { mode: DeliveryMode.DELIVERY_MODE_SYNC, maxAttempts: 0, maxAgeMs: 0 };
+    expect(validateIntegration(i)).toEqual([]);
   });
 
   it('allows a body on GET when the definition says so', () => {

@@ -1,11 +1,13 @@
-import { HttpMethod, Integration } from '@switchboard/contracts';
+import { DeliveryMode, HttpMethod, Integration } from '@switchboard/contracts';
 import type { FieldProblem } from '@switchboard/errors';
 import { isIdempotentMethod } from './http-method.js';
-import { BODY_ENCODING_NAMES, HTTP_METHOD_NAMES, enumNameOf, isKnownEnumValue } from './enum-names.js';
+import { BODY_ENCODING_NAMES, DELIVERY_MODE_NAMES, HTTP_METHOD_NAMES, enumNameOf, isKnownEnumValue } from './enum-names.js';
 import {
   MAX_BREAKER_WINDOW_MS,
   MAX_CONTEXT_VALUES,
   MAX_DEFINITION_BYTES,
+  MAX_DELIVERY_AGE_MS,
+  MAX_DELIVERY_ATTEMPTS,
   MAX_DESCRIPTION_LENGTH,
   MAX_FIXED_VALUES,
   MAX_NAME_LENGTH,
@@ -14,6 +16,7 @@ import {
   MAX_RETRY_ATTEMPTS,
   MAX_RETRY_BASE_DELAY_MS,
   MAX_TIMEOUT_MS,
+  MIN_DELIVERY_AGE_MS,
 } from './limits.js';
 import { checkParameterValue, isPlainObject } from './parameter-value.js';
 import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
@@ -102,6 +105,23 @@ function validateRuntime(i: Integration, problems: FieldProblem[]): void {
   }
 }
 
+function validateDelivery(i: Integration, problems: FieldProblem[]): void {
+  const d = i.delivery;
+  if (d === undefined) return;
+  if (!isKnownEnumValue(DELIVERY_MODE_NAMES, d.mode)) {
+    problems.push({ field: 'delivery.mode', message: `must be ${DELIVERY_MODE_NAMES.choices}` });
+    return;
+  }
+  const async = d.mode === DeliveryMode.DELIVERY_MODE_ASYNC;
+  if (d.maxAttempts > 0 && !async) problems.push({ field: 'delivery.max_attempts', message: 'applies to async delivery only (set delivery.mode: async)' });
+  else if (d.maxAttempts > MAX_DELIVERY_ATTEMPTS) {
+    problems.push({ field: 'delivery.max_attempts', message: `must be at most ${MAX_DELIVERY_ATTEMPTS} (attempts in total, including the first)` });
+  }
+  if (d.maxAgeMs > 0 && !async) problems.push({ field: 'delivery.max_age_ms', message: 'applies to async delivery only (set delivery.mode: async)' });
+  else if (d.maxAgeMs > MAX_DELIVERY_AGE_MS) problems.push({ field: 'delivery.max_age_ms', message: `must be at most ${MAX_DELIVERY_AGE_MS} (7 days)` });
+  else if (d.maxAgeMs > 0 && d.maxAgeMs < MIN_DELIVERY_AGE_MS) problems.push({ field: 'delivery.max_age_ms', message: `must be at least ${MIN_DELIVERY_AGE_MS}` });
+}
+
 function validateSampleArguments(i: Integration, problems: FieldProblem[]): void {
   const sample: unknown = i.sampleArguments;
   if (sample === undefined) return;
@@ -157,6 +177,7 @@ export function validateIntegration(integration: Integration): FieldProblem[] {
   validateBurden(integration.burden, parameterNames, problems);
   validateSpeech(integration.speech, parameterNames, problems);
   validateRuntime(integration, problems);
+  validateDelivery(integration, problems);
   validateSampleArguments(integration, problems);
   validateSize(integration, problems);
   return problems;

@@ -1,4 +1,5 @@
 import { env, loadConfig, z } from '@switchboard/config';
+import type { DeliverySettings } from './delivery/index.js';
 
 const list = z
   .string()
@@ -35,6 +36,29 @@ const schema = z.object({
   AUDIT_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Same variable and default as the audit logger's: JetStream cannot change a stream's storage, so both must agree. */
   AUDIT_STORAGE: z.enum(['file', 'memory']).default('file'),
+  /** The async delivery work queue (work-queue stream), its subjects and the executors' shared consumer. */
+  DELIVERY_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('SWITCHBOARD_DELIVERIES'),
+  DELIVERY_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('switchboard.delivery'),
+  DELIVERY_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/).default('executor-delivery'),
+  /** Back-pressure: beyond these an async Invoke answers OUTCOME_QUEUE_FULL (the queue never drops). */
+  DELIVERY_QUEUE_MAX_MSGS: env.positiveInt(100_000),
+  DELIVERY_QUEUE_MAX_BYTES: env.positiveInt(256 * 1024 * 1024),
+  DELIVERY_DUPLICATE_WINDOW_MS: env.positiveInt(120_000),
+  /** KV bucket of deliveries that gave up, kept this long (`switchboard deliveries list --failed`). */
+  DELIVERY_DEAD_LETTER_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default('switchboard_dead_letters'),
+  DELIVERY_DEAD_LETTER_MAX_AGE_MS: env.positiveInt(14 * 24 * 3600 * 1000),
+  DELIVERY_DEAD_LETTER_MAX_BYTES: env.positiveInt(256 * 1024 * 1024),
+  DELIVERY_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  DELIVERY_STORAGE: z.enum(['file', 'memory']).default('file'),
+  /** An attempt in flight is kept by heartbeats; a replica that died loses its message to another after this. */
+  DELIVERY_ACK_WAIT_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** Deliveries one executor attempts at once. */
+  DELIVERY_CONCURRENCY: env.positiveInt(16),
+  /** Back-off between attempts without Retry-After: base * 2^(n-1), equal jitter, at most max. */
+  DELIVERY_BACKOFF_BASE_MS: env.positiveInt(1_000),
+  DELIVERY_BACKOFF_MAX_MS: env.positiveInt(300_000),
+  /** How long an async Invoke waits for the queue to confirm (less when the call's deadline is nearer). */
+  DELIVERY_ENQUEUE_TIMEOUT_MS: env.positiveInt(2_000),
   CREDENTIAL_EVENTS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('switchboard.events.credential'),
   GRPC_TLS_CERT_FILE: z.string().optional(),
   GRPC_TLS_KEY_FILE: z.string().optional(),
@@ -51,4 +75,25 @@ export type ExecutorConfig = z.output<typeof schema>;
 
 export function loadExecutorConfig(source: NodeJS.ProcessEnv = process.env): ExecutorConfig {
   return loadConfig('executor', schema, source);
+}
+
+export function deliverySettingsOf(config: ExecutorConfig): DeliverySettings {
+  return {
+    stream: config.DELIVERY_STREAM,
+    subjectPrefix: config.DELIVERY_SUBJECT_PREFIX,
+    consumer: config.DELIVERY_CONSUMER,
+    deadLetterBucket: config.DELIVERY_DEAD_LETTER_BUCKET,
+    queueMaxMsgs: config.DELIVERY_QUEUE_MAX_MSGS,
+    queueMaxBytes: config.DELIVERY_QUEUE_MAX_BYTES,
+    duplicateWindowMs: config.DELIVERY_DUPLICATE_WINDOW_MS,
+    deadLetterMaxAgeMs: config.DELIVERY_DEAD_LETTER_MAX_AGE_MS,
+    deadLetterMaxBytes: config.DELIVERY_DEAD_LETTER_MAX_BYTES,
+    replicas: config.DELIVERY_REPLICAS,
+    storage: config.DELIVERY_STORAGE,
+    ackWaitMs: config.DELIVERY_ACK_WAIT_MS,
+    concurrency: config.DELIVERY_CONCURRENCY,
+    backoffBaseMs: config.DELIVERY_BACKOFF_BASE_MS,
+    backoffMaxMs: config.DELIVERY_BACKOFF_MAX_MS,
+    enqueueTimeoutMs: config.DELIVERY_ENQUEUE_TIMEOUT_MS,
+  };
 }

@@ -7,6 +7,7 @@ export interface ExecutorMetricSources {
   readonly oauth: () => { cacheHits: number; fetches: number; redisFallbacks: number; permanentFailures: number };
   readonly audit: () => { buffered: number; dropped: number; published: number };
   readonly inFlight: () => number;
+  readonly deliveries?: () => { inFlight: number; attempts: number; delivered: number; retried: number; deadLettered: number };
 }
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, bypassed: 0 };
@@ -44,6 +45,16 @@ export function createExecutorMetrics(registry: Registry, sources: ExecutorMetri
     ['switchboard_audit_published_total', 'Audit events stored in the stream', () => sources.audit().published],
     ['switchboard_audit_dropped_total', 'Audit events dropped because the buffer was full', () => sources.audit().dropped],
   ];
+  const deliveries = sources.deliveries;
+  if (deliveries) {
+    counters.push(
+      ['switchboard_delivery_attempts_total', 'Async delivery attempts made by this executor', () => deliveries().attempts],
+      ['switchboard_delivery_delivered_total', 'Async deliveries the receiver accepted (2xx)', () => deliveries().delivered],
+      ['switchboard_delivery_retries_scheduled_total', 'Async delivery attempts that failed and were scheduled again', () => deliveries().retried],
+      ['switchboard_delivery_dead_lettered_total', 'Async deliveries that gave up and went to the dead letters', () => deliveries().deadLettered],
+    );
+    new Gauge({ name: 'switchboard_delivery_attempts_in_flight', help: 'Async delivery attempts running in this executor', registers: [registry], collect() { this.set(deliveries().inFlight); } });
+  }
   for (const [name, help, read] of counters) {
     // The owners keep the running totals; each counter catches up with its owner at scrape time.
     let reported = 0;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  AuthType,
   Outcome,
   SpeechMode,
   type AuditEvent,
@@ -13,22 +12,24 @@ import {
   type RecordedResponse,
   type SpeechGuidance,
 } from '@switchboard/contracts';
-import { maxRedirectsOf, maxResultBytesOf, retryOf, speechOf, timeoutsOf, validateIntegration } from '@switchboard/definition';
+import { isAsyncDelivery, maxRedirectsOf, maxResultBytesOf, retryOf, speechOf, timeoutsOf, validateIntegration } from '@switchboard/definition';
 import { SwitchboardError, describeFieldProblems } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logging';
 import type { Dispatcher } from 'undici';
 import { parseArgumentsJson, resolvePlacedValues, validateArguments } from './arguments.js';
-import { applyAuth, type CredentialSource, type OAuthTokenProvider, type ResolvedCredential } from './auth/index.js';
+import { applyAuth, type CredentialSource, type OAuthTokenProvider } from './auth/index.js';
+import { accessTokenFor, credentialFor, oauthKey, signFor } from './authenticate.js';
 import type { BreakerRegistry, BreakerState } from './breakers.js';
 import type { BurdenGate } from './burden/index.js';
 import type { DefinitionCache } from './definition-cache.js';
+import type { DeliveryAcceptor } from './delivery/delivery-acceptor.js';
+import { deliveryUnavailable } from './delivery/delivery-errors.js';
 import { sendRequest, type SentResponse } from './http-sender.js';
 import { classifyFailure } from './outcome.js';
 import type { OutboundRequest } from './outbound-request.js';
 import { redactArguments, redactRequest } from './redact.js';
 import { buildRequest } from './request-builder.js';
 import { mapResponse, parseResponseBody } from './response-mapper.js';
-import { signRequest } from './signing.js';
 
 export interface InvokerDeps {
   readonly definitions: DefinitionCache;
@@ -42,6 +43,8 @@ export interface InvokerDeps {
   readonly testBodyMaxBytes: number;
   /** A fresh pool per Test so connect time can be measured honestly; shared pool for live calls. */
   readonly testDispatcher: () => { dispatcher: Dispatcher; connectMs: () => number; close: () => Promise<void> };
+  /** Queues the requests of async integrations; without it an async Invoke answers DELIVERY_UNAVAILABLE. */
+  readonly deliveries?: DeliveryAcceptor | undefined;
 }
 
 /** One invocation to run: a live Invoke or a Test (saved or unsaved definition). */
@@ -239,20 +242,26 @@ export class Invoker {
         requestId: invocationId,
         traceparent: input.traceparent,
       });
+      if (!input.test && isAsyncDelivery(integration)) {
+        // Queued without auth or signature: both are added when it is delivered (see delivery/).
+        if (!this.deps.deliveries) throw deliveryUnavailable();
+        await this.deps.deliveries.accept({ integration, outbound, deliveryId: invocationId, input, response, audit });
+        return finish();
+      }
 
       const budgetMs = budgetFor(timeoutsOf(integration).totalMs, input.deadline, Date.now());
       const signal = AbortSignal.timeout(budgetMs);
       const budgetEndsAt = performance.now() + budgetMs;
       const sensitiveBody = sensitiveBodyKeys(integration);
 
-      const credential = await this.credentialFor(input.orgId, integration);
-      let accessToken = await this.accessToken(input.orgId, integration, credential, signal);
+      const credential = await credentialFor(this.deps.credentials, input.orgId, integration);
+      let accessToken = await accessTokenFor(this.deps.oauth, input.orgId, integration, credential, signal);
       applyAuth(outbound, integration.auth, credential, accessToken);
       // Sent on every attempt, the first included (an upstream recognises a repeat only by a key it has
       // seen), and part of the request the Test output shows.
       const idempotencyKeyHeader = retryOf(integration).idempotencyKeyHeader;
       if (idempotencyKeyHeader !== undefined) outbound.headers[idempotencyKeyHeader.toLowerCase()] = invocationId;
-      await this.sign(input.orgId, integration, outbound);
+      await signFor(this.deps.credentials, input.orgId, integration, outbound);
       recorded = redactRequest(outbound, sensitiveBody);
       audit.request = recorded;
 
@@ -264,9 +273,9 @@ export class Invoker {
         if (sent.status === 401 && accessToken !== undefined && credential) {
           // One refresh and one retry: the cached token may have been revoked early.
           await this.deps.oauth.invalidate(oauthKey(input.orgId, integration), accessToken);
-          accessToken = await this.accessToken(input.orgId, integration, credential, signal);
+          accessToken = await accessTokenFor(this.deps.oauth, input.orgId, integration, credential, signal);
           applyAuth(outbound, integration.auth, credential, accessToken);
-          await this.sign(input.orgId, integration, outbound);
+          await signFor(this.deps.credentials, input.orgId, integration, outbound);
           audit.retries++;
           const again = await sendRequest(outbound, dispatcher, sendOptions(this.deps, integration, signal));
           if (again.status >= 400) throw new UpstreamStatusError(again);
@@ -339,31 +348,6 @@ export class Invoker {
     return cached.integration;
   }
 
-  private async credentialFor(orgId: string, integration: Integration): Promise<ResolvedCredential | undefined> {
-    const auth = integration.auth;
-    if (!auth || auth.type === AuthType.AUTH_TYPE_NONE || auth.type === AuthType.AUTH_TYPE_UNSPECIFIED) return undefined;
-    const credential = await this.deps.credentials.get(orgId, auth.credentialId);
-    if (!credential) {
-      throw new SwitchboardError('AUTH_FAILED', `credential ${auth.credentialId} is not set for org ${orgId}; store it with PutCredential`);
-    }
-    return credential;
-  }
-
-  private async accessToken(orgId: string, integration: Integration, credential: ResolvedCredential | undefined, signal: AbortSignal): Promise<string | undefined> {
-    const auth = integration.auth;
-    if (!auth || !credential) return undefined;
-    if (auth.type !== AuthType.AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS && auth.type !== AuthType.AUTH_TYPE_OAUTH2_REFRESH_TOKEN) return undefined;
-    return this.deps.oauth.getToken(oauthKey(orgId, integration), credential, signal);
-  }
-
-  private async sign(orgId: string, integration: Integration, outbound: OutboundRequest): Promise<void> {
-    if (!integration.signingCredentialId) return;
-    const secret = await this.deps.credentials.get(orgId, integration.signingCredentialId);
-    const value = secret?.fields['value'];
-    if (!value) throw new SwitchboardError('AUTH_FAILED', `signing credential ${integration.signingCredentialId} is not set for org ${orgId}`);
-    signRequest(outbound, value);
-  }
-
   private async sendWithRetries(
     integration: Integration,
     outbound: OutboundRequest,
@@ -405,12 +389,6 @@ function sendOptions(deps: InvokerDeps, integration: Integration, signal: AbortS
 /** Full jitter: spreads retries of many callers so a recovering upstream is not hit in lockstep. */
 function backoff(baseMs: number, attempt: number): number {
   return Math.random() * baseMs * 2 ** (attempt - 1);
-}
-
-function oauthKey(orgId: string, integration: Integration) {
-  const auth = integration.auth;
-  if (!auth) throw new SwitchboardError('AUTH_FAILED', 'the integration has no auth block');
-  return { orgId, credentialId: auth.credentialId, auth };
 }
 
 const sensitiveKeysCache = new WeakMap<Integration, ReadonlySet<string>>();

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Agent, type Dispatcher } from 'undici';
 import { AuditPublisher, ensureAuditStream } from '@switchboard/audit';
-import { ExecutorServiceService } from '@switchboard/contracts';
+import { DeliveryServiceService, ExecutorServiceService } from '@switchboard/contracts';
 import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
 import { startGrpcServer } from '@switchboard/grpc-kit';
@@ -14,9 +14,10 @@ import { connectNats, CredentialStore, IntegrationStore } from '@switchboard/sto
 import { keyRingSealer, OAuthTokenProvider } from './auth/index.js';
 import { BreakerRegistry } from './breakers.js';
 import { BurdenGate, ConfirmationTokens } from './burden/index.js';
-import { loadExecutorConfig, type ExecutorConfig } from './config.js';
+import { deliverySettingsOf, loadExecutorConfig, type ExecutorConfig } from './config.js';
 import { CredentialCache } from './credential-cache.js';
 import { DefinitionCache } from './definition-cache.js';
+import { deliveryHandlers, startDeliveries } from './delivery/index.js';
 import { createEgressPolicy, createGuardedConnector } from './egress/index.js';
 import { createExecutorMetrics } from './executor-metrics.js';
 import { executorHandlers } from './grpc-handlers.js';
@@ -113,6 +114,23 @@ async function main(): Promise<void> {
     }),
   });
   const breakers = new BreakerRegistry();
+  const deliveries = await startDeliveries(
+    deliverySettingsOf(config),
+    {
+      nc,
+      js: jetstream(nc),
+      jsm,
+      ring: keyRing,
+      definitions,
+      credentials,
+      oauth,
+      breakers,
+      upstream,
+      maxBodyBytes: config.RESPONSE_MAX_BYTES,
+      publishAudit: (event) => audit.publish(event),
+      logger,
+    },
+  );
   const invoker = new Invoker({
     definitions,
     credentials,
@@ -124,6 +142,7 @@ async function main(): Promise<void> {
     maxBodyBytes: config.RESPONSE_MAX_BYTES,
     testBodyMaxBytes: config.TEST_BODY_MAX_BYTES,
     testDispatcher: testDispatcherFactory(connector),
+    deliveries: deliveries.acceptor,
   });
 
   let draining = false;
@@ -134,6 +153,7 @@ async function main(): Promise<void> {
     oauth: () => oauth.stats(),
     audit: () => audit.stats(),
     inFlight: () => inFlight.count,
+    deliveries: () => deliveries.stats(),
   });
   const tls = config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE
     ? { certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE, clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE }
@@ -153,6 +173,7 @@ async function main(): Promise<void> {
           onFinished: (event) => metrics.observe(event),
         }),
       },
+      { definition: DeliveryServiceService, implementation: deliveryHandlers({ admin: deliveries.admin, logger, serviceToken: config.SERVICE_TOKEN }) },
     ],
   );
   // Definitions are served from memory, so an executor stays ready through a NATS outage; only draining ends it.
@@ -165,7 +186,10 @@ async function main(): Promise<void> {
     if (draining) return;
     draining = true;
     logger.info({ signal, inFlight: inFlight.count }, 'executor draining');
-    await server.shutdown(config.SHUTDOWN_GRACE_MS);
+    // Delivery attempts in flight finish and are settled alongside the calls; whatever is still unsettled
+    // at the end of the grace period goes to another replica after ack_wait.
+    const [, settled] = await Promise.all([server.shutdown(config.SHUTDOWN_GRACE_MS), deliveries.stop(config.SHUTDOWN_GRACE_MS)]);
+    if (!settled) logger.warn(deliveries.stats(), 'delivery attempts still in flight at shutdown');
     const flushed = await audit.flush(config.SHUTDOWN_GRACE_MS);
     if (!flushed) logger.warn(audit.stats(), 'audit buffer not fully flushed before shutdown');
     definitions.stop();

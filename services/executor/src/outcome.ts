@@ -1,6 +1,7 @@
 import { Outcome } from '@switchboard/contracts';
 import { isSwitchboardError } from '@switchboard/errors';
 import { isOpenBreakerError } from './breakers.js';
+import { QUEUE_FULL_SENTENCE } from './delivery/delivery-errors.js';
 
 /** Where each error reason lands in the InvokeResponse: the outcome and the sentence the agent may say. */
 const BY_REASON: Record<string, { outcome: Outcome; agent: string }> = {
@@ -16,6 +17,7 @@ const BY_REASON: Record<string, { outcome: Outcome; agent: string }> = {
   UPSTREAM_UNREACHABLE: { outcome: Outcome.OUTCOME_UPSTREAM_ERROR, agent: "I can't reach that system right now." },
   UPSTREAM_CLIENT_ERROR: { outcome: Outcome.OUTCOME_UPSTREAM_ERROR, agent: "I'm sorry, that didn't work." },
   UPSTREAM_SERVER_ERROR: { outcome: Outcome.OUTCOME_UPSTREAM_ERROR, agent: "I'm sorry, that system had a problem just now." },
+  DELIVERY_QUEUE_FULL: { outcome: Outcome.OUTCOME_QUEUE_FULL, agent: QUEUE_FULL_SENTENCE },
 };
 
 export interface ClassifiedFailure {

@@ -1,0 +1,60 @@
+import { AuthType, type Integration } from '@switchboard/contracts';
+import { SwitchboardError } from '@switchboard/errors';
+import type { CredentialSource, OAuthTokenKey, OAuthTokenProvider, ResolvedCredential } from './auth/index.js';
+import type { OutboundRequest } from './outbound-request.js';
+import { signRequest } from './signing.js';
+
+/**
+ * The steps that put secrets on a built request, shared by live calls and async deliveries: the
+ * credential is resolved by id, an OAuth 2 access token fetched (or taken from the cache), and the
+ * request signed, all at the moment it is sent.
+ */
+
+/** The integration's credential, or undefined for an integration without auth. */
+export async function credentialFor(
+  credentials: CredentialSource,
+  orgId: string,
+  integration: Integration,
+): Promise<ResolvedCredential | undefined> {
+  const auth = integration.auth;
+  if (!auth || auth.type === AuthType.AUTH_TYPE_NONE || auth.type === AuthType.AUTH_TYPE_UNSPECIFIED) return undefined;
+  const credential = await credentials.get(orgId, auth.credentialId);
+  if (!credential) {
+    throw new SwitchboardError('AUTH_FAILED', `credential ${auth.credentialId} is not set for org ${orgId}; store it with PutCredential`);
+  }
+  return credential;
+}
+
+/** An OAuth 2 access token for OAuth integrations; undefined for every other auth type. */
+export async function accessTokenFor(
+  oauth: OAuthTokenProvider,
+  orgId: string,
+  integration: Integration,
+  credential: ResolvedCredential | undefined,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const auth = integration.auth;
+  if (!auth || !credential) return undefined;
+  if (auth.type !== AuthType.AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS && auth.type !== AuthType.AUTH_TYPE_OAUTH2_REFRESH_TOKEN) return undefined;
+  return oauth.getToken(oauthKey(orgId, integration), credential, signal);
+}
+
+/** Signs the request with the integration's signing credential, when it names one. */
+export async function signFor(
+  credentials: CredentialSource,
+  orgId: string,
+  integration: Integration,
+  outbound: OutboundRequest,
+): Promise<void> {
+  if (!integration.signingCredentialId) return;
+  const secret = await credentials.get(orgId, integration.signingCredentialId);
+  const value = secret?.fields['value'];
+  if (!value) throw new SwitchboardError('AUTH_FAILED', `signing credential ${integration.signingCredentialId} is not set for org ${orgId}`);
+  signRequest(outbound, value);
+}
+
+export function oauthKey(orgId: string, integration: Integration): OAuthTokenKey {
+  const auth = integration.auth;
+  if (!auth) throw new SwitchboardError('AUTH_FAILED', 'the integration has no auth block');
+  return { orgId, credentialId: auth.credentialId, auth };
+}
