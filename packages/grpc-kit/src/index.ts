@@ -1,5 +1,5 @@
 export { toServiceError, fieldErrorsOf, reasonOf, REASON_METADATA_KEY, FIELD_ERRORS_METADATA_KEY } from './status-mapping.js';
-export { startGrpcServer, unary, serverCredentials } from './server.js';
+export { CallGate, startGrpcServer, unary, serverCredentials } from './server.js';
 export type { GrpcServerOptions, GrpcTlsFiles, RunningGrpcServer, UnaryHandler } from './server.js';
 export { checkServiceToken } from './service-token.js';
 export { channelCredentials, callMetadata, deadlineIn } from './client.js';

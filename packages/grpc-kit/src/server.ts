@@ -38,8 +38,21 @@ export interface RunningGrpcServer {
   readonly port: number;
   /** grpc.health.v1 status: serving from start until shutdown; a service may flip it while a dependency is down. */
   readonly health: HealthState;
-  /** Stops accepting calls, lets in-flight calls finish within graceMs, then forces the rest. */
-  shutdown(graceMs: number): Promise<void>;
+  /**
+   * Drains: health turns NOT_SERVING at once and stays visible for at least announceMs while the
+   * listener is still open (so health-checking clients and balancers move away), then, once `idle()`
+   * says no call is in flight (or graceMs ran out), the server stops accepting, lets what remains
+   * finish, and forces the rest at the end of graceMs.
+   */
+  shutdown(graceMs: number, idle?: () => boolean, announceMs?: number): Promise<void>;
+}
+
+/** Calls in flight and whether the service is draining, shared by its handlers and its shutdown. */
+export class CallGate {
+  inFlight = 0;
+  draining = false;
+
+  readonly idle = (): boolean => this.inFlight === 0;
 }
 
 /** A unary handler as plain async function from request to response. */
@@ -51,21 +64,31 @@ export type UnaryHandler<Req, Res> = (request: Req, metadata: Metadata, call: Se
  */
 export function unary<Req, Res>(
   handler: UnaryHandler<Req, Res>,
-  options: { logger: Logger; serviceToken?: string | undefined; method: string },
+  options: { logger: Logger; serviceToken?: string | undefined; method: string; gate?: CallGate | undefined },
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
+  const gate = options.gate;
   return (call, callback) => {
     if (options.serviceToken !== undefined && !checkServiceToken(call.metadata, options.serviceToken)) {
       callback({ code: status.UNAUTHENTICATED, details: 'missing or wrong service token' });
       return;
     }
-    handler(call.request, call.metadata, call).then(
-      (res) => callback(null, res),
-      (err: unknown) => {
-        const mapped = toServiceError(err);
-        if (mapped.code === status.INTERNAL) options.logger.error({ err, method: options.method }, 'unexpected error in handler');
-        callback(mapped);
-      },
-    );
+    if (gate?.draining) {
+      callback({ code: status.UNAVAILABLE, details: 'shutting down; retry on another replica' });
+      return;
+    }
+    if (gate) gate.inFlight++;
+    handler(call.request, call.metadata, call)
+      .then(
+        (res) => callback(null, res),
+        (err: unknown) => {
+          const mapped = toServiceError(err);
+          if (mapped.code === status.INTERNAL) options.logger.error({ err, method: options.method }, 'unexpected error in handler');
+          callback(mapped);
+        },
+      )
+      .finally(() => {
+        if (gate) gate.inFlight--;
+      });
   };
 }
 
@@ -106,18 +129,23 @@ export async function startGrpcServer(
     server,
     port,
     health,
-    shutdown: (graceMs) =>
-      new Promise<void>((resolve) => {
-        health.setServing(false);
+    shutdown: async (graceMs, idle, announceMs = 0) => {
+      health.setServing(false);
+      const started = Date.now();
+      const deadline = started + graceMs;
+      const settled = () => (idle === undefined || idle()) && Date.now() - started >= announceMs;
+      while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();
           resolve();
-        }, graceMs);
+        }, Math.max(0, deadline - Date.now()));
         server.tryShutdown(() => {
           clearTimeout(force);
           resolve();
         });
-      }),
+      });
+    },
   };
 }
 

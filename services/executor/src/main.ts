@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     logger.info({ signal, inFlight: inFlight.count }, 'executor draining');
     // Delivery attempts in flight finish and are settled alongside the calls; whatever is still unsettled
     // at the end of the grace period goes to another replica after ack_wait.
-    const [, settled] = await Promise.all([server.shutdown(config.SHUTDOWN_GRACE_MS), deliveries.stop(config.SHUTDOWN_GRACE_MS)]);
+    const [, settled] = await Promise.all([server.shutdown(config.SHUTDOWN_GRACE_MS, () => inFlight.count === 0, config.SHUTDOWN_ANNOUNCE_MS), deliveries.stop(config.SHUTDOWN_GRACE_MS)]);
     if (!settled) logger.warn(deliveries.stats(), 'delivery attempts still in flight at shutdown');
     const flushed = await audit.flush(config.SHUTDOWN_GRACE_MS);
     if (!flushed) logger.warn(audit.stats(), 'audit buffer not fully flushed before shutdown');

@@ -17,6 +17,8 @@ const schema = z.object({
   REGISTRY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   REGISTRY_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
+  /** How long NOT_SERVING is announced on health before the listener closes. */
+  SHUTDOWN_ANNOUNCE_MS: z.coerce.number().int().min(0).default(500),
   LOG_LEVEL: env.logLevel(),
 });
 

@@ -1,7 +1,7 @@
 import type { RegistryServiceServer } from '@switchboard/contracts';
 import type { KeyRing } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
-import { unary } from '@switchboard/grpc-kit';
+import { unary, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { CREDENTIAL_ID_PATTERN, checkOrgId, type CredentialStore } from '@switchboard/store';
 import { credentialInfo, putCredential } from './credential-service.js';
@@ -13,11 +13,13 @@ export interface RegistryHandlerDeps {
   readonly keyRing: KeyRing;
   readonly logger: Logger;
   readonly serviceToken?: string | undefined;
+  /** Counts calls for a draining shutdown and refuses new ones once it began. */
+  readonly gate?: CallGate | undefined;
 }
 
 /** The gRPC surface: thin adapters from messages to the services' plain functions. */
 export function registryHandlers(deps: RegistryHandlerDeps): RegistryServiceServer {
-  const opts = (method: string) => ({ logger: deps.logger, serviceToken: deps.serviceToken, method });
+  const opts = (method: string) => ({ logger: deps.logger, serviceToken: deps.serviceToken, method, gate: deps.gate });
   const { integrations } = deps;
   return {
     createIntegration: unary(async (req) => ({ record: await integrations.create(req.orgId, req.integration) }), opts('CreateIntegration')),

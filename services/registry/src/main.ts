@@ -2,7 +2,7 @@
 import { RegistryServiceService } from '@switchboard/contracts';
 import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
-import { startGrpcServer } from '@switchboard/grpc-kit';
+import { CallGate, startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
 import { connectNats, CredentialStore, IntegrationStore, trackConnection } from '@switchboard/store';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const tls = config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE
     ? { certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE, clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE }
     : undefined;
+  const gate = new CallGate();
   const server = await startGrpcServer(
     { host: config.REGISTRY_HOST, port: config.REGISTRY_PORT, logger, tls, serviceToken: config.SERVICE_TOKEN },
     [
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
           keyRing,
           logger,
           serviceToken: config.SERVICE_TOKEN,
+          gate,
         }),
       },
     ],
@@ -66,7 +68,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'registry stopping');
-    await server.shutdown(config.SHUTDOWN_GRACE_MS);
+    gate.draining = true;
+    await server.shutdown(config.SHUTDOWN_GRACE_MS, gate.idle, config.SHUTDOWN_ANNOUNCE_MS);
     await ops?.close();
     await nc.drain();
     logger.info('registry stopped');
