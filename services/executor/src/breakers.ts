@@ -28,7 +28,15 @@ type Task = () => Promise<unknown>;
 interface Entry {
   readonly breaker: CircuitBreaker<[Task], unknown>;
   readonly policyKey: string;
+  /** The definition's policy object it was built from: the same object means nothing to compare. */
+  readonly policy: BreakerPolicy | undefined;
+  /** The window it counts over, to know when an unused breaker holds nothing worth keeping. */
+  readonly windowMs: number;
+  lastUsed: number;
 }
+
+/** How often breakers that have been closed and unused for a while are let go. */
+const SWEEP_MS = 60_000;
 
 /**
  * One opossum breaker per integration. Every breaker rotates its rolling-window buckets on one shared
@@ -39,11 +47,32 @@ export class BreakerRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly rotate = new EventEmitter();
   private readonly timer: NodeJS.Timeout;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor() {
     this.rotate.setMaxListeners(0);
     this.timer = setInterval(() => this.rotate.emit('rotate'), BUCKET_MS);
     this.timer.unref();
+    // Every live breaker rotates its window each second, so the set is kept to the integrations in use:
+    // a closed breaker unused for longer than its window counts nothing and is rebuilt on next use.
+    this.sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  /** Drops closed breakers idle for more than twice their window; returns how many. */
+  sweep(now: number): number {
+    let dropped = 0;
+    for (const [id, entry] of this.entries) {
+      if (entry.breaker.opened || entry.breaker.halfOpen || now - entry.lastUsed < 2 * entry.windowMs) continue;
+      entry.breaker.shutdown();
+      this.entries.delete(id);
+      dropped++;
+    }
+    return dropped;
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 
   /** Runs the task through the integration's breaker; an open breaker rejects with code EOPENBREAKER. */
@@ -66,6 +95,11 @@ export class BreakerRegistry {
   }
 
   private breakerFor(id: string, policy: BreakerPolicy | undefined): CircuitBreaker<[Task], unknown> {
+    const existing = this.entries.get(id);
+    if (existing && existing.policy === policy) {
+      existing.lastUsed = Date.now();
+      return existing.breaker;
+    }
     const options = {
       errorThresholdPercentage: policy?.errorThresholdPercent || BREAKER_DEFAULTS.errorThresholdPercentage,
       volumeThreshold: policy?.volumeThreshold || BREAKER_DEFAULTS.volumeThreshold,
@@ -73,8 +107,10 @@ export class BreakerRegistry {
       rollingWindowMs: policy?.rollingWindowMs || BREAKER_DEFAULTS.rollingWindowMs,
     };
     const policyKey = `${options.errorThresholdPercentage}/${options.volumeThreshold}/${options.resetTimeout}/${options.rollingWindowMs}`;
-    const existing = this.entries.get(id);
-    if (existing && existing.policyKey === policyKey) return existing.breaker;
+    if (existing && existing.policyKey === policyKey) {
+      this.entries.set(id, { ...existing, policy, lastUsed: Date.now() });
+      return existing.breaker;
+    }
     existing?.breaker.shutdown();
     const buckets = Math.max(1, Math.round(options.rollingWindowMs / BUCKET_MS));
     const breaker = new CircuitBreaker<[Task], unknown>((task: Task) => task(), {
@@ -88,12 +124,13 @@ export class BreakerRegistry {
       rotateBucketController: this.rotate,
       errorFilter: (err: unknown) => !countsAgainstUpstream(err),
     });
-    this.entries.set(id, { breaker, policyKey });
+    this.entries.set(id, { breaker, policyKey, policy, windowMs: buckets * BUCKET_MS, lastUsed: Date.now() });
     return breaker;
   }
 
   shutdown(): void {
     clearInterval(this.timer);
+    clearInterval(this.sweeper);
     for (const { breaker } of this.entries.values()) breaker.shutdown();
     this.entries.clear();
   }

@@ -293,7 +293,8 @@ export class Invoker {
       latency.firstByteMs = sent.firstByteMs;
       latency.bodyMs = sent.totalMs - sent.firstByteMs;
       latency.connectMs = testPool?.connectMs() ?? 0;
-      upstreamResponse = recordedResponse(sent, this.deps.testBodyMaxBytes);
+      // Only Test shows the upstream's answer; a live call does not pay for copying it.
+      if (input.test) upstreamResponse = recordedResponse(sent, this.deps.testBodyMaxBytes);
       response.httpStatus = sent.status;
       if (sent.status >= 300) {
         // Reported like any other status (reason HTTP_3xx), with what to change in the definition.
@@ -310,7 +311,7 @@ export class Invoker {
       return finish();
     } catch (err) {
       if (err instanceof UpstreamStatusError) {
-        upstreamResponse = recordedResponse(err.sent, this.deps.testBodyMaxBytes);
+        if (input.test) upstreamResponse = recordedResponse(err.sent, this.deps.testBodyMaxBytes);
         response.httpStatus = err.sent.status;
         latency.firstByteMs = err.sent.firstByteMs;
         latency.bodyMs = err.sent.totalMs - err.sent.firstByteMs;

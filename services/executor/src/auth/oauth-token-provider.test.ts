@@ -524,11 +524,39 @@ describe('OAuthTokenProvider', () => {
       expect(server.count).toBe(3);
       expect(await tokens.getToken(fresh, client())).toBe(direct[0]);
       expect(server.count).toBe(3);
-      expect(tokens.stats().redisFallbacks).toBeGreaterThanOrEqual(3);
+      // Only look-ups that reach for Redis count; the token held in memory answered the first one.
+      expect(tokens.stats().redisFallbacks).toBeGreaterThanOrEqual(2);
       await tokens.invalidate(fresh, direct[0]!);
       expect(await tokens.getToken(fresh, client())).not.toBe(direct[0]);
       expect(server.count).toBe(4);
       await vi.waitFor(() => expect(logLines.some((l) => l.includes('Redis is unavailable'))).toBe(true));
+    } finally {
+      proc.kill('SIGKILL');
+      own.disconnect();
+    }
+  });
+
+  it('serves a token it holds and Redis shares from memory until its refresh time, without asking Redis', async () => {
+    const { proc, port } = await startRedisServer();
+    const own = new Redis({ host: '127.0.0.1', port, lazyConnect: false });
+    own.on('error', () => undefined);
+    try {
+      const server = await tokenServer();
+      let now = 1_000_000;
+      const tokens = provider({ redis: own, redisTimeoutMs: 200, now: () => now });
+      const key = tokenKey(oauthAuth(server.url, 'cc'));
+      const first = await tokens.getToken(key, client());
+      // A frozen Redis would make any command wait out its timeout: answering at once proves none was sent.
+      proc.kill('SIGSTOP');
+      const started = performance.now();
+      for (let i = 0; i < 50; i++) expect(await tokens.getToken(key, client())).toBe(first);
+      expect(performance.now() - started).toBeLessThan(100);
+      expect(tokens.stats().redisFallbacks).toBe(0);
+      expect(server.count).toBe(1);
+      // Past its refresh time the token is looked up through Redis again (here: frozen, so a fallback).
+      now += 3_600_000;
+      await tokens.getToken(key, client());
+      expect(tokens.stats().redisFallbacks).toBeGreaterThanOrEqual(1);
     } finally {
       proc.kill('SIGKILL');
       own.disconnect();

@@ -112,6 +112,8 @@ export class OAuthTokenProvider {
   private readonly refreshing = new Map<string, Promise<string>>();
   private readonly localLocks = new Map<string, Promise<void>>();
   private readonly localAccess = new Map<string, AccessRecord>();
+  /** Cache keys whose token in localAccess is also the one in Redis, so memory may answer for Redis. */
+  private readonly sharedAccess = new Set<string>();
   private readonly localRefresh = new Map<string, RefreshRecord>();
   private readonly localFailures = new Map<string, LocalFailure>();
   // Definitions come from a local cache, so the same Auth and credential objects recur: hash them once.
@@ -152,6 +154,13 @@ export class OAuthTokenProvider {
   async getToken(key: OAuthTokenKey, credential: ResolvedCredential, signal?: AbortSignal): Promise<string> {
     signal?.throwIfAborted();
     const plan = this.plan(key, credential);
+    // Until its refresh time a token this process already holds is served from memory: no Redis round
+    // trip and no decryption on the hot path. A token revoked early shows up as a 401, which invalidates it.
+    const held = this.localAccess.get(plan.keys.cache);
+    if (held !== undefined && this.sharedAccess.has(plan.keys.cache) && this.now() < held.refresh_at) {
+      this.counters.cacheHits += 1;
+      return held.access_token;
+    }
     let flight = this.flights.get(plan.flightKey);
     if (flight === undefined) {
       flight = this.obtain(plan).finally(() => this.flights.delete(plan.flightKey));
@@ -168,7 +177,10 @@ export class OAuthTokenProvider {
    */
   async invalidate(key: OAuthTokenKey, staleToken: string): Promise<void> {
     const keys = this.keysFor(key, this.config(key.auth, key.credentialId));
-    if (this.localAccess.get(keys.cache)?.access_token === staleToken) this.localAccess.delete(keys.cache);
+    if (this.localAccess.get(keys.cache)?.access_token === staleToken) {
+      this.localAccess.delete(keys.cache);
+      this.sharedAccess.delete(keys.cache);
+    }
     if (!this.redisUsable()) return;
     try {
       const sealed = await this.redisCall(() => this.redis.get(keys.cache));
@@ -208,7 +220,7 @@ export class OAuthTokenProvider {
     if (token === undefined) return undefined;
     this.counters.cacheHits += 1;
     const access = read.access!;
-    this.rememberAccess(plan, access);
+    this.rememberAccess(plan, access, true);
     if (this.now() >= access.refresh_at && read.failure === undefined) this.refreshInBackground(plan);
     return token;
   }
@@ -269,7 +281,7 @@ export class OAuthTokenProvider {
       const ready = this.usable(read, freshOnly);
       if (ready !== undefined) {
         this.counters.cacheHits += 1;
-        this.rememberAccess(plan, read.access!);
+        this.rememberAccess(plan, read.access!, true);
         return ready;
       }
     }
@@ -317,7 +329,7 @@ export class OAuthTokenProvider {
       plan.input.grant === 'refresh_token' && token.refreshToken !== undefined
         ? { refresh_token: token.refreshToken, issued_at: now, fp: plan.fp }
         : undefined;
-    this.rememberAccess(plan, access);
+    this.rememberAccess(plan, access, false);
     this.localFailures.delete(plan.keys.failure);
     if (rotated !== undefined) setBounded(this.localRefresh, plan.keys.refresh, rotated);
     if (withRedis) await this.store(plan, access, rotated);
@@ -334,6 +346,7 @@ export class OAuthTokenProvider {
     tx.del(keys.failure);
     try {
       await this.redisCall(() => tx.exec());
+      if (this.localAccess.get(keys.cache)?.access_token === access.access_token) this.sharedAccess.add(keys.cache);
     } catch (error) {
       if (!(error instanceof RedisUnavailable)) throw error;
       this.redisFailed(error);
@@ -418,8 +431,11 @@ export class OAuthTokenProvider {
     }
   }
 
-  private rememberAccess(plan: Plan, access: AccessRecord): void {
+  /** `shared`: the same token is in Redis (read from it, or stored there), so other replicas agree on it. */
+  private rememberAccess(plan: Plan, access: AccessRecord, shared: boolean): void {
     if (this.localAccess.get(plan.keys.cache)?.access_token !== access.access_token) setBounded(this.localAccess, plan.keys.cache, access);
+    if (shared) this.sharedAccess.add(plan.keys.cache);
+    else this.sharedAccess.delete(plan.keys.cache);
   }
 
   private plan(key: OAuthTokenKey, credential: ResolvedCredential): Plan {

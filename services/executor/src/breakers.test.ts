@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SwitchboardError } from '@switchboard/errors';
+import type { BreakerPolicy } from '@switchboard/contracts';
+import { BreakerRegistry, isOpenBreakerError } from './breakers.js';
+
+const policy: BreakerPolicy = { errorThresholdPercent: 50, volumeThreshold: 3, resetTimeoutMs: 60_000, rollingWindowMs: 10_000, disabled: false };
+const fail = (reason: string) => () => Promise.reject(new SwitchboardError(reason, 'x'));
+const ok = () => Promise.resolve('ok');
+
+describe('BreakerRegistry', () => {
+  let breakers: BreakerRegistry;
+  afterEach(() => breakers.shutdown());
+
+  it('opens after the volume threshold of upstream failures, then fails fast', async () => {
+    breakers = new BreakerRegistry();
+    for (let i = 0; i < 3; i++) await breakers.fire('o.t', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+    expect(breakers.state('o.t')).toBe('open');
+    let ran = false;
+    const err = await breakers.fire('o.t', policy, () => ((ran = true), ok())).catch((e: unknown) => e);
+    expect(isOpenBreakerError(err)).toBe(true);
+    expect(ran).toBe(false);
+  });
+
+  it("does not count the caller's problems (4xx, bad arguments) against the upstream", async () => {
+    breakers = new BreakerRegistry();
+    for (let i = 0; i < 10; i++) await breakers.fire('o.t', policy, fail('UPSTREAM_CLIENT_ERROR')).catch(() => undefined);
+    for (let i = 0; i < 10; i++) await breakers.fire('o.t', policy, fail('INVALID_ARGUMENTS')).catch(() => undefined);
+    expect(breakers.state('o.t')).toBe('closed');
+  });
+
+  it('keeps one breaker per integration while its policy is unchanged, and rebuilds it when it changes', async () => {
+    breakers = new BreakerRegistry();
+    for (let i = 0; i < 3; i++) await breakers.fire('o.t', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+    expect(breakers.state('o.t')).toBe('open');
+    await breakers.fire('o.t', { ...policy }, ok).catch(() => undefined);
+    expect(breakers.state('o.t'), 'same values in a new object: the same breaker').toBe('open');
+    expect(await breakers.fire('o.t', { ...policy, volumeThreshold: 4 }, ok)).toBe('ok');
+    expect(breakers.state('o.t')).toBe('closed');
+  });
+
+  it('lets go of closed breakers unused for longer than their window, never of open ones', async () => {
+    breakers = new BreakerRegistry();
+    await breakers.fire('o.idle', policy, ok);
+    for (let i = 0; i < 3; i++) await breakers.fire('o.broken', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+    expect(breakers.size).toBe(2);
+    expect(breakers.sweep(Date.now() + 5_000)).toBe(0);
+    expect(breakers.sweep(Date.now() + 25_000)).toBe(1);
+    expect(breakers.state('o.broken')).toBe('open');
+    expect(breakers.size).toBe(1);
+  });
+});
