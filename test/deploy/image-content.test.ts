@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, removeNatsState, startService, uniqueId, NATS_URL, REDIS_URL } from '../support/stack.js';
 import { randomBytes } from 'node:crypto';
 
-const SERVICES = ['registry', 'executor', 'audit-logger'] as const;
+const SERVICES = ['registry', 'executor', 'audit-logger', 'console', 'mcp-gateway'] as const;
 const PNPM = ['-y', 'pnpm@10.34.9'];
 
 /**
@@ -55,6 +55,15 @@ describe('container image content', () => {
         AUDIT_HTTP_PORT: httpPort,
         REGISTRY_PORT: String(20000 + Math.floor(Math.random() * 20000)),
         EXECUTOR_PORT: String(20000 + Math.floor(Math.random() * 20000)),
+        CONSOLE_PORT: String(20000 + Math.floor(Math.random() * 20000)),
+        MCP_PORT: String(20000 + Math.floor(Math.random() * 20000)),
+        ORG_TOKENS_BUCKET: `t_${id}_org_tokens`,
+        DELIVERY_STREAM: `T_${id}_DELIVERIES`,
+        DELIVERY_SUBJECT_PREFIX: `t${id}.delivery`,
+        DELIVERY_DEAD_LETTER_BUCKET: `t_${id}_dead_letters`,
+        DELIVERY_QUEUE_MAX_BYTES: String(16 * 1024 * 1024),
+        DELIVERY_DEAD_LETTER_MAX_BYTES: String(16 * 1024 * 1024),
+        AUDIT_MAX_BYTES: String(64 * 1024 * 1024),
         SERVICE: service,
       };
       const proc = await startService(service, env, path.join(dir, 'dist', 'main.js'));

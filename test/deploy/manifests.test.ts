@@ -50,6 +50,10 @@ describe('Kubernetes manifests', () => {
         'NetworkPolicy/executor',
         'NetworkPolicy/default-deny',
         'ConfigMap/switchboard-config',
+        'Deployment/console',
+        'Deployment/mcp-gateway',
+        'NetworkPolicy/console',
+        'NetworkPolicy/mcp-gateway',
       ]),
     );
   });
@@ -69,7 +73,7 @@ describe('Kubernetes manifests', () => {
 
   it('runs every container non-root, read-only, without privilege escalation or capabilities', () => {
     const workloads = base.filter((m) => m.doc.kind === 'Deployment' || m.doc.kind === 'StatefulSet');
-    expect(workloads.length).toBe(3);
+    expect(workloads.length).toBe(5);
     for (const w of workloads) {
       const spec = (w.doc['spec'] as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
       for (const c of spec.containers) {

@@ -26,7 +26,7 @@ export interface ServiceProcess {
 
 /** Starts a built service and resolves once it logs "<name> ready" (with the port it bound). */
 export function startService(
-  name: 'registry' | 'executor' | 'audit-logger',
+  name: ServiceName | 'console' | 'mcp-gateway',
   env: Record<string, string>,
   entry: string = path.join(ROOT, 'services', name, 'dist', 'main.js'),
 ): Promise<ServiceProcess> {
@@ -228,6 +228,7 @@ export async function removeNatsState(env: Record<string, string>): Promise<void
     const streams = [`KV_${env['INTEGRATIONS_BUCKET']}`, `KV_${env['CREDENTIALS_BUCKET']}`, env['AUDIT_STREAM']!, `${env['AUDIT_STREAM']}_DLQ`];
     // Only the names a test chose: never the shared defaults a service falls back to.
     if (env['DELIVERY_STREAM']) streams.push(env['DELIVERY_STREAM']);
+    if (env['ORG_TOKENS_BUCKET']) streams.push(`KV_${env['ORG_TOKENS_BUCKET']}`);
     if (env['DELIVERY_DEAD_LETTER_BUCKET']) streams.push(`KV_${env['DELIVERY_DEAD_LETTER_BUCKET']}`);
     for (const stream of streams) {
       await jsm.streams.delete(stream).catch(() => false);

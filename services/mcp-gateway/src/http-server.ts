@@ -44,6 +44,12 @@ async function serveMcp(options: GatewayServerOptions, principal: OrgPrincipal, 
 }
 
 async function handle(options: GatewayServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Liveness for probes: no token needed, nothing revealed.
+  if (req.method === 'GET' && (req.url === '/healthz' || req.url === '/readyz')) {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok\n');
+    return;
+  }
   const route = mcpRouteOf(req.url);
   if (route === undefined) {
     sendError(res, 404, ErrorCode.InvalidRequest, 'Not found');
