@@ -78,9 +78,9 @@ describe('NATS restart while the executor is invoking', () => {
     const workers = Array.from({ length: WORKERS }, () => worker());
 
     await sleep(1_000);
-    const stopInfo = await nats.stop();
+    await nats.stop();
     const downAt = Date.now();
-    expect(stopInfo?.code ?? stopInfo?.signal).not.toBeNull();
+    expect(nats.isRunning()).toBe(false);
     await sleep(OUTAGE_MS);
     const restartingAt = Date.now();
     await nats.start();

@@ -1,4 +1,4 @@
-import type { KV, KvEntry } from '@nats-io/kv';
+import type { KV, KvEntry, KvWatchEntry } from '@nats-io/kv';
 
 export interface KvMirrorHandlers {
   /** A key was written (or was present at start). */
@@ -7,27 +7,92 @@ export interface KvMirrorHandlers {
   remove(key: string): void;
 }
 
+export interface KvMirrorOptions {
+  /** How often the mirror compares itself with the bucket (default 2 s). */
+  readonly checkEveryMs?: number;
+  /** Told when the mirror had fallen behind and restarted its watch. */
+  readonly onResync?: (info: { appliedRevision: number; bucketRevision: number }) => void;
+}
+
 /**
  * Follows a KV bucket's change feed so a service can serve reads from memory: every replica sees a
  * write within the feed's latency (milliseconds), without a restart or a per-call round trip.
  * Resolves once the bucket's current content has been applied.
+ *
+ * The watch is an ordered consumer on one server: when that server dies, nats.js takes a minute or
+ * more to notice and recreate it, and a watch that ends is not restarted at all. So the mirror checks
+ * the bucket's last revision every few seconds and, when it has stayed behind for a whole check (or
+ * the watch ended), restarts the watch from the first revision it has not applied.
  */
-export async function mirrorKv(kv: KV, handlers: KvMirrorHandlers): Promise<{ stop(): void }> {
-  const empty = (await kv.status()).values === 0;
-  const iter = await kv.watch();
+export async function mirrorKv(kv: KV, handlers: KvMirrorHandlers, options: KvMirrorOptions = {}): Promise<{ stop(): void }> {
+  const checkEveryMs = options.checkEveryMs ?? 2_000;
+  let applied = 0;
+  let stopped = false;
+  let current: { stop(): void } | undefined;
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
   });
-  if (empty) markReady();
-  void (async () => {
-    for await (const entry of iter) {
-      if (entry.operation === 'PUT') handlers.put(entry);
-      else handlers.remove(entry.key);
-      // The watcher flags the last entry of the initial snapshot as an update: from there on we are current.
-      if (entry.isUpdate) markReady();
-    }
-  })();
+
+  const apply = (entry: KvWatchEntry) => {
+    // A restarted watch may deliver again what was applied: revisions only move forward.
+    if (entry.revision <= applied) return;
+    applied = entry.revision;
+    if (entry.operation === 'PUT') handlers.put(entry);
+    else handlers.remove(entry.key);
+  };
+
+  const follow = async (fromRevision: number): Promise<void> => {
+    const iter = await kv.watch(fromRevision > 0 ? { resumeFromRevision: fromRevision } : {});
+    current = iter;
+    void (async () => {
+      try {
+        for await (const entry of iter) {
+          apply(entry);
+          // The watcher flags the last entry of the initial snapshot as an update: from there on we are current.
+          if (entry.isUpdate) markReady();
+        }
+      } catch {
+        // An ended or broken watch is restarted by the check below.
+      }
+      if (current === iter) current = undefined;
+    })();
+  };
+
+  if ((await kv.status()).values === 0) markReady();
+  await follow(0);
   await ready;
-  return { stop: () => iter.stop() };
+
+  let behindSince: number | undefined;
+  const check = async () => {
+    if (stopped) return;
+    let last: number;
+    try {
+      last = (await kv.status()).streamInfo.state.last_seq;
+    } catch {
+      return; // NATS itself is away; the client reconnects, and the next check tries again.
+    }
+    if (last <= applied && current !== undefined) {
+      behindSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    behindSince ??= now;
+    if (current !== undefined && now - behindSince < checkEveryMs) return;
+    options.onResync?.({ appliedRevision: applied, bucketRevision: last });
+    current?.stop();
+    current = undefined;
+    behindSince = undefined;
+    await follow(applied + 1).catch(() => undefined);
+  };
+  const timer = setInterval(() => void check(), checkEveryMs);
+  timer.unref();
+
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+      current?.stop();
+    },
+  };
 }

@@ -185,13 +185,19 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (draining) return;
     draining = true;
+    // One grace period for everything, so the process ends inside the orchestrator's own limit.
+    const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
     logger.info({ signal, inFlight: inFlight.count }, 'executor draining');
     // Delivery attempts in flight finish and are settled alongside the calls; whatever is still unsettled
     // at the end of the grace period goes to another replica after ack_wait.
     const [, settled] = await Promise.all([server.shutdown(config.SHUTDOWN_GRACE_MS, () => inFlight.count === 0, config.SHUTDOWN_ANNOUNCE_MS), deliveries.stop(config.SHUTDOWN_GRACE_MS)]);
     if (!settled) logger.warn(deliveries.stats(), 'delivery attempts still in flight at shutdown');
-    const flushed = await audit.flush(config.SHUTDOWN_GRACE_MS);
-    if (!flushed) logger.warn(audit.stats(), 'audit buffer not fully flushed before shutdown');
+    const flushed = await audit.flush(Math.max(0, deadline - Date.now()));
+    if (!flushed) {
+      // What could not be published is lost with the process: counted as dropped and said loudly.
+      const lost = audit.close();
+      logger.error({ ...audit.stats(), lost }, 'audit events not published before shutdown');
+    }
     definitions.stop();
     credentials.stop();
     breakers.shutdown();
@@ -200,8 +206,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     await nc.drain();
     logger.info('executor stopped');
-    logger.flush();
-    process.exit(0);
+    logger.flush(() => process.exit(0));
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));

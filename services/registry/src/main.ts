@@ -73,8 +73,7 @@ async function main(): Promise<void> {
     await ops?.close();
     await nc.drain();
     logger.info('registry stopped');
-    logger.flush();
-    process.exit(0);
+    logger.flush(() => process.exit(0));
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
