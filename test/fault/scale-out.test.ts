@@ -13,7 +13,7 @@ import { startNatsCluster, type NatsCluster } from '../support/nats-cluster.js';
 import { killAllProcesses, waitFor } from '../support/processes.js';
 import { REDIS_URL, startService, uniqueId, type ServiceProcess } from '../support/stack.js';
 import { json, startUpstream, type Upstream } from '../support/upstream.js';
-import { auditIdCounts, awaitAudit, grpcCodeOf, sleep } from './helpers.js';
+import { awaitAudit, grpcCodeOf, sleep } from './helpers.js';
 
 const API_KEY = 'sk_live_scale_out_4410ab';
 const CLIENT_SECRET = 'oauth_scale_out_secret_77c1';
