@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/processes.js';
 import { ROOT, removeNatsState, startService, uniqueId, NATS_URL, REDIS_URL } from '../support/stack.js';
 import { randomBytes } from 'node:crypto';
 
@@ -41,7 +42,9 @@ describe('container image content', () => {
         expect(existsSync(path.join(dir, 'node_modules', dev)), `${dev} is not shipped`).toBe(false);
       }
       const id = uniqueId();
-      const httpPort = String(20000 + Math.floor(Math.random() * 20000));
+      // Free ports asked of the OS: a random pick can collide with a port another process holds.
+      const port = async () => String(await freePort());
+      const httpPort = await port();
       const env = {
         NATS_URL,
         REDIS_URL,
@@ -53,10 +56,10 @@ describe('container image content', () => {
         AUDIT_CONSUMER: `t_${id}_logger`,
         AUDIT_DIR: path.join(out, `${service}-audit`),
         AUDIT_HTTP_PORT: httpPort,
-        REGISTRY_PORT: String(20000 + Math.floor(Math.random() * 20000)),
-        EXECUTOR_PORT: String(20000 + Math.floor(Math.random() * 20000)),
-        CONSOLE_PORT: String(20000 + Math.floor(Math.random() * 20000)),
-        MCP_PORT: String(20000 + Math.floor(Math.random() * 20000)),
+        REGISTRY_PORT: await port(),
+        EXECUTOR_PORT: await port(),
+        CONSOLE_PORT: await port(),
+        MCP_PORT: await port(),
         ORG_TOKENS_BUCKET: `t_${id}_org_tokens`,
         DELIVERY_STREAM: `T_${id}_DELIVERIES`,
         DELIVERY_SUBJECT_PREFIX: `t${id}.delivery`,
