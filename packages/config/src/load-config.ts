@@ -54,3 +54,17 @@ export async function runService(name: string, start: () => Promise<void>): Prom
     process.exit(1);
   }
 }
+
+/**
+ * The variables of a service that calls the registry and executor over gRPC (the console, the MCP
+ * gateway): spread into its schema so every such service reads them the same way.
+ */
+export const grpcClientEnv = {
+  REGISTRY_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default('127.0.0.1:50051'),
+  EXECUTOR_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default('127.0.0.1:50052'),
+  /** CA (and, for mutual TLS, this service's certificate and key) for gRPC to the registry and executor. */
+  GRPC_CA_FILE: z.string().optional(),
+  GRPC_CLIENT_CERT_FILE: z.string().optional(),
+  GRPC_CLIENT_KEY_FILE: z.string().optional(),
+  SERVICE_TOKEN: z.string().min(16).optional(),
+};

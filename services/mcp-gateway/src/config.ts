@@ -1,6 +1,4 @@
-import { env, loadConfig, z } from '@switchboard/config';
-
-const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
+import { env, grpcClientEnv, loadConfig, z } from '@switchboard/config';
 
 const schema = z.object({
   MCP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -12,13 +10,7 @@ const schema = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   /** The org-token bucket: the console's (ORG_TOKENS_BUCKET there too), so a token made there works here. */
   ORG_TOKENS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
-  REGISTRY_ADDRESS: address.default('127.0.0.1:50051'),
-  EXECUTOR_ADDRESS: address.default('127.0.0.1:50052'),
-  /** CA (and, for mutual TLS, the gateway's certificate and key) for gRPC to the registry and executor. */
-  GRPC_CA_FILE: z.string().optional(),
-  GRPC_CLIENT_CERT_FILE: z.string().optional(),
-  GRPC_CLIENT_KEY_FILE: z.string().optional(),
-  SERVICE_TOKEN: z.string().min(16).optional(),
+  ...grpcClientEnv,
   SHUTDOWN_GRACE_MS: env.positiveInt(5_000),
   LOG_LEVEL: env.logLevel(),
 });

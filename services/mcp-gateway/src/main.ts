@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { ExecutorClient, RegistryClient } from '@switchboard/client';
+import { ServiceClients } from '@switchboard/client';
 import { runService } from '@switchboard/config';
-import type { ClientTransportOptions } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { connectNats } from '@switchboard/store';
@@ -13,24 +12,15 @@ async function main(): Promise<void> {
   const logger = createLogger('mcp-gateway', { level: config.LOG_LEVEL });
   const nc = await connectNats({ url: config.NATS_URL, name: 'mcp-gateway' });
   const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET });
-  const transport = (address: string): ClientTransportOptions => ({
-    address,
+  const clients = new ServiceClients({
+    registryAddress: config.REGISTRY_ADDRESS,
+    executorAddress: config.EXECUTOR_ADDRESS,
     caFile: config.GRPC_CA_FILE,
     certFile: config.GRPC_CLIENT_CERT_FILE,
     keyFile: config.GRPC_CLIENT_KEY_FILE,
     serviceToken: config.SERVICE_TOKEN,
   });
-  const registries = new Map<string, RegistryClient>();
-  const registryFor = (orgId: string): RegistryClient => {
-    let client = registries.get(orgId);
-    if (!client) {
-      // grpc-js shares one connection among clients with the same address and credentials.
-      client = new RegistryClient(transport(config.REGISTRY_ADDRESS), orgId);
-      registries.set(orgId, client);
-    }
-    return client;
-  };
-  const executor = new ExecutorClient(transport(config.EXECUTOR_ADDRESS));
+  const { registryFor, executor } = clients;
   const server = createGatewayServer({
     deps: { registryFor, executor, invokeTimeoutMs: config.MCP_INVOKE_TIMEOUT_MS, logger },
     tokens,
@@ -54,8 +44,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
     force.unref();
     await closed;
-    for (const c of registries.values()) c.close();
-    executor.close();
+    clients.close();
     await nc.drain();
     logger.info('mcp-gateway stopped');
     logger.flush();
