@@ -58,3 +58,89 @@ export class ApiSession {
     });
   }
 }
+
+/** An async (webhook-style) integration: POSTs a message to the upstream's /notify, at most two attempts. */
+export function notifyYaml(upstream: Upstream, key = 'notify_staff'): string {
+  return `key: ${key}
+name: Notify staff
+description: Sends a message to the front desk. Use it when the caller asks to leave a message.
+method: POST
+url_template: "${upstream.url}/notify"
+parameters:
+  - name: message
+    description: The message to pass on.
+    type: string
+    required: true
+    in: body
+burden:
+  level: conversational
+delivery:
+  mode: async
+  max_attempts: 2
+sample_arguments:
+  message: Please call back
+`;
+}
+
+/** A small OpenAPI 3.1 document served by the upstream: two operations, and a cookie parameter that cannot be translated. */
+export function shopOpenApi(upstream: Upstream): string {
+  return `openapi: 3.1.0
+info:
+  title: Shop orders
+  version: 1.0.0
+servers:
+  - url: ${upstream.url}/v1
+paths:
+  /orders/{order_id}:
+    get:
+      operationId: getOrder
+      summary: Look up an order
+      description: Finds an order by its id.
+      parameters:
+        - name: order_id
+          in: path
+          required: true
+          description: The order id, e.g. o-17.
+          schema:
+            type: string
+        - name: session
+          in: cookie
+          schema:
+            type: string
+      responses:
+        '200':
+          description: The order
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Order'
+  /orders:
+    post:
+      operationId: createOrder
+      summary: Place an order
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [sku]
+              properties:
+                sku:
+                  type: string
+                  description: The product's SKU.
+                quantity:
+                  type: integer
+                  minimum: 1
+      responses:
+        '201':
+          description: Created
+components:
+  schemas:
+    Order:
+      type: object
+      properties:
+        status:
+          type: string
+`;
+}

@@ -1,3 +1,4 @@
+import type { ClientTransportOptions } from '@switchboard/grpc-kit';
 import { ExecutorClient } from './executor-client.js';
 import { RegistryClient } from './registry-client.js';
 
@@ -22,13 +23,13 @@ export class ServiceClients {
   private readonly registries = new Map<string, RegistryClient>();
 
   constructor(private readonly options: ServiceClientsOptions) {
-    this.executor = new ExecutorClient(this.transport(options.executorAddress));
+    this.executor = new ExecutorClient(this.transportTo(options.executorAddress));
   }
 
   readonly registryFor = (orgId: string): RegistryClient => {
     let client = this.registries.get(orgId);
     if (!client) {
-      client = new RegistryClient(this.transport(this.options.registryAddress), orgId);
+      client = new RegistryClient(this.transportTo(this.options.registryAddress), orgId);
       this.registries.set(orgId, client);
     }
     return client;
@@ -39,7 +40,8 @@ export class ServiceClients {
     this.executor.close();
   }
 
-  private transport(address: string) {
+  /** Transport options for another client of the same services (same credentials, same channel). */
+  transportTo(address: string): ClientTransportOptions {
     const { caFile, certFile, keyFile, serviceToken } = this.options;
     return { address, caFile, certFile, keyFile, serviceToken };
   }

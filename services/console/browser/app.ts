@@ -4,6 +4,7 @@ import { callsView } from './calls-view.js';
 import { credentialsView } from './credentials-view.js';
 import { h, show } from './dom.js';
 import { editorView } from './editor-view.js';
+import { importView } from './import-view.js';
 import { integrationsView } from './integrations-view.js';
 import { signInView, type SignedIn } from './sign-in-view.js';
 import { toolsView } from './tools-view.js';
@@ -47,6 +48,9 @@ async function route(): Promise<void> {
     } else if (parts[0] === 'new') {
       markCurrent('integrations');
       await editorView(undefined, navigate);
+    } else if (parts[0] === 'import') {
+      markCurrent('import');
+      importView();
     } else if (parts[0] === 'credentials') {
       markCurrent('credentials');
       await credentialsView();

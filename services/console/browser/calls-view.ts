@@ -1,4 +1,5 @@
 import { api, ApiError } from './api.js';
+import { deadLettersSection } from './dead-letters-view.js';
 import { h, pretty, show, when } from './dom.js';
 import type { AuditRecord } from './types.js';
 
@@ -70,6 +71,7 @@ export async function callsView(query: URLSearchParams, navigate: (hash: string)
   const apiQuery = new URLSearchParams();
   for (const k of ['callId', 'tool', 'outcome']) if (query.get(k)) apiQuery.set(k, query.get(k)!);
   for (const k of ['since', 'until']) if (query.get(k)) apiQuery.set(k, new Date(query.get(k)!).toISOString());
+  const deadLetters = deadLettersSection(query.get('tool') ?? '');
   try {
     const { calls } = await api<{ calls: AuditRecord[] }>('GET', `/api/calls?${apiQuery.toString()}`);
     for (const r of calls) list.appendChild(entry(r, navigate));
@@ -77,5 +79,5 @@ export async function callsView(query: URLSearchParams, navigate: (hash: string)
   } catch (err) {
     error.textContent = err instanceof ApiError ? err.message : 'Could not load the calls.';
   }
-  show(h('h1', {}, 'Calls'), form, error, list);
+  show(h('h1', {}, 'Calls'), form, await deadLetters, h('h2', {}, 'Invocations'), error, list);
 }

@@ -1,4 +1,5 @@
 import { api, ApiError, type FieldError } from './api.js';
+import { createDefinitionForm, type DefinitionDocument, type FormChoices } from './definition-form.js';
 import { announce, h, pretty, show, when } from './dom.js';
 import { testResultView } from './test-result-view.js';
 import type { IntegrationDetail, TestView } from './types.js';
@@ -95,10 +96,51 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
     }
   };
 
+  // The form view edits the same document: switching converts through the server (the page has no YAML parser).
+  const form = createDefinitionForm();
+  let mode: 'yaml' | 'form' = 'yaml';
+  const yamlButton = h('button', { type: 'button', id: 'view-yaml', class: 'toggle', 'aria-pressed': 'true' }, 'YAML');
+  const formButton = h('button', { type: 'button', id: 'view-form', class: 'toggle', 'aria-pressed': 'false' }, 'Form');
+  const yamlPane = h('div', { id: 'yaml-pane' });
+  const formPane = h('div', { id: 'form-pane', hidden: true }, form.element);
+  const setMode = (m: 'yaml' | 'form') => {
+    mode = m;
+    yamlPane.hidden = m !== 'yaml';
+    formPane.hidden = m !== 'form';
+    yamlButton.setAttribute('aria-pressed', String(m === 'yaml'));
+    formButton.setAttribute('aria-pressed', String(m === 'form'));
+  };
+  const loadForm = async () => {
+    const { document, choices } = await api<{ document: DefinitionDocument; choices: FormChoices }>('POST', '/api/definition/document', { text: textarea.value });
+    form.load(document, choices);
+  };
+  /** In the form view, writes the form's edits into the editor text (the one document both views edit). */
+  const syncText = async () => {
+    if (mode !== 'form') return;
+    textarea.value = (await api<{ text: string }>('POST', '/api/definition/text', { document: form.read() })).text;
+  };
+  const switchTo = async (m: 'yaml' | 'form') => {
+    if (m === mode) return;
+    try {
+      if (m === 'form') await loadForm();
+      else await syncText();
+      setMode(m);
+      announce(m === 'form' ? 'Form view' : 'YAML view');
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      showProblems(err.fieldErrors.length > 0 ? err.fieldErrors : [{ field: '(definition)', message: err.message }]);
+      message.textContent = `Cannot open the ${m === 'form' ? 'form' : 'YAML'} view: ${err.message}`;
+      message.className = 'notice bad';
+    }
+  };
+  yamlButton.addEventListener('click', () => void switchTo('yaml'));
+  formButton.addEventListener('click', () => void switchTo('form'));
+
   const save = async () => {
     message.replaceChildren();
     message.className = '';
     try {
+      await syncText();
       const saved = loaded
         ? await api<IntegrationDetail>('PUT', `/api/integrations/${encodeURIComponent(loaded.key)}`, { text: textarea.value, expectedRevision: loaded.revision })
         : await api<IntegrationDetail>('POST', '/api/integrations', { text: textarea.value });
@@ -106,6 +148,10 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
       const created = !loaded;
       loaded = saved;
       textarea.value = saved.yaml;
+      if (mode === 'form') {
+        await loadForm();
+        form.showProblems([]);
+      }
       showRevision();
       message.textContent = `Saved ${saved.key}, revision ${saved.revision}.`;
       message.className = 'notice ok';
@@ -125,10 +171,11 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
         return;
       }
       showProblems(err.fieldErrors.length > 0 ? err.fieldErrors : [{ field: '(definition)', message: err.message }]);
+      if (mode === 'form') form.showProblems(err.fieldErrors);
       message.textContent = err.fieldErrors.length > 0 ? `Not saved: ${err.fieldErrors.length} problem(s), listed below.` : `Not saved: ${err.message}`;
       message.className = 'notice bad';
       const first = err.fieldErrors.find((p) => p.line);
-      if (first?.line) goToLine(textarea, first.line);
+      if (first?.line && mode === 'yaml') goToLine(textarea, first.line);
     }
   };
 
@@ -140,6 +187,14 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
   const test = async () => {
     result.setAttribute('aria-busy', 'true');
     result.replaceChildren(h('p', {}, 'Testing…'));
+    try {
+      await syncText();
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      result.replaceChildren(h('p', { class: 'notice bad', role: 'alert' }, `Test not run: ${err.message}`));
+      result.setAttribute('aria-busy', 'false');
+      return;
+    }
     const unchanged = loaded !== undefined && textarea.value === loaded.yaml;
     try {
       const view = await api<TestView>('POST', '/api/test', unchanged ? { key: loaded!.key, arguments: args.value } : { text: textarea.value, arguments: args.value });
@@ -154,6 +209,11 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
     }
   };
 
+  yamlPane.append(
+    h('label', { for: 'definition' }, 'Definition (YAML or JSON)'),
+    h('p', { id: 'definition-help', class: 'help' }, 'The same format as ', h('code', {}, 'switchboard apply -f'), '. Problems are listed by field path; choose a line to jump to it.'),
+    textarea,
+  );
   show(
     h('h1', {}, loaded ? loaded.key : 'New integration'),
     h('p', {}, h('a', { href: '#/integrations' }, '← All integrations')),
@@ -164,12 +224,12 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
       h(
         'form',
         { class: 'card', onsubmit: (ev: Event) => { ev.preventDefault(); void save(); } },
-        h('label', { for: 'definition' }, 'Definition (YAML or JSON)'),
-        h('p', { id: 'definition-help', class: 'help' }, 'The same format as ', h('code', {}, 'switchboard apply -f'), '. Problems are listed by field path; choose a line to jump to it.'),
+        h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Edit as' }, yamlButton, formButton),
         message,
         errorsHeading,
         errors,
-        textarea,
+        yamlPane,
+        formPane,
         h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'save' }, loaded ? 'Save' : 'Create')),
       ),
       h(

@@ -59,7 +59,7 @@ export async function integrationsView(): Promise<void> {
   });
   show(
     h('h1', {}, 'Integrations'),
-    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '#/new' }, 'New integration'), h('label', { for: 'filter' }, 'Filter'), filter),
+    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '#/new' }, 'New integration'), h('a', { href: '#/import' }, 'Import from OpenAPI'), h('label', { for: 'filter' }, 'Filter'), filter),
     count,
     integrations.length === 0
       ? h('p', {}, 'No integrations yet. Create one, or apply a file with ', h('code', {}, 'switchboard apply -f'), '.')

@@ -61,3 +61,44 @@ export interface CredentialRow {
 }
 
 export type AuditRecord = Record<string, unknown>;
+
+export interface DeadLetter {
+  readonly deliveryId: string;
+  readonly toolKey: string;
+  readonly callId: string;
+  readonly acceptedAt: string | null;
+  readonly failedAt: string | null;
+  readonly attempts: number;
+  readonly requeues: number;
+  readonly lastOutcome: string;
+  readonly lastReason: string;
+  readonly lastHttpStatus: number;
+  readonly lastError: string;
+}
+
+export interface ImportCandidate {
+  readonly key: string;
+  readonly name: string;
+  readonly description: string;
+  readonly method: string;
+  readonly urlTemplate: string;
+  readonly burden: string;
+  readonly yaml: string;
+  readonly existingRevision: number | null;
+}
+
+export interface ImportPreview {
+  readonly integrations: readonly ImportCandidate[];
+  readonly skipped: readonly { operation: string; what: string; why: string }[];
+  readonly notes: readonly string[];
+}
+
+export interface ImportOutcome {
+  readonly key: string;
+  readonly ok: boolean;
+  readonly action?: 'created' | 'updated';
+  readonly revision?: number;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly fieldErrors?: readonly { field: string; message: string }[];
+}

@@ -1,5 +1,6 @@
 import type { ExecutorClient, RegistryClient } from '@switchboard/client';
 import type { AuditIndex } from './audit-index.js';
+import type { DeliveryClient } from './delivery-client.js';
 import type { Session } from './sessions.js';
 
 /** What every signed-in API handler receives: the session (its org scopes everything) and the request's parts. */
@@ -16,6 +17,8 @@ export interface ApiDeps {
   registryFor(orgId: string): RegistryClient;
   readonly executor: ExecutorClient;
   readonly audit: AuditIndex;
+  /** The executor's DeliveryService (dead letters of async deliveries). */
+  readonly deliveries: DeliveryClient;
 }
 
 export interface ApiResult {

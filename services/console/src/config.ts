@@ -1,6 +1,4 @@
-import { env, loadConfig, z } from '@switchboard/config';
-
-const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
+import { env, grpcClientEnv, loadConfig, z } from '@switchboard/config';
 
 const schema = z.object({
   CONSOLE_HOST: z.string().min(1).default('127.0.0.1'),
@@ -18,13 +16,7 @@ const schema = z.object({
   CONSOLE_TOKEN_RECHECK_MS: env.positiveInt(30_000),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   ORG_TOKENS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
-  REGISTRY_ADDRESS: address.default('127.0.0.1:50051'),
-  EXECUTOR_ADDRESS: address.default('127.0.0.1:50052'),
-  /** CA (and, for mutual TLS, the console's certificate and key) for gRPC to the registry and executor. */
-  GRPC_CA_FILE: z.string().optional(),
-  GRPC_CLIENT_CERT_FILE: z.string().optional(),
-  GRPC_CLIENT_KEY_FILE: z.string().optional(),
-  SERVICE_TOKEN: z.string().min(16).optional(),
+  ...grpcClientEnv,
   /** The audit logger's JSON-lines folder, read for the calls view and each integration's last call. */
   AUDIT_DIR: z.string().min(1).default('.data/audit'),
   SHUTDOWN_GRACE_MS: env.positiveInt(5_000),

@@ -6,7 +6,10 @@ import type { ApiDeps, ApiHandler, ApiRequest } from './api-context.js';
 import { listCalls } from './calls-api.js';
 import { readCookie, sessionCookie, sessionCookieName } from './cookies.js';
 import { listCredentials, putCredential } from './credentials-api.js';
+import { definitionDocument, definitionText } from './definition-form-api.js';
+import { listDeliveries, retryDelivery } from './deliveries-api.js';
 import { errorBody, readJson, sendJson, stringField } from './http-io.js';
+import { applyImport, previewImport } from './import-api.js';
 import { createIntegration, deleteIntegration, getIntegration, listIntegrations, updateIntegration } from './integrations-api.js';
 import { checkCsrf, checkOrigin } from './request-guard.js';
 import type { Session, SessionStore } from './sessions.js';
@@ -51,6 +54,12 @@ const ROUTES: readonly Route[] = [
   { method: 'PUT', pattern: new RegExp(`^/api/credentials/${KEY}$`), handler: putCredential },
   { method: 'GET', pattern: /^\/api\/calls$/, handler: listCalls },
   { method: 'GET', pattern: /^\/api\/tools$/, handler: listTools },
+  { method: 'GET', pattern: /^\/api\/deliveries$/, handler: listDeliveries },
+  { method: 'POST', pattern: new RegExp(`^/api/deliveries/${KEY}/retry$`), handler: retryDelivery },
+  { method: 'POST', pattern: /^\/api\/definition\/document$/, handler: definitionDocument },
+  { method: 'POST', pattern: /^\/api\/definition\/text$/, handler: definitionText },
+  { method: 'POST', pattern: /^\/api\/import\/openapi\/preview$/, handler: previewImport },
+  { method: 'POST', pattern: /^\/api\/import\/openapi\/apply$/, handler: applyImport },
 ];
 
 /** Only this page's own scripts and styles, no framing, no third parties. */

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ExecutorClient, RegistryClient } from '@switchboard/client';
+import { ServiceClients } from '@switchboard/client';
 import { runService } from '@switchboard/config';
-import type { ClientTransportOptions } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { connectNats } from '@switchboard/store';
 import { AuditIndex } from './audit-index.js';
 import { loadConsoleConfig } from './config.js';
 import { createConsoleServer } from './console-server.js';
+import { createDeliveryClient } from './delivery-client.js';
 import { SessionStore } from './sessions.js';
 import { loadStaticFiles } from './static-files.js';
 
@@ -20,30 +20,22 @@ async function main(): Promise<void> {
   const logger = createLogger('console', { level: config.LOG_LEVEL });
   const nc = await connectNats({ url: config.NATS_URL, name: 'console' });
   const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET });
-  const transport = (address: string): ClientTransportOptions => ({
-    address,
+  const clients = new ServiceClients({
+    registryAddress: config.REGISTRY_ADDRESS,
+    executorAddress: config.EXECUTOR_ADDRESS,
     caFile: config.GRPC_CA_FILE,
     certFile: config.GRPC_CLIENT_CERT_FILE,
     keyFile: config.GRPC_CLIENT_KEY_FILE,
     serviceToken: config.SERVICE_TOKEN,
   });
-  const registries = new Map<string, RegistryClient>();
-  const registryFor = (orgId: string): RegistryClient => {
-    let client = registries.get(orgId);
-    if (!client) {
-      // grpc-js shares one connection among clients with the same address and credentials.
-      client = new RegistryClient(transport(config.REGISTRY_ADDRESS), orgId);
-      registries.set(orgId, client);
-    }
-    return client;
-  };
-  const executor = new ExecutorClient(transport(config.EXECUTOR_ADDRESS));
+  const { registryFor, executor } = clients;
+  const deliveries = createDeliveryClient(clients.transportTo(config.EXECUTOR_ADDRESS));
   const files = loadStaticFiles([
     { dir: path.join(here, '..', 'public'), prefix: '' },
     { dir: path.join(here, 'public', 'js'), prefix: 'js/' },
   ]);
   const server = createConsoleServer({
-    deps: { registryFor, executor, audit: new AuditIndex(path.resolve(config.AUDIT_DIR)) },
+    deps: { registryFor, executor, deliveries, audit: new AuditIndex(path.resolve(config.AUDIT_DIR)) },
     tokens,
     sessions: new SessionStore({ ttlMs: config.CONSOLE_SESSION_TTL_MS, idleMs: config.CONSOLE_SESSION_IDLE_MS }),
     files,
@@ -69,8 +61,8 @@ async function main(): Promise<void> {
     server.close();
     const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
     force.unref();
-    for (const c of registries.values()) c.close();
-    executor.close();
+    clients.close();
+    deliveries.close();
     await nc.drain();
     logger.info('console stopped');
     logger.flush();

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { parseIntegrationDocuments } from '@switchboard/definition';
+import { waitFor } from '../support/audit-files.js';
+import { json } from '../support/upstream.js';
+import { launchChromium, unlabelledControls, type HeadlessBrowser } from './browser.js';
+import { startConsoleHarness, type ConsoleHarness } from './console-harness.js';
+import { notifyYaml, shopOpenApi } from './console-fixtures.js';
+
+describe('the console in headless Chromium: failed deliveries and Import from OpenAPI', () => {
+  let h: ConsoleHarness;
+  let chrome: HeadlessBrowser;
+  let page: Page;
+  let receiverUp = false;
+
+  beforeAll(async () => {
+    h = await startConsoleHarness({ upstream: (req, res) => (req.url === '/notify' && !receiverUp ? json(res, 400, { error: 'unknown desk' }) : json(res, 200, { ok: true })) });
+    const [notify] = parseIntegrationDocuments(notifyYaml(h.upstream), 'n.yaml').integrations;
+    await h.stack.client(h.stack.orgId).create(notify!);
+    chrome = await launchChromium();
+    page = await chrome.context.newPage();
+    await page.goto(h.url);
+    await page.fill('#token', await h.tokenFor(h.stack.orgId, 'browser-test'));
+    await page.press('#token', 'Enter');
+    await page.locator('#nav').waitFor({ state: 'visible' });
+  });
+
+  afterAll(async () => {
+    await chrome?.close();
+    await h?.stop();
+  });
+
+  const heading = () => page.locator('main h1');
+
+  it('shows a failed delivery in the calls view and retries it with its button, by keyboard', async () => {
+    const accepted = await h.stack.executorClient.invoke({ orgId: h.stack.orgId, toolKey: 'notify_staff', argumentsJson: JSON.stringify({ message: 'call Mrs Lee back' }) });
+    const id = accepted.deliveryId!;
+    const row = page.locator(`#dead-letters tr[data-delivery="${id}"]`);
+    await page.goto(`${h.url}/#/calls?tool=notify_staff`);
+    await expect.poll(async () => {
+      await page.reload();
+      await page.locator('#dead-letters-heading').waitFor();
+      return row.count();
+    }, { timeout: 20_000 }).toBe(1);
+    expect(await heading().textContent()).toBe('Calls');
+    const text = (await row.textContent())!;
+    expect(text).toContain('notify_staff');
+    expect(text).toContain('HTTP_400');
+    expect(await row.locator('td.num').textContent()).toBe('1');
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    receiverUp = true;
+    const before = h.upstream.requests.filter((r) => r.url === '/notify').length;
+    await row.getByRole('button', { name: `Retry delivery ${id} of notify_staff` }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('#dead-letter-message')).toContain(`Delivery ${id} of notify_staff is queued again`);
+    expect(await row.count()).toBe(0);
+    await waitFor(() => (h.upstream.requests.filter((r) => r.url === '/notify').length > before ? true : undefined), 'the retried delivery at the receiver');
+  });
+
+  it('previews a pasted OpenAPI document, shows what it skipped, and imports the selected operation', async () => {
+    await page.goto(`${h.url}/#/integrations`);
+    await page.click('text=Import from OpenAPI');
+    await expect.poll(() => heading().textContent()).toBe('Import from OpenAPI');
+    expect(await page.getAttribute('#nav a[data-section="import"]', 'aria-current')).toBe('page');
+
+    await page.fill('#openapi-text', 'openapi: 3.1.0\ninfo: [');
+    await page.click('#preview-import');
+    await expect.poll(() => page.locator('#import-errors li[data-field="text"]').count()).toBe(1);
+    expect(await page.getAttribute('#openapi-text', 'aria-invalid')).toBe('true');
+
+    await page.fill('#openapi-text', shopOpenApi(h.upstream));
+    await page.click('#preview-import');
+    const rows = page.locator('#import-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.getAttribute('#openapi-text', 'aria-invalid')).toBeNull();
+    const getRow = page.locator('#import-table tr[data-key="get_order"]');
+    expect(await getRow.textContent()).toContain(`GET${h.upstream.url}/v1/orders/{order_id}conversationalnew`);
+    expect(await page.locator('#import-table tr[data-key="create_order"]').textContent()).toContain('POST');
+    expect(await page.locator('#import-table tr[data-key="create_order"]').textContent()).toContain('confirmed');
+    expect(await page.textContent('#import-skipped')).toContain('cookie parameter session');
+    expect(await page.textContent('#import-notes')).toContain('review');
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    // Only get_order: untick create_order, then import.
+    await page.uncheck('#import-table tr[data-key="create_order"] input[type=checkbox]');
+    await page.click('#apply-import');
+    await expect.poll(() => page.textContent('#import-results li[data-key="get_order"]')).toContain('created, revision');
+    const created = await h.stack.registryClient.get('get_order');
+    expect(await page.textContent('#import-results li[data-key="get_order"]')).toContain(`created, revision ${created.revision}`);
+    expect(await page.locator('#import-results li').count()).toBe(1);
+    expect(await getRow.locator('td.org-state').textContent()).toContain(`revision ${created.revision}`);
+    expect(created.integration!.urlTemplate).toBe(`${h.upstream.url}/v1/orders/{order_id}`);
+    await expect(h.stack.registryClient.get('create_order')).rejects.toMatchObject({ code: 5 });
+
+    // A second import of the same document updates on top of the revision it showed.
+    await page.click('#apply-import');
+    await expect.poll(() => page.textContent('#import-results li[data-key="get_order"]')).toContain('updated, revision');
+    const updated = await h.stack.registryClient.get('get_order');
+    expect(updated.revision).toBeGreaterThan(created.revision);
+    expect(await page.textContent('#import-results li[data-key="get_order"]')).toContain(`updated, revision ${updated.revision}`);
+
+    await page.click('#import-results a');
+    await expect.poll(() => heading().textContent()).toBe('get_order');
+  });
+  it('edits the main fields in a form view that shares the document with the YAML editor, errors beside the field', async () => {
+    await expect.poll(() => heading().textContent()).toBe('get_order');
+    await page.click('#view-form');
+    await expect.poll(() => page.inputValue('#f-key')).toBe('get_order');
+    expect(await page.getAttribute('#view-form', 'aria-pressed')).toBe('true');
+    expect(await page.isVisible('#definition')).toBe(false);
+    expect(await page.inputValue('#f-method')).toBe('GET');
+    expect(await page.inputValue('#f-burden')).toBe('conversational');
+    expect(await page.inputValue('#f-param-0-name')).toBe('order_id');
+    expect(await page.inputValue('#f-param-0-location')).toBe('path');
+    expect(await page.isChecked('#f-param-0-required')).toBe(true);
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    const before = (await h.stack.registryClient.get('get_order')).revision;
+    await page.fill('#f-url_template', 'ftp://shop.example/orders/{order_id}');
+    await page.fill('#f-timeouts-total_ms', '5000');
+    await page.click('#save');
+    await expect.poll(() => page.getAttribute('#f-url_template', 'aria-invalid')).toBe('true');
+    expect(await page.isVisible('#f-url_template-error')).toBe(true);
+    expect((await page.textContent('#f-url_template-error'))!.length).toBeGreaterThan(0);
+    expect(await page.textContent('#save-message')).toContain('Not saved');
+    expect((await h.stack.registryClient.get('get_order')).revision).toBe(before);
+
+    await page.fill('#f-url_template', `${h.upstream.url}/v2/orders/{order_id}`);
+    await page.click('#f-add-parameter');
+    await page.fill('#f-param-1-name', 'verbose');
+    await page.selectOption('#f-param-1-type', 'boolean');
+    await page.fill('#f-param-1-description', 'Whether to include the order lines.');
+    // To YAML and back: the edits are in the one document, and YAML edits reach the form.
+    await page.click('#view-yaml');
+    await expect.poll(() => page.isVisible('#definition')).toBe(true);
+    const yaml = await page.inputValue('#definition');
+    expect(yaml).toContain('total_ms: 5000');
+    expect(yaml).toContain(`${h.upstream.url}/v2/orders/{order_id}`);
+    expect(yaml).toContain('name: verbose');
+    await page.fill('#definition', yaml.replace('name: Look up an order', 'name: Find one order'));
+    await page.click('#view-form');
+    await expect.poll(() => page.inputValue('#f-name')).toBe('Find one order');
+    expect(await page.inputValue('#f-timeouts-total_ms')).toBe('5000');
+    expect(await page.inputValue('#f-param-1-type')).toBe('boolean');
+
+    await page.click('#save');
+    await expect.poll(() => page.textContent('#save-message')).toContain('Saved get_order, revision');
+    expect(await page.getAttribute('#f-url_template', 'aria-invalid')).toBeNull();
+    const saved = await h.stack.registryClient.get('get_order');
+    expect(saved.revision).toBeGreaterThan(before);
+    expect(await page.textContent('#save-message')).toContain(`Saved get_order, revision ${saved.revision}`);
+    const stored = saved.integration!;
+    expect(stored.name).toBe('Find one order');
+    expect(stored.urlTemplate).toBe(`${h.upstream.url}/v2/orders/{order_id}`);
+    expect(stored.timeouts?.totalMs).toBe(5000);
+    expect(stored.parameters.map((p) => p.name)).toEqual(['order_id', 'verbose']);
+  });
+});
