@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { parseIntegrationDocuments } from '@switchboard/definition';
+import { ApiKeyPlacement, AuthType, BurdenLevel } from '@switchboard/contracts';
 import { waitFor } from '../support/audit-files.js';
 import { json } from '../support/upstream.js';
 import { launchChromium, unlabelledControls, type HeadlessBrowser } from './browser.js';
@@ -155,5 +156,79 @@ describe('the console in headless Chromium: failed deliveries and Import from Op
     expect(stored.urlTemplate).toBe(`${h.upstream.url}/v2/orders/{order_id}`);
     expect(stored.timeouts?.totalMs).toBe(5000);
     expect(stored.parameters.map((p) => p.name)).toEqual(['order_id', 'verbose']);
+  });
+
+  it('edits auth, response mapping and burden texts in the form, errors beside the field, and saves them to the registry', async () => {
+    await expect.poll(() => page.inputValue('#f-key')).toBe('get_order');
+    const before = await h.stack.registryClient.get('get_order');
+    // Fields only shown for their type or level start hidden.
+    expect(await page.isVisible('#f-auth-api_key_in')).toBe(false);
+    expect(await page.isVisible('#f-auth-oauth2-token_url')).toBe(false);
+    expect(await page.isVisible('#f-burden-confirmation_prompt')).toBe(false);
+
+    await page.selectOption('#f-auth-type', 'oauth2_client_credentials');
+    expect(await page.isVisible('#f-auth-oauth2-token_url')).toBe(true);
+    await page.selectOption('#f-auth-type', 'api_key');
+    expect(await page.isVisible('#f-auth-oauth2-token_url')).toBe(false);
+    await page.fill('#f-auth-credential_id', 'shop_key');
+    await page.selectOption('#f-auth-api_key_in', 'header');
+    await page.fill('#f-auth-api_key_name', 'X-Api-Key');
+
+    // A mapped field added by keyboard: Enter on the button, focus lands in the new row's name.
+    const n = await page.locator('#f-mapping-fields tbody tr').count();
+    await page.focus('#f-add-mapping');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.id')).toBe(`f-mapping-${n}-name`);
+    await page.keyboard.type('order_state');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('items[?');
+    expect(await page.inputValue(`#f-mapping-${n}-expression`)).toBe('items[?');
+
+    await page.selectOption('#f-burden', 'confirmed');
+    expect(await page.isVisible('#f-burden-confirmation_prompt')).toBe(true);
+    expect(await page.isVisible('#f-burden-accepted_verification_methods')).toBe(false);
+    await page.fill('#f-burden-confirmation_prompt', 'Shall I look that order up now?');
+    await page.fill('#f-speech-failure_phrase', 'The shop did not answer.');
+    await page.check('#f-param-0-sensitive');
+    await page.fill('#f-param-1-wire_name', 'include_lines');
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    // The bad JMESPath expression: not saved, the registry's message beside the expression field.
+    await page.click('#save');
+    await expect.poll(() => page.getAttribute(`#f-mapping-${n}-expression`, 'aria-invalid')).toBe('true');
+    expect(await page.isVisible(`#f-mapping-${n}-expression-error`)).toBe(true);
+    expect(await page.textContent(`#f-mapping-${n}-expression-error`)).toContain('JMESPath');
+    expect(await page.locator(`#form-errors li[data-field="response_mapping.fields[${n}].expression"]`).count()).toBe(0);
+    expect((await h.stack.registryClient.get('get_order')).revision).toBe(before.revision);
+
+    await page.fill(`#f-mapping-${n}-expression`, 'status');
+    // To YAML and back keeps every edit (the one document).
+    await page.click('#view-yaml');
+    await expect.poll(() => page.isVisible('#definition')).toBe(true);
+    const yaml = await page.inputValue('#definition');
+    expect(yaml).toContain('credential_id: shop_key');
+    expect(yaml).toContain('expression: status');
+    expect(yaml).toContain('confirmation_prompt: Shall I look that order up now?');
+    await page.click('#view-form');
+    await expect.poll(() => page.inputValue('#f-auth-type')).toBe('api_key');
+    expect(await page.inputValue(`#f-mapping-${n}-name`)).toBe('order_state');
+    expect(await page.inputValue('#f-burden-confirmation_prompt')).toBe('Shall I look that order up now?');
+
+    await page.click('#save');
+    await expect.poll(() => page.textContent('#save-message')).toContain('Saved get_order, revision');
+    expect(await page.getAttribute(`#f-mapping-${n}-expression`, 'aria-invalid')).toBeNull();
+    const saved = await h.stack.registryClient.get('get_order');
+    expect(saved.revision).toBeGreaterThan(before.revision);
+    const stored = saved.integration!;
+    expect(stored.auth).toMatchObject({ type: AuthType.AUTH_TYPE_API_KEY, credentialId: 'shop_key', apiKeyIn: ApiKeyPlacement.API_KEY_PLACEMENT_HEADER, apiKeyName: 'X-Api-Key' });
+    expect(stored.responseMapping!.fields.at(-1)).toEqual({ name: 'order_state', expression: 'status' });
+    expect(stored.responseMapping!.fields).toHaveLength(n + 1);
+    expect(stored.burden).toMatchObject({ level: BurdenLevel.BURDEN_LEVEL_CONFIRMED, confirmationPrompt: 'Shall I look that order up now?' });
+    expect(stored.speech?.failurePhrase).toBe('The shop did not answer.');
+    // What the form does not show, and the earlier edits, are kept.
+    expect(stored.name).toBe('Find one order');
+    expect(stored.parameters.map((p) => p.name)).toEqual(['order_id', 'verbose']);
+    expect(stored.parameters.map((p) => [p.sensitive, p.wireName])).toEqual([[true, ''], [false, 'include_lines']]);
+    expect(stored.responseMapping!.summaryTemplate).toBe(before.integration!.responseMapping?.summaryTemplate ?? '');
   });
 });

@@ -5,7 +5,10 @@ import path from 'node:path';
 export function readAuditLines(dir: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()) {
-    for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+    const lines = readFileSync(path.join(dir, f), 'utf8').split('\n');
+    // The logger may be writing right now: text after the last newline is a line still being written.
+    lines.pop();
+    for (const line of lines) {
       if (line.trim()) out.push(JSON.parse(line) as Record<string, unknown>);
     }
   }

@@ -59,7 +59,13 @@ async function fromFiles(dir: string, keep: (r: AuditRecord) => boolean): Promis
     const lines = createInterface({ input: createReadStream(path.join(dir, f)), crlfDelay: Infinity });
     for await (const line of lines) {
       if (!line.trim()) continue;
-      const record = JSON.parse(line) as AuditRecord;
+      let record: AuditRecord;
+      try {
+        record = JSON.parse(line) as AuditRecord;
+      } catch {
+        // Only the last line of a file the logger is appending to can be incomplete; it is listed next time.
+        continue;
+      }
       if (keep(record)) out.push(record);
     }
   }

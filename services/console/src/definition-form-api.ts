@@ -1,5 +1,13 @@
 import { isMap, LineCounter, parseDocument, stringify } from 'yaml';
-import { BURDEN_LEVEL_NAMES, HTTP_METHOD_NAMES, PARAMETER_LOCATION_NAMES, PARAMETER_TYPE_NAMES } from '@switchboard/definition';
+import {
+  API_KEY_PLACEMENT_NAMES,
+  AUTH_TYPE_NAMES,
+  BURDEN_LEVEL_NAMES,
+  HTTP_METHOD_NAMES,
+  PARAMETER_LOCATION_NAMES,
+  PARAMETER_TYPE_NAMES,
+  STRING_FORMAT_NAMES,
+} from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
 import type { ApiHandler } from './api-context.js';
 import { stringField } from './http-io.js';
@@ -12,6 +20,9 @@ const CHOICES = {
   burden: [...BURDEN_LEVEL_NAMES.printed.values()],
   type: [...PARAMETER_TYPE_NAMES.printed.values()],
   location: [...PARAMETER_LOCATION_NAMES.printed.values()],
+  auth: [...AUTH_TYPE_NAMES.printed.values()],
+  apiKeyIn: [...API_KEY_PLACEMENT_NAMES.printed.values()],
+  format: [...STRING_FORMAT_NAMES.printed.values()],
 };
 
 /**
