@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isMap, isNode, isSeq, parseAllDocuments, type Node } from 'yaml';
 import type { Integration } from '@switchboard/contracts';
-import { parseIntegrationDocuments, validateIntegration } from '@switchboard/definition';
+import { parseIntegrationDocuments, positionOfField, validateIntegration } from '@switchboard/definition';
 import type { FieldProblem } from '@switchboard/errors';
 import { UsageError } from './errors.js';
 
@@ -12,76 +11,13 @@ export interface DefinitionFile {
   readonly integrations: Integration[];
 }
 
-/** Short names the file format accepts for a field (see the definition package's document schema). */
-const ALIASES: Record<string, readonly string[]> = {
-  location: ['in'],
-  default_value: ['default'],
-  enum_values: ['enum'],
-};
-
-function camel(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
-
-/** `parameters[1].wire_name` as segments: ['parameters', 1, 'wire_name']. */
-function segmentsOf(field: string): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (const part of field.split('.')) {
-    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
-    if (!m) return out;
-    if (m[1]) out.push(m[1]);
-    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
-  }
-  return out;
-}
-
-/** The YAML node of each integration in the file, in the order parseIntegrationDocuments returns them. */
-function integrationNodes(text: string, lines: LineCounter): Node[] {
-  const nodes: Node[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
-    const root = doc.contents;
-    if (!isNode(root)) continue;
-    if (isSeq(root)) {
-      for (const item of root.items) if (isNode(item)) nodes.push(item);
-    } else if (isMap(root) && root.has('integrations')) {
-      const list = root.get('integrations', true);
-      if (isSeq(list)) for (const item of list.items) if (isNode(item)) nodes.push(item);
-    } else {
-      nodes.push(root);
-    }
-  }
-  return nodes;
-}
-
-function child(node: Node, segment: string | number): Node | undefined {
-  if (typeof segment === 'number') {
-    const item: unknown = isSeq(node) ? node.items[segment] : undefined;
-    return isNode(item) ? item : undefined;
-  }
-  if (!isMap(node)) return undefined;
-  for (const name of [segment, camel(segment), ...(ALIASES[segment] ?? [])]) {
-    const value: unknown = node.get(name, true);
-    if (isNode(value)) return value;
-  }
-  return undefined;
-}
-
 /**
  * Where a field of the n-th integration is written, as " (at file:line:col)": the field itself, or
  * the nearest enclosing node when the field is absent (e.g. a required value that is missing).
  */
 export function positionOf(file: DefinitionFile, index: number, field: string): string {
-  const lines = new LineCounter();
-  let node: Node | undefined = integrationNodes(file.text, lines)[index];
-  if (!node) return '';
-  for (const segment of segmentsOf(field)) {
-    const next = child(node, segment);
-    if (!next) break;
-    node = next;
-  }
-  if (!node.range) return '';
-  const { line, col } = lines.linePos(node.range[0]);
-  return ` (at ${file.file}:${line}:${col})`;
+  const at = positionOfField(file.text, index, field);
+  return at ? ` (at ${file.file}:${at.line}:${at.col})` : '';
 }
 
 /** Reads a YAML or JSON definition file; syntax and shape problems are a UsageError with lines. */

@@ -30,3 +30,4 @@ export {
   isKnownEnumValue,
   type EnumNames,
 } from './enum-names.js';
+export { positionOfField } from './field-position.js';

@@ -1,6 +1,6 @@
-import { isMap, isNode, isSeq, LineCounter, parseDocument, stringify, type Node } from 'yaml';
+import { stringify } from 'yaml';
 import type { Integration } from '@switchboard/contracts';
-import { integrationToDocument, parseIntegrationDocuments, validateIntegration } from '@switchboard/definition';
+import { integrationToDocument, parseIntegrationDocuments, positionOfField, validateIntegration } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
 
 /** A problem with the definition being edited, by the registry's field path, with the editor line when known. */
@@ -11,48 +11,9 @@ export interface DefinitionProblem {
 }
 
 const FILE = 'definition';
-const ALIASES: Readonly<Record<string, readonly string[]>> = { location: ['in'], default_value: ['default'], enum_values: ['enum'] };
-
-function camel(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
-
-function segmentsOf(field: string): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (const part of field.split('.')) {
-    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
-    if (!m) return out;
-    if (m[1]) out.push(m[1]);
-    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
-  }
-  return out;
-}
-
-function child(node: Node, segment: string | number): Node | undefined {
-  if (typeof segment === 'number') {
-    const item: unknown = isSeq(node) ? node.items[segment] : undefined;
-    return isNode(item) ? item : undefined;
-  }
-  if (!isMap(node)) return undefined;
-  for (const name of [segment, camel(segment), ...(ALIASES[segment] ?? [])]) {
-    const value: unknown = node.get(name, true);
-    if (isNode(value)) return value;
-  }
-  return undefined;
-}
-
 /** The 1-based line where a field is written, or where its nearest written parent is. */
 export function lineOfField(text: string, field: string): number | undefined {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  let node: Node | undefined = isNode(doc.contents) ? doc.contents : undefined;
-  if (!node) return undefined;
-  for (const segment of segmentsOf(field)) {
-    const next = child(node, segment);
-    if (!next) break;
-    node = next;
-  }
-  return node.range ? lines.linePos(node.range[0]).line : undefined;
+  return positionOfField(text, 0, field)?.line;
 }
 
 /** "url_template: must start with https:// (at definition:4:15)" → the message and line 4. */
