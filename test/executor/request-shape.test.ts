@@ -216,6 +216,18 @@ describe('executor request building, end to end', () => {
     ]);
   });
 
+  it("keeps the caller's number out of Test output, though the upstream receives it", async () => {
+    const res = await stack.executorClient.test({
+      orgId: stack.orgId,
+      toolKey: 'form_post',
+      argumentsJson: JSON.stringify({ name: 'Ann' }),
+      context: { callerNumber: '+14155550177', calledNumber: '', orgTimeZone: '', confirmationToken: '', callerRequest: undefined, verification: undefined },
+    });
+    expect(upstream.requests.at(-1)!.body).toContain('from=%2B14155550177');
+    expect(res.request?.body).toBe('name=Ann&from=[REDACTED]');
+    expect(JSON.stringify(res)).not.toContain('14155550177');
+  });
+
   it.each([
     ['a space', 'a b', 'a%20b'],
     ['unicode', 'ünï©ødé 😀', encodeURIComponent('ünï©ødé 😀')],

@@ -27,7 +27,7 @@ import { deliveryUnavailable } from './delivery/delivery-errors.js';
 import { sendRequest, type SentResponse } from './http-sender.js';
 import { classifyFailure } from './outcome.js';
 import type { OutboundRequest } from './outbound-request.js';
-import { redactArguments, redactRequest } from './redact.js';
+import { redactArguments, redactRequest, sensitiveBodyKeys } from './redact.js';
 import { buildRequest } from './request-builder.js';
 import { mapResponse, parseResponseBody } from './response-mapper.js';
 
@@ -390,15 +390,4 @@ function sendOptions(deps: InvokerDeps, integration: Integration, signal: AbortS
 /** Full jitter: spreads retries of many callers so a recovering upstream is not hit in lockstep. */
 function backoff(baseMs: number, attempt: number): number {
   return Math.random() * baseMs * 2 ** (attempt - 1);
-}
-
-const sensitiveKeysCache = new WeakMap<Integration, ReadonlySet<string>>();
-
-function sensitiveBodyKeys(integration: Integration): ReadonlySet<string> {
-  let keys = sensitiveKeysCache.get(integration);
-  if (!keys) {
-    keys = new Set(integration.parameters.filter((p) => p.sensitive).map((p) => p.wireName || p.name));
-    sensitiveKeysCache.set(integration, keys);
-  }
-  return keys;
 }
