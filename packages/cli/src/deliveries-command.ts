@@ -1,13 +1,6 @@
 import type { Command } from 'commander';
-import { PromiseClient } from '@switchboard/client';
-import {
-  DeliveryServiceClient,
-  DeliveryState,
-  outcomeToJSON,
-  type Delivery,
-  type ListDeliveriesRequest,
-  type RetryDeliveryRequest,
-} from '@switchboard/contracts';
+import { DeliveryClient } from '@switchboard/client';
+import { outcomeToJSON, type Delivery } from '@switchboard/contracts';
 import type { GlobalOptions } from './connection.js';
 import { UsageError } from './errors.js';
 
@@ -20,15 +13,8 @@ export interface DeliveriesListFlags {
   readonly json?: boolean;
 }
 
-const TIMEOUT_MS = 15_000;
-
-/** DeliveryService on the executor (every replica serves it), over gRPC like every other command. */
-function deliveryClient(g: GlobalOptions): PromiseClient<DeliveryServiceClient> {
-  return new PromiseClient(DeliveryServiceClient, { address: g.executor, caFile: g.caFile, serviceToken: g.serviceToken });
-}
-
-async function withClient<T>(g: GlobalOptions, run: (c: PromiseClient<DeliveryServiceClient>) => Promise<T>): Promise<T> {
-  const c = deliveryClient(g);
+async function withClient<T>(g: GlobalOptions, run: (c: DeliveryClient) => Promise<T>): Promise<T> {
+  const c = new DeliveryClient({ address: g.executor, caFile: g.caFile, serviceToken: g.serviceToken });
   try {
     return await run(c);
   } finally {
@@ -64,8 +50,7 @@ export async function deliveriesListCommand(g: GlobalOptions, flags: DeliveriesL
   }
   const limit = flags.limit === undefined ? 0 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number');
-  const request: ListDeliveriesRequest = { orgId: g.org, state: DeliveryState.DELIVERY_STATE_FAILED, toolKey: flags.tool ?? '', limit };
-  const { deliveries } = await withClient(g, (c) => c.call(c.raw.listDeliveries, request, TIMEOUT_MS));
+  const deliveries = await withClient(g, (c) => c.listFailed(g.org, flags.tool ?? '', limit));
   if (flags.json) {
     print(JSON.stringify(deliveries.map(asJson), null, 2));
     return;
@@ -84,8 +69,7 @@ export async function deliveriesListCommand(g: GlobalOptions, flags: DeliveriesL
 
 /** `switchboard deliveries retry <id>`: puts a dead letter back on the queue (same idempotency key). */
 export async function deliveriesRetryCommand(g: GlobalOptions, deliveryId: string, print: Print): Promise<void> {
-  const request: RetryDeliveryRequest = { orgId: g.org, deliveryId };
-  const { delivery } = await withClient(g, (c) => c.call(c.raw.retryDelivery, request, TIMEOUT_MS));
+  const delivery = await withClient(g, (c) => c.retry(g.org, deliveryId));
   const attempts = delivery?.attempts ?? 0;
   print(`delivery ${deliveryId} queued again (${attempts} earlier attempt${attempts === 1 ? '' : 's'}); follow it with switchboard audit --tool ${delivery?.toolKey ?? '<tool>'}`);
 }

@@ -3,3 +3,4 @@ export { ExecutorClient } from './executor-client.js';
 export { PromiseClient } from './promise-client.js';
 export { ServiceClients } from './service-clients.js';
 export type { ServiceClientsOptions } from './service-clients.js';
+export { DeliveryClient } from './delivery-client.js';

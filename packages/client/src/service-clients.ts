@@ -1,4 +1,5 @@
 import type { ClientTransportOptions } from '@switchboard/grpc-kit';
+import { DeliveryClient } from './delivery-client.js';
 import { ExecutorClient } from './executor-client.js';
 import { RegistryClient } from './registry-client.js';
 
@@ -20,10 +21,31 @@ export interface ServiceClientsOptions {
  */
 export class ServiceClients {
   readonly executor: ExecutorClient;
+  readonly deliveries: DeliveryClient;
   private readonly registries = new Map<string, RegistryClient>();
 
   constructor(private readonly options: ServiceClientsOptions) {
     this.executor = new ExecutorClient(this.transportTo(options.executorAddress));
+    this.deliveries = new DeliveryClient(this.transportTo(options.executorAddress));
+  }
+
+  /** From the variables of `grpcClientEnv` (@switchboard/config), as every front service reads them. */
+  static fromEnv(env: {
+    REGISTRY_ADDRESS: string;
+    EXECUTOR_ADDRESS: string;
+    GRPC_CA_FILE?: string | undefined;
+    GRPC_CLIENT_CERT_FILE?: string | undefined;
+    GRPC_CLIENT_KEY_FILE?: string | undefined;
+    SERVICE_TOKEN?: string | undefined;
+  }): ServiceClients {
+    return new ServiceClients({
+      registryAddress: env.REGISTRY_ADDRESS,
+      executorAddress: env.EXECUTOR_ADDRESS,
+      caFile: env.GRPC_CA_FILE,
+      certFile: env.GRPC_CLIENT_CERT_FILE,
+      keyFile: env.GRPC_CLIENT_KEY_FILE,
+      serviceToken: env.SERVICE_TOKEN,
+    });
   }
 
   readonly registryFor = (orgId: string): RegistryClient => {
@@ -38,6 +60,7 @@ export class ServiceClients {
   close(): void {
     for (const c of this.registries.values()) c.close();
     this.executor.close();
+    this.deliveries.close();
   }
 
   /** Transport options for another client of the same services (same credentials, same channel). */

@@ -1,6 +1,5 @@
-import type { ExecutorClient, RegistryClient } from '@switchboard/client';
+import type { DeliveryClient, ExecutorClient, RegistryClient } from '@switchboard/client';
 import type { AuditIndex } from './audit-index.js';
-import type { DeliveryClient } from './delivery-client.js';
 import type { Session } from './sessions.js';
 
 /** What every signed-in API handler receives: the session (its org scopes everything) and the request's parts. */

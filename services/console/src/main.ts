@@ -9,7 +9,6 @@ import { connectNats } from '@switchboard/store';
 import { AuditIndex } from './audit-index.js';
 import { loadConsoleConfig } from './config.js';
 import { createConsoleServer } from './console-server.js';
-import { createDeliveryClient } from './delivery-client.js';
 import { SessionStore } from './sessions.js';
 import { loadStaticFiles } from './static-files.js';
 
@@ -20,16 +19,9 @@ async function main(): Promise<void> {
   const logger = createLogger('console', { level: config.LOG_LEVEL });
   const nc = await connectNats({ url: config.NATS_URL, name: 'console' });
   const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET });
-  const clients = new ServiceClients({
-    registryAddress: config.REGISTRY_ADDRESS,
-    executorAddress: config.EXECUTOR_ADDRESS,
-    caFile: config.GRPC_CA_FILE,
-    certFile: config.GRPC_CLIENT_CERT_FILE,
-    keyFile: config.GRPC_CLIENT_KEY_FILE,
-    serviceToken: config.SERVICE_TOKEN,
-  });
+  const clients = ServiceClients.fromEnv(config);
   const { registryFor, executor } = clients;
-  const deliveries = createDeliveryClient(clients.transportTo(config.EXECUTOR_ADDRESS));
+  const { deliveries } = clients;
   const files = loadStaticFiles([
     { dir: path.join(here, '..', 'public'), prefix: '' },
     { dir: path.join(here, 'public', 'js'), prefix: 'js/' },
@@ -62,7 +54,6 @@ async function main(): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
     force.unref();
     clients.close();
-    deliveries.close();
     await nc.drain();
     logger.info('console stopped');
     logger.flush();

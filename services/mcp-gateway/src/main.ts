@@ -12,14 +12,7 @@ async function main(): Promise<void> {
   const logger = createLogger('mcp-gateway', { level: config.LOG_LEVEL });
   const nc = await connectNats({ url: config.NATS_URL, name: 'mcp-gateway' });
   const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET });
-  const clients = new ServiceClients({
-    registryAddress: config.REGISTRY_ADDRESS,
-    executorAddress: config.EXECUTOR_ADDRESS,
-    caFile: config.GRPC_CA_FILE,
-    certFile: config.GRPC_CLIENT_CERT_FILE,
-    keyFile: config.GRPC_CLIENT_KEY_FILE,
-    serviceToken: config.SERVICE_TOKEN,
-  });
+  const clients = ServiceClients.fromEnv(config);
   const { registryFor, executor } = clients;
   const server = createGatewayServer({
     deps: { registryFor, executor, invokeTimeoutMs: config.MCP_INVOKE_TIMEOUT_MS, logger },
