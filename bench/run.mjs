@@ -41,6 +41,7 @@ import {
   startHelper,
   startService,
   uniqueId,
+  waitUntil,
 } from './lib/processes.mjs';
 import { summarizeProfile } from './lib/profile.mjs';
 import { printSummary, writeReport } from './lib/report.mjs';
@@ -80,21 +81,6 @@ process.once('SIGINT', () => {
   killStartedChildren();
   process.exit(130);
 });
-
-async function waitUntil(probe, what, timeoutMs = 15_000) {
-  const until = performance.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await probe();
-      if (last === true) return;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (performance.now() > until) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function main() {
   assertBuilt();

@@ -30,6 +30,7 @@ import {
   startHelper,
   startService,
   uniqueId,
+  waitUntil,
 } from './lib/processes.mjs';
 import { writeReport } from './lib/report.mjs';
 
@@ -64,21 +65,6 @@ const orgOf = (i) => `scale-${String(i).padStart(3, '0')}`;
 const keyOf = (j) => `tool_${String(j).padStart(3, '0')}`;
 /** Integration n of the whole set: spread over the orgs first, so the first ten are in ten orgs. */
 const slot = (n) => ({ orgId: orgOf(n % ORGS), toolKey: keyOf(Math.floor(n / ORGS)) });
-
-async function waitUntil(probe, what, timeoutMs = 60_000) {
-  const until = performance.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await probe();
-      if (last === true) return;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (performance.now() > until) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** process.memoryUsage() of a process started with --inspect, after a full GC, over the inspector protocol. */
 async function heapOf(service) {
@@ -186,7 +172,7 @@ async function main() {
     const small = { count: SMALL, service: await startService('executor', envSmall, inspect) };
     stops.push(() => small.service.stop());
     small.invoke = invokeOn(connect(small.service));
-    await waitUntil(() => small.invoke(SMALL - 1), 'the first integrations');
+    await waitUntil(() => small.invoke(SMALL - 1), 'the first integrations', 60_000);
     const heapPoints = [{ label: `${SMALL.toLocaleString('en-US')} integrations, one called`, ...(await heapOf(small.service)) }];
 
     const large = { count: TOTAL, service: await startService('executor', envLarge, inspect) };
@@ -195,7 +181,7 @@ async function main() {
     const writeStarted = performance.now();
     await writeRange(largeStore, 0, TOTAL);
     const writeMs = performance.now() - writeStarted;
-    await waitUntil(() => large.invoke(TOTAL - 1), 'the executor to see every integration');
+    await waitUntil(() => large.invoke(TOTAL - 1), 'the executor to see every integration', 60_000);
     const followMs = performance.now() - writeStarted;
     say(`bench:scale: wrote ${TOTAL} integrations in ${Math.round(writeMs)} ms; the executor served the last one ${Math.round(followMs)} ms after the first write`);
     heapPoints.push({ label: `${TOTAL.toLocaleString('en-US')} integrations, one called`, ...(await heapOf(large.service)) });
@@ -296,7 +282,7 @@ async function main() {
       const executor = await startService('executor', { ...envLarge, UPSTREAM_CONNECTIONS_PER_ORIGIN: String(pool) });
       stops.push(() => executor.stop());
       const client = connect(executor);
-      await waitUntil(() => invokeOn(client)(0), 'the restarted executor');
+      await waitUntil(() => invokeOn(client)(0), 'the restarted executor', 60_000);
       await upstream.request({ cmd: 'reset' });
       const rssBefore = memoryMiB(executor.pid).rss;
       let rssPeak = rssBefore;

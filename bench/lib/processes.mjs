@@ -299,3 +299,19 @@ export async function ensureNatsAndRedis(log) {
   for (const child of started) children.add(child);
   return started;
 }
+
+/** Polls `probe` until it returns true; its last answer (or error) is in the timeout message. */
+export async function waitUntil(probe, what, timeoutMs = 15_000) {
+  const until = performance.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last === true) return;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (performance.now() > until) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
