@@ -19,7 +19,7 @@ export {
   subjectToken,
 } from './subjects.js';
 export type { AuditFilter } from './subjects.js';
-export { ensureAuditStream } from './stream.js';
+export { auditStreamOptionsFromEnv, ensureAuditStream } from './stream.js';
 export type { AuditStorage, AuditStreamOptions, EnsuredAuditStreams, StreamChange } from './stream.js';
 export {
   AUDIT_SCHEMA_VERSION,

@@ -140,3 +140,26 @@ function matches(current: StreamInfo, desired: DesiredStream): boolean {
     c.discard === desired.discard
   );
 }
+
+/** The stream options from the variables both the executor and the logger read (`auditStreamEnv`). */
+export function auditStreamOptionsFromEnv(env: {
+  AUDIT_STREAM: string;
+  AUDIT_DLQ_STREAM?: string | undefined;
+  AUDIT_SUBJECT_PREFIX: string;
+  AUDIT_MAX_AGE_MS: number;
+  AUDIT_MAX_BYTES: number;
+  AUDIT_DUPLICATE_WINDOW_MS: number;
+  AUDIT_REPLICAS: number;
+  AUDIT_STORAGE: AuditStorage;
+}): AuditStreamOptions {
+  return {
+    stream: env.AUDIT_STREAM,
+    dlqStream: env.AUDIT_DLQ_STREAM,
+    subjectPrefix: env.AUDIT_SUBJECT_PREFIX,
+    maxAgeMs: env.AUDIT_MAX_AGE_MS,
+    maxBytes: env.AUDIT_MAX_BYTES,
+    duplicateWindowMs: env.AUDIT_DUPLICATE_WINDOW_MS,
+    replicas: env.AUDIT_REPLICAS,
+    storage: env.AUDIT_STORAGE,
+  };
+}

@@ -68,3 +68,21 @@ export const grpcClientEnv = {
   GRPC_CLIENT_KEY_FILE: z.string().optional(),
   SERVICE_TOKEN: z.string().min(16).optional(),
 };
+
+const NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The audit stream's variables. The executor and the audit logger both create or update the stream at
+ * start-up, so they must read the same names with the same defaults, or each would undo the other.
+ */
+export const auditStreamEnv = {
+  AUDIT_STREAM: z.string().regex(NAME).default('SWITCHBOARD_AUDIT'),
+  /** Defaults to `<AUDIT_STREAM>_DLQ`. */
+  AUDIT_DLQ_STREAM: z.string().regex(NAME).optional(),
+  AUDIT_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('switchboard.audit'),
+  AUDIT_MAX_AGE_MS: env.positiveInt(30 * 24 * 3600 * 1000),
+  AUDIT_MAX_BYTES: env.positiveInt(10 * 1024 ** 3),
+  AUDIT_DUPLICATE_WINDOW_MS: env.positiveInt(120_000),
+  AUDIT_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  AUDIT_STORAGE: z.enum(['file', 'memory']).default('file'),
+};

@@ -1,11 +1,9 @@
 import { hostname } from 'node:os';
-import { env, loadConfig, z } from '@switchboard/config';
+import { auditStreamEnv, env, loadConfig, z } from '@switchboard/config';
 
 const NAME = /^[A-Za-z0-9_-]+$/;
-const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const INSTANCE_ID = /^[A-Za-z0-9_.-]+$/;
 const MIB = 1024 * 1024;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Host names may hold characters a file name should not; the id becomes part of every file name. */
 export function defaultInstanceId(host: string = hostname(), pid: number = process.pid): string {
@@ -16,10 +14,7 @@ const schema = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   AUDIT_DIR: z.string().min(1).default('.data/audit'),
   AUDIT_CONSUMER: z.string().regex(NAME).default('audit-logger'),
-  AUDIT_STREAM: z.string().regex(NAME).default('SWITCHBOARD_AUDIT'),
-  /** Defaults to `<AUDIT_STREAM>_DLQ`, the name the executor assumes too. */
-  AUDIT_DLQ_STREAM: z.string().regex(NAME).optional(),
-  AUDIT_SUBJECT_PREFIX: z.string().regex(SUBJECT_PREFIX).default('switchboard.audit'),
+  ...auditStreamEnv,
   /** Unique among running loggers: it names their files, and a process only repairs its own. */
   AUDIT_INSTANCE_ID: z.string().regex(INSTANCE_ID).default(defaultInstanceId()),
   AUDIT_ROTATE_MAX_BYTES: env.positiveInt(64 * MIB),
@@ -28,13 +23,6 @@ const schema = z.object({
   AUDIT_BATCH_MAX: env.positiveInt(1_000),
   AUDIT_ACK_WAIT_MS: env.positiveInt(30_000),
   AUDIT_MAX_ACK_PENDING: env.positiveInt(10_000),
-  // Stream limits: the same variables and defaults as the executor's, which creates the stream too;
-  // differing values would make each service undo the other's settings at every start.
-  AUDIT_MAX_AGE_MS: env.positiveInt(30 * DAY_MS),
-  AUDIT_MAX_BYTES: env.positiveInt(10 * 1024 * MIB),
-  AUDIT_DUPLICATE_WINDOW_MS: env.positiveInt(2 * 60_000),
-  AUDIT_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
-  AUDIT_STORAGE: z.enum(['file', 'memory']).default('file'),
   /** Operations port (/metrics, /healthz, /readyz); unset keeps it closed. */
   AUDIT_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   AUDIT_HTTP_HOST: z.string().min(1).default('127.0.0.1'),

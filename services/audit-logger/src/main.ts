@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { ensureAuditStream } from '@switchboard/audit';
+import { auditStreamOptionsFromEnv, ensureAuditStream } from '@switchboard/audit';
 import { runService } from '@switchboard/config';
 import { createLogger, type Logger } from '@switchboard/logging';
 import { createMetricsRegistry, Gauge, Histogram, startOpsServer, type OpsServer } from '@switchboard/metrics';
@@ -17,16 +17,7 @@ async function main(): Promise<void> {
   const dir = resolve(config.AUDIT_DIR);
   const nc = await connectNats(config.NATS_URL, `audit-logger ${config.AUDIT_INSTANCE_ID}`);
   const jsm = await jetstreamManager(nc);
-  const streams = await ensureAuditStream(jsm, {
-    stream: config.AUDIT_STREAM,
-    dlqStream: config.AUDIT_DLQ_STREAM,
-    subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
-    maxAgeMs: config.AUDIT_MAX_AGE_MS,
-    maxBytes: config.AUDIT_MAX_BYTES,
-    duplicateWindowMs: config.AUDIT_DUPLICATE_WINDOW_MS,
-    replicas: config.AUDIT_REPLICAS,
-    storage: config.AUDIT_STORAGE,
-  });
+  const streams = await ensureAuditStream(jsm, auditStreamOptionsFromEnv(config));
 
   // The writer repairs this instance's own torn tail before the index reads the files.
   const { writer, repaired } = await JsonlWriter.open({

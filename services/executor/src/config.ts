@@ -1,4 +1,4 @@
-import { env, loadConfig, z } from '@switchboard/config';
+import { auditStreamEnv, env, loadConfig, z } from '@switchboard/config';
 import type { DeliverySettings } from './delivery/index.js';
 
 const list = z
@@ -25,17 +25,9 @@ const schema = z.object({
   UPSTREAM_CONNECTIONS_PER_ORIGIN: env.positiveInt(128),
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
-  AUDIT_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
-  /** The audit logger's dead-letter stream; same variable and default (`<AUDIT_STREAM>_DLQ`) as the logger's. */
-  AUDIT_DLQ_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
-  AUDIT_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  ...auditStreamEnv,
   AUDIT_BUFFER_MAX: env.positiveInt(100_000),
-  AUDIT_MAX_AGE_MS: env.positiveInt(30 * 24 * 3600 * 1000),
-  AUDIT_MAX_BYTES: env.positiveInt(10 * 1024 ** 3),
-  AUDIT_DUPLICATE_WINDOW_MS: env.positiveInt(120_000),
-  AUDIT_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Same variable and default as the audit logger's: JetStream cannot change a stream's storage, so both must agree. */
-  AUDIT_STORAGE: z.enum(['file', 'memory']).default('file'),
   /** The async delivery work queue (work-queue stream), its subjects and the executors' shared consumer. */
   DELIVERY_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('SWITCHBOARD_DELIVERIES'),
   DELIVERY_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('switchboard.delivery'),

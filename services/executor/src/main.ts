@@ -3,7 +3,7 @@ import { createHash, hkdfSync } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Agent, type Dispatcher } from 'undici';
-import { AuditPublisher, ensureAuditStream } from '@switchboard/audit';
+import { AuditPublisher, auditStreamOptionsFromEnv, ensureAuditStream } from '@switchboard/audit';
 import { DeliveryServiceService, ExecutorServiceService } from '@switchboard/contracts';
 import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
@@ -63,16 +63,7 @@ async function main(): Promise<void> {
   logger.info({ integrations: definitions.size }, 'definitions loaded');
 
   const jsm = await jetstreamManager(nc);
-  await ensureAuditStream(jsm, {
-    stream: config.AUDIT_STREAM,
-    dlqStream: config.AUDIT_DLQ_STREAM,
-    subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
-    maxAgeMs: config.AUDIT_MAX_AGE_MS,
-    maxBytes: config.AUDIT_MAX_BYTES,
-    duplicateWindowMs: config.AUDIT_DUPLICATE_WINDOW_MS,
-    replicas: config.AUDIT_REPLICAS,
-    storage: config.AUDIT_STORAGE,
-  });
+  await ensureAuditStream(jsm, auditStreamOptionsFromEnv(config));
   const audit = new AuditPublisher(jetstream(nc), {
     maxBuffered: config.AUDIT_BUFFER_MAX,
     subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
