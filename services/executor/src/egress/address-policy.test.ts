@@ -212,6 +212,14 @@ describe('createEgressPolicy allow-list', () => {
     expect(classify('127.0.0.1', policy)).toMatchObject({ allowed: false, range: 'loopback' });
   });
 
+  it('does not open :: or ::1 when 0.0.0.0/32 or 0.0.0.1/32 is allowed, though ::0.0.0.0 spells ::', () => {
+    const policy = createEgressPolicy({ allow: ['0.0.0.0/32', '0.0.0.1/32'] });
+    expect(classify('0.0.0.0', policy)).toEqual({ allowed: true });
+    expect(classify('::ffff:0.0.0.1', policy)).toEqual({ allowed: true });
+    expect(classify('::0.0.0.0', policy)).toMatchObject({ allowed: false, range: 'unspecified' });
+    expect(classify('::0.0.0.1', policy)).toMatchObject({ allowed: false, range: 'loopback' });
+  });
+
   it('treats a single address as a /32 or /128', () => {
     const policy = createEgressPolicy({ allow: ['10.1.2.3', '[::1]', ' 192.168.0.10 '] });
     expect(classify('10.1.2.3', policy)).toEqual({ allowed: true });
@@ -321,6 +329,10 @@ const u32Of = (v4: ipaddr.IPv4): number => {
 
 type Clothing = (v4: ipaddr.IPv4, noise: number) => string;
 
+/** ::0.0.0.0 and ::0.0.0.1 are the IPv6 unspecified and loopback addresses in their own right. */
+const isOwnIpv6Range = (addr: ipaddr.IPv4 | ipaddr.IPv6): boolean =>
+  addr.kind() === 'ipv6' && /^(0:){7}[01]$/.test(addr.toNormalizedString());
+
 /** Ways to spell an IPv4 address, each of which a socket would carry to that IPv4 address. */
 const CLOTHINGS: Readonly<Record<string, Clothing>> = {
   dotted: (v4) => v4.toString(),
@@ -356,9 +368,7 @@ describe('classifyAddress properties', () => {
         expect(addr, dressed).toBeDefined();
         if (addr === undefined || plain.allowed) throw new Error(`bad generator output ${dressed}`);
         const verdict = classifyAddress(addr, DEFAULT_POLICY);
-        // ::0.0.0.0 and ::0.0.0.1 are the IPv6 unspecified and loopback addresses in their own right.
-        const ownIpv6Range = addr.kind() === 'ipv6' && addr.toNormalizedString().match(/^(0:){7}[01]$/) !== null;
-        expect(verdict, dressed).toMatchObject(ownIpv6Range ? { allowed: false } : { allowed: false, range: plain.range });
+        expect(verdict, dressed).toMatchObject(isOwnIpv6Range(addr) ? { allowed: false } : { allowed: false, range: plain.range });
       }),
       { numRuns: 2000 },
     );
@@ -371,7 +381,8 @@ describe('classifyAddress properties', () => {
         const dressed = CLOTHINGS[clothing]?.(v4, noise) ?? '';
         const addr = parseHostAddress(dressed);
         if (addr === undefined) throw new Error(`unparsed ${dressed}`);
-        expect(classifyAddress(addr, policy), dressed).toEqual({ allowed: true });
+        // Allow-listing 0.0.0.0/32 or 0.0.0.1/32 must not open the IPv6 unspecified or loopback address.
+        expect(classifyAddress(addr, policy), dressed).toMatchObject({ allowed: !isOwnIpv6Range(addr) });
       }),
       { numRuns: 500 },
     );
