@@ -43,6 +43,18 @@ async function moveLeader(nc: NatsConnection, node: string, stream: string, cons
   return false;
 }
 
+/** Where missing audit events are: never stored (the executors), or stored and not yet written (the loggers). */
+async function describeAuditBacklog(nc: NatsConnection, stream: string, consumer: string): Promise<string> {
+  try {
+    const jsm = await jetstreamManager(nc);
+    const s = await jsm.streams.info(stream);
+    const c = await jsm.consumers.info(stream, consumer);
+    return `stream holds ${s.state.messages} (leader ${s.cluster?.leader ?? 'none'}), consumer pending ${c.num_pending}, unacked ${c.num_ack_pending}, redelivered ${c.num_redelivered}, waiting pulls ${c.num_waiting} (leader ${c.cluster?.leader ?? 'none'})`;
+  } catch (err) {
+    return `stream state unknown: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
 interface Answer {
   readonly executor: 'a' | 'b';
   readonly tool: string;
@@ -321,10 +333,15 @@ describe('scale-out: 3-node NATS cluster, two executors, two loggers', () => {
     // Every answered invocation's audit event is in exactly one line across both loggers' files.
     const ids = answers.map((a) => a.invocationId);
     expect(new Set(ids).size).toBe(ids.length);
-    // After the consumer's leader died, each logger's pull waits out its missed heartbeats (about 30 s)
-    // before it pulls from the new leader: the trail lags, nothing is lost.
+    // After the consumer's leader died, each logger's pull waits out two missed heartbeats (a few
+    // seconds, AUDIT_PULL_EXPIRES_MS) before it pulls from the new leader: the trail lags, nothing is lost.
+    const auditWaitStarted = Date.now();
     const audit = await awaitAudit(dirs, ids, 45_000, 2_000);
-    expect(audit.missing, `${audit.missing.length} of ${ids.length} audit events missing (${summary})`).toEqual([]);
+    const trail = audit.missing.length === 0 ? '' : await describeAuditBacklog(nc, env['AUDIT_STREAM']!, env['AUDIT_CONSUMER']!);
+    expect(
+      audit.missing,
+      `${audit.missing.length} of ${ids.length} audit events missing after ${Date.now() - auditWaitStarted} ms (${summary}; ${trail})`,
+    ).toEqual([]);
     // Written twice means once by each logger: a redelivery after an ack the dead node never passed on.
     const where = audit.duplicated.map(([id, n]) => `${id}: ${n}`);
     expect(where, summary).toEqual([]);

@@ -32,7 +32,7 @@ export {
 export { decodeAuditPayload } from './message.js';
 export { AuditPublisher } from './publisher.js';
 export type { AuditDropReason, AuditPublisherOptions, AuditPublisherStats } from './publisher.js';
-export { ensureConsumer, subscribeAuditEvents } from './subscriber.js';
+export { AUDIT_PULL_EXPIRES_MS, ensureConsumer, subscribeAuditEvents } from './subscriber.js';
 export type { AuditDeliverPolicy, AuditSubscription, SubscribeAuditOptions } from './subscriber.js';
 export { AuditDecodeError, AuditError, isAuditDecodeError } from './errors.js';
 export type { AuditRejectReason } from './errors.js';

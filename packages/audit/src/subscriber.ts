@@ -51,6 +51,13 @@ export interface AuditSubscription {
 const NANOS_PER_MS = 1_000_000;
 
 /**
+ * How long each pull request of an audit consumer lives. nats.js expects idle heartbeats at half of it
+ * and pulls again after two are missed, so this bounds how long a consumer sits idle after the node
+ * leading it died: with nats.js's default of 30 s the audit trail fell half a minute behind a node loss.
+ */
+export const AUDIT_PULL_EXPIRES_MS = 5_000;
+
+/**
  * Delivers audit events, decoded, one at a time in stream order, through a pull consumer with explicit
  * acks: a message is acked only after the handler resolved, so a crash means redelivery, not loss.
  */
@@ -70,7 +77,7 @@ export async function subscribeAuditEvents(js: JetStreamClient, options: Subscri
     filter_subject: filterSubject,
   });
   const consumer = await js.consumers.get(stream, info.name);
-  const messages = await consumer.consume({ max_messages: Math.min(maxAckPending, 256) });
+  const messages = await consumer.consume({ max_messages: Math.min(maxAckPending, 256), expires: AUDIT_PULL_EXPIRES_MS });
   const retryDelayMs = options.retryDelayMs ?? 1_000;
 
   const closed = (async () => {

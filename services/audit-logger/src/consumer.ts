@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import {
+  AUDIT_PULL_EXPIRES_MS,
   auditEventToJsonLine,
   auditStreamSubjects,
   CONTENT_TYPE_HEADER,
@@ -65,6 +66,7 @@ export async function startAuditConsumer(options: AuditConsumerOptions): Promise
   const batcher = new BatchWriter(options);
   const messages = await consumer.consume({
     max_messages: Math.min(options.maxAckPending, options.batchMax),
+    expires: AUDIT_PULL_EXPIRES_MS,
     callback: (msg) => batcher.add(msg),
   });
   void (async () => {
