@@ -45,10 +45,7 @@ function traceparentOf(call: ServerUnaryCall<unknown, unknown>): string | undefi
   return typeof v === 'string' ? v : undefined;
 }
 
-/**
- * Invoke and Test. The response goes out first and the audit event is queued after it, so a call
- * never waits on (or fails because of) the audit trail.
- */
+/** Invoke and Test. The response goes out first, so a call never waits on (or fails because of) the audit trail. */
 export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServer {
   const guard = (call: ServerUnaryCall<unknown, unknown>, callback: (err: { code: status; details: string }) => void): boolean => {
     if (deps.serviceToken !== undefined && !checkServiceToken(call.metadata, deps.serviceToken)) {
@@ -62,13 +59,28 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
     return true;
   };
 
-  const run = async (input: InvocationInput) => {
+  // A call stays counted in flight until its audit event is queued, so a draining executor flushes it.
+  const run = (input: InvocationInput) => {
     deps.inFlight.count++;
-    try {
-      return await deps.invoker.run(input);
-    } finally {
+    return deps.invoker.run(input).catch((err: unknown) => {
       deps.inFlight.count--;
-    }
+      throw err;
+    });
+  };
+
+  /**
+   * Encoding and queueing the audit event (and the metrics) wait for the next turn of the event loop,
+   * after the reply's bytes were written: the caller hears the answer without waiting for the audit trail.
+   */
+  const afterReply = (audit: AuditEvent) => {
+    setImmediate(() => {
+      try {
+        deps.publishAudit(audit);
+        deps.onFinished?.(audit);
+      } finally {
+        deps.inFlight.count--;
+      }
+    });
   };
 
   return {
@@ -92,9 +104,11 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
         traceparent: traceparentOf(call),
       }).then(
         (result) => {
-          callback(null, result.response);
-          deps.publishAudit(result.audit);
-          deps.onFinished?.(result.audit);
+          try {
+            callback(null, result.response);
+          } finally {
+            afterReply(result.audit);
+          }
         },
         (err: unknown) => {
           deps.logger.error({ err }, 'invoke failed unexpectedly');
@@ -124,15 +138,17 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
         traceparent: traceparentOf(call),
       }).then(
         (result) => {
-          callback(null, {
-            result: result.response,
-            request: result.request,
-            response: result.upstreamResponse,
-            latency: result.latency,
-            gateRequirement: result.gateRequirement,
-          });
-          deps.publishAudit(result.audit);
-          deps.onFinished?.(result.audit);
+          try {
+            callback(null, {
+              result: result.response,
+              request: result.request,
+              response: result.upstreamResponse,
+              latency: result.latency,
+              gateRequirement: result.gateRequirement,
+            });
+          } finally {
+            afterReply(result.audit);
+          }
         },
         (err: unknown) => {
           deps.logger.error({ err }, 'test failed unexpectedly');
