@@ -232,7 +232,11 @@ describe('the console in headless Chromium against the real services', () => {
       return { filterMs: performance.now() - t0, shown: document.querySelectorAll('#integrations-table tbody tr:not([hidden])').length };
     })()`);
     expect(rendered.shown).toBe(100);
-    expect(rendered.filterMs).toBeLessThan(200);
-    expect(elapsed).toBeLessThan(4_000);
+    // Generous for a loaded 2-core CI machine, still far below what a per-row re-render or a request per
+    // keystroke would take over 1,000 rows.
+    expect(rendered.filterMs).toBeLessThan(500);
+    // From Enter to the 1,000th row, login and list requests included: the same 10 s the wait above allows,
+    // since Chromium shares a loaded 2-core CI machine with the whole stack.
+    expect(elapsed).toBeLessThan(10_000);
   });
 });

@@ -2,17 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryMode, DeliveryState, HttpMethod, Outcome, ParameterLocation as In, ParameterType, type Integration } from '@switchboard/contracts';
 import { waitFor } from '../support/audit-files.js';
 import { startService, type ServiceProcess, type Stack } from '../support/stack.js';
-import { define, invoke, outcomeName, register, sleep, startExecutorStack } from '../executor/helpers.js';
+import { define, invoke, outcomeName, register, sleep, startExecutorStack, type DeepPartial } from '../executor/helpers.js';
 import { deliveryEvents, FAST_DELIVERY_ENV, streamMessageCount, waitForState } from './helpers.js';
 import { byIdempotencyKey, reply, startReceiver, type Receiver } from './receiver.js';
 
-function hook(receiver: Receiver, key: string, path: string): Integration {
+function hook(receiver: Receiver, key: string, path: string, extra: DeepPartial<Integration> = {}): Integration {
   return define({
     key,
     method: HttpMethod.HTTP_METHOD_POST,
     urlTemplate: `${receiver.url}${path}`,
     parameters: [{ name: 'message', type: ParameterType.PARAMETER_TYPE_STRING, location: In.PARAMETER_LOCATION_BODY, required: true }],
     delivery: { mode: DeliveryMode.DELIVERY_MODE_ASYNC, maxAttempts: 20, maxAgeMs: 120_000 },
+    ...extra,
   });
 }
 
@@ -40,7 +41,9 @@ describe('async delivery under faults', () => {
     });
     // ack_wait 2 s: the message returns to the queue 2 s after the heartbeats of the dead replica stop.
     stack = await startExecutorStack({ egressAllow: '127.0.0.1/32', executorEnv: { ...FAST_DELIVERY_ENV, DELIVERY_ACK_WAIT_MS: '2000' } });
-    await register(stack, hook(receiver, 'notify_front_desk', '/notify'));
+    // The longest timeout allowed (30 s), not the default 5 s: the held attempt must still be running at
+    // the kill however long starting the second replica takes, or it would time out and be retried early.
+    await register(stack, hook(receiver, 'notify_front_desk', '/notify', { timeouts: { totalMs: 30_000, connectMs: 0 } }));
     const res = await invoke(stack, 'notify_front_desk', { message: 'patient arrived' });
     expect(outcomeName(res.outcome)).toBe('OUTCOME_ACCEPTED');
     const id = res.deliveryId!;

@@ -156,12 +156,12 @@ describe('executor authentication, end to end', () => {
     await waitFor(async () => {
       await invoke(stack, 'key_header', { q: 'x' });
       return upstream.requests.at(-1)!.headers['x-api-key'] === rotated ? true : undefined;
-    }, 'the executor to use the replaced key', 2_000);
+    }, 'the executor to use the replaced key', 3_000); // the feed's "about a second", plus upstream invoke round trips on a loaded machine
     await stack.registryClient.putCredential('k-header', CredentialType.CREDENTIAL_TYPE_API_KEY, { value: API_KEY });
     await waitFor(async () => {
       await invoke(stack, 'key_header', { q: 'x' });
       return upstream.requests.at(-1)!.headers['x-api-key'] === API_KEY ? true : undefined;
-    }, 'the executor to use the original key again', 2_000);
+    }, 'the executor to use the original key again', 3_000); // as above
   });
 
   it('API key in the query, after the template query and the arguments', async () => {

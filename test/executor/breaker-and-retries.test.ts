@@ -4,7 +4,9 @@ import type { Stack } from '../support/stack.js';
 import { json, startUpstream, type RecordedUpstreamRequest, type Upstream } from '../support/upstream.js';
 import { auditOf, define, invoke, outcomeName, register, sleep, startExecutorStack, type DeepPartial } from './helpers.js';
 
-const RESET_MS = 600;
+// Long enough that a probe's invoke and the next call both fit inside one reset period on a loaded
+// machine (the breaker must still be open for that next call); each test waits it out twice at most.
+const RESET_MS = 1_500;
 
 /**
  * The per-integration circuit breaker (thresholds from the definition) and the retry policy, against
@@ -79,8 +81,10 @@ describe('circuit breaker and retries, end to end', () => {
     expect(outcomeName(open.outcome)).toBe('OUTCOME_CIRCUIT_OPEN');
     expect(open.reason).toBe('CIRCUIT_OPEN');
     expect(open.agentMessage).toMatch(/^That system isn't responding right now/);
-    expect(open.latencyMs).toBeLessThan(20);
-    expect(elapsed).toBeLessThan(250);
+    // Failing fast is proven by the unchanged upstream count below; these bounds only rule out waiting on
+    // the upstream or a timeout, with room for a stalled event loop on a loaded 2-core machine.
+    expect(open.latencyMs).toBeLessThan(200);
+    expect(elapsed).toBeLessThan(1_000);
     expect(requestsTo('/flaky')).toHaveLength(4);
     expect((await auditOf(stack, open.invocationId)).breakerState).toBe('open');
 

@@ -99,14 +99,16 @@ describe('failure outcomes on an executor with no egress allow-list', () => {
       const r = await invoke(stack, 'soon_disabled');
       return outcomeName(r.outcome) === 'OUTCOME_DISABLED' ? r : undefined;
     }, 'the executor to see the integration disabled');
-    expect(Date.now() - disabledAt).toBeLessThan(1_500);
+    // "About a second" for the feed, plus the probing invoke round trips and 50 ms polls of a loaded machine.
+    expect(Date.now() - disabledAt).toBeLessThan(2_000);
     expect(disabled.reason).toBe('DISABLED');
     expect(disabled.agentMessage).not.toBe('');
 
     await stack.registryClient.delete('soon_disabled', updated.revision);
     const deletedAt = Date.now();
     await waitFor(async () => (outcomeName((await invoke(stack, 'soon_disabled')).outcome) === 'OUTCOME_NOT_FOUND' ? true : undefined), 'the delete');
-    expect(Date.now() - deletedAt).toBeLessThan(1_500);
+    // As above: the feed's second plus the invoke round trips that observe it.
+    expect(Date.now() - deletedAt).toBeLessThan(2_000);
   });
 
   it('INVALID_ARGUMENTS with one message per field that the model can act on', async () => {

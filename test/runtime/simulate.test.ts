@@ -23,6 +23,7 @@ interface Report {
     reason?: string;
     httpStatus?: number;
     elapsedMs?: number;
+    delayAfterMs?: number;
     spoken: { when: string; text: string }[];
     toolResult?: { role?: string; tool_call_id?: string; type?: string; tool_use_id?: string; content: string; is_error?: boolean };
     audit: { events: { gate: string; upstreamRequests: number; request?: { method: string; url: string; headers: { name: string; value: string }[]; body: string } }[]; missing: string[]; unavailable: string };
@@ -177,8 +178,11 @@ turns:
       { when: 'delay', text: 'Still looking, just a moment.' },
       { when: 'after', text: 'Next appointment on 2025-03-03 at 09:30 with Dr. Grace Hopper.' },
     ]);
-    expect(quick!.elapsedMs).toBeLessThan(1_200);
-    expect(quick!.spoken.map((l) => l.when)).toEqual(['start', 'after']);
+    // The delay phrase is due only once delay_after_ms (1_200 in the example) passed without an answer. A quick
+    // answer normally comes well before that; on a loaded machine it may not, and then the phrase is right.
+    expect(quick!.delayAfterMs).toBe(1_200);
+    const delayDue = quick!.elapsedMs! >= quick!.delayAfterMs!;
+    expect(quick!.spoken.map((l) => l.when), `quick turn took ${quick!.elapsedMs} ms`).toEqual(delayDue ? ['start', 'delay', 'after'] : ['start', 'after']);
   });
 
   it('the tool calls go through the Anthropic shapes too', async () => {

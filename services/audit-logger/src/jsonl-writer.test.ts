@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JsonlWriter, openAppendFile, type AppendFile } from './jsonl-writer.js';
 
 let dir: string;
@@ -47,7 +47,8 @@ describe('JsonlWriter', () => {
     const { writer } = await JsonlWriter.open({ dir, instanceId: 'i', maxBytes: 1 << 20, openFile });
     let resolved = false;
     const pending = writer.append([line('a'), line('b'), line('c')]).then(() => (resolved = true));
-    await new Promise((r) => setTimeout(r, 20));
+    // The first append also opens the file and fsyncs the directory first: wait for the sync to begin, not a fixed time.
+    await vi.waitFor(() => expect(events).toContain('sync-start'), { timeout: 5_000 });
     expect(events).toEqual([`write:${3 * (line('a').length + 1)}`, 'sync-start']);
     expect(resolved).toBe(false);
     releaseSync();
