@@ -23,6 +23,7 @@ import {
 import { requestToken, type OAuthGrant, type TokenRequestInput, type TokenRequestOptions, type TokenResult } from './oauth-token-request.js';
 import { acquireLock, deleteIfEquals, lockToken, releaseLock } from './redis-lock.js';
 import type { OAuthTokenKey, OAuthTokenStats, PermanentFailureInfo, ResolvedCredential, TokenSealer } from './types.js';
+import { settleWithin } from '../settle-within.js';
 
 export interface OAuthTokenProviderOptions {
   redis: Redis;
@@ -519,27 +520,19 @@ export class OAuthTokenProvider {
   /** Every Redis command is bounded: ioredis queues commands while reconnecting, which would hang a call. */
   private redisCall<T>(command: () => Promise<T>): Promise<T> {
     if (DOWN_STATUSES.has(this.redis.status)) return Promise.reject(new RedisUnavailable(`Redis connection is ${this.redis.status}`));
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new RedisUnavailable(`Redis did not answer within ${this.redisTimeoutMs} ms`)), this.redisTimeoutMs);
-      let pending: Promise<T>;
-      try {
-        pending = command();
-      } catch (error) {
-        clearTimeout(timer);
-        reject(new RedisUnavailable('Redis command failed', { cause: error }));
-        return;
-      }
-      pending.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(new RedisUnavailable('Redis command failed', { cause: error }));
-        },
-      );
-    });
+    let pending: Promise<T>;
+    try {
+      pending = command();
+    } catch (error) {
+      return Promise.reject(new RedisUnavailable('Redis command failed', { cause: error }));
+    }
+    return settleWithin(
+      pending.catch((error: unknown) => {
+        throw new RedisUnavailable('Redis command failed', { cause: error });
+      }),
+      this.redisTimeoutMs,
+      () => new RedisUnavailable(`Redis did not answer within ${this.redisTimeoutMs} ms`),
+    );
   }
 
   private async withLocalLock<T>(key: string, work: () => Promise<T>): Promise<T> {

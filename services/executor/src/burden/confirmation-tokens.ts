@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { SwitchboardError } from '@switchboard/errors';
 import { canonicalHash } from './canonical-json.js';
+import { settleWithin } from '../settle-within.js';
 
 export interface ConfirmationTokensOptions {
   readonly redis: Redis;
@@ -64,18 +65,6 @@ function decodeCanonical(text: string, bytes: number): Buffer | undefined {
   // decode alike yet name different single-use keys in Redis, so one token could be spent twice.
   if (decoded.length !== bytes || decoded.toString('base64url') !== text) return undefined;
   return decoded;
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new StoreTimeout(`no answer from the confirmation store within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -148,9 +137,10 @@ export class ConfirmationTokens {
     const ttl = expiresAtUnixMs - now + CLOCK_SKEW_MARGIN_MS;
     let stored: 'OK' | null;
     try {
-      stored = await withTimeout(
+      stored = await settleWithin(
         this.redis.set(`${this.keyPrefix}confirm:${tokenId}`, '1', 'PX', ttl, 'NX'),
         this.redisTimeoutMs,
+        () => new StoreTimeout(`no answer from the confirmation store within ${this.redisTimeoutMs} ms`),
       );
     } catch {
       // Fail closed: without the store we cannot know whether the token was already spent, and a

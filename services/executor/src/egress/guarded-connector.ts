@@ -10,6 +10,7 @@ import {
   type IpAddress,
 } from './address-policy.js';
 import { EgressBlockedError } from './egress-blocked-error.js';
+import { settleWithin } from '../settle-within.js';
 
 export interface ResolvedAddress {
   readonly address: string;
@@ -69,7 +70,11 @@ export function createGuardedConnector(options: GuardedConnectorOptions): buildC
   const inner = buildConnector({ ...options.tls, timeout: connectTimeoutMs });
 
   async function resolveChecked(hostname: string): Promise<string[]> {
-    const answers = await withTimeout(lookup(hostname), connectTimeoutMs, hostname);
+    const answers = await settleWithin(
+      lookup(hostname),
+      connectTimeoutMs,
+      () => new errors.ConnectTimeoutError(`resolving ${hostname} took longer than ${connectTimeoutMs} ms`),
+    );
     if (answers.length === 0) throw notFound(hostname);
     const trustedName = isHostAllowListed(hostname, policy);
     const targets: string[] = [];
@@ -142,24 +147,6 @@ export function createGuardedConnector(options: GuardedConnectorOptions): buildC
 /** The address exactly as checked, in the form `net.connect` takes without a lookup. */
 function socketHost(address: IpAddress): string {
   return address.toString();
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, hostname: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new errors.ConnectTimeoutError(`resolving ${hostname} took longer than ${ms} ms`));
-    }, ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(toError(err));
-      },
-    );
-  });
 }
 
 function notFound(hostname: string): Error {
