@@ -155,7 +155,8 @@ describe('circuit breaker and retries, end to end', () => {
     answer('/get_retry_slow', 503);
     const started = performance.now();
     const res = await invoke(stack, 'get_retry_slow', { q: 'r' });
-    expect(performance.now() - started).toBeLessThan(600);
+    // The back-off it must not sleep is 5 s; 2 s leaves a loaded machine room and still proves that.
+    expect(performance.now() - started).toBeLessThan(2_000);
     expect(outcomeName(res.outcome)).toBe('OUTCOME_UPSTREAM_ERROR');
     expect(res.reason).toBe('HTTP_503');
   });
