@@ -74,6 +74,7 @@ describe('graceful shutdown on SIGTERM', () => {
   it('executor: every accepted Invoke completes, late ones get UNAVAILABLE, health turns NOT_SERVING, each audit event is written once, exit 0', async () => {
     const executor = stack.executor;
     const health = new HealthPoller(`127.0.0.1:${executor.port}`);
+    await health.serving();
     const upstreamBefore = upstream.requests.length;
     const results: Result[] = [];
     const invokeOne = async (n: number): Promise<void> => {
@@ -149,6 +150,7 @@ describe('graceful shutdown on SIGTERM', () => {
   it('registry: calls in flight at SIGTERM finish, each is stored exactly when it was answered, exit 0', async () => {
     const registry = stack.registry;
     const health = new HealthPoller(`127.0.0.1:${registry.port}`);
+    await health.serving();
     const COUNT = 400;
     const outcomes: { key: string; endedAt: number; code: string }[] = [];
     let signalledAt = 0;

@@ -107,6 +107,18 @@ export class HealthPoller {
     }
   }
 
+  /**
+   * Resolves once a SERVING answer was recorded. A test waits for it before it signals, so "SERVING
+   * before the signal" is a fact of the run rather than a race with a slow first health call.
+   */
+  async serving(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.samples.some((s) => s.state === 'SERVING')) {
+      if (Date.now() > until) throw new Error(`no SERVING health answer within ${timeoutMs} ms: ${this.samples.at(-1)?.state ?? 'no answer'}`);
+      await sleep(10);
+    }
+  }
+
   /** The first sample at or after `time` with the given state, if any. */
   firstAfter(time: number, state: string): { time: number; state: string } | undefined {
     return this.samples.find((s) => s.time >= time && s.state === state);
