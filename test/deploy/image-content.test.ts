@@ -61,6 +61,7 @@ describe('container image content', () => {
         CONSOLE_PORT: await port(),
         MCP_PORT: await port(),
         ORG_TOKENS_BUCKET: `t_${id}_org_tokens`,
+        CONSOLE_SESSIONS_BUCKET: `t_${id}_console_sessions`,
         DELIVERY_STREAM: `T_${id}_DELIVERIES`,
         DELIVERY_SUBJECT_PREFIX: `t${id}.delivery`,
         DELIVERY_DEAD_LETTER_BUCKET: `t_${id}_dead_letters`,

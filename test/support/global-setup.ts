@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 
-const TEST_STREAM = /^(T_[0-9a-f]{8}_(AUDIT(_DLQ)?|DELIVERIES)|KV_t_[0-9a-f]{8}_(integrations|credentials|dead_letters|org_tokens))$/;
+const TEST_STREAM = /^(T_[0-9a-f]{8}_(AUDIT(_DLQ)?|DELIVERIES)|KV_t_[0-9a-f]{8}_(integrations|credentials|dead_letters|org_tokens|console_sessions))$/;
 const STALE_MS = 15 * 60 * 1000;
 
 /**

@@ -229,6 +229,7 @@ export async function removeNatsState(env: Record<string, string>): Promise<void
     // Only the names a test chose: never the shared defaults a service falls back to.
     if (env['DELIVERY_STREAM']) streams.push(env['DELIVERY_STREAM']);
     if (env['ORG_TOKENS_BUCKET']) streams.push(`KV_${env['ORG_TOKENS_BUCKET']}`);
+    if (env['CONSOLE_SESSIONS_BUCKET']) streams.push(`KV_${env['CONSOLE_SESSIONS_BUCKET']}`);
     if (env['DELIVERY_DEAD_LETTER_BUCKET']) streams.push(`KV_${env['DELIVERY_DEAD_LETTER_BUCKET']}`);
     for (const stream of streams) {
       await jsm.streams.delete(stream).catch(() => false);

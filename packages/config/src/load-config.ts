@@ -39,6 +39,8 @@ export const env = {
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Replicas of a JetStream stream or KV bucket a service creates: JetStream allows 1 to 5. */
+  replicas: () => z.coerce.number().int().min(1).max(5).default(1),
 };
 
 /**

@@ -16,6 +16,10 @@ const schema = z.object({
   CONSOLE_TOKEN_RECHECK_MS: env.positiveInt(30_000),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   ORG_TOKENS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  /** Sessions live here, shared by every console replica; defaults to `switchboard_console_sessions`. */
+  CONSOLE_SESSIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  /** Replicas of the sessions and org-token buckets when the console creates them (as the registry's buckets). */
+  KV_REPLICAS: env.replicas(),
   ...grpcClientEnv,
   /** The audit logger's JSON-lines folder, read for the calls view and each integration's last call. */
   AUDIT_DIR: z.string().min(1).default('.data/audit'),

@@ -82,17 +82,15 @@ export function createConsoleServer(options: ConsoleServerOptions): Server {
   const recheckMs = options.tokenRecheckMs ?? 30_000;
 
   const currentSession = async (req: IncomingMessage): Promise<Session | undefined> => {
-    const session = sessions.get(readCookie(req.headers.cookie, cookieName));
+    const session = await sessions.get(readCookie(req.headers.cookie, cookieName));
     if (!session) return undefined;
-    if (Date.now() - session.tokenCheckedAt > recheckMs) {
-      if (!(await tokens.isActive(session.orgId, session.tokenId))) {
-        sessions.delete(session.id);
-        logger.info({ orgId: session.orgId, tokenId: session.tokenId }, 'session ended: its token was revoked');
-        return undefined;
-      }
-      session.tokenCheckedAt = Date.now();
+    if (Date.now() - session.tokenCheckedAt <= recheckMs) return session;
+    if (!(await tokens.isActive(session.orgId, session.tokenId))) {
+      await sessions.delete(session.id);
+      logger.info({ orgId: session.orgId, tokenId: session.tokenId }, 'session ended: its token was revoked');
+      return undefined;
     }
-    return session;
+    return sessions.markTokenChecked(session);
   };
 
   const signIn = async (req: IncomingMessage, res: ServerResponse) => {
@@ -107,9 +105,9 @@ export function createConsoleServer(options: ConsoleServerOptions): Server {
       throw new SwitchboardError('UNAUTHENTICATED', 'that token is not valid (it may have been revoked)');
     }
     limiter.succeed(client);
-    const previous = sessions.get(readCookie(req.headers.cookie, cookieName));
-    if (previous) sessions.delete(previous.id);
-    const session = sessions.create(info.orgId, info.tokenId);
+    const previous = readCookie(req.headers.cookie, cookieName);
+    if (previous) await sessions.delete(previous);
+    const session = await sessions.create(info.orgId, info.tokenId);
     logger.info({ orgId: info.orgId, tokenId: info.tokenId }, 'signed in');
     sendJson(res, 201, { orgId: session.orgId, csrfToken: session.csrfToken }, {
       'set-cookie': sessionCookie(cookieName, session.id, secureCookie, Math.floor(options.sessionTtlMs / 1000)),
@@ -126,7 +124,7 @@ export function createConsoleServer(options: ConsoleServerOptions): Server {
     if (url.pathname === '/api/session') {
       if (method === 'GET') return sendJson(res, 200, { orgId: session.orgId, csrfToken: session.csrfToken });
       if (method === 'DELETE') {
-        sessions.delete(session.id);
+        await sessions.delete(session.id);
         res.writeHead(204, { 'set-cookie': sessionCookie(cookieName, '', secureCookie, 0), 'cache-control': 'no-store' });
         return res.end();
       }

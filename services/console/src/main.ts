@@ -18,7 +18,13 @@ async function main(): Promise<void> {
   const config = loadConsoleConfig();
   const logger = createLogger('console', { level: config.LOG_LEVEL });
   const nc = await connectNats({ url: config.NATS_URL, name: 'console' });
-  const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET });
+  const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas: config.KV_REPLICAS });
+  const sessions = await SessionStore.open(nc, {
+    bucket: config.CONSOLE_SESSIONS_BUCKET,
+    replicas: config.KV_REPLICAS,
+    ttlMs: config.CONSOLE_SESSION_TTL_MS,
+    idleMs: config.CONSOLE_SESSION_IDLE_MS,
+  });
   const clients = ServiceClients.fromEnv(config);
   const { registryFor, executor } = clients;
   const { deliveries } = clients;
@@ -29,7 +35,7 @@ async function main(): Promise<void> {
   const server = createConsoleServer({
     deps: { registryFor, executor, deliveries, audit: new AuditIndex(path.resolve(config.AUDIT_DIR)) },
     tokens,
-    sessions: new SessionStore({ ttlMs: config.CONSOLE_SESSION_TTL_MS, idleMs: config.CONSOLE_SESSION_IDLE_MS }),
+    sessions,
     files,
     secureCookie: config.CONSOLE_COOKIE_SECURE,
     sessionTtlMs: config.CONSOLE_SESSION_TTL_MS,

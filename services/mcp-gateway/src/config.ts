@@ -10,6 +10,8 @@ const schema = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   /** The org-token bucket: the console's (ORG_TOKENS_BUCKET there too), so a token made there works here. */
   ORG_TOKENS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  /** Replicas of the org-token bucket if the gateway is the first to create it. */
+  KV_REPLICAS: env.replicas(),
   ...grpcClientEnv,
   SHUTDOWN_GRACE_MS: env.positiveInt(5_000),
   LOG_LEVEL: env.logLevel(),

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = createLogger('mcp-gateway', { level: config.LOG_LEVEL });
   const nc = await connectNats({ url: config.NATS_URL, name: 'mcp-gateway' });
-  const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET });
+  const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas: config.KV_REPLICAS });
   const clients = ServiceClients.fromEnv(config);
   const { registryFor, executor } = clients;
   const server = createGatewayServer({

@@ -8,7 +8,7 @@ const schema = z.object({
   SWITCHBOARD_MASTER_KEYS_FILE: z.string().optional(),
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
-  KV_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  KV_REPLICAS: env.replicas(),
   GRPC_TLS_CERT_FILE: z.string().optional(),
   GRPC_TLS_KEY_FILE: z.string().optional(),
   GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
