@@ -6,22 +6,6 @@ import type { NatsConnection } from '@nats-io/transport-node';
 /** JetStream KV bucket holding console sessions, by the hash of their cookie value. */
 export const CONSOLE_SESSIONS_BUCKET = 'switchboard_console_sessions';
 
-/** A signed-in browser: its org, the token it signed in with (by id) and its CSRF token. */
-export interface Session {
-  /** The cookie value. Only the browser holds it: the bucket keeps its SHA-256. */
-  readonly id: string;
-  readonly orgId: string;
-  readonly tokenId: string;
-  readonly csrfToken: string;
-  readonly createdAt: number;
-  /** The last request as last written to the bucket (see the touch interval below). */
-  readonly lastSeenAt: number;
-  /** When the token behind the session was last found unrevoked. */
-  readonly tokenCheckedAt: number;
-  /** The KV revision this copy was read at; writes are conditional on it. */
-  readonly revision: number;
-}
-
 export interface SessionLimits {
   readonly ttlMs: number;
   readonly idleMs: number;
@@ -35,14 +19,24 @@ export interface OpenSessionStoreOptions extends SessionLimits {
   readonly now?: () => number;
 }
 
-/** What is written under the key: everything but the cookie value. */
+/** What is written under the key: a signed-in browser's org, token (by id), CSRF token and times. */
 interface StoredSession {
   readonly orgId: string;
   readonly tokenId: string;
   readonly csrfToken: string;
   readonly createdAt: number;
+  /** The last request as last written to the bucket (see the touch interval below). */
   readonly lastSeenAt: number;
+  /** When the token behind the session was last found unrevoked. */
   readonly tokenCheckedAt: number;
+}
+
+/** A signed-in browser: what the bucket holds, plus the cookie value and the revision it was read at. */
+export interface Session extends StoredSession {
+  /** The cookie value. Only the browser holds it: the bucket keeps its SHA-256. */
+  readonly id: string;
+  /** The KV revision this copy was read at; writes are conditional on it. */
+  readonly revision: number;
 }
 
 /** 32 random bytes in base64url: anything else in the cookie is not worth a round trip to NATS. */
