@@ -14,6 +14,20 @@ export const KEYS = { apiKey: 'bench_lookup', oauth: 'bench_oauth_lookup', confi
 export const ARGUMENTS = JSON.stringify({ patient_id: 'p-1001', date: '2026-12-01' });
 export const BOOKING_ARGUMENTS = JSON.stringify({ first_name: 'Ada', last_name: 'Lovelace', date: '2026-12-01', time: '14:00' });
 
+// The API-key and OAuth lookups differ only in their URL and auth: the same parameters and mapping.
+const LOOKUP_PARAMETERS = `parameters:
+  - name: patient_id
+    description: The patient's id.
+    type: string
+    required: true
+    in: path
+  - name: date
+    description: The day to look at.
+    type: string
+    format: date
+    required: true
+    in: query`;
+
 const MAPPING = `
 response_mapping:
   fields:
@@ -31,18 +45,7 @@ name: Look up appointments
 description: Finds a patient's appointments on a given day.
 method: GET
 url_template: "${upstream}/patients/{patient_id}/appointments?date={date}"
-parameters:
-  - name: patient_id
-    description: The patient's id.
-    type: string
-    required: true
-    in: path
-  - name: date
-    description: The day to look at.
-    type: string
-    format: date
-    required: true
-    in: query
+${LOOKUP_PARAMETERS}
 auth:
   type: api_key
   credential_id: bench-key
@@ -62,18 +65,7 @@ name: Look up appointments (OAuth)
 description: Finds a patient's appointments on a given day.
 method: GET
 url_template: "${upstream}/oauth-api/patients/{patient_id}/appointments?date={date}"
-parameters:
-  - name: patient_id
-    description: The patient's id.
-    type: string
-    required: true
-    in: path
-  - name: date
-    description: The day to look at.
-    type: string
-    format: date
-    required: true
-    in: query
+${LOOKUP_PARAMETERS}
 auth:
   type: oauth2_client_credentials
   credential_id: bench-oauth-client
