@@ -89,8 +89,8 @@ export interface StackOptions {
   readonly egressAllow?: string;
   readonly executorEnv?: Record<string, string>;
   readonly withLogger?: boolean;
-  /** Extra environment for every service (e.g. SWITCHBOARD_MASTER_KEYS for a known key ring). */
-  readonly env?: Record<string, string>;
+  /** Extra environment for every service (e.g. SWITCHBOARD_MASTER_KEYS for a known key ring); undefined unsets a default. */
+  readonly env?: Record<string, string | undefined>;
 }
 
 export type ServiceName = 'registry' | 'executor' | 'audit-logger';
@@ -149,7 +149,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     REGISTRY_PORT: '0',
     EXECUTOR_PORT: '0',
   };
-  Object.assign(env, options.env);
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
   const started: ServiceProcess[] = [];
   const current = new Map<ServiceName, ServiceProcess>();
   const envs = new Map<ServiceName, Record<string, string>>();

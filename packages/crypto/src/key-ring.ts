@@ -1,4 +1,4 @@
-import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SwitchboardError } from '@switchboard/errors';
 
@@ -156,6 +156,19 @@ function withPrefix(prefix: string, build: () => KeyRing): KeyRing {
 /** The key with this id, for the sealing module only (not re-exported from index.ts). */
 export function ringKey(ring: KeyRing, id: string): KeyObject | undefined {
   return keyStore.get(ring)?.get(id);
+}
+
+/**
+ * Keys for one purpose (e.g. confirmation tokens), derived with HKDF-SHA256 from the ring's key
+ * material and a purpose label: newest first, so the first issues and all of them verify. Derived
+ * from the secret bytes only, never from where they came from (a file's path is public), and
+ * separated by purpose so a key for one use can never pass for another or for the sealing key.
+ */
+export function purposeKeys(ring: KeyRing, purpose: string): Buffer[] {
+  const keys = keyStore.get(ring)!;
+  return [...ring.ids].reverse().map((id) =>
+    Buffer.from(hkdfSync('sha256', keys.get(id)!, Buffer.from(`switchboard/${id}`, 'utf8'), purpose, KEY_BYTES)),
+  );
 }
 
 /** A fresh `id:BASE64KEY` entry with 32 random bytes, ready to append to SWITCHBOARD_MASTER_KEYS. */

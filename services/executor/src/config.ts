@@ -14,8 +14,11 @@ const schema = z.object({
   EXECUTOR_PORT: env.port(50052),
   SWITCHBOARD_MASTER_KEYS: z.string().optional(),
   SWITCHBOARD_MASTER_KEYS_FILE: z.string().optional(),
-  /** HMAC key for confirmation tokens (≥32 bytes, base64); derived from the master key ring when absent. */
-  CONFIRMATION_SECRET: z.string().min(43).optional(),
+  /**
+   * HMAC keys for confirmation tokens: base64 secrets of ≥32 bytes, comma-separated, the current one first
+   * (older ones still verify, for rotation); derived from the master key ring's material when absent.
+   */
+  CONFIRMATION_SECRET: z.string().optional(),
   CONFIRMATION_TTL_MS: env.positiveInt(120_000),
   /** CIDRs, IPs or host names the egress guard lets through although they are private or loopback. */
   SWITCHBOARD_EGRESS_ALLOW: list,

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { createHash, hkdfSync } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Agent, type Dispatcher } from 'undici';
@@ -13,8 +12,8 @@ import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
 import { connectNats, CredentialStore, IntegrationStore } from '@switchboard/store';
 import { keyRingSealer, OAuthTokenProvider } from './auth/index.js';
 import { BreakerRegistry } from './breakers.js';
-import { BurdenGate, ConfirmationTokens } from './burden/index.js';
-import { deliverySettingsOf, loadExecutorConfig, type ExecutorConfig } from './config.js';
+import { BurdenGate, ConfirmationTokens, confirmationSecrets } from './burden/index.js';
+import { deliverySettingsOf, loadExecutorConfig } from './config.js';
 import { CredentialCache } from './credential-cache.js';
 import { DefinitionCache } from './definition-cache.js';
 import { deliveryHandlers, startDeliveries } from './delivery/index.js';
@@ -25,13 +24,6 @@ import { createUpstreamPool } from './http-sender.js';
 import { Invoker } from './invoke.js';
 
 const CONNECT_TIMEOUT_MS = 2_000;
-
-/** The confirmation HMAC key: configured, or derived from the newest master key so dev needs no extra secret. */
-function confirmationSecret(config: ExecutorConfig, ring: KeyRing, masterKeys: string): Buffer {
-  if (config.CONFIRMATION_SECRET) return Buffer.from(config.CONFIRMATION_SECRET, 'base64');
-  const material = createHash('sha256').update(masterKeys).digest();
-  return Buffer.from(hkdfSync('sha256', material, Buffer.from(ring.newestId), 'switchboard confirmation tokens', 32));
-}
 
 /** A throwaway pool for one Test whose connector reports how long connecting took. */
 function testDispatcherFactory(connect: ReturnType<typeof createGuardedConnector>) {
@@ -54,6 +46,7 @@ function testDispatcherFactory(connect: ReturnType<typeof createGuardedConnector
 async function main(): Promise<void> {
   const config = loadExecutorConfig();
   const keyRing = KeyRing.fromEnvironment({ keys: config.SWITCHBOARD_MASTER_KEYS, keysFile: config.SWITCHBOARD_MASTER_KEYS_FILE });
+  const confirmationKeys = confirmationSecrets(config.CONFIRMATION_SECRET, keyRing);
   const logger = createLogger('executor', { level: config.LOG_LEVEL });
   const policy = createEgressPolicy({ allow: config.SWITCHBOARD_EGRESS_ALLOW });
 
@@ -94,11 +87,10 @@ async function main(): Promise<void> {
       nc.publish(`${config.CREDENTIAL_EVENTS_PREFIX}.${info.orgId}`, JSON.stringify({ ...info, time: new Date().toISOString() }));
     },
   });
-  const masterKeysText = config.SWITCHBOARD_MASTER_KEYS ?? config.SWITCHBOARD_MASTER_KEYS_FILE ?? '';
   const gate = new BurdenGate({
     tokens: new ConfirmationTokens({
       redis,
-      secret: confirmationSecret(config, keyRing, masterKeysText),
+      ...confirmationKeys,
       ttlMs: config.CONFIRMATION_TTL_MS,
       keyPrefix: config.REDIS_KEY_PREFIX,
       redisTimeoutMs: 250,

@@ -186,6 +186,21 @@ describe('ConfirmationTokens', () => {
     expect((caught as SwitchboardError).reason).toBe('CALL_ID_REQUIRED');
   });
 
+  it('verifies tokens of previous secrets after a rotation but issues only under the current one', async () => {
+    const old = randomBytes(32);
+    const fresh = randomBytes(32);
+    const before = tokens({ secret: old }).issue(binding).token;
+    const rotated = tokens({ secret: fresh, previousSecrets: [old] });
+    expect(await rotated.redeem({ ...binding, token: before })).toEqual({ ok: true });
+    // A token of the rotated store is the current secret's: a store without it refuses the token.
+    const after = rotated.issue(binding).token;
+    expect(await tokens({ secret: old }).redeem({ ...binding, token: after })).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+    expect(await tokens({ secret: fresh }).redeem({ ...binding, token: after })).toEqual({ ok: true });
+    // Once the old secret is dropped, its tokens are gone.
+    const another = tokens({ secret: old }).issue(binding).token;
+    expect(await tokens({ secret: fresh }).redeem({ ...binding, token: another })).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+  });
+
   it('refuses a secret shorter than 32 bytes without echoing it', () => {
     const secret = Buffer.from('short-secret-value');
     let caught: unknown;

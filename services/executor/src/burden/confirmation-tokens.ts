@@ -6,8 +6,13 @@ import { settleWithin } from '../settle-within.js';
 
 export interface ConfirmationTokensOptions {
   readonly redis: Redis;
-  /** At least 32 bytes, from configuration; shared by every executor replica. */
+  /** At least 32 bytes, from configuration; shared by every executor replica. Issues new tokens. */
   readonly secret: Buffer;
+  /**
+   * Secrets of before a rotation: tokens they signed are still accepted until they expire, so a
+   * caller asked to confirm just before a rotation is not asked again. Nothing new is issued under them.
+   */
+  readonly previousSecrets?: readonly Buffer[];
   /** How long the caller has to say yes (default 120000). */
   readonly ttlMs?: number;
   readonly keyPrefix?: string;
@@ -54,6 +59,19 @@ const CLOCK_SKEW_MARGIN_MS = 30_000;
 
 class StoreTimeout extends Error {}
 
+/** The two keys derived from one secret: separate per use, so a tag made for one can never pass as the other. */
+interface TokenKeys {
+  readonly idKey: Buffer;
+  readonly bindingKey: Buffer;
+}
+
+function tokenKeys(secret: Buffer): TokenKeys {
+  return {
+    idKey: deriveKey(secret, 'switchboard/confirmation/token-id/v1'),
+    bindingKey: deriveKey(secret, 'switchboard/confirmation/binding/v1'),
+  };
+}
+
 function deriveKey(secret: Buffer, label: string): Buffer {
   return createHmac('sha256', secret).update(label, 'utf8').digest();
 }
@@ -78,15 +96,15 @@ function decodeCanonical(text: string, bytes: number): Buffer | undefined {
  */
 export class ConfirmationTokens {
   private readonly redis: Redis;
-  private readonly idKey: Buffer;
-  private readonly bindingKey: Buffer;
+  /** The current keys first (they issue); then those of previous secrets, which only verify. */
+  private readonly keys: readonly TokenKeys[];
   private readonly ttlMs: number;
   private readonly keyPrefix: string;
   private readonly redisTimeoutMs: number;
   private readonly now: () => number;
 
   constructor(options: ConfirmationTokensOptions) {
-    if (options.secret.length < MIN_SECRET_BYTES) {
+    if ([options.secret, ...(options.previousSecrets ?? [])].some((secret) => secret.length < MIN_SECRET_BYTES)) {
       throw new SwitchboardError(
         'CONFIRMATION_SECRET_TOO_SHORT',
         `the confirmation token secret must be at least ${MIN_SECRET_BYTES} bytes`,
@@ -101,9 +119,7 @@ export class ConfirmationTokens {
       throw new SwitchboardError('INVALID_CONFIRMATION_TIMEOUT', 'the confirmation store timeout must be positive');
     }
     this.redis = options.redis;
-    // Separate keys per use, so a tag made for one purpose can never pass as the other.
-    this.idKey = deriveKey(options.secret, 'switchboard/confirmation/token-id/v1');
-    this.bindingKey = deriveKey(options.secret, 'switchboard/confirmation/binding/v1');
+    this.keys = [options.secret, ...(options.previousSecrets ?? [])].map(tokenKeys);
     this.ttlMs = ttlMs;
     this.keyPrefix = options.keyPrefix ?? 'sb:';
     this.redisTimeoutMs = redisTimeoutMs;
@@ -117,20 +133,21 @@ export class ConfirmationTokens {
       });
     }
     const expiresAtUnixMs = this.now() + this.ttlMs;
+    const keys = this.keys[0]!;
     const nonce = randomBytes(NONCE_BYTES);
-    const tokenId = Buffer.concat([nonce, this.idTag(nonce, expiresAtUnixMs)]).toString('base64url');
-    const mac = this.bindingMac(tokenId, expiresAtUnixMs, binding).toString('base64url');
+    const tokenId = Buffer.concat([nonce, idTag(keys, nonce, expiresAtUnixMs)]).toString('base64url');
+    const mac = bindingMac(keys, tokenId, expiresAtUnixMs, binding).toString('base64url');
     return { token: `${tokenId}.${expiresAtUnixMs}.${mac}`, expiresAtUnixMs };
   }
 
   async redeem(input: ConfirmationBinding & { readonly token: string }): Promise<RedeemResult> {
     const parsed = this.parse(input.token);
     if (parsed === undefined) return { ok: false, reason: 'TOKEN_INVALID' };
-    const { tokenId, expiresAtUnixMs, mac } = parsed;
+    const { keys, tokenId, expiresAtUnixMs, mac } = parsed;
 
     const now = this.now();
     if (now >= expiresAtUnixMs) return { ok: false, reason: 'TOKEN_EXPIRED' };
-    if (!timingSafeEqual(mac, this.bindingMac(tokenId, expiresAtUnixMs, input))) {
+    if (!timingSafeEqual(mac, bindingMac(keys, tokenId, expiresAtUnixMs, input))) {
       return { ok: false, reason: 'TOKEN_MISMATCH' };
     }
 
@@ -150,7 +167,7 @@ export class ConfirmationTokens {
     return stored === 'OK' ? { ok: true } : { ok: false, reason: 'TOKEN_ALREADY_USED' };
   }
 
-  private parse(token: string): { tokenId: string; expiresAtUnixMs: number; mac: Buffer } | undefined {
+  private parse(token: string): { keys: TokenKeys; tokenId: string; expiresAtUnixMs: number; mac: Buffer } | undefined {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
@@ -161,28 +178,30 @@ export class ConfirmationTokens {
     const expiresAtUnixMs = Number(expiry);
     if (!Number.isSafeInteger(expiresAtUnixMs)) return undefined;
     const nonce = id.subarray(0, NONCE_BYTES);
-    if (!timingSafeEqual(id.subarray(NONCE_BYTES), this.idTag(nonce, expiresAtUnixMs))) return undefined;
-    return { tokenId, expiresAtUnixMs, mac };
+    const tag = id.subarray(NONCE_BYTES);
+    // The id's tag tells which secret issued the token; the binding is then checked under that one only.
+    const keys = this.keys.find((candidate) => timingSafeEqual(tag, idTag(candidate, nonce, expiresAtUnixMs)));
+    return keys && { keys, tokenId, expiresAtUnixMs, mac };
   }
+}
 
-  private idTag(nonce: Buffer, expiresAtUnixMs: number): Buffer {
-    return createHmac('sha256', this.idKey)
-      .update(nonce)
-      .update(`|${expiresAtUnixMs}`, 'utf8')
-      .digest()
-      .subarray(0, ID_TAG_BYTES);
-  }
+function idTag(keys: TokenKeys, nonce: Buffer, expiresAtUnixMs: number): Buffer {
+  return createHmac('sha256', keys.idKey)
+    .update(nonce)
+    .update(`|${expiresAtUnixMs}`, 'utf8')
+    .digest()
+    .subarray(0, ID_TAG_BYTES);
+}
 
-  private bindingMac(tokenId: string, expiresAtUnixMs: number, binding: ConfirmationBinding): Buffer {
-    // A JSON array is an unambiguous encoding: no choice of ids can make two bindings collide.
-    const message = JSON.stringify([
-      tokenId,
-      expiresAtUnixMs,
-      binding.orgId,
-      binding.callId,
-      binding.toolKey,
-      canonicalHash(binding.args),
-    ]);
-    return createHmac('sha256', this.bindingKey).update(message, 'utf8').digest();
-  }
+function bindingMac(keys: TokenKeys, tokenId: string, expiresAtUnixMs: number, binding: ConfirmationBinding): Buffer {
+  // A JSON array is an unambiguous encoding: no choice of ids can make two bindings collide.
+  const message = JSON.stringify([
+    tokenId,
+    expiresAtUnixMs,
+    binding.orgId,
+    binding.callId,
+    binding.toolKey,
+    canonicalHash(binding.args),
+  ]);
+  return createHmac('sha256', keys.bindingKey).update(message, 'utf8').digest();
 }

@@ -1,5 +1,7 @@
 export { canonicalJson, canonicalHash } from './canonical-json.js';
 export { ConfirmationTokens } from './confirmation-tokens.js';
+export { confirmationSecrets, CONFIRMATION_KEY_PURPOSE } from './confirmation-secrets.js';
+export type { ConfirmationSecrets } from './confirmation-secrets.js';
 export type {
   ConfirmationTokensOptions,
   ConfirmationBinding,
