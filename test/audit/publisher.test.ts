@@ -133,4 +133,41 @@ describe('audit publisher against real NATS', () => {
     expect(entries.some((e) => e.message.startsWith('audit publish failed; retrying'))).toBe(true);
     await deleteStreams(jsm, names.stream, names.dlqStream);
   });
+
+  it('drains at once when NATS comes back, however long the back-off it was waiting out', async () => {
+    const server: PrivateNatsServer = await startNatsServer();
+    cleanups.push(() => server.dispose());
+    const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    cleanups.push(() => nc.close());
+    const jsm = await jetstreamManager(nc);
+    const names = uniqueAuditNames();
+    await ensureAuditStream(jsm, streamLimits(names));
+    // A back-off of 15-30 s: only a retry cut short by the reconnect can land within the flush below.
+    const publisher = new AuditPublisher(jetstream(nc), {
+      maxBuffered: 20,
+      maxInFlight: 4,
+      subjectPrefix: names.prefix,
+      publishTimeoutMs: 300,
+      retryInitialMs: 30_000,
+      retryMaxMs: 30_000,
+      connection: nc,
+    });
+
+    await server.stop();
+    const events = Array.from({ length: 20 }, (_, i) => makeEvent(5_000 + i));
+    for (const e of events) publisher.publish(e);
+    await waitFor(() => publisher.stats().retries >= 4, { what: 'every in-flight publish backing off' });
+    // The buffer is full: this one is dropped, as documented.
+    publisher.publish(makeEvent(9_999));
+    expect(publisher.stats().dropped).toBe(1);
+
+    await server.start();
+    expect(await publisher.flush(10_000)).toBe(true);
+    expect(publisher.stats()).toMatchObject({ published: 20, dropped: 1, buffered: 0, inFlight: 0 });
+    // And new events are admitted again straight away.
+    publisher.publish(makeEvent(10_000));
+    expect(await publisher.flush(5_000)).toBe(true);
+    expect(publisher.stats()).toMatchObject({ published: 21, dropped: 1 });
+    await deleteStreams(jsm, names.stream, names.dlqStream);
+  });
 });

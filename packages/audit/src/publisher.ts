@@ -1,5 +1,5 @@
 import { JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
-import { ClosedConnectionError, headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import { ClosedConnectionError, headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { AuditEvent } from '@switchboard/contracts';
 import { BoundedQueue } from './bounded-queue.js';
 import { encodeAuditEvent } from './codec.js';
@@ -25,6 +25,12 @@ export interface AuditPublisherOptions {
   readonly maxRejections?: number | undefined;
   /** At most one drop warning per interval; the count of the rest follows at its end (default 10 s). */
   readonly dropLogIntervalMs?: number | undefined;
+  /**
+   * The connection `js` publishes on. When given, its status feed is followed: on reconnect every
+   * publish waiting out a back-off is retried at once, so a full buffer drains as soon as NATS is
+   * back instead of dropping new events for up to `retryMaxMs` more.
+   */
+  readonly connection?: NatsConnection | undefined;
 }
 
 export interface AuditPublisherStats {
@@ -106,6 +112,25 @@ export class AuditPublisher {
     this.#retryMaxMs = options.retryMaxMs ?? DEFAULTS.retryMaxMs;
     this.#maxRejections = options.maxRejections ?? DEFAULTS.maxRejections;
     this.#dropLogIntervalMs = options.dropLogIntervalMs ?? DEFAULTS.dropLogIntervalMs;
+    if (options.connection) this.#resumeOnReconnect(options.connection);
+  }
+
+  /** Ends every back-off now: the outage they were waiting out is over. */
+  resume(): void {
+    for (const retry of this.#retryTimers) {
+      clearTimeout(retry.timer);
+      retry.wake();
+    }
+    this.#retryTimers.clear();
+  }
+
+  #resumeOnReconnect(nc: NatsConnection): void {
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (this.#closed) break;
+        if (status.type === 'reconnect') this.resume();
+      }
+    })();
   }
 
   /** Never blocks and never throws: the event is queued, or dropped and counted. */
@@ -180,11 +205,7 @@ export class AuditPublisher {
     this.#closed = true;
     const abandoned = this.#queue.clear();
     for (let i = 0; i < abandoned; i++) this.#drop('closed');
-    for (const retry of this.#retryTimers) {
-      clearTimeout(retry.timer);
-      retry.wake();
-    }
-    this.#retryTimers.clear();
+    this.resume();
     this.#flushDropLog();
     return abandoned;
   }

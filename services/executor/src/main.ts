@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   const jsm = await jetstreamManager(nc);
   await ensureAuditStream(jsm, auditStreamOptionsFromEnv(config));
   const audit = new AuditPublisher(jetstream(nc), {
+    connection: nc,
     maxBuffered: config.AUDIT_BUFFER_MAX,
     subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
     logger,
