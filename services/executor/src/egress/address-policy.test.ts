@@ -231,22 +231,48 @@ describe('createEgressPolicy allow-list', () => {
 
   it('matches host names exactly or by *.suffix, case-insensitively', () => {
     const policy = createEgressPolicy({ allow: ['api.internal.test', '*.corp.example', ' Billing.Example.COM '] });
-    expect(isHostAllowListed('api.internal.test', policy)).toBe(true);
-    expect(isHostAllowListed('API.Internal.Test', policy)).toBe(true);
-    expect(isHostAllowListed('api.internal.test.', policy)).toBe(true);
-    expect(isHostAllowListed('x.api.internal.test', policy)).toBe(false);
-    expect(isHostAllowListed('internal.test', policy)).toBe(false);
-    expect(isHostAllowListed('a.corp.example', policy)).toBe(true);
-    expect(isHostAllowListed('a.b.corp.example', policy)).toBe(true);
-    expect(isHostAllowListed('corp.example', policy)).toBe(false);
-    expect(isHostAllowListed('evilcorp.example', policy)).toBe(false);
-    expect(isHostAllowListed('corp.example.evil.test', policy)).toBe(false);
-    expect(isHostAllowListed('billing.example.com', policy)).toBe(true);
+    const allowed = (host: string) => isHostAllowListed(host, policy, 443);
+    expect(allowed('api.internal.test')).toBe(true);
+    expect(allowed('API.Internal.Test')).toBe(true);
+    expect(allowed('api.internal.test.')).toBe(true);
+    expect(allowed('x.api.internal.test')).toBe(false);
+    expect(allowed('internal.test')).toBe(false);
+    expect(allowed('a.corp.example')).toBe(true);
+    expect(allowed('a.b.corp.example')).toBe(true);
+    expect(allowed('corp.example')).toBe(false);
+    expect(allowed('evilcorp.example')).toBe(false);
+    expect(allowed('corp.example.evil.test')).toBe(false);
+    expect(allowed('billing.example.com')).toBe(true);
+  });
+
+  it('opens a host name without a port on 80 and 443 only, and with a port on exactly that port or range', () => {
+    const policy = createEgressPolicy({
+      allow: ['pms.internal', 'ehr.internal:8443', '*.corp.example:9000-9009', 'any.internal:*', 'PMS.internal:8080'],
+    });
+    const allowed = (host: string, port: number) => isHostAllowListed(host, policy, port);
+    expect([80, 443, 8080, 22, 6379].map((p) => allowed('pms.internal', p))).toEqual([true, true, true, false, false]);
+    expect([8443, 443, 80, 8444].map((p) => allowed('ehr.internal', p))).toEqual([true, false, false, false]);
+    expect([8999, 9000, 9009, 9010].map((p) => allowed('a.corp.example', p))).toEqual([false, true, true, false]);
+    expect([1, 22, 65535].map((p) => allowed('any.internal', p))).toEqual([true, true, true]);
+  });
+
+  it('opens an address or CIDR with a port on that port only, and every port without one', () => {
+    const policy = createEgressPolicy({ allow: ['10.1.2.3:8443', '192.168.0.0/24:5000-5001', '[::1]:9000', '[fd00::/8]:443', '172.16.0.1'] });
+    const verdict = (host: string, port?: number) => classifyAddress(parseHostAddress(host)!, policy, port).allowed;
+    expect([verdict('10.1.2.3', 8443), verdict('10.1.2.3', 22), verdict('10.1.2.3', 8444)]).toEqual([true, false, false]);
+    expect([verdict('192.168.0.9', 5001), verdict('192.168.0.9', 5002)]).toEqual([true, false]);
+    expect([verdict('::1', 9000), verdict('::1', 9001)]).toEqual([true, false]);
+    expect([verdict('fd12::1', 443), verdict('fd12::1', 80)]).toEqual([true, false]);
+    // An IPv4-mapped spelling is judged by the IPv4 entry, port included.
+    expect([verdict('::ffff:10.1.2.3', 8443), verdict('::ffff:10.1.2.3', 22)]).toEqual([true, false]);
+    expect([verdict('172.16.0.1', 1), verdict('172.16.0.1', 65535)]).toEqual([true, true]);
+    // Without a port only entries that open every port count.
+    expect([verdict('10.1.2.3'), verdict('172.16.0.1')]).toEqual([false, true]);
   });
 
   it('does not let a host-name entry open the addresses it might resolve to', () => {
     const policy = createEgressPolicy({ allow: ['localhost'] });
-    expect(isHostAllowListed('localhost', policy)).toBe(true);
+    expect(isHostAllowListed('localhost', policy, 80)).toBe(true);
     expect(classify('127.0.0.1', policy)).toMatchObject({ allowed: false, range: 'loopback' });
   });
 
@@ -264,7 +290,15 @@ describe('createEgressPolicy allow-list', () => {
     '**.example.com',
     'not a host',
     'http://example.com',
-    'example.com:443',
+    'example.com:0',
+    'example.com:65536',
+    'example.com:9-1',
+    'example.com:80:81',
+    'example.com:http',
+    '10.0.0.1:',
+    '[::1',
+    '[::1]:',
+    '[example.com]:80',
     '-bad.example',
     'a..b',
     '300.1.1.1',

@@ -5,14 +5,28 @@ import { embeddedIpv4, type Ipv4Embedding } from './embedded-ipv4.js';
 
 export type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
 
+/** Inclusive port bounds, 1-65535. */
+export type PortRange = readonly [number, number];
+
+/** An allowed CIDR; `ports` undefined opens every port of it. */
+export interface AllowedRange {
+  readonly net: IpAddress;
+  readonly bits: number;
+  readonly ports: PortRange | undefined;
+}
+
 /** Addresses and host names the operator allows in spite of the default block (on-premise, local development). */
 export interface EgressPolicy {
-  readonly ranges: readonly (readonly [IpAddress, number])[];
-  /** Exact host names, lower-case, without a trailing dot. */
-  readonly hostNames: ReadonlySet<string>;
-  /** From `*.example.com` entries: `.example.com`. */
-  readonly hostSuffixes: readonly string[];
+  readonly ranges: readonly AllowedRange[];
+  /** Exact host names, lower-case, without a trailing dot, with the ports each may use. */
+  readonly hostNames: ReadonlyMap<string, readonly PortRange[]>;
+  /** From `*.example.com` entries: `.example.com`, with the ports it may use. */
+  readonly hostSuffixes: readonly { readonly suffix: string; readonly ports: PortRange }[];
 }
+
+/** A host-name entry without a port opens only the ports a URL without one uses: 80 and 443. */
+const DEFAULT_NAME_PORTS: readonly PortRange[] = [[80, 80], [443, 443]];
+const EVERY_PORT: PortRange = [1, 65535];
 
 export type AddressVerdict = { allowed: true } | { allowed: false; range: string; reason: string };
 
@@ -50,29 +64,64 @@ const NUMERIC_LAST_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)$/;
 
 /**
  * Builds the policy from allow-list entries: CIDRs (`127.0.0.0/8`, `::1/128`), single addresses,
- * exact host names and `*.example.com` (any subdomain, not the apex). Throws on the first bad entry.
+ * exact host names and `*.example.com` (any subdomain, not the apex), each optionally followed by
+ * `:port`, `:first-last` or `:*` (IPv6 in brackets then: `[::1]:8443`, `[fd00::/8]:443`). An address
+ * or CIDR without a port opens every port; a host name without one, only 80 and 443. Throws on the
+ * first bad entry.
  */
 export function createEgressPolicy(config: { allow: readonly string[] }): EgressPolicy {
-  const ranges: (readonly [IpAddress, number])[] = [];
-  const hostNames = new Set<string>();
-  const hostSuffixes: string[] = [];
+  const ranges: AllowedRange[] = [];
+  const hostNames = new Map<string, PortRange[]>();
+  const hostSuffixes: { suffix: string; ports: PortRange }[] = [];
   for (const raw of config.allow) {
-    const entry = raw.trim().toLowerCase();
+    const { host: entry, ports } = splitPort(raw, raw.trim().toLowerCase());
     if (entry.includes('/')) {
-      ranges.push(parseCidrEntry(raw, entry));
+      const [net, bits] = parseCidrEntry(raw, entry);
+      ranges.push({ net, bits, ports });
       continue;
     }
     const address = parseHostAddress(entry);
     if (address !== undefined) {
-      ranges.push([address, address.kind() === 'ipv4' ? 32 : 128]);
+      ranges.push({ net: address, bits: address.kind() === 'ipv4' ? 32 : 128, ports });
       continue;
     }
     const name = entry.endsWith('.') ? entry.slice(0, -1) : entry;
     if (!HOST_NAME.test(name) || NUMERIC_LAST_LABEL.test(name)) throw invalidEntry(raw);
-    if (name.startsWith('*.')) hostSuffixes.push(name.slice(1));
-    else hostNames.add(name);
+    const namePorts = ports === undefined ? DEFAULT_NAME_PORTS : [ports];
+    if (name.startsWith('*.')) {
+      for (const p of namePorts) hostSuffixes.push({ suffix: name.slice(1), ports: p });
+    } else {
+      hostNames.set(name, [...(hostNames.get(name) ?? []), ...namePorts]);
+    }
   }
   return { ranges, hostNames, hostSuffixes };
+}
+
+const PORT_SUFFIX = /^(.*):(\*|\d{1,5}(?:-\d{1,5})?)$/;
+
+/** Splits `host:ports` (`[v6]:ports` for IPv6); a bare IPv6 address or CIDR has no port. */
+function splitPort(raw: string, entry: string): { host: string; ports: PortRange | undefined } {
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);
+  if (bracketed !== null) {
+    const inner = bracketed[1]!;
+    if (parseIpv6(inner.split('/')[0]!) === undefined) throw invalidEntry(raw);
+    return { host: inner, ports: bracketed[2] === undefined ? undefined : parsePorts(raw, bracketed[2]) };
+  }
+  // More than one colon and no brackets: an IPv6 address or CIDR, never a port.
+  if (entry.indexOf(':') !== entry.lastIndexOf(':')) return { host: entry, ports: undefined };
+  const match = PORT_SUFFIX.exec(entry);
+  if (match === null) {
+    if (entry.includes(':')) throw invalidEntry(raw);
+    return { host: entry, ports: undefined };
+  }
+  return { host: match[1]!, ports: parsePorts(raw, match[2]!) };
+}
+
+function parsePorts(raw: string, text: string): PortRange {
+  if (text === '*') return EVERY_PORT;
+  const [first, last = first] = text.split('-').map(Number) as [number, number?];
+  if (!(first >= 1 && last <= 65535 && first <= last)) throw invalidEntry(raw);
+  return [first, last];
 }
 
 function parseCidrEntry(raw: string, entry: string): readonly [IpAddress, number] {
@@ -86,34 +135,47 @@ function parseCidrEntry(raw: string, entry: string): readonly [IpAddress, number
 function invalidEntry(raw: string, cause?: unknown): SwitchboardError {
   return new SwitchboardError(
     'INVALID_EGRESS_ALLOW_LIST',
-    `egress allow-list entry ${JSON.stringify(raw)} is not a CIDR (10.0.0.0/8), an IP address, a host name or *.domain`,
+    `egress allow-list entry ${JSON.stringify(raw)} is not a CIDR (10.0.0.0/8), an IP address, a host name or *.domain, optionally with :port, :first-last or :* ([::1]:8443 for IPv6)`,
     cause === undefined ? {} : { cause },
   );
 }
 
-/** True when the operator allow-listed this host by name. */
-export function isHostAllowListed(host: string, policy: EgressPolicy): boolean {
+function inPorts(port: number, ports: PortRange | undefined): boolean {
+  return ports === undefined || (port >= ports[0] && port <= ports[1]);
+}
+
+/** True when the operator allow-listed this host by name for this port. */
+export function isHostAllowListed(host: string, policy: EgressPolicy, port: number): boolean {
   let name = host.toLowerCase();
   if (name.endsWith('.')) name = name.slice(0, -1);
-  return policy.hostNames.has(name) || policy.hostSuffixes.some((suffix) => name.endsWith(suffix));
+  return (
+    (policy.hostNames.get(name)?.some((ports) => inPorts(port, ports)) ?? false) ||
+    policy.hostSuffixes.some((entry) => name.endsWith(entry.suffix) && inPorts(port, entry.ports))
+  );
 }
 
 function isIpv4(addr: IpAddress): addr is ipaddr.IPv4 {
   return addr.kind() === 'ipv4';
 }
 
-function inAllowedRange(addr: IpAddress, policy: EgressPolicy): boolean {
-  return policy.ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
+function inAllowedRange(addr: IpAddress, policy: EgressPolicy, port: number | undefined): boolean {
+  return policy.ranges.some(
+    (range) =>
+      range.net.kind() === addr.kind() &&
+      addr.match(range.net, range.bits) &&
+      (range.ports === undefined || (port !== undefined && inPorts(port, range.ports))),
+  );
 }
 
 /**
- * Decides whether a connection to `addr` may be opened. Blocks everything but public unicast unless
- * the allow-list covers the address itself or the IPv4 address it carries.
+ * Decides whether a connection to `addr` (on `port`) may be opened. Blocks everything but public
+ * unicast unless the allow-list covers the address itself or the IPv4 address it carries, on that
+ * port. Without a port, only entries that open every port count.
  */
-export function classifyAddress(addr: IpAddress, policy: EgressPolicy): AddressVerdict {
-  if (isIpv4(addr)) return inAllowedRange(addr, policy) ? ALLOWED : classifyIpv4(addr);
+export function classifyAddress(addr: IpAddress, policy: EgressPolicy, port?: number): AddressVerdict {
+  if (isIpv4(addr)) return inAllowedRange(addr, policy, port) ? ALLOWED : classifyIpv4(addr);
   const embedded = embeddedIpv4(addr);
-  if (inAllowedRange(addr, policy) || (embedded !== undefined && inAllowedRange(embedded.ipv4, policy))) {
+  if (inAllowedRange(addr, policy, port) || (embedded !== undefined && inAllowedRange(embedded.ipv4, policy, port))) {
     return ALLOWED;
   }
   if (embedded === undefined) return classifyIpv6(addr);

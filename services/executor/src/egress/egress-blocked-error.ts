@@ -19,11 +19,12 @@ export class EgressBlockedError extends SwitchboardError {
   /** Why the range is refused, for operator logs; may name the resolved address. */
   readonly detail: string;
 
-  constructor(host: string, verdict: { range: string; reason: string }, hostIsAddress: boolean) {
+  constructor(host: string, verdict: { range: string; reason: string }, hostIsAddress: boolean, port?: number) {
     const { range } = verdict;
+    const target = port === undefined ? host : `${host} port ${port}`;
     const message = hostIsAddress
-      ? `connections to ${host} (${range}) are blocked by the egress policy; add it to ${EGRESS_ALLOW_SETTING} to allow it`
-      : `connections to ${host} are blocked by the egress policy because it resolves to an address in the ${range} range; ` +
+      ? `connections to ${target} (${range}) are blocked by the egress policy; add it to ${EGRESS_ALLOW_SETTING} to allow it`
+      : `connections to ${target} are blocked by the egress policy because it resolves to an address in the ${range} range; ` +
         `add the host name or its range to ${EGRESS_ALLOW_SETTING} to allow it`;
     super(EGRESS_BLOCKED, message, { agentMessage: AGENT_MESSAGE });
     this.name = 'EgressBlockedError';

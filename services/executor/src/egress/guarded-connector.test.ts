@@ -197,7 +197,7 @@ describe('guarded connector with the default policy', () => {
   it('tells the integrator which host and range were refused, and how to allow it', async () => {
     const blocked = expectBlocked(await send(`http://127.0.0.1:${v4.port}/`, guardedAgent({})), 'loopback');
     expect(blocked.message).toBe(
-      'connections to 127.0.0.1 (loopback) are blocked by the egress policy; add it to SWITCHBOARD_EGRESS_ALLOW to allow it',
+      `connections to 127.0.0.1 port ${v4.port} (loopback) are blocked by the egress policy; add it to SWITCHBOARD_EGRESS_ALLOW to allow it`,
     );
   });
 
@@ -294,9 +294,38 @@ describe('guarded connector with an allow-list', () => {
     expect(v4.seen).toHaveLength(1);
   });
 
+  it('opens only the allow-listed port of an address: another port of the same host stays blocked', async () => {
+    const other = await listen(createHttpServer(), '127.0.0.1');
+    try {
+      const agent = guardedAgent({ allow: [`127.0.0.1:${v4.port}`] });
+      expect(await send(`http://127.0.0.1:${v4.port}/`, agent)).toMatchObject({ ok: true, status: 200 });
+      const blocked = expectBlocked(await send(`http://127.0.0.1:${other.port}/`, agent), 'loopback');
+      expect(blocked.message).toContain(`port ${other.port}`);
+      expect(other.connections).toBe(0);
+    } finally {
+      await close(other);
+    }
+  });
+
+  it('opens an allow-listed name on its own port only; on another port its loopback answer is judged and refused', async () => {
+    const lookup = fakeLookup({ 'pms.internal.test': [['127.0.0.1']] });
+    const other = await listen(createHttpServer(), '127.0.0.1');
+    try {
+      const agent = guardedAgent({ allow: [`pms.internal.test:${v4.port}`], lookup });
+      expect(await send(`http://pms.internal.test:${v4.port}/`, agent)).toMatchObject({ ok: true, status: 200 });
+      expectBlocked(await send(`http://pms.internal.test:${other.port}/`, agent), 'loopback');
+      // Without a port the name opens 80 and 443 only.
+      const bare = guardedAgent({ allow: ['pms.internal.test'], lookup });
+      expectBlocked(await send(`http://pms.internal.test:${v4.port}/`, bare), 'loopback');
+      expect(other.connections).toBe(0);
+    } finally {
+      await close(other);
+    }
+  });
+
   it('connects an allow-listed name to exactly the looked-up address, with one lookup per new connection', async () => {
     const lookup = fakeLookup({ 'api.internal.test': [['127.0.0.1']] });
-    const agent = guardedAgent({ allow: ['api.internal.test'], lookup });
+    const agent = guardedAgent({ allow: [`api.internal.test:${v4.port}`], lookup });
     const base = `http://api.internal.test:${v4.port}`;
     for (const path of ['/', '/', '/close', '/']) {
       expect(await send(`${base}${path}`, agent)).toMatchObject({ ok: true, status: 200 });
@@ -370,7 +399,7 @@ describe.skipIf(certificate === undefined)('guarded connector over TLS', () => {
 
   it('connects to the checked IP but sends the name for SNI and verifies the certificate against it', async () => {
     const lookup = fakeLookup({ 'api.internal.test': [['127.0.0.1']] });
-    const agent = guardedAgent({ allow: ['api.internal.test'], lookup, tls: { ca: certificate?.cert } });
+    const agent = guardedAgent({ allow: [`api.internal.test:${tlsServer.port}`], lookup, tls: { ca: certificate?.cert } });
     const outcome = await send(`https://api.internal.test:${tlsServer.port}/`, agent);
     expect(outcome).toEqual({ ok: true, status: 200, body: 'ok' });
     expect(tlsServer.seen).toEqual([{ remoteAddress: '127.0.0.1', host: `api.internal.test:${tlsServer.port}`, servername: 'api.internal.test' }]);
@@ -379,7 +408,7 @@ describe.skipIf(certificate === undefined)('guarded connector over TLS', () => {
 
   it('fails the certificate check for a name the certificate does not carry', async () => {
     const lookup = fakeLookup({ 'other.internal.test': [['127.0.0.1']] });
-    const agent = guardedAgent({ allow: ['other.internal.test'], lookup, tls: { ca: certificate?.cert } });
+    const agent = guardedAgent({ allow: [`other.internal.test:${tlsServer.port}`], lookup, tls: { ca: certificate?.cert } });
     const outcome = await send(`https://other.internal.test:${tlsServer.port}/`, agent);
     expect(outcome.ok).toBe(false);
     expect(outcome.ok ? undefined : (outcome.error as { code?: unknown }).code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');

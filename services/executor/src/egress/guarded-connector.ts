@@ -69,14 +69,14 @@ export function createGuardedConnector(options: GuardedConnectorOptions): buildC
   const lookup = options.lookup ?? systemLookup;
   const inner = buildConnector({ ...options.tls, timeout: connectTimeoutMs });
 
-  async function resolveChecked(hostname: string): Promise<string[]> {
+  async function resolveChecked(hostname: string, port: number): Promise<string[]> {
     const answers = await settleWithin(
       lookup(hostname),
       connectTimeoutMs,
       () => new errors.ConnectTimeoutError(`resolving ${hostname} took longer than ${connectTimeoutMs} ms`),
     );
     if (answers.length === 0) throw notFound(hostname);
-    const trustedName = isHostAllowListed(hostname, policy);
+    const trustedName = isHostAllowListed(hostname, policy, port);
     const targets: string[] = [];
     for (const answer of answers) {
       const address = isIP(answer.address) === 0 ? undefined : parseHostAddress(answer.address);
@@ -88,8 +88,8 @@ export function createGuardedConnector(options: GuardedConnectorOptions): buildC
         );
       }
       if (!trustedName) {
-        const verdict = classifyAddress(address, policy);
-        if (!verdict.allowed) throw new EgressBlockedError(hostname, verdict, false);
+        const verdict = classifyAddress(address, policy, port);
+        if (!verdict.allowed) throw new EgressBlockedError(hostname, verdict, false, port);
       }
       targets.push(socketHost(address));
     }
@@ -118,12 +118,15 @@ export function createGuardedConnector(options: GuardedConnectorOptions): buildC
   }
 
   return function guardedConnect(opts, callback) {
+    // Every connection is judged with its own port, so a redirect to another port of an allowed host
+    // is checked like any other destination.
+    const port = effectivePort(opts);
     const literal = parseHostAddress(opts.hostname);
     if (literal !== undefined) {
       // Node skips `lookup` for IP literals, so they are judged here, never by a lookup hook.
-      const verdict = classifyAddress(literal, policy);
+      const verdict = classifyAddress(literal, policy, port);
       if (!verdict.allowed) {
-        callback(new EgressBlockedError(opts.hostname, verdict, true), null);
+        callback(new EgressBlockedError(opts.hostname, verdict, true, port), null);
         return;
       }
       inner({ ...opts, hostname: socketHost(literal) }, callback);
@@ -131,7 +134,7 @@ export function createGuardedConnector(options: GuardedConnectorOptions): buildC
     }
     const hostname = opts.hostname;
     const servername = opts.servername !== undefined && opts.servername !== '' ? opts.servername : hostname;
-    resolveChecked(hostname).then(
+    resolveChecked(hostname, port).then(
       (targets) => {
         try {
           connectInOrder({ ...opts, servername }, targets, 0, callback);
@@ -142,6 +145,13 @@ export function createGuardedConnector(options: GuardedConnectorOptions): buildC
       (err: unknown) => callback(toError(err), null),
     );
   };
+}
+
+/** The port the socket will connect to: the URL's, or its scheme's default. */
+function effectivePort(opts: buildConnector.Options): number {
+  const explicit = Number(opts.port);
+  if (Number.isInteger(explicit) && explicit > 0) return explicit;
+  return opts.protocol === 'https:' ? 443 : 80;
 }
 
 /** The address exactly as checked, in the form `net.connect` takes without a lookup. */
