@@ -184,7 +184,29 @@ describe('exportTools', () => {
     const anthropic = exportTools(all, 'anthropic');
     expect(anthropic.document).toEqual(anthropic.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })));
     const mcp = exportTools(all, 'mcp');
-    expect(mcp.document).toEqual({ tools: mcp.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })) });
+    expect(mcp.document).toMatchObject({ tools: mcp.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })) });
+  });
+
+  it('gives MCP tools a title, annotations from the method, the gate in _meta and an output schema only with mapped fields', () => {
+    const remove = booking({ key: 'cancel_visit', name: 'Cancel visit', method: HttpMethod.HTTP_METHOD_DELETE, burden: { level: BurdenLevel.BURDEN_LEVEL_VERIFIED, acceptedVerificationMethods: ['otp'], fillerPhrase: '', confirmationPrompt: '' } });
+    const mapped = booking({ responseMapping: { fields: [{ name: 'slot', expression: 'next.slot' }, { name: 'who', expression: 'provider' }], summaryTemplate: '', maxResultBytes: 0 } });
+    const { tools } = exportTools([mapped, lookup, remove], 'mcp').document as { tools: Record<string, unknown>[] };
+    const [read, book, cancel] = [tools.find((t) => t['name'] === 'appointment_lookup')!, tools.find((t) => t['name'] === 'book_visit')!, tools.find((t) => t['name'] === 'cancel_visit')!];
+    expect(read).toMatchObject({ title: 'Book visit', annotations: { readOnlyHint: true, openWorldHint: true }, _meta: { 'switchboard/burden': { level: 'ambient' } } });
+    expect(read['annotations']).not.toHaveProperty('destructiveHint');
+    expect(read).not.toHaveProperty('outputSchema');
+    expect(book).toMatchObject({ annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false }, _meta: { 'switchboard/burden': { level: 'confirmed' } } });
+    expect(cancel).toMatchObject({ title: 'Cancel visit', annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true }, _meta: { 'switchboard/burden': { level: 'verified', verificationMethods: ['otp'] } } });
+    const output = book['outputSchema'] as Record<string, unknown>;
+    expect(output).toEqual({
+      type: 'object',
+      properties: { status: { type: 'string', enum: ['ok', 'accepted', 'confirmation_required', 'verification_required', 'declined', 'failed'] }, result: { type: 'object', properties: { slot: {}, who: {} } } },
+      required: ['status'],
+    });
+    const validate = ajv().compile(output);
+    expect(validate({ status: 'ok', result: { slot: '09:30', who: null } })).toBe(true);
+    expect(validate({ status: 'confirmation_required', prompt: 'Book it?' })).toBe(true);
+    expect(validate({ status: 'done' })).toBe(false);
   });
 
   it('exports schemas that all compile as JSON Schema and survive a JSON round trip', () => {

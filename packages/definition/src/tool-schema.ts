@@ -1,6 +1,8 @@
-import { BurdenLevel, StringFormat, ToolFormat, type Integration, type Parameter } from '@switchboard/contracts';
+import { BurdenLevel, HttpMethod, StringFormat, ToolFormat, type Integration, type Parameter } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
 import { burdenLevelOf } from './defaults.js';
+import { BURDEN_LEVEL_NAMES, enumNameOf } from './enum-names.js';
+import { isIdempotentMethod } from './http-method.js';
 import { jsonTypeOf } from './parameter-value.js';
 import { LOCAL_TIME_PATTERN, PHONE_E164_PATTERN } from './string-format.js';
 
@@ -142,12 +144,80 @@ function toolOf(integration: Integration): ExportedTool {
   };
 }
 
+/** The `_meta` key of an MCP tool that says which gate it has, so an MCP server can offer the ways to pass it. */
+export const MCP_BURDEN_META_KEY = 'switchboard/burden';
+
+/** What an MCP tool's `_meta["switchboard/burden"]` holds. */
+export interface McpToolBurden {
+  readonly level: 'ambient' | 'conversational' | 'requested' | 'confirmed' | 'verified';
+  /** Verified tools: the verification methods the gate accepts (empty: any). */
+  readonly verificationMethods?: readonly string[];
+}
+
+/** The statuses an MCP tool result's `structuredContent.status` can take (the MCP gateway writes them). */
+export const MCP_RESULT_STATUSES = ['ok', 'accepted', 'confirmation_required', 'verification_required', 'declined', 'failed'] as const;
+
+/**
+ * MCP tool annotations from the HTTP method: GET reads, DELETE destroys, GET/PUT/DELETE are
+ * idempotent (RFC 9110). Every tool reaches a system outside Switchboard, so the world is open.
+ */
+function mcpAnnotations(integration: Integration): Record<string, unknown> {
+  const method = integration.method;
+  const readOnly = method === HttpMethod.HTTP_METHOD_GET;
+  const annotations: Record<string, unknown> = { title: integration.name, readOnlyHint: readOnly };
+  if (!readOnly) {
+    annotations['destructiveHint'] = method === HttpMethod.HTTP_METHOD_DELETE;
+    annotations['idempotentHint'] = isIdempotentMethod(method);
+  }
+  annotations['openWorldHint'] = true;
+  return annotations;
+}
+
+/**
+ * The shape of the gateway's `structuredContent` when the response mapping names its fields: an
+ * envelope whose `status` says what happened and whose `result` holds the mapped fields (of any
+ * JSON type: a JMESPath expression decides). Without mapped fields there is nothing to promise.
+ */
+function mcpOutputSchema(integration: Integration): Record<string, unknown> | undefined {
+  const fields = integration.responseMapping?.fields ?? [];
+  if (fields.length === 0) return undefined;
+  const result: Record<string, unknown> = {};
+  for (const f of fields) result[f.name] = {};
+  return {
+    type: 'object',
+    properties: {
+      status: { type: 'string', enum: [...MCP_RESULT_STATUSES] },
+      result: { type: 'object', properties: result },
+    },
+    required: ['status'],
+  };
+}
+
+/** One MCP tool: the common tool plus a title, annotations, the output schema and the gate it has. */
+function mcpToolOf(integration: Integration, tool: ExportedTool): Record<string, unknown> {
+  // burdenLevelOf never answers UNSPECIFIED or an unknown level, so the name is always there.
+  const level = (enumNameOf(BURDEN_LEVEL_NAMES, burdenLevelOf(integration)) ?? 'conversational') as McpToolBurden['level'];
+  const burden: McpToolBurden =
+    level === 'verified' ? { level, verificationMethods: [...(integration.burden?.acceptedVerificationMethods ?? [])] } : { level };
+  const out: Record<string, unknown> = {
+    name: tool.name,
+    title: integration.name,
+    description: tool.description,
+    inputSchema: tool.inputSchema,
+  };
+  const outputSchema = mcpOutputSchema(integration);
+  if (outputSchema !== undefined) out['outputSchema'] = outputSchema;
+  out['annotations'] = mcpAnnotations(integration);
+  out['_meta'] = { [MCP_BURDEN_META_KEY]: burden };
+  return out;
+}
+
+const byKey = (a: Integration, b: Integration) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 /** The enabled integrations as tools, sorted by key so the model sees a stable list (and prompt caches hold). */
 export function exportTools(integrations: readonly Integration[], format: ToolExportFormat): ToolExport {
-  const tools = integrations
-    .filter((i) => i.enabled)
-    .map(toolOf)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const enabled = integrations.filter((i) => i.enabled).sort(byKey);
+  const tools = enabled.map(toolOf);
   switch (format) {
     case 'openai':
       return {
@@ -157,6 +227,6 @@ export function exportTools(integrations: readonly Integration[], format: ToolEx
     case 'anthropic':
       return { tools, document: tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })) };
     case 'mcp':
-      return { tools, document: { tools: tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })) } };
+      return { tools, document: { tools: enabled.map((i, n) => mcpToolOf(i, tools[n]!)) } };
   }
 }
