@@ -91,7 +91,10 @@ describe('MCP gateway: an org\'s integrations as MCP tools, run through the exec
     const expected = JSON.parse((await stack.registryClient.tools(ToolFormat.TOOL_FORMAT_MCP)).documentJson) as { tools: unknown[] };
     const listed = await clientA.listTools();
     expect(listed.tools.map((t) => t.name)).toEqual(['book_visit', 'look_up_slots', 'read_record']);
-    expect(listed.tools).toEqual(expected.tools);
+    // Unchanged, but for the confirmation_token argument a stock host's model confirms with.
+    const { confirmation_token: added, ...properties } = listed.tools[0]!.inputSchema.properties!;
+    expect(added).toMatchObject({ type: 'string' });
+    expect([{ ...listed.tools[0], inputSchema: { ...listed.tools[0]!.inputSchema, properties } }, ...listed.tools.slice(1)]).toEqual(expected.tools);
     const book = listed.tools.find((t) => t.name === 'book_visit')!;
     expect(book.inputSchema).toMatchObject({ type: 'object', required: ['service', 'date'], additionalProperties: false });
     expect(book.description).toContain('The caller must confirm before this runs.');
@@ -125,7 +128,6 @@ describe('MCP gateway: an org\'s integrations as MCP tools, run through the exec
     expect(ask.confirmationToken).toEqual(expect.any(String));
     expect(ask.confirmationToken).not.toBe('');
     expect(JSON.stringify(first.content)).toContain('Shall I book a cleaning on 2026-03-03?');
-    expect(JSON.stringify(first.content)).not.toContain(ask.confirmationToken!);
     expect(hits('book_visit')).toBe(before);
 
     const confirmed = { [CONTEXT]: { callId, confirmationToken: ask.confirmationToken } };
@@ -215,10 +217,10 @@ describe('MCP gateway: an org\'s integrations as MCP tools, run through the exec
     expect(gateway.process.lines().join('\n')).not.toContain(revoked.token.slice(4));
   });
 
-  it('serves only POST on /mcp: other methods, paths and oversized bodies are refused', async () => {
+  it('serves POST (and DELETE of a session) on /mcp only: other methods, paths and oversized bodies are refused', async () => {
     const auth = { authorization: `Bearer ${tokenA}` };
     expect((await fetch(new URL('/mcp', gateway.url), { headers: auth })).status).toBe(405);
-    expect((await fetch(new URL('/mcp', gateway.url), { method: 'DELETE', headers: auth })).status).toBe(405);
+    expect((await fetch(new URL('/mcp', gateway.url), { method: 'DELETE', headers: auth })).status).toBe(400);
     expect((await fetch(new URL('/tools', gateway.url), { headers: auth })).status).toBe(404);
     const huge = await fetch(new URL('/mcp', gateway.url), {
       method: 'POST',

@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { spawnNodeService, type ManagedProcess } from '../support/processes.js';
@@ -12,11 +12,11 @@ export interface Gateway {
   readonly tokens: OrgTokenStore;
   readonly process: ManagedProcess;
   /** An MCP client connected with `Authorization: Bearer <token>` and any extra headers. */
-  connect(token: string, headers?: Record<string, string>, path?: string): Promise<Client>;
+  connect(token: string, headers?: Record<string, string>, path?: string, options?: ClientOptions): Promise<Client>;
   stop(): Promise<void>;
 }
 
-export async function startGateway(stack: Stack): Promise<Gateway> {
+export async function startGateway(stack: Stack, env: Record<string, string> = {}): Promise<Gateway> {
   const bucket = `t_${stack.id}_org_tokens`;
   const nc: NatsConnection = await connect({ servers: NATS_URL });
   const tokens = await OrgTokenStore.open(nc, { bucket });
@@ -30,6 +30,7 @@ export async function startGateway(stack: Stack): Promise<Gateway> {
       MCP_HOST: '127.0.0.1',
       MCP_PORT: '0',
       LOG_LEVEL: 'info',
+      ...env,
     },
     readyLine: 'mcp-gateway ready',
   });
@@ -40,8 +41,8 @@ export async function startGateway(stack: Stack): Promise<Gateway> {
     url,
     tokens,
     process: gateway,
-    async connect(token, headers = {}, path = '/mcp') {
-      const client = new Client({ name: 'switchboard-e2e', version: '0.0.0' });
+    async connect(token, headers = {}, path = '/mcp', options = {}) {
+      const client = new Client({ name: 'switchboard-e2e', version: '0.0.0' }, options);
       const transport = new StreamableHTTPClientTransport(new URL(path, url), {
         requestInit: { headers: { authorization: `Bearer ${token}`, ...headers } },
       });

@@ -1,16 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { answerModeOf, normaliseAccept } from './accept-header.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import { readJsonBody } from './http-body.js';
 import { createMcpServer, type GatewayDeps } from './mcp-server.js';
 import { authenticate, type OrgPrincipal, type TokenVerifier } from './org-auth.js';
+import { originAllowed } from './origin-policy.js';
 import { mcpRouteOf } from './route.js';
+import type { McpSession, SessionTable } from './sessions.js';
 
 export interface GatewayServerOptions {
   readonly deps: GatewayDeps;
   readonly tokens: TokenVerifier;
   readonly maxBodyBytes: number;
+  /** Browser origins allowed in `Origin` (lower case); requests without one are not from a browser page. */
+  readonly allowedOrigins: ReadonlySet<string>;
+  readonly throttle: AuthThrottle;
+  readonly sessions: SessionTable;
 }
+
+/** JSON-RPC's "no session" code as the SDK and MCP clients use it. */
+const SESSION_NOT_FOUND = -32001;
 
 function sendError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
@@ -26,21 +38,81 @@ function unauthorized(res: ServerResponse): void {
   sendError(res, 401, ErrorCode.InvalidRequest, 'Unauthorized', { 'www-authenticate': 'Bearer realm="switchboard-mcp"' });
 }
 
-async function serveMcp(options: GatewayServerOptions, principal: OrgPrincipal, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function bodyOf(options: GatewayServerOptions, req: IncomingMessage, res: ServerResponse): Promise<{ value: unknown } | undefined> {
   const body = await readJsonBody(req, options.maxBodyBytes);
-  if (!body.ok) {
-    sendError(res, body.status, body.status === 400 ? ErrorCode.ParseError : ErrorCode.InvalidRequest, body.message, { connection: 'close' });
+  if (body.ok) return { value: body.value };
+  sendError(res, body.status, body.status === 400 ? ErrorCode.ParseError : ErrorCode.InvalidRequest, body.message, { connection: 'close' });
+  return undefined;
+}
+
+/** A request of an open session: POST (messages) and DELETE (end it); no server-initiated GET stream. */
+async function serveSession(options: GatewayServerOptions, session: McpSession, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method === 'DELETE') {
+    await session.handle(req, res, undefined);
     return;
   }
-  const server = createMcpServer(options.deps, principal, req.headers);
-  // Stateless: no session id, a fresh server and transport per request, plain JSON answers.
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  res.once('close', () => {
-    void transport.close();
-    void server.close();
+  if (req.method !== 'POST') {
+    sendError(res, 405, ErrorCode.InvalidRequest, 'Method not allowed', { allow: 'POST, DELETE' });
+    return;
+  }
+  const body = await bodyOf(options, req, res);
+  if (body === undefined) return;
+  const mode = answerModeOf(headerOf(req, 'accept'));
+  if (mode === 'stream' || (mode === 'json' && session.jsonOnly)) normaliseAccept(req);
+  await session.handle(req, res, body.value);
+}
+
+/**
+ * initialize without a session: a new session with its own MCP server and transport, and its own call
+ * id for tools/calls that name none. It is kept only once the transport has issued its id.
+ */
+async function openSession(options: GatewayServerOptions, principal: OrgPrincipal, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'POST') {
+    sendError(res, req.method === 'GET' ? 405 : 400, ErrorCode.InvalidRequest, req.method === 'GET' ? 'Method not allowed' : 'Mcp-Session-Id header is required', { allow: 'POST, DELETE' });
+    return;
+  }
+  const body = await bodyOf(options, req, res);
+  if (body === undefined) return;
+  const messages: unknown[] = Array.isArray(body.value) ? body.value : [body.value];
+  if (!messages.some((m) => isInitializeRequest(m))) {
+    sendError(res, 400, ErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required (initialize first)');
+    return;
+  }
+  const mode = answerModeOf(headerOf(req, 'accept'));
+  if (mode !== 'none') normaliseAccept(req);
+  const scope = { principal, callId: randomUUID(), canAsk: mode === 'stream' };
+  const server = createMcpServer(options.deps, scope);
+  let opened: string | undefined;
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomUUID(),
+    enableJsonResponse: mode === 'json',
+    onsessioninitialized: (id) => {
+      opened = id;
+      options.sessions.add({
+        id,
+        principal,
+        callId: scope.callId,
+        jsonOnly: mode === 'json',
+        handle: (q, s, b) => transport.handleRequest(q, s, b),
+        close: async () => {
+          await transport.close();
+          await server.close();
+        },
+      });
+    },
+    onsessionclosed: (id) => options.sessions.remove(id),
   });
   await server.connect(transport);
   await transport.handleRequest(req, res, body.value);
+  if (opened === undefined) {
+    await transport.close();
+    await server.close();
+  }
 }
 
 async function handle(options: GatewayServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -55,20 +127,39 @@ async function handle(options: GatewayServerOptions, req: IncomingMessage, res: 
     sendError(res, 404, ErrorCode.InvalidRequest, 'Not found');
     return;
   }
+  // MCP Streamable HTTP: a foreign Origin is refused before anything else (DNS rebinding).
+  if (!originAllowed(headerOf(req, 'origin'), options.allowedOrigins)) {
+    sendError(res, 403, ErrorCode.InvalidRequest, 'Forbidden: this Origin is not allowed');
+    return;
+  }
+  const client = req.socket.remoteAddress ?? 'unknown';
+  const wait = options.throttle.retryAfterSeconds(client);
+  if (wait > 0) {
+    sendError(res, 429, ErrorCode.InvalidRequest, 'Too many failed tokens; wait before trying again', { 'retry-after': String(wait) });
+    return;
+  }
   const principal = await authenticate(options.tokens, req.headers.authorization, route.orgId);
   if (principal === undefined) {
+    options.throttle.failed(client);
     unauthorized(res);
     return;
   }
-  if (req.method !== 'POST') {
-    // Stateless Streamable HTTP: no server-initiated stream (GET) and no session to end (DELETE).
-    sendError(res, 405, ErrorCode.InvalidRequest, 'Method not allowed', { allow: 'POST' });
+  options.throttle.succeeded(client);
+  const sessionId = headerOf(req, 'mcp-session-id');
+  if (sessionId === undefined) {
+    await openSession(options, principal, req, res);
     return;
   }
-  await serveMcp(options, principal, req, res);
+  // Another org's (or another token's) session is as unknown as one that never existed.
+  const session = options.sessions.use(sessionId, principal);
+  if (session === undefined) {
+    sendError(res, 404, SESSION_NOT_FOUND, 'Session not found');
+    return;
+  }
+  await serveSession(options, session, req, res);
 }
 
-/** The gateway's HTTP server: POST /mcp (or /mcp/<org>) with an org token, everything else refused. */
+/** The gateway's HTTP server: /mcp (or /mcp/<org>) with an org token, everything else refused. */
 export function createGatewayServer(options: GatewayServerOptions): http.Server {
   return http.createServer((req, res) => {
     handle(options, req, res).catch((err: unknown) => {

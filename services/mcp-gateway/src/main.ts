@@ -5,7 +5,10 @@ import { createLogger } from '@switchboard/logging';
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { connectNats } from '@switchboard/store';
 import { loadGatewayConfig } from './config.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { createGatewayServer } from './http-server.js';
+import { originSet } from './origin-policy.js';
+import { SessionTable } from './sessions.js';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
@@ -14,10 +17,21 @@ async function main(): Promise<void> {
   const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas: config.KV_REPLICAS });
   const clients = ServiceClients.fromEnv(config);
   const { registryFor, executor } = clients;
+  const sessions = new SessionTable(config.MCP_MAX_SESSIONS, config.MCP_SESSION_IDLE_MS);
   const server = createGatewayServer({
-    deps: { registryFor, executor, invokeTimeoutMs: config.MCP_INVOKE_TIMEOUT_MS, logger },
+    deps: {
+      registryFor,
+      executor,
+      invokeTimeoutMs: config.MCP_INVOKE_TIMEOUT_MS,
+      elicitationTimeoutMs: config.MCP_ELICITATION_TIMEOUT_MS,
+      toolsPageSize: config.MCP_TOOLS_PAGE_SIZE,
+      logger,
+    },
     tokens,
     maxBodyBytes: config.MCP_MAX_BODY_BYTES,
+    allowedOrigins: originSet(config.MCP_ALLOWED_ORIGINS),
+    throttle: new AuthThrottle(config.MCP_AUTH_FAILURES_PER_MINUTE),
+    sessions,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -33,6 +47,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'mcp-gateway stopping');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await sessions.closeAll();
     server.closeIdleConnections();
     const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
     force.unref();

@@ -1,76 +1,114 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { Outcome, outcomeToJSON } from '@switchboard/contracts';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Outcome, outcomeToJSON, type InvokeResponse } from '@switchboard/contracts';
 import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logging';
 import { callContextOf, CONTEXT_META_KEY, type ToolCallContext } from './call-context.js';
+import { burdenOf, CONFIRMATION_ARGUMENT, takeConfirmationArgument, withConfirmationArgument } from './confirmation-argument.js';
+import { askToConfirm, canElicit } from './confirmation-elicitation.js';
 import type { OrgPrincipal } from './org-auth.js';
+import { internalError, invalidParams, ProtocolError } from './protocol-error.js';
 import { invokeTool, type ToolInvoker } from './tool-call.js';
 import { listOrgTools, type ToolSource } from './tool-list.js';
-import { toolResultOf, unavailableResult } from './tool-result.js';
+import { pageOfTools } from './tool-page.js';
+import { declinedResult, toolResultOf, unavailableResult } from './tool-result.js';
 
 export interface GatewayDeps {
   /** The registry, scoped to one org (the token's). */
   readonly registryFor: (orgId: string) => ToolSource;
   readonly executor: ToolInvoker;
   readonly invokeTimeoutMs: number;
+  readonly elicitationTimeoutMs: number;
+  readonly toolsPageSize: number;
   readonly logger: Logger;
 }
 
-const SERVER_INFO = { name: 'switchboard', version: '0.1.0' };
+/** What one MCP server instance serves: one session of one org. */
+export interface SessionScope {
+  readonly principal: OrgPrincipal;
+  /** The call id of a tools/call that names none. */
+  readonly callId: string;
+  /** Whether server-to-client requests can reach this client (its responses come as event streams). */
+  readonly canAsk: boolean;
+}
+
+const SERVER_INFO = { name: 'switchboard', title: 'Switchboard', version: '0.1.0' };
 
 const INSTRUCTIONS =
   "These tools are this organisation's Switchboard integrations, run with the same rules as on a phone call. " +
-  `Pass the live call's context in _meta["${CONTEXT_META_KEY}"] (callId, callerNumber, verification, callerRequest, ` +
-  'confirmationToken) or the X-Switchboard-* headers. A result with status "confirmation_required" or ' +
-  '"verification_required" did not run: do what its instruction says, then call again.';
+  'A result whose structuredContent.status is "confirmation_required" or "verification_required" did not run: its ' +
+  `text says exactly what to ask and how to call again (confirmed tools take the optional ${CONFIRMATION_ARGUMENT} argument). ` +
+  `A call runtime can pass the live call's context in _meta["${CONTEXT_META_KEY}"] (callId, callerNumber, verification, ` +
+  'callerRequest, confirmationToken) or the X-Switchboard-* headers.';
 
 function contextOrThrow(headers: IncomingHttpHeaders, meta: Record<string, unknown> | undefined): ToolCallContext {
   try {
     return callContextOf(headers, meta);
   } catch (err) {
-    if (isSwitchboardError(err)) throw new McpError(ErrorCode.InvalidParams, err.message, { reason: err.reason, fieldErrors: err.fieldErrors });
+    if (isSwitchboardError(err)) throw invalidParams(err.message, { reason: err.reason, fieldErrors: err.fieldErrors });
     throw err;
   }
 }
 
 /**
- * One MCP server for one HTTP request of one org (the SDK's stateless Streamable HTTP pattern). It
- * uses the low-level Server so the registry's JSON Schemas reach the client unchanged.
+ * The MCP server of one session. It uses the low-level Server so the registry's JSON Schemas reach
+ * the client unchanged (McpServer wants zod shapes), and so a confirmed tool can ask its question
+ * through elicitation inside the tools/call that needs it.
  */
-export function createMcpServer(deps: GatewayDeps, principal: OrgPrincipal, headers: IncomingHttpHeaders): Server {
+export function createMcpServer(deps: GatewayDeps, scope: SessionScope): Server {
   // The low-level Server is deprecated in favour of McpServer, which wants zod shapes; the JSON Schemas
   // here come from the registry and must pass through untouched, which is the "advanced use" it keeps Server for.
   const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS });
-  const { orgId } = principal;
+  const { orgId } = scope.principal;
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => {
+  const orgTools = async (): Promise<Tool[]> => {
     try {
-      return { tools: await listOrgTools(deps.registryFor(orgId)) };
+      return (await listOrgTools(deps.registryFor(orgId))).map(withConfirmationArgument);
     } catch (err) {
       deps.logger.error({ orgId, reason: isSwitchboardError(err) ? err.reason : 'INTERNAL', err: String((err as Error).cause ?? err) }, 'tools/list failed');
-      throw new McpError(ErrorCode.InternalError, 'the tool list is not available right now; try again in a moment');
+      throw internalError('the tool list is not available right now; try again in a moment');
     }
-  });
+  };
 
-  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+  server.setRequestHandler(ListToolsRequestSchema, async (request) => pageOfTools(await orgTools(), request.params?.cursor, deps.toolsPageSize));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const toolKey = request.params.name;
-    const call = contextOrThrow(headers, request.params._meta);
+    const { args, token } = takeConfirmationArgument(request.params.arguments ?? {});
+    const given = contextOrThrow(extra.requestInfo?.headers ?? {}, request.params._meta);
+    // The _meta route wins over the argument: a runtime that sets it knows what it confirmed.
+    const context = given.context.confirmationToken === '' && token !== '' ? { ...given.context, confirmationToken: token } : given.context;
+    const call: ToolCallContext = { callId: given.callId === '' ? scope.callId : given.callId, context };
     const started = performance.now();
-    try {
-      const response = await invokeTool(deps.executor, { orgId, toolKey, args: request.params.arguments ?? {}, call }, deps.invokeTimeoutMs);
+    const invoke = async (c: ToolCallContext): Promise<InvokeResponse> => {
+      const response = await invokeTool(deps.executor, { orgId, toolKey, args, call: c }, deps.invokeTimeoutMs);
       deps.logger.info(
         { orgId, tool: toolKey, outcome: outcomeToJSON(response.outcome), reason: response.reason, invocationId: response.invocationId, ms: Math.round(performance.now() - started) },
         'tools/call',
       );
       // Another org's tool is as unknown as one that never existed.
-      if (response.outcome === Outcome.OUTCOME_NOT_FOUND) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${toolKey}`);
+      if (response.outcome === Outcome.OUTCOME_NOT_FOUND) throw invalidParams(`Unknown tool: ${toolKey}`);
+      return response;
+    };
+    try {
+      const response = await invoke(call);
+      const issued = response.confirmation?.token ?? '';
+      if (response.outcome === Outcome.OUTCOME_CONFIRMATION_REQUIRED && issued !== '' && scope.canAsk && canElicit(server)) {
+        const answer = await askToConfirm(server, response.confirmation?.prompt ?? '', { relatedRequestId: extra.requestId, timeoutMs: deps.elicitationTimeoutMs, signal: extra.signal });
+        if (answer === 'accept') return toolResultOf(toolKey, await invoke({ ...call, context: { ...call.context, confirmationToken: issued } }));
+        if (answer !== 'unanswered') return declinedResult(toolKey, response, answer);
+      }
+      if (response.outcome === Outcome.OUTCOME_VERIFICATION_REQUIRED) {
+        const listed = await orgTools().catch(() => []);
+        const tool = listed.find((t) => t.name === toolKey);
+        return toolResultOf(toolKey, response, tool === undefined ? undefined : burdenOf(tool));
+      }
       return toolResultOf(toolKey, response);
     } catch (err) {
-      if (err instanceof McpError) throw err;
+      if (err instanceof ProtocolError) throw err;
       const failure = isSwitchboardError(err) ? err : new SwitchboardError('INTERNAL', 'tools/call failed', { cause: err });
-      if (failure.reason === 'INVALID_REQUEST') throw new McpError(ErrorCode.InvalidParams, failure.message);
+      if (failure.reason === 'INVALID_REQUEST') throw invalidParams(failure.message);
       deps.logger.error({ orgId, tool: toolKey, reason: failure.reason, err: String(failure.cause ?? failure.message) }, 'tools/call failed');
       return unavailableResult(failure.reason);
     }
