@@ -3,7 +3,7 @@ import type { SpeechPlan } from './types.js';
 
 // Outcomes decided by the burden gate before anything runs: their sentence is for the caller even
 // though the gate's speech guidance is SILENT (nothing ran, so there was nothing to fill).
-const GATE_OUTCOMES = new Set<Outcome>([
+export const GATE_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
   Outcome.OUTCOME_POLICY_BLOCKED,
   Outcome.OUTCOME_VERIFICATION_REQUIRED,
   Outcome.OUTCOME_CONFIRMATION_REQUIRED,

@@ -245,4 +245,29 @@ describe('SwitchboardRuntime over gRPC', () => {
       registryDown = false;
     }
   });
+
+  it('says the tool\'s start phrase, and its delay phrase when the answer outlives delay_after_ms, as learnt from its last answer', async () => {
+    const speech = { mode: SpeechMode.SPEECH_MODE_FILLER, startPhrase: 'One moment.', delayPhrase: 'Still looking.', delayAfterMs: 150 };
+    const rt = runtime();
+    const said: string[] = [];
+    let wait = 0;
+    onInvoke = async () => {
+      await sleep(wait);
+      return OK({ speech });
+    };
+    expect(rt.waitPhrasesFor(inv.toolKey)).toBeUndefined();
+    await rt.invoke(inv, { callId: 'c1' }, { say: (p) => said.push(p) });
+    expect(said).toEqual([]);
+    expect(rt.waitPhrasesFor(inv.toolKey)).toMatchObject({ startPhrase: 'One moment.', delayPhrase: 'Still looking.', delayAfterMs: 150 });
+    await rt.invoke(inv, { callId: 'c1' }, { say: (p) => said.push(p) });
+    expect(said).toEqual(['One moment.']);
+    wait = 400;
+    await rt.invoke(inv, { callId: 'c1' }, { say: (p) => said.push(p) });
+    expect(said).toEqual(['One moment.', 'One moment.', 'Still looking.']);
+    // A gate's answer (nothing ran) does not erase the phrases.
+    wait = 0;
+    onInvoke = async () => InvokeResponse.fromPartial({ invocationId: 'g', outcome: Outcome.OUTCOME_CONFIRMATION_REQUIRED, speech: { mode: SpeechMode.SPEECH_MODE_SILENT } });
+    await rt.invoke(inv, { callId: 'c1' });
+    expect(rt.waitPhrasesFor(inv.toolKey)).toMatchObject({ startPhrase: 'One moment.' });
+  });
 });

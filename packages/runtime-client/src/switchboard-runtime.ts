@@ -1,11 +1,12 @@
 import { RegistryClient } from '@switchboard/client';
 import { Outcome, ToolFormat, type CallContext, type InvokeRequest, type InvokeResponse } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
+import { sayWhileWaiting, type WaitPhrases } from './delay-phrase-timer.js';
 import { ExecutorChannel } from './executor-channel.js';
 import { classifyInvokeFailure } from './invoke-failure.js';
 import { LocalReason, isLocalResponse, localResponse } from './local-outcomes.js';
 import { PendingConfirmations } from './pending-confirmations.js';
-import { speechFor } from './speech.js';
+import { GATE_OUTCOMES, speechFor } from './speech.js';
 import { fromAnthropicToolUse, fromOpenAIToolCall } from './tool-calls.js';
 import { toAnthropicToolResult, toOpenAIToolMessage } from './tool-results.js';
 import { TtlCache } from './ttl-cache.js';
@@ -57,6 +58,8 @@ export class SwitchboardRuntime {
   private readonly options: RuntimeOptions;
   private readonly toolCache: TtlCache<ModelFormat, ToolsByFormat[ModelFormat]>;
   private readonly pending = new PendingConfirmations();
+  /** Each tool's start and delay phrases, from the speech guidance of its last answer that ran it. */
+  private readonly waitPhrases = new Map<string, WaitPhrases>();
 
   constructor(options: RuntimeOptions) {
     if (!options.orgId) throw new SwitchboardError('INVALID_OPTIONS', 'orgId is required');
@@ -136,6 +139,25 @@ export class SwitchboardRuntime {
    * wrong service token or a malformed request, i.e. a bug or a misconfiguration.
    */
   async invoke(invocation: Invocation, callContext: CallContextInput, options: InvokeOptions = {}): Promise<InvokeResponse> {
+    const phrases = options.say === undefined ? undefined : this.waitPhrases.get(invocation.toolKey);
+    const timer = phrases === undefined || options.say === undefined ? undefined : sayWhileWaiting(phrases, options.say);
+    try {
+      return await this.send(invocation, callContext, options);
+    } finally {
+      timer?.stop();
+    }
+  }
+
+  /**
+   * The start and delay phrases the agent says while this tool runs, learnt from its last answer (the
+   * executor sends them with every answer); undefined before the tool first ran. `invoke` with `say`
+   * uses them; a runtime driving its own audio can pass them to `sayWhileWaiting`.
+   */
+  waitPhrasesFor(toolKey: string): WaitPhrases | undefined {
+    return this.waitPhrases.get(toolKey);
+  }
+
+  private async send(invocation: Invocation, callContext: CallContextInput, options: InvokeOptions): Promise<InvokeResponse> {
     const started = Date.now();
     const turnEnds = (options.turnStartedAt ?? started) + this.turnBudgetMs;
     const deadline = Math.min(turnEnds, options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : started + options.deadlineMs);
@@ -176,6 +198,12 @@ export class SwitchboardRuntime {
   private afterInvoke(invocation: Invocation, callContext: CallContextInput, response: InvokeResponse): void {
     if (response.outcome === Outcome.OUTCOME_NOT_FOUND || response.outcome === Outcome.OUTCOME_DISABLED) {
       this.toolCache.invalidate();
+      this.waitPhrases.delete(invocation.toolKey);
+    }
+    // A gate's answer, or one made up here, carries no phrases (nothing ran); any other carries the definition's.
+    if (!GATE_OUTCOMES.has(response.outcome) && !isLocalResponse(response) && response.speech !== undefined) {
+      const { silent, startPhrase, delayPhrase, delayAfterMs } = speechFor(response);
+      this.waitPhrases.set(invocation.toolKey, { silent, startPhrase, delayPhrase, delayAfterMs });
     }
     const confirmation = response.confirmation;
     if (response.outcome === Outcome.OUTCOME_CONFIRMATION_REQUIRED && confirmation && confirmation.token) {

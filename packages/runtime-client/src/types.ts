@@ -50,6 +50,11 @@ export interface InvokeOptions {
   readonly deadlineMs?: number;
   /** When the turn began (ms since the epoch; default: now). The deadline is what is left of the turn budget. */
   readonly turnStartedAt?: number;
+  /**
+   * Says the tool's start phrase as the request goes out and its delay phrase if the answer takes longer
+   * than its `delayAfterMs` (both from the tool's previous answer; nothing before it first ran).
+   */
+  readonly say?: (phrase: string) => void;
 }
 
 /** A question the caller must answer before a confirmed tool runs. */
