@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Builds bundle/: @switchboard/runtime-client as published, with the workspace code it needs inside it.
+// Builds dist/bundle/: @switchboard/runtime-client as published, with the workspace code it needs inside it.
 //
 // The workspace packages it imports (contracts, client, errors, grpc-kit) are private, so the published
-// package cannot depend on them. bundle/index.js is dist/index.js with them inlined (rolldown,
+// package cannot depend on them. dist/bundle/index.js is dist/index.js with them inlined (rolldown,
 // tree-shaken: only what the runtime client reaches), leaving @grpc/grpc-js and @bufbuild/protobuf
-// (its only dependencies) and node: built-ins as imports. bundle/*.d.ts are the client's declarations
-// with the declarations they name copied under bundle/vendor/ and the imports rewritten to them. No
+// (its only dependencies) and node: built-ins as imports. Its *.d.ts are the client's declarations
+// with the declarations they name copied under vendor/ and the imports rewritten to them. No
 // source maps: the sources are not shipped. Run after `tsc -b` (pnpm run build); `pnpm pack` runs it.
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import { rolldown } from 'rolldown';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const packages = path.resolve(root, '..');
 const dist = path.join(root, 'dist');
-const out = path.join(root, 'bundle');
+const out = path.join(dist, 'bundle');
 
 /** What the published package may import: its dependencies and Node's built-ins. */
 const EXTERNAL = [/^@grpc\/grpc-js(\/|$)/, /^@bufbuild\/protobuf(\/|$)/, /^node:/];
@@ -89,7 +89,7 @@ async function check(files) {
   for (const [name, text] of texts) {
     for (const [, , , spec] of text.matchAll(IMPORT)) {
       if (spec.startsWith('.') || EXTERNAL.some((e) => e.test(spec))) continue;
-      throw new Error(`bundle/${name} imports ${spec}, which the published package does not provide`);
+      throw new Error(`dist/bundle/${name} imports ${spec}, which the published package does not provide`);
     }
   }
 }
@@ -98,4 +98,4 @@ await rm(out, { recursive: true, force: true });
 await bundleJs();
 const declarations = await copyDeclarations();
 await check(declarations);
-process.stdout.write(`bundle/: index.js and ${declarations.size} declaration files\n`);
+process.stdout.write(`dist/bundle/: index.js and ${declarations.size} declaration files\n`);
