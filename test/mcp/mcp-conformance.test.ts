@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, ErrorCode, LATEST_PROTOCOL_VERSION, type CallToolResult, type ElicitRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { AuthType, BurdenLevel, HttpMethod, Integration, Outcome, ParameterLocation, ParameterType } from '@switchboard/contracts';
-import { waitFor } from '../support/audit-files.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { json, startUpstream, type Upstream } from '../support/upstream.js';
-import { startGateway, type Gateway } from './mcp-harness.js';
+import { AuthType, BurdenLevel, HttpMethod, Integration, ParameterLocation, ParameterType } from '@switchboard/contracts';
+import type { Stack } from '../support/stack.js';
+import { json, type Upstream } from '../support/upstream.js';
+import { startTwoOrgGateway, type Gateway, type TwoOrgGateway } from './mcp-harness.js';
 
 /**
  * MCP conformance as a stock host meets it: the official SDK client, Streamable HTTP, the current
@@ -57,7 +56,6 @@ describe('MCP conformance: the official SDK client against the gateway', () => {
   let upstream: Upstream;
   let stack: Stack;
   let gateway: Gateway;
-  let orgB: string;
   let tokenA: string;
   let tokenB: string;
   let host: Client;
@@ -72,37 +70,31 @@ describe('MCP conformance: the official SDK client against the gateway', () => {
   const post = (headers: Record<string, string>, body = initialize) =>
     fetch(new URL('/mcp', gateway.url), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
+  let fixture: TwoOrgGateway | undefined;
+
   beforeAll(async () => {
-    upstream = await startUpstream((_req, res) => json(res, 200, { slot: '14:00', provider: 'Dr. Hopper', internal: 'x' }));
-    stack = await startStack({ egressAllow: '127.0.0.1/32', withLogger: false });
-    orgB = `${stack.orgId}-b`;
     const mapping = { fields: [{ name: 'slot', expression: 'slot' }, { name: 'provider', expression: 'provider' }], summaryTemplate: 'Free at {{ slot }}.', maxResultBytes: 0 };
     const { HTTP_METHOD_GET: GET, HTTP_METHOD_POST: POST, HTTP_METHOD_DELETE: DELETE } = HttpMethod;
     const { BURDEN_LEVEL_CONVERSATIONAL: CONVERSATIONAL, BURDEN_LEVEL_CONFIRMED: CONFIRMED, BURDEN_LEVEL_VERIFIED: VERIFIED } = BurdenLevel;
-    await stack.registryClient.create(tool('look_up_slots', GET, CONVERSATIONAL, upstream, { responseMapping: mapping }));
-    await stack.registryClient.create(tool('book_visit', POST, CONFIRMED, upstream));
-    await stack.registryClient.create(tool('cancel_visit', DELETE, CONFIRMED, upstream));
-    await stack.registryClient.create(tool('read_record', GET, VERIFIED, upstream));
-    await stack.registryClient.create(tool('send_reminder', POST, CONVERSATIONAL, upstream));
-    await stack.client(orgB).create(tool('b_only', GET, CONVERSATIONAL, upstream));
-    await waitFor(async () => {
-      const r = await stack.executorClient.invoke({ orgId: stack.orgId, toolKey: 'send_reminder', callId: randomUUID(), argumentsJson: '{}' });
-      return r.outcome === Outcome.OUTCOME_NOT_FOUND ? undefined : true;
-    }, 'the executor to see the tools');
-    gateway = await startGateway(stack, {
-      MCP_TOOLS_PAGE_SIZE: String(PAGE_SIZE),
-      MCP_ALLOWED_ORIGINS: ALLOWED_ORIGIN,
-      MCP_AUTH_FAILURES_PER_MINUTE: String(AUTH_FAILURES),
+    fixture = await startTwoOrgGateway({
+      upstream: (_req, res) => json(res, 200, { slot: '14:00', provider: 'Dr. Hopper', internal: 'x' }),
+      stack: { withLogger: false },
+      toolsA: (u) => [
+        tool('look_up_slots', GET, CONVERSATIONAL, u, { responseMapping: mapping }),
+        tool('book_visit', POST, CONFIRMED, u),
+        tool('cancel_visit', DELETE, CONFIRMED, u),
+        tool('read_record', GET, VERIFIED, u),
+        tool('send_reminder', POST, CONVERSATIONAL, u),
+      ],
+      toolsB: (u) => [tool('b_only', GET, CONVERSATIONAL, u)],
+      gatewayEnv: { MCP_TOOLS_PAGE_SIZE: String(PAGE_SIZE), MCP_ALLOWED_ORIGINS: ALLOWED_ORIGIN, MCP_AUTH_FAILURES_PER_MINUTE: String(AUTH_FAILURES) },
     });
-    tokenA = (await gateway.tokens.create(stack.orgId, 'host-a')).token;
-    tokenB = (await gateway.tokens.create(orgB, 'host-b')).token;
+    ({ upstream, stack, gateway, tokenA, tokenB } = fixture);
     host = await gateway.connect(tokenA);
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await stack?.stop();
-    await upstream?.close();
+    await fixture?.stop();
   });
 
   it('initialize: the current protocol revision, tools, instructions and a session', async () => {

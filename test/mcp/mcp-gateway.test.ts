@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { AuthType, BurdenLevel, HttpMethod, Integration, Outcome, ParameterLocation, ParameterType, ToolFormat } from '@switchboard/contracts';
+import { AuthType, BurdenLevel, HttpMethod, Integration, ParameterLocation, ParameterType, ToolFormat } from '@switchboard/contracts';
 import { readAuditLines, waitFor } from '../support/audit-files.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { json, startUpstream, type Upstream } from '../support/upstream.js';
-import { startGateway, type Gateway } from './mcp-harness.js';
+import type { Stack } from '../support/stack.js';
+import { json, type Upstream } from '../support/upstream.js';
+import { startTwoOrgGateway, type Gateway, type TwoOrgGateway } from './mcp-harness.js';
 
 function tool(key: string, level: BurdenLevel, upstream: Upstream, extra: Partial<Integration> = {}): Integration {
   return Integration.fromPartial({
@@ -58,33 +58,20 @@ describe('MCP gateway: an org\'s integrations as MCP tools, run through the exec
   // callTool answers a union (with the legacy `toolResult` shape); the gateway always sends structuredContent.
   const structured = (r: object) => (r as { structuredContent: Structured }).structuredContent;
 
+  let fixture: TwoOrgGateway | undefined;
+
   beforeAll(async () => {
-    upstream = await startUpstream((_req, res) => json(res, 200, { booked: true, slot: '14:00' }));
-    stack = await startStack({ egressAllow: '127.0.0.1/32' });
-    orgB = `${stack.orgId}-b`;
-    const registryB = stack.client(orgB);
-    await stack.registryClient.create(tool('look_up_slots', BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL, upstream));
-    await stack.registryClient.create(tool('book_visit', BurdenLevel.BURDEN_LEVEL_CONFIRMED, upstream));
-    await stack.registryClient.create(verified('read_record', upstream));
-    await registryB.create(tool('b_send_invoice', BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL, upstream));
-    await registryB.create(verified('b_records', upstream));
-    // The executor follows the registry through the KV change feed; a verified tool answers without a request upstream.
-    for (const [orgId, toolKey] of [[stack.orgId, 'read_record'], [orgB, 'b_records']] as const) {
-      await waitFor(async () => {
-        const r = await stack.executorClient.invoke({ orgId, toolKey, callId: randomUUID(), argumentsJson: JSON.stringify(ARGS) });
-        return r.outcome === Outcome.OUTCOME_NOT_FOUND ? undefined : true;
-      }, `the executor to see ${toolKey}`);
-    }
-    gateway = await startGateway(stack);
-    tokenA = (await gateway.tokens.create(stack.orgId, 'mcp-a')).token;
-    tokenB = (await gateway.tokens.create(orgB, 'mcp-b')).token;
+    fixture = await startTwoOrgGateway({
+      upstream: (_req, res) => json(res, 200, { booked: true, slot: '14:00' }),
+      toolsA: (u) => [tool('look_up_slots', BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL, u), tool('book_visit', BurdenLevel.BURDEN_LEVEL_CONFIRMED, u), verified('read_record', u)],
+      toolsB: (u) => [tool('b_send_invoice', BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL, u), verified('b_records', u)],
+    });
+    ({ upstream, stack, gateway, orgB, tokenA, tokenB } = fixture);
     clientA = await gateway.connect(tokenA);
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await stack?.stop();
-    await upstream?.close();
+    await fixture?.stop();
   });
 
   it('lists the org\'s tools with exactly the schemas of ListTools in MCP format', async () => {

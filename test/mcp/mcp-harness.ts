@@ -2,9 +2,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { randomUUID } from 'node:crypto';
+import { Outcome, type Integration } from '@switchboard/contracts';
 import { OrgTokenStore } from '@switchboard/org-tokens';
+import { waitFor } from '../support/audit-files.js';
 import { spawnNodeService, type ManagedProcess } from '../support/processes.js';
-import { NATS_URL, type Stack } from '../support/stack.js';
+import { NATS_URL, startStack, type Stack, type StackOptions } from '../support/stack.js';
+import { startUpstream, type Upstream, type UpstreamHandler } from '../support/upstream.js';
 
 /** The MCP gateway process started against a stack, with its own org-token bucket. */
 export interface Gateway {
@@ -55,6 +59,56 @@ export async function startGateway(stack: Stack, env: Record<string, string> = {
       await gateway.stop();
       await (await jetstreamManager(nc)).streams.delete(`KV_${bucket}`).catch(() => false);
       await nc.close();
+    },
+  };
+}
+
+/** A stack whose org (A) and a second org (B) have integrations the executor already serves, a gateway, and a token per org. */
+export interface TwoOrgGateway {
+  readonly upstream: Upstream;
+  readonly stack: Stack;
+  readonly gateway: Gateway;
+  readonly orgB: string;
+  readonly tokenA: string;
+  readonly tokenB: string;
+  stop(): Promise<void>;
+}
+
+export async function startTwoOrgGateway(options: {
+  readonly upstream: UpstreamHandler;
+  readonly toolsA: (upstream: Upstream) => Integration[];
+  readonly toolsB: (upstream: Upstream) => Integration[];
+  readonly stack?: StackOptions;
+  readonly gatewayEnv?: Record<string, string>;
+}): Promise<TwoOrgGateway> {
+  const upstream = await startUpstream(options.upstream);
+  const stack = await startStack({ egressAllow: '127.0.0.1/32', ...options.stack });
+  const orgB = `${stack.orgId}-b`;
+  for (const [orgId, tools] of [[stack.orgId, options.toolsA(upstream)], [orgB, options.toolsB(upstream)]] as const) {
+    const registry = stack.client(orgId);
+    for (const tool of tools) await registry.create(tool);
+    // The executor follows the registry through the KV change feed. Empty arguments stop every tool before
+    // anything goes upstream (invalid arguments, or a gate), so waiting sends nothing.
+    const last = tools.at(-1)!.key;
+    await waitFor(async () => {
+      const r = await stack.executorClient.invoke({ orgId, toolKey: last, callId: randomUUID(), argumentsJson: '{}' });
+      return r.outcome === Outcome.OUTCOME_NOT_FOUND ? undefined : true;
+    }, `the executor to see ${last}`);
+  }
+  const gateway = await startGateway(stack, options.gatewayEnv);
+  const tokenA = (await gateway.tokens.create(stack.orgId, 'mcp-a')).token;
+  const tokenB = (await gateway.tokens.create(orgB, 'mcp-b')).token;
+  return {
+    upstream,
+    stack,
+    gateway,
+    orgB,
+    tokenA,
+    tokenB,
+    async stop() {
+      await gateway.stop();
+      await stack.stop();
+      await upstream.close();
     },
   };
 }
