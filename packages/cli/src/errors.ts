@@ -1,4 +1,4 @@
-import { fieldErrorsOf, reasonOf } from '@switchboard/grpc-kit';
+import { fromServiceError, isServiceError } from '@switchboard/client';
 import { isSwitchboardError } from '@switchboard/errors';
 
 /** Thrown by commands for a problem the user must fix; printed without a stack trace. */
@@ -21,12 +21,11 @@ export function describeError(err: unknown): string {
   if (isSwitchboardError(err)) {
     return [err.message, ...err.fieldErrors.map((f) => `  ${f.field}: ${f.message}`)].join('\n');
   }
-  if (typeof err === 'object' && err !== null && 'code' in err && 'details' in err) {
-    const e = err as { details: string; code: number };
-    const fields = fieldErrorsOf(err as Parameters<typeof fieldErrorsOf>[0]);
-    const reason = reasonOf(err as Parameters<typeof reasonOf>[0]);
-    const head = e.code === 14 ? `cannot reach the service (${e.details}); is it running?` : withoutFieldList(e.details, fields);
-    return [reason ? `${head} [${reason}]` : head, ...fields.map((f) => `  ${f.field}: ${f.message}`)].join('\n');
+  if (isServiceError(err)) {
+    const failure = fromServiceError(err);
+    const fields = failure.fieldErrors;
+    const head = failure.reason === 'SERVICE_UNAVAILABLE' ? `cannot reach the service (${err.details}); is it running?` : withoutFieldList(failure.message, fields);
+    return [`${head} [${failure.reason}]`, ...fields.map((f) => `  ${f.field}: ${f.message}`)].join('\n');
   }
   return err instanceof Error ? err.message : String(err);
 }

@@ -130,7 +130,7 @@ export function toolExportFormatOf(format: ToolFormat): ToolExportFormat {
     case ToolFormat.TOOL_FORMAT_OPENAI:
       return 'openai';
     default:
-      throw new SwitchboardError('INVALID_ARGUMENT', 'unknown tool format');
+      throw new SwitchboardError('INVALID_REQUEST', 'unknown tool format');
   }
 }
 

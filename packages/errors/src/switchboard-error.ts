@@ -1,3 +1,5 @@
+import { reasonEntry, type Reason } from './reasons.js';
+
 /** A problem tied to one field of an input, named by its dotted path (e.g. `parameters[1].name`). */
 export interface FieldProblem {
   readonly field: string;
@@ -5,30 +7,35 @@ export interface FieldProblem {
 }
 
 export interface SwitchboardErrorOptions {
-  /** A sentence the voice agent can say to the caller. Defaults to a neutral apology. */
+  /**
+   * @deprecated Ignored: the sentence comes from the reason catalogue (REASONS), one per reason.
+   * Still accepted so code written before the catalogue compiles; do not pass it in new code.
+   */
   readonly agentMessage?: string;
   readonly fieldErrors?: readonly FieldProblem[];
   readonly cause?: unknown;
 }
 
-const DEFAULT_AGENT_MESSAGE = "I'm sorry, I couldn't complete that just now.";
-
 /**
- * The one error type Switchboard throws on purpose. `reason` is a stable code callers can branch on;
- * `message` is for the integrator and logs; `agentMessage` is safe to speak on a call. Neither may
- * hold a secret: build them from names and shapes, never from credential or argument values.
+ * The one error type Switchboard throws on purpose. `reason` is a stable code from the catalogue
+ * (REASONS), which also gives its outcome, statuses and the sentence the agent may say; `message` is
+ * for the integrator and logs. Neither may hold a secret: build messages from names and shapes,
+ * never from credential or argument values.
  */
 export class SwitchboardError extends Error {
-  readonly reason: string;
-  readonly agentMessage: string;
+  readonly reason: Reason;
   readonly fieldErrors: readonly FieldProblem[];
 
-  constructor(reason: string, message: string, options: SwitchboardErrorOptions = {}) {
+  constructor(reason: Reason, message: string, options: SwitchboardErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SwitchboardError';
     this.reason = reason;
-    this.agentMessage = options.agentMessage ?? DEFAULT_AGENT_MESSAGE;
     this.fieldErrors = options.fieldErrors ?? [];
+  }
+
+  /** The sentence safe to speak on a call, from the catalogue. */
+  get agentMessage(): string {
+    return reasonEntry(this.reason).agent;
   }
 }
 

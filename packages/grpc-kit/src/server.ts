@@ -1,20 +1,9 @@
-import {
-  Server,
-  ServerCredentials,
-  status,
-  type Metadata,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-  type sendUnaryData,
-  type ServerUnaryCall,
-} from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
 import { HealthService } from '@switchboard/contracts';
 import { HealthState } from './health.js';
-import { toServiceError } from './status-mapping.js';
-import { checkServiceToken } from './service-token.js';
 
 export interface GrpcTlsFiles {
   readonly certFile: string;
@@ -45,51 +34,6 @@ export interface RunningGrpcServer {
    * finish, and forces the rest at the end of graceMs.
    */
   shutdown(graceMs: number, idle?: () => boolean, announceMs?: number): Promise<void>;
-}
-
-/** Calls in flight and whether the service is draining, shared by its handlers and its shutdown. */
-export class CallGate {
-  inFlight = 0;
-  draining = false;
-
-  readonly idle = (): boolean => this.inFlight === 0;
-}
-
-/** A unary handler as plain async function from request to response. */
-export type UnaryHandler<Req, Res> = (request: Req, metadata: Metadata, call: ServerUnaryCall<Req, Res>) => Promise<Res>;
-
-/**
- * Adapts an async function to grpc-js: errors become gRPC statuses (see toServiceError) and the
- * optional service token is checked first.
- */
-export function unary<Req, Res>(
-  handler: UnaryHandler<Req, Res>,
-  options: { logger: Logger; serviceToken?: string | undefined; method: string; gate?: CallGate | undefined },
-): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
-  const gate = options.gate;
-  return (call, callback) => {
-    if (options.serviceToken !== undefined && !checkServiceToken(call.metadata, options.serviceToken)) {
-      callback({ code: status.UNAUTHENTICATED, details: 'missing or wrong service token' });
-      return;
-    }
-    if (gate?.draining) {
-      callback({ code: status.UNAVAILABLE, details: 'shutting down; retry on another replica' });
-      return;
-    }
-    if (gate) gate.inFlight++;
-    handler(call.request, call.metadata, call)
-      .then(
-        (res) => callback(null, res),
-        (err: unknown) => {
-          const mapped = toServiceError(err);
-          if (mapped.code === status.INTERNAL) options.logger.error({ err, method: options.method }, 'unexpected error in handler');
-          callback(mapped);
-        },
-      )
-      .finally(() => {
-        if (gate) gate.inFlight--;
-      });
-  };
 }
 
 export function serverCredentials(tls: GrpcTlsFiles | undefined): ServerCredentials {

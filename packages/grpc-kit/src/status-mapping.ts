@@ -1,24 +1,20 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { isSwitchboardError, type FieldProblem } from '@switchboard/errors';
+import { isSwitchboardError, reasonEntry, type FieldProblem, type Reason } from '@switchboard/errors';
 
 /** Metadata keys on errors: the stable reason code and, for INVALID_ARGUMENT, the offending fields. */
 export const REASON_METADATA_KEY = 'x-switchboard-reason';
 export const FIELD_ERRORS_METADATA_KEY = 'x-switchboard-field-errors';
 
-const STATUS_BY_REASON: Record<string, status> = {
-  NOT_FOUND: status.NOT_FOUND,
-  ALREADY_EXISTS: status.ALREADY_EXISTS,
-  REVISION_CONFLICT: status.ABORTED,
-  UNAUTHENTICATED: status.UNAUTHENTICATED,
-  PERMISSION_DENIED: status.PERMISSION_DENIED,
-  UNAVAILABLE: status.UNAVAILABLE,
-  DRAINING: status.UNAVAILABLE,
-  NATS_UNREACHABLE: status.UNAVAILABLE,
-  RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
-};
+/** A reason's gRPC status, from the catalogue. */
+export function statusOfReason(reason: Reason): status {
+  return status[reasonEntry(reason).grpc];
+}
 
-function statusFor(reason: string): status {
-  return STATUS_BY_REASON[reason] ?? (reason.startsWith('INVALID_') ? status.INVALID_ARGUMENT : status.FAILED_PRECONDITION);
+/** A refusal made before any handler ran (draining, a wrong service token), with its reason attached. */
+export function refusal(reason: Reason, details: string): Partial<ServiceError> {
+  const metadata = new Metadata();
+  metadata.set(REASON_METADATA_KEY, reason);
+  return { code: statusOfReason(reason), details, metadata };
 }
 
 /**
@@ -27,14 +23,10 @@ function statusFor(reason: string): status {
  * error's text may hold details nobody outside should read.
  */
 export function toServiceError(err: unknown): Partial<ServiceError> {
-  const metadata = new Metadata();
-  if (isSwitchboardError(err)) {
-    metadata.set(REASON_METADATA_KEY, err.reason);
-    if (err.fieldErrors.length > 0) metadata.set(FIELD_ERRORS_METADATA_KEY, JSON.stringify(err.fieldErrors));
-    return { code: statusFor(err.reason), details: err.message, metadata };
-  }
-  metadata.set(REASON_METADATA_KEY, 'INTERNAL');
-  return { code: status.INTERNAL, details: 'internal error; see the service log', metadata };
+  if (!isSwitchboardError(err)) return refusal('INTERNAL', 'internal error; see the service log');
+  const mapped = refusal(err.reason, err.message);
+  if (err.fieldErrors.length > 0) mapped.metadata!.set(FIELD_ERRORS_METADATA_KEY, JSON.stringify(err.fieldErrors));
+  return mapped;
 }
 
 /** Reads the field problems a Switchboard service attached to an error (for CLIs and consoles). */

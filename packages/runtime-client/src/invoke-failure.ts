@@ -1,6 +1,7 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { fromServiceError, isServiceError } from '@switchboard/client';
 import { SwitchboardError } from '@switchboard/errors';
-import { fieldErrorsOf, reasonOf } from '@switchboard/grpc-kit';
+import { reasonOf } from '@switchboard/grpc-kit';
 import { LocalReason } from './local-outcomes.js';
 
 /**
@@ -15,12 +16,8 @@ export type InvokeFailure =
   | { readonly kind: 'maybe-ran'; readonly reason: LocalReason; readonly detail: string }
   | { readonly kind: 'rejected'; readonly error: SwitchboardError };
 
-// grpc-js's words for a call that never reached a server, and the executor's for a draining replica.
-const NOT_SENT = [/no connection established/i, /failed to connect/i, /stream refused/i, /shutting down/i, /name resolution failed/i];
-
-function isServiceError(err: unknown): err is ServiceError {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number' && 'details' in err;
-}
+// grpc-js's words for a call that never reached a server (a draining executor says so with reason DRAINING).
+const NOT_SENT = [/no connection established/i, /failed to connect/i, /stream refused/i, /name resolution failed/i];
 
 export function classifyInvokeFailure(err: unknown): InvokeFailure {
   if (!isServiceError(err)) {
@@ -32,18 +29,18 @@ export function classifyInvokeFailure(err: unknown): InvokeFailure {
       // Never sent again: the turn's time is spent, and a non-idempotent tool may already have acted.
       return { kind: 'maybe-ran', reason: LocalReason.DEADLINE_EXCEEDED, detail: `no answer before the deadline (${details})` };
     case status.UNAVAILABLE:
-      if (NOT_SENT.some((p) => p.test(details))) return { kind: 'not-sent', detail: details };
+      if (reasonOf(err) === 'DRAINING' || NOT_SENT.some((p) => p.test(details))) return { kind: 'not-sent', detail: details };
       return { kind: 'maybe-ran', reason: LocalReason.EXECUTOR_CONNECTION_LOST, detail: details };
     case status.CANCELLED:
     case status.INTERNAL:
     case status.UNKNOWN:
       return { kind: 'maybe-ran', reason: LocalReason.EXECUTOR_CONNECTION_LOST, detail: details };
     default: {
-      const reason = reasonOf(err) ?? `GRPC_${status[err.code] ?? err.code}`;
+      const refused = fromServiceError(err, 'executor');
       return {
         kind: 'rejected',
-        error: new SwitchboardError('EXECUTOR_REJECTED', `the executor refused the Invoke request [${reason}]: ${details}`, {
-          fieldErrors: fieldErrorsOf(err),
+        error: new SwitchboardError('EXECUTOR_REJECTED', `the executor refused the Invoke request [${refused.reason}]: ${details}`, {
+          fieldErrors: refused.fieldErrors,
           cause: err,
         }),
       };

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ExecutorServiceService,
@@ -12,6 +12,7 @@ import {
   type ListToolsRequest,
 } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
+import { refusal } from '@switchboard/grpc-kit';
 import { LocalReason } from './local-outcomes.js';
 import { SwitchboardRuntime } from './switchboard-runtime.js';
 
@@ -19,7 +20,7 @@ import { SwitchboardRuntime } from './switchboard-runtime.js';
  * The runtime client against a real gRPC server on loopback that plays the executor and the registry,
  * so that what goes over the wire (deadline, context, retries, connections) is observed, not assumed.
  */
-type InvokeHandler = (req: InvokeRequest, call: ServerUnaryCall<InvokeRequest, InvokeResponse>) => Promise<InvokeResponse | { code: status; details: string }>;
+type InvokeHandler = (req: InvokeRequest, call: ServerUnaryCall<InvokeRequest, InvokeResponse>) => Promise<InvokeResponse | Partial<ServiceError>>;
 
 interface Seen {
   readonly request: InvokeRequest;
@@ -53,7 +54,7 @@ describe('SwitchboardRuntime over gRPC', () => {
       invoke(call: ServerUnaryCall<InvokeRequest, InvokeResponse>, cb: sendUnaryData<InvokeResponse>) {
         const d = call.getDeadline();
         seen.push({ request: call.request, deadlineInMs: (d instanceof Date ? d.getTime() : d) - Date.now(), peer: call.getPeer() });
-        void onInvoke(call.request, call).then((r) => ('code' in r ? cb(r) : cb(null, r)));
+        void onInvoke(call.request, call).then((r) => ('invocationId' in r ? cb(null, r) : cb(r)));
       },
       test(_call: unknown, cb: sendUnaryData<unknown>) {
         cb({ code: status.UNIMPLEMENTED });
@@ -127,7 +128,8 @@ describe('SwitchboardRuntime over gRPC', () => {
 
   it('sends again once, on a new connection, when a draining executor refused the call', async () => {
     let n = 0;
-    onInvoke = async () => (++n === 1 ? { code: status.UNAVAILABLE, details: 'executor is shutting down; retry on another replica' } : OK());
+    // What a draining executor answers (grpc-kit's UnaryHandlers): UNAVAILABLE with reason DRAINING.
+    onInvoke = async () => (++n === 1 ? refusal('DRAINING', 'executor is shutting down; retry on another replica') : OK());
     const rt = runtime();
     const res = await rt.invoke(inv, { callId: 'c2' });
     expect(res.outcome).toBe(Outcome.OUTCOME_SUCCESS);
@@ -136,7 +138,7 @@ describe('SwitchboardRuntime over gRPC', () => {
   });
 
   it('gives up after the one retry with EXECUTOR_UNREACHABLE (nothing ran)', async () => {
-    onInvoke = async () => ({ code: status.UNAVAILABLE, details: 'executor is shutting down; retry on another replica' });
+    onInvoke = async () => refusal('DRAINING', 'executor is shutting down; retry on another replica');
     const res = await runtime().invoke(inv, { callId: 'c3' });
     expect(res).toMatchObject({ outcome: Outcome.OUTCOME_INTERNAL, reason: LocalReason.EXECUTOR_UNREACHABLE });
     expect(seen).toHaveLength(2);

@@ -6,7 +6,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function invalid(message: string): SwitchboardError {
-  return new SwitchboardError('INVALID_TOOL_CALL', message, { agentMessage: "Sorry, I didn't get that quite right. Let me try again." });
+  return new SwitchboardError('INVALID_TOOL_CALL', message);
 }
 
 /**

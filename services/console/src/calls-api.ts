@@ -6,7 +6,7 @@ function time(query: URLSearchParams, name: string): number | undefined {
   if (!raw) return undefined;
   const t = Date.parse(raw);
   if (Number.isNaN(t)) {
-    throw new SwitchboardError('BAD_REQUEST', `${name} must be a date or time`, { fieldErrors: [{ field: name, message: 'must be a date or time such as 2026-11-25T10:00' }] });
+    throw new SwitchboardError('INVALID_REQUEST', `${name} must be a date or time`, { fieldErrors: [{ field: name, message: 'must be a date or time such as 2026-11-25T10:00' }] });
   }
   return t;
 }

@@ -25,7 +25,7 @@ function metadata(c: CredentialInfo) {
 }
 
 function bad(field: string, message: string): SwitchboardError {
-  return new SwitchboardError('INVALID_ARGUMENT', `${field} ${message}`, { fieldErrors: [{ field, message }] });
+  return new SwitchboardError('INVALID_REQUEST', `${field} ${message}`, { fieldErrors: [{ field, message }] });
 }
 
 export const listCredentials: ApiHandler = async (req, deps) => {

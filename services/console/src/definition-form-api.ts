@@ -48,7 +48,7 @@ export const definitionDocument: ApiHandler = async (req) => {
 export const definitionText: ApiHandler = async (req) => {
   const document = (await req.body())['document'];
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new SwitchboardError('BAD_REQUEST', 'document must be an object', { fieldErrors: [{ field: 'document', message: 'must be an object' }] });
+    throw new SwitchboardError('INVALID_REQUEST', 'document must be an object', { fieldErrors: [{ field: 'document', message: 'must be an object' }] });
   }
   return { body: { text: stringify(document, { lineWidth: 0 }) } };
 };

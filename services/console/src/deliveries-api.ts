@@ -23,7 +23,7 @@ function view(d: Delivery) {
 /** The org's failed async deliveries (dead letters), newest first. */
 export const listDeliveries: ApiHandler = async (req, deps) => {
   const tool = req.query.get('tool') ?? '';
-  if (tool.length > 128) throw new SwitchboardError('BAD_REQUEST', 'tool is too long', { fieldErrors: [{ field: 'tool', message: 'must be at most 128 characters' }] });
+  if (tool.length > 128) throw new SwitchboardError('INVALID_REQUEST', 'tool is too long', { fieldErrors: [{ field: 'tool', message: 'must be at most 128 characters' }] });
   const limit = Math.min(Math.max(Number(req.query.get('limit') ?? 100) || 100, 1), 1000);
   const deliveries = await grpc(() => deps.deliveries.listFailed(req.session.orgId, tool, limit));
   return { body: { deliveries: deliveries.map(view) } };

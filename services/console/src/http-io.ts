@@ -1,30 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
+import { isSwitchboardError, reasonEntry, SwitchboardError } from '@switchboard/errors';
 
 /** The largest JSON body the API reads (a definition with its YAML fits many times over). */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-const STATUS_BY_REASON: Record<string, number> = {
-  BAD_REQUEST: 400,
-  UNAUTHENTICATED: 401,
-  CSRF_REJECTED: 403,
-  ORIGIN_REJECTED: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  ALREADY_EXISTS: 409,
-  REVISION_CONFLICT: 409,
-  BODY_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  INVALID_DEFINITION: 422,
-  INVALID_ARGUMENT: 422,
-  INVALID_OPENAPI: 422,
-  RATE_LIMITED: 429,
-  SERVICE_UNAVAILABLE: 503,
-};
-
-export function statusForReason(reason: string): number {
-  return STATUS_BY_REASON[reason] ?? 500;
-}
 
 export const API_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'application/json; charset=utf-8',
@@ -39,11 +17,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /**
  * The error body the browser sees: reason, message and field errors of a SwitchboardError (written to
- * be shown, never holding a secret); anything unexpected is a generic sentence, its detail only logged.
+ * be shown, never holding a secret) with the reason catalogue's HTTP status; anything unexpected is a
+ * generic sentence, its detail only logged.
  */
 export function errorBody(err: unknown): { status: number; body: { reason: string; message: string; fieldErrors: readonly unknown[] } } {
   if (isSwitchboardError(err)) {
-    return { status: statusForReason(err.reason), body: { reason: err.reason, message: err.message, fieldErrors: err.fieldErrors } };
+    return { status: reasonEntry(err.reason).http, body: { reason: err.reason, message: err.message, fieldErrors: err.fieldErrors } };
   }
   return { status: 500, body: { reason: 'INTERNAL', message: 'internal error; see the console log', fieldErrors: [] } };
 }
@@ -64,10 +43,10 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
   try {
     parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new SwitchboardError('BAD_REQUEST', 'the body is not valid JSON');
+    throw new SwitchboardError('INVALID_REQUEST', 'the body is not valid JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SwitchboardError('BAD_REQUEST', 'the body must be a JSON object');
+    throw new SwitchboardError('INVALID_REQUEST', 'the body must be a JSON object');
   }
   return parsed as Record<string, unknown>;
 }
@@ -76,10 +55,10 @@ export function stringField(body: Record<string, unknown>, name: string, options
   const value = body[name];
   if (value === undefined && options.optional) return '';
   if (typeof value !== 'string') {
-    throw new SwitchboardError('BAD_REQUEST', `${name} must be a string`, { fieldErrors: [{ field: name, message: 'must be a string' }] });
+    throw new SwitchboardError('INVALID_REQUEST', `${name} must be a string`, { fieldErrors: [{ field: name, message: 'must be a string' }] });
   }
   if (options.max !== undefined && value.length > options.max) {
-    throw new SwitchboardError('BAD_REQUEST', `${name} is too long`, { fieldErrors: [{ field: name, message: `must be at most ${options.max} characters` }] });
+    throw new SwitchboardError('INVALID_REQUEST', `${name} is too long`, { fieldErrors: [{ field: name, message: `must be at most ${options.max} characters` }] });
   }
   return value;
 }

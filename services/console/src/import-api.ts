@@ -1,9 +1,10 @@
+import { fromServiceError } from '@switchboard/client';
 import type { Integration } from '@switchboard/contracts';
 import { BURDEN_LEVEL_NAMES, HTTP_METHOD_NAMES } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
 import type { ApiHandler } from './api-context.js';
 import { definitionToYaml } from './definition-text.js';
-import { fromGrpcError, grpc } from './grpc-errors.js';
+import { grpc } from './grpc-errors.js';
 import { errorBody } from './http-io.js';
 import { importPasted } from './openapi-text.js';
 
@@ -44,7 +45,7 @@ interface ApplyItem {
 
 function itemsOf(body: Record<string, unknown>): ApplyItem[] {
   const raw = body['items'];
-  const bad = (message: string) => new SwitchboardError('BAD_REQUEST', message, { fieldErrors: [{ field: 'items', message }] });
+  const bad = (message: string) => new SwitchboardError('INVALID_REQUEST', message, { fieldErrors: [{ field: 'items', message }] });
   if (!Array.isArray(raw) || raw.length === 0) throw bad('select at least one integration to import');
   if (raw.length > MAX_ITEMS) throw bad(`at most ${MAX_ITEMS} integrations at once`);
   return raw.map((item: unknown) => {
@@ -70,7 +71,7 @@ export const applyImport: ApiHandler = async (req, deps) => {
   const byKey = new Map(result.integrations.map((i) => [i.key, i]));
   const unknown = items.filter((it) => !byKey.has(it.key)).map((it) => it.key);
   if (unknown.length > 0) {
-    throw new SwitchboardError('BAD_REQUEST', `the document does not produce ${unknown.join(', ')}`, { fieldErrors: [{ field: 'items', message: `unknown keys: ${unknown.join(', ')}` }] });
+    throw new SwitchboardError('INVALID_REQUEST', `the document does not produce ${unknown.join(', ')}`, { fieldErrors: [{ field: 'items', message: `unknown keys: ${unknown.join(', ')}` }] });
   }
   const registry = deps.registryFor(req.session.orgId);
   const results = [];
@@ -80,7 +81,7 @@ export const applyImport: ApiHandler = async (req, deps) => {
       const record = item.expectedRevision === undefined ? await registry.create(integration) : await registry.update(integration, item.expectedRevision);
       results.push({ key: item.key, ok: true, action: item.expectedRevision === undefined ? 'created' : 'updated', revision: record.revision });
     } catch (err) {
-      const { body: error } = errorBody(fromGrpcError(err));
+      const { body: error } = errorBody(fromServiceError(err, 'registry'));
       results.push({ key: item.key, ok: false, ...error });
     }
   }

@@ -69,7 +69,7 @@ export const updateIntegration: ApiHandler = async (req, deps) => {
   const text = stringField(body, 'text', { max: MAX_TEXT });
   const expected = body['expectedRevision'];
   if (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 1) {
-    throw new SwitchboardError('BAD_REQUEST', 'expectedRevision must be the revision the edit started from', {
+    throw new SwitchboardError('INVALID_REQUEST', 'expectedRevision must be the revision the edit started from', {
       fieldErrors: [{ field: 'expectedRevision', message: 'must be a positive integer' }],
     });
   }

@@ -32,6 +32,6 @@ describe('importPasted', () => {
     await expect(importPasted({ text: 'http://127.0.0.1:1/openapi.yaml' })).rejects.toMatchObject({ reason: 'INVALID_OPENAPI' });
     await expect(importPasted({ text: '  ' })).rejects.toMatchObject({ reason: 'INVALID_OPENAPI' });
     await expect(importPasted({ text: 'a: [' })).rejects.toMatchObject({ reason: 'INVALID_OPENAPI' });
-    await expect(importPasted({ text: 3 })).rejects.toMatchObject({ reason: 'BAD_REQUEST' });
+    await expect(importPasted({ text: 3 })).rejects.toMatchObject({ reason: 'INVALID_REQUEST' });
   });
 });

@@ -25,7 +25,7 @@ function argumentsJsonOf(raw: string): string {
     parsed = undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SwitchboardError('INVALID_ARGUMENT', 'the test arguments must be a JSON object', {
+    throw new SwitchboardError('INVALID_REQUEST', 'the test arguments must be a JSON object', {
       fieldErrors: [{ field: 'arguments', message: 'must be a JSON object such as {"patient_id": "p-1"}' }],
     });
   }

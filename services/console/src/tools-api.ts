@@ -14,7 +14,7 @@ export const listTools: ApiHandler = async (req, deps) => {
   const name = req.query.get('format') ?? 'openai';
   const format = FORMATS[name];
   if (format === undefined) {
-    throw new SwitchboardError('BAD_REQUEST', 'format must be openai, anthropic or mcp', { fieldErrors: [{ field: 'format', message: 'must be openai, anthropic or mcp' }] });
+    throw new SwitchboardError('INVALID_REQUEST', 'format must be openai, anthropic or mcp', { fieldErrors: [{ field: 'format', message: 'must be openai, anthropic or mcp' }] });
   }
   const res = await grpc(() => deps.registryFor(req.session.orgId).tools(format));
   let document: unknown = res.documentJson;

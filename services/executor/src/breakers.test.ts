@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SwitchboardError } from '@switchboard/errors';
+import { SwitchboardError, type Reason } from '@switchboard/errors';
 import type { BreakerPolicy } from '@switchboard/contracts';
 import { BreakerRegistry, isOpenBreakerError } from './breakers.js';
 
 const policy: BreakerPolicy = { errorThresholdPercent: 50, volumeThreshold: 3, resetTimeoutMs: 60_000, rollingWindowMs: 10_000, disabled: false };
-const fail = (reason: string) => () => Promise.reject(new SwitchboardError(reason, 'x'));
+const fail = (reason: Reason) => () => Promise.reject(new SwitchboardError(reason, 'x'));
 const ok = () => Promise.resolve('ok');
 
 describe('BreakerRegistry', () => {

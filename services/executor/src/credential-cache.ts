@@ -46,7 +46,6 @@ export class CredentialCache implements CredentialSource {
       fields = JSON.parse(openSecret(this.ring, stored.sealed, credentialAad(orgId, credentialId)).toString('utf8')) as Record<string, string>;
     } catch (err) {
       throw new SwitchboardError('AUTH_FAILED', `credential ${credentialId} of org ${orgId} cannot be decrypted with the configured master keys`, {
-        agentMessage: "I can't reach that system right now.",
         cause: err,
       });
     }

@@ -1,4 +1,4 @@
-import { status, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
 import type {
   AuditEvent,
   ExecutorServiceServer,
@@ -7,11 +7,11 @@ import type {
   TestRequest,
   TestResponse,
 } from '@switchboard/contracts';
-import { checkServiceToken, toServiceError } from '@switchboard/grpc-kit';
+import { UnaryHandlers, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
 import { ORG_ID_PATTERN } from '@switchboard/store';
-import type { InvocationInput, Invoker } from './invoke.js';
+import type { Invoker } from './invoke.js';
 
 export interface ExecutorHandlerDeps {
   readonly invoker: Invoker;
@@ -20,9 +20,8 @@ export interface ExecutorHandlerDeps {
   readonly onFinished?: (event: AuditEvent) => void;
   readonly logger: Logger;
   readonly serviceToken?: string | undefined;
-  /** Counts calls in flight so shutdown can wait for them. */
-  readonly inFlight: { count: number };
-  readonly isDraining: () => boolean;
+  /** Counts calls in flight (until their audit event is queued) and refuses new ones while draining. */
+  readonly gate: CallGate;
 }
 
 function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
@@ -47,114 +46,60 @@ function traceparentOf(call: ServerUnaryCall<unknown, unknown>): string | undefi
 
 /** Invoke and Test. The response goes out first, so a call never waits on (or fails because of) the audit trail. */
 export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServer {
-  const guard = (call: ServerUnaryCall<unknown, unknown>, callback: (err: { code: status; details: string }) => void): boolean => {
-    if (deps.serviceToken !== undefined && !checkServiceToken(call.metadata, deps.serviceToken)) {
-      callback({ code: status.UNAUTHENTICATED, details: 'missing or wrong service token' });
-      return false;
-    }
-    if (deps.isDraining()) {
-      callback({ code: status.UNAVAILABLE, details: 'executor is shutting down; retry on another replica' });
-      return false;
-    }
-    return true;
-  };
-
-  // A call stays counted in flight until its audit event is queued, so a draining executor flushes it.
-  const run = (input: InvocationInput) => {
-    deps.inFlight.count++;
-    return deps.invoker.run(input).catch((err: unknown) => {
-      deps.inFlight.count--;
-      throw err;
-    });
-  };
+  const h = new UnaryHandlers({ service: 'executor', logger: deps.logger, serviceToken: deps.serviceToken, gate: deps.gate });
 
   /**
    * Encoding and queueing the audit event (and the metrics) wait for the next turn of the event loop,
-   * after the reply's bytes were written: the caller hears the answer without waiting for the audit trail.
+   * after the reply's bytes were written: the caller hears the answer without waiting for the audit
+   * trail. The call stays counted in flight until then, so a draining executor flushes its event.
    */
-  const afterReply = (audit: AuditEvent) => {
-    setImmediate(() => {
-      try {
-        deps.publishAudit(audit);
-        deps.onFinished?.(audit);
-      } finally {
-        deps.inFlight.count--;
-      }
-    });
+  const afterReply = (result: { audit: AuditEvent }) => {
+    deps.publishAudit(result.audit);
+    deps.onFinished?.(result.audit);
   };
 
   return {
-    invoke(call: ServerUnaryCall<InvokeRequest, InvokeResponse>, callback: sendUnaryData<InvokeResponse>) {
-      if (!guard(call, callback)) return;
-      const req = call.request;
-      try {
+    invoke: h.method('Invoke', {
+      run: async (req: InvokeRequest, call: ServerUnaryCall<InvokeRequest, InvokeResponse>) => {
         requireScope(req.orgId, req.toolKey, false);
-      } catch (err) {
-        callback(toServiceError(err));
-        return;
-      }
-      run({
-        orgId: req.orgId,
-        toolKey: req.toolKey,
-        callId: req.callId,
-        argumentsJson: req.argumentsJson,
-        context: req.context,
-        test: false,
-        deadline: deadlineOf(call),
-        traceparent: traceparentOf(call),
-      }).then(
-        (result) => {
-          try {
-            callback(null, result.response);
-          } finally {
-            afterReply(result.audit);
-          }
-        },
-        (err: unknown) => {
-          deps.logger.error({ err }, 'invoke failed unexpectedly');
-          callback(toServiceError(err));
-        },
-      );
-    },
+        return deps.invoker.run({
+          orgId: req.orgId,
+          toolKey: req.toolKey,
+          callId: req.callId,
+          argumentsJson: req.argumentsJson,
+          context: req.context,
+          test: false,
+          deadline: deadlineOf(call),
+          traceparent: traceparentOf(call),
+        });
+      },
+      reply: (result) => result.response,
+      afterReply,
+    }),
 
-    test(call: ServerUnaryCall<TestRequest, TestResponse>, callback: sendUnaryData<TestResponse>) {
-      if (!guard(call, callback)) return;
-      const req = call.request;
-      try {
+    test: h.method('Test', {
+      run: async (req: TestRequest, call: ServerUnaryCall<TestRequest, TestResponse>) => {
         requireScope(req.orgId, req.toolKey, req.integration !== undefined);
-      } catch (err) {
-        callback(toServiceError(err));
-        return;
-      }
-      run({
-        orgId: req.orgId,
-        toolKey: req.integration?.key ?? req.toolKey,
-        callId: '',
-        argumentsJson: req.argumentsJson,
-        context: req.context,
-        test: true,
-        deadline: deadlineOf(call),
-        draft: req.integration,
-        traceparent: traceparentOf(call),
-      }).then(
-        (result) => {
-          try {
-            callback(null, {
-              result: result.response,
-              request: result.request,
-              response: result.upstreamResponse,
-              latency: result.latency,
-              gateRequirement: result.gateRequirement,
-            });
-          } finally {
-            afterReply(result.audit);
-          }
-        },
-        (err: unknown) => {
-          deps.logger.error({ err }, 'test failed unexpectedly');
-          callback(toServiceError(err));
-        },
-      );
-    },
+        return deps.invoker.run({
+          orgId: req.orgId,
+          toolKey: req.integration?.key ?? req.toolKey,
+          callId: '',
+          argumentsJson: req.argumentsJson,
+          context: req.context,
+          test: true,
+          deadline: deadlineOf(call),
+          draft: req.integration,
+          traceparent: traceparentOf(call),
+        });
+      },
+      reply: (result): TestResponse => ({
+        result: result.response,
+        request: result.request,
+        response: result.upstreamResponse,
+        latency: result.latency,
+        gateRequirement: result.gateRequirement,
+      }),
+      afterReply,
+    }),
   };
 }

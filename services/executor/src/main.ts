@@ -6,7 +6,7 @@ import { AuditPublisher, auditStreamOptionsFromEnv, ensureAuditStream } from '@s
 import { DeliveryServiceService, ExecutorServiceService } from '@switchboard/contracts';
 import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
-import { startGrpcServer } from '@switchboard/grpc-kit';
+import { CallGate, startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
 import { connectNats, CredentialStore, IntegrationStore } from '@switchboard/store';
@@ -129,14 +129,14 @@ async function main(): Promise<void> {
     deliveries: deliveries.acceptor,
   });
 
-  let draining = false;
-  const inFlight = { count: 0 };
+  // Invoke, Test and DeliveryService share one gate: all stop taking calls once the executor drains.
+  const calls = new CallGate();
   const metricsRegistry = createMetricsRegistry('executor');
   const metrics = createExecutorMetrics(metricsRegistry, {
     breakerStates: () => breakers.states(),
     oauth: () => oauth.stats(),
     audit: () => audit.stats(),
-    inFlight: () => inFlight.count,
+    inFlight: () => calls.inFlight,
     deliveries: () => deliveries.stats(),
   });
   const tls = config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE
@@ -152,29 +152,28 @@ async function main(): Promise<void> {
           publishAudit: (event) => audit.publish(event),
           logger,
           serviceToken: config.SERVICE_TOKEN,
-          inFlight,
-          isDraining: () => draining,
+          gate: calls,
           onFinished: (event) => metrics.observe(event),
         }),
       },
-      { definition: DeliveryServiceService, implementation: deliveryHandlers({ admin: deliveries.admin, logger, serviceToken: config.SERVICE_TOKEN }) },
+      { definition: DeliveryServiceService, implementation: deliveryHandlers({ admin: deliveries.admin, logger, serviceToken: config.SERVICE_TOKEN, gate: calls }) },
     ],
   );
   // Definitions are served from memory, so an executor stays ready through a NATS outage; only draining ends it.
   const ops = config.EXECUTOR_HTTP_PORT === undefined
     ? undefined
-    : await startOpsServer(metricsRegistry, { service: 'executor', host: config.EXECUTOR_HTTP_HOST, port: config.EXECUTOR_HTTP_PORT, ready: () => !draining });
+    : await startOpsServer(metricsRegistry, { service: 'executor', host: config.EXECUTOR_HTTP_HOST, port: config.EXECUTOR_HTTP_PORT, ready: () => !calls.draining });
   logger.info({ port: server.port, httpPort: ops?.port, integrations: definitions.size }, 'executor ready');
 
   const stop = async (signal: string) => {
-    if (draining) return;
-    draining = true;
+    if (calls.draining) return;
+    calls.draining = true;
     // One grace period for everything, so the process ends inside the orchestrator's own limit.
     const deadline = Date.now() + config.SHUTDOWN_GRACE_MS;
-    logger.info({ signal, inFlight: inFlight.count }, 'executor draining');
+    logger.info({ signal, inFlight: calls.inFlight }, 'executor draining');
     // Delivery attempts in flight finish and are settled alongside the calls; whatever is still unsettled
     // at the end of the grace period goes to another replica after ack_wait.
-    const [, settled] = await Promise.all([server.shutdown(config.SHUTDOWN_GRACE_MS, () => inFlight.count === 0, config.SHUTDOWN_ANNOUNCE_MS), deliveries.stop(config.SHUTDOWN_GRACE_MS)]);
+    const [, settled] = await Promise.all([server.shutdown(config.SHUTDOWN_GRACE_MS, calls.idle, config.SHUTDOWN_ANNOUNCE_MS), deliveries.stop(config.SHUTDOWN_GRACE_MS)]);
     if (!settled) logger.warn(deliveries.stats(), 'delivery attempts still in flight at shutdown');
     const flushed = await audit.flush(Math.max(0, deadline - Date.now()));
     if (!flushed) {

@@ -180,7 +180,6 @@ function redactedTemplatePath(
 function invalidArgument(field: string, message: string): SwitchboardError {
   return new SwitchboardError('INVALID_ARGUMENTS', `${field} ${message}`, {
     fieldErrors: [{ field, message: `${field} ${message}` }],
-    agentMessage: 'Sorry, I need to check those details again.',
   });
 }
 

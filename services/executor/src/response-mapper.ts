@@ -29,10 +29,9 @@ export const TRUNCATED_KEY = '_truncated';
 const TRUNCATED_MEMBER = `"${TRUNCATED_KEY}":true`;
 /** Ends a shortened string. */
 const ELLIPSIS = '…';
-const AGENT_SENTENCE = "Sorry, I got an answer I couldn't read just now.";
 
 function mappingFailed(message: string, cause?: unknown): SwitchboardError {
-  return new SwitchboardError('MAPPING_FAILED', message, cause === undefined ? { agentMessage: AGENT_SENTENCE } : { agentMessage: AGENT_SENTENCE, cause });
+  return new SwitchboardError('MAPPING_FAILED', message, cause === undefined ? {} : { cause });
 }
 
 function compileMapping(mapping: ResponseMapping): CompiledMapping {

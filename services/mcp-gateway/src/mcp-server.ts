@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Outcome, outcomeToJSON, type InvokeResponse } from '@switchboard/contracts';
-import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
+import { isSwitchboardError, reasonEntry, SwitchboardError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logging';
 import { callContextOf, CONTEXT_META_KEY, type ToolCallContext } from './call-context.js';
 import { burdenOf, CONFIRMATION_ARGUMENT, takeConfirmationArgument, withConfirmationArgument } from './confirmation-argument.js';
@@ -108,7 +108,7 @@ export function createMcpServer(deps: GatewayDeps, scope: SessionScope): Server 
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       const failure = isSwitchboardError(err) ? err : new SwitchboardError('INTERNAL', 'tools/call failed', { cause: err });
-      if (failure.reason === 'INVALID_REQUEST') throw invalidParams(failure.message);
+      if (reasonEntry(failure.reason).grpc === 'INVALID_ARGUMENT') throw invalidParams(failure.message);
       deps.logger.error({ orgId, tool: toolKey, reason: failure.reason, err: String(failure.cause ?? failure.message) }, 'tools/call failed');
       return unavailableResult(failure.reason);
     }

@@ -1,6 +1,6 @@
+import { fromServiceError } from '@switchboard/client';
 import type { InvokeRequest, InvokeResponse } from '@switchboard/contracts';
 import type { ToolCallContext } from './call-context.js';
-import { fromGrpcFailure } from './grpc-failure.js';
 
 /** The part of ExecutorClient the gateway needs. */
 export interface ToolInvoker {
@@ -26,6 +26,6 @@ export async function invokeTool(executor: ToolInvoker, call: ToolCall, timeoutM
       timeoutMs,
     );
   } catch (err) {
-    throw fromGrpcFailure(err, 'executor');
+    throw fromServiceError(err, 'executor');
   }
 }

@@ -1,7 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { fromServiceError } from '@switchboard/client';
 import { ToolFormat, type ListToolsResponse } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
-import { fromGrpcFailure } from './grpc-failure.js';
 
 /** The part of RegistryClient (scoped to one org) the gateway needs. */
 export interface ToolSource {
@@ -23,7 +23,7 @@ export async function listOrgTools(source: ToolSource): Promise<Tool[]> {
   try {
     response = await source.tools(ToolFormat.TOOL_FORMAT_MCP);
   } catch (err) {
-    throw fromGrpcFailure(err, 'registry');
+    throw fromServiceError(err, 'registry');
   }
   const document: unknown = JSON.parse(response.documentJson);
   if (!isToolList(document)) throw new SwitchboardError('INTERNAL', 'the registry returned a tool list without tools');

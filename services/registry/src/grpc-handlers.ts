@@ -1,7 +1,7 @@
 import type { RegistryServiceServer } from '@switchboard/contracts';
 import type { KeyRing } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
-import { unary, type CallGate } from '@switchboard/grpc-kit';
+import { UnaryHandlers, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { CREDENTIAL_ID_PATTERN, checkOrgId, type CredentialStore } from '@switchboard/store';
 import { credentialInfo, putCredential } from './credential-service.js';
@@ -14,36 +14,35 @@ export interface RegistryHandlerDeps {
   readonly logger: Logger;
   readonly serviceToken?: string | undefined;
   /** Counts calls for a draining shutdown and refuses new ones once it began. */
-  readonly gate?: CallGate | undefined;
+  readonly gate: CallGate;
 }
 
 /** The gRPC surface: thin adapters from messages to the services' plain functions. */
 export function registryHandlers(deps: RegistryHandlerDeps): RegistryServiceServer {
-  const opts = (method: string) => ({ logger: deps.logger, serviceToken: deps.serviceToken, method, gate: deps.gate });
+  const h = new UnaryHandlers({ service: 'registry', logger: deps.logger, serviceToken: deps.serviceToken, gate: deps.gate });
   const { integrations } = deps;
   return {
-    createIntegration: unary(async (req) => ({ record: await integrations.create(req.orgId, req.integration) }), opts('CreateIntegration')),
-    getIntegration: unary(async (req) => ({ record: await integrations.get(req.orgId, req.key, req.revision) }), opts('GetIntegration')),
-    listIntegrations: unary(async (req) => ({ records: await integrations.list(req.orgId) }), opts('ListIntegrations')),
-    updateIntegration: unary(
-      async (req) => ({ record: await integrations.update(req.orgId, req.integration, req.expectedRevision) }),
-      opts('UpdateIntegration'),
-    ),
-    deleteIntegration: unary(async (req) => {
+    createIntegration: h.unary('CreateIntegration', async (req) => ({ record: await integrations.create(req.orgId, req.integration) })),
+    getIntegration: h.unary('GetIntegration', async (req) => ({ record: await integrations.get(req.orgId, req.key, req.revision) })),
+    listIntegrations: h.unary('ListIntegrations', async (req) => ({ records: await integrations.list(req.orgId) })),
+    updateIntegration: h.unary('UpdateIntegration', async (req) => ({
+      record: await integrations.update(req.orgId, req.integration, req.expectedRevision),
+    })),
+    deleteIntegration: h.unary('DeleteIntegration', async (req) => {
       await integrations.delete(req.orgId, req.key, req.expectedRevision);
       return {};
-    }, opts('DeleteIntegration')),
-    listRevisions: unary(async (req) => ({ records: await integrations.history(req.orgId, req.key) }), opts('ListRevisions')),
-    putCredential: unary(async (req) => {
+    }),
+    listRevisions: h.unary('ListRevisions', async (req) => ({ records: await integrations.history(req.orgId, req.key) })),
+    putCredential: h.unary('PutCredential', async (req) => {
       const credential = await putCredential(deps.credentials, deps.keyRing, req);
       deps.logger.info({ orgId: req.orgId, credentialId: req.credentialId, type: req.type }, 'credential stored');
       return { credential };
-    }, opts('PutCredential')),
-    listCredentials: unary(async (req) => {
+    }),
+    listCredentials: h.unary('ListCredentials', async (req) => {
       checkOrgId(req.orgId);
       return { credentials: (await deps.credentials.list(req.orgId)).map(credentialInfo) };
-    }, opts('ListCredentials')),
-    deleteCredential: unary(async (req) => {
+    }),
+    deleteCredential: h.unary('DeleteCredential', async (req) => {
       checkOrgId(req.orgId);
       if (!CREDENTIAL_ID_PATTERN.test(req.credentialId)) {
         throw new SwitchboardError('INVALID_CREDENTIAL_ID', 'credential_id must be 1-64 letters, digits, "_" or "-"', {
@@ -54,7 +53,7 @@ export function registryHandlers(deps: RegistryHandlerDeps): RegistryServiceServ
         throw new SwitchboardError('NOT_FOUND', `credential ${req.credentialId} does not exist in org ${req.orgId}`);
       }
       return {};
-    }, opts('DeleteCredential')),
-    listTools: unary((req) => integrations.tools(req.orgId, req.format), opts('ListTools')),
+    }),
+    listTools: h.unary('ListTools', (req) => integrations.tools(req.orgId, req.format)),
   };
 }

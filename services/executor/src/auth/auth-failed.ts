@@ -3,14 +3,12 @@ import { SwitchboardError } from '@switchboard/errors';
 
 export const AUTH_FAILED = 'AUTH_FAILED';
 
-const AGENT_MESSAGE = "I couldn't sign in to that system just now, so I can't check that at the moment.";
-
 /**
  * The one error of this module. Callers pass messages built from ids, field names and codes only:
  * never a credential, token or response-body value.
  */
 export function authFailed(message: string, cause?: unknown): SwitchboardError {
-  return new SwitchboardError(AUTH_FAILED, message, { agentMessage: AGENT_MESSAGE, cause });
+  return new SwitchboardError(AUTH_FAILED, message, { cause });
 }
 
 const CREDENTIAL_LABELS: Partial<Record<CredentialType, string>> = {

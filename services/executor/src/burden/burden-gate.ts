@@ -9,6 +9,7 @@ import {
   type SpeechGuidance,
 } from '@switchboard/contracts';
 import { compileTextTemplate, confirmationPromptSource, renderTextTemplate, speechOf, type TextTemplate } from '@switchboard/definition';
+import { reasonEntry, type Reason } from '@switchboard/errors';
 import type { ConfirmationTokens, RedeemFailure } from './confirmation-tokens.js';
 
 export interface GateInput {
@@ -32,7 +33,7 @@ export interface GateAllow {
 export interface GateBlock {
   readonly kind: 'block';
   readonly outcome: Outcome;
-  readonly reason: string;
+  readonly reason: Reason;
   readonly agentMessage: string;
   readonly detail: string;
   readonly confirmation?: ConfirmationRequest;
@@ -49,20 +50,6 @@ export interface BurdenGateOptions {
 }
 
 
-const CALLER_REQUEST_MESSAGE = "I can do that if you'd like; just say the word.";
-const VERIFICATION_MESSAGE = "I'll need to verify your identity before I can do that.";
-const VERIFICATION_METHOD_MESSAGE = "I'll need to verify your identity a different way before I can do that.";
-const CALL_ID_MESSAGE = "I can't do that just yet. Let me try again in a moment.";
-const UNKNOWN_LEVEL_MESSAGE = "I'm sorry, I can't do that right now.";
-
-const TOKEN_MESSAGES: Record<RedeemFailure, string> = {
-  TOKEN_INVALID: 'Let me confirm that again.',
-  TOKEN_EXPIRED: 'Let me confirm that again.',
-  TOKEN_MISMATCH: 'Let me confirm that again.',
-  TOKEN_ALREADY_USED: 'I already went ahead with that once. Should I do it again?',
-  CONFIRMATION_STORE_UNAVAILABLE: "I can't confirm that right now. Could we try again in a moment?",
-};
-
 const TOKEN_DETAILS: Record<RedeemFailure, string> = {
   TOKEN_INVALID: 'the confirmation token is malformed or was not issued by Switchboard',
   TOKEN_EXPIRED: 'the confirmation token has expired; ask the caller again',
@@ -72,6 +59,14 @@ const TOKEN_DETAILS: Record<RedeemFailure, string> = {
   CONFIRMATION_STORE_UNAVAILABLE:
     'the confirmation store (Redis) did not answer, so single use cannot be checked; refused to avoid a replay',
 };
+
+/** A block for `reason`: its outcome and sentence come from the reason catalogue. */
+function block(reason: Reason, detail: string, audit: GateDecision, confirmation?: ConfirmationRequest): GateBlock {
+  const entry = reasonEntry(reason);
+  const agentMessage = confirmation?.prompt ?? entry.agent;
+  const base = { kind: 'block', outcome: Outcome[entry.outcome], reason, agentMessage, detail, speech: SILENT, audit } as const;
+  return confirmation ? { ...base, confirmation } : base;
+}
 
 // Nothing runs on a block, so there is nothing to fill while waiting: the runtime speaks the
 // agent message or the confirmation prompt instead.
@@ -179,34 +174,23 @@ export class BurdenGate {
       const requirement = this.requirement('requested', input.integration, phrases, input.args);
       return { kind: 'allow', speech: this.speech('requested', phrases, input.args), audit, requirement };
     }
-    const reason = 'CALLER_REQUEST_REQUIRED';
-    const audit = auditOf(rawLevel, 'BLOCKED', reason);
+    const audit = auditOf(rawLevel, 'BLOCKED', 'CALLER_REQUEST_REQUIRED');
     this.recordContext(audit, 'requested', context);
-    return {
-      kind: 'block',
-      outcome: Outcome.OUTCOME_POLICY_BLOCKED,
-      reason,
-      agentMessage: CALLER_REQUEST_MESSAGE,
-      detail: 'this tool runs only when the caller asks for it; the call context has no caller request with asked=true',
-      speech: SILENT,
-      audit,
-    };
+    return block('CALLER_REQUEST_REQUIRED', 'this tool runs only when the caller asks for it; the call context has no caller request with asked=true', audit);
   }
 
   private verified(rawLevel: BurdenLevel, input: GateInput, phrases: CompiledPhrases): GateResult {
     const { context, integration } = input;
     const method = context?.verification?.method.trim() ?? '';
     const accepted = integration.burden?.acceptedVerificationMethods ?? [];
-    let reason: string | undefined;
+    let reason: Reason | undefined;
     let detail = '';
-    let agentMessage = VERIFICATION_MESSAGE;
     if (method === '') {
       reason = 'VERIFICATION_REQUIRED';
       detail = 'this tool runs only for a verified caller; the call context has no verification method';
     } else if (accepted.length > 0 && !accepted.includes(method)) {
       reason = 'VERIFICATION_METHOD_NOT_ACCEPTED';
       detail = `verification method "${method}" is not accepted by this tool; accepted: ${accepted.join(', ')}`;
-      agentMessage = VERIFICATION_METHOD_MESSAGE;
     }
     const audit = auditOf(rawLevel, reason === undefined ? 'ALLOWED' : 'BLOCKED', reason ?? '');
     this.recordContext(audit, 'verified', context);
@@ -214,29 +198,16 @@ export class BurdenGate {
       const requirement = this.requirement('verified', integration, phrases, input.args);
       return { kind: 'allow', speech: this.speech('verified', phrases, input.args), audit, requirement };
     }
-    return {
-      kind: 'block',
-      outcome: Outcome.OUTCOME_VERIFICATION_REQUIRED,
-      reason,
-      agentMessage,
-      detail,
-      speech: SILENT,
-      audit,
-    };
+    return block(reason, detail, audit);
   }
 
   private async confirmed(rawLevel: BurdenLevel, input: GateInput, phrases: CompiledPhrases): Promise<GateResult> {
     if (input.callId === '') {
-      const reason = 'CALL_ID_REQUIRED';
-      return {
-        kind: 'block',
-        outcome: Outcome.OUTCOME_POLICY_BLOCKED,
-        reason,
-        agentMessage: CALL_ID_MESSAGE,
-        detail: 'a confirmed tool needs the call id: its confirmation is bound to the call, and this call is not bound yet',
-        speech: SILENT,
-        audit: auditOf(rawLevel, 'BLOCKED', reason),
-      };
+      return block(
+        'CALL_ID_REQUIRED',
+        'a confirmed tool needs the call id: its confirmation is bound to the call, and this call is not bound yet',
+        auditOf(rawLevel, 'BLOCKED', 'CALL_ID_REQUIRED'),
+      );
     }
     const binding = {
       orgId: input.orgId,
@@ -248,17 +219,12 @@ export class BurdenGate {
     if (token === '') {
       const prompt = this.confirmationPrompt(phrases, input.args);
       const issued = this.tokens.issue(binding);
-      const reason = 'CONFIRMATION_REQUIRED';
-      return {
-        kind: 'block',
-        outcome: Outcome.OUTCOME_CONFIRMATION_REQUIRED,
-        reason,
-        agentMessage: prompt,
-        detail: 'read the prompt to the caller; if they agree, invoke again with the same arguments and the token',
-        confirmation: { token: issued.token, prompt, expiresAtUnixMs: issued.expiresAtUnixMs },
-        speech: SILENT,
-        audit: auditOf(rawLevel, 'CONFIRMATION_ISSUED', reason),
-      };
+      return block(
+        'CONFIRMATION_REQUIRED',
+        'read the prompt to the caller; if they agree, invoke again with the same arguments and the token',
+        auditOf(rawLevel, 'CONFIRMATION_ISSUED', 'CONFIRMATION_REQUIRED'),
+        { token: issued.token, prompt, expiresAtUnixMs: issued.expiresAtUnixMs },
+      );
     }
     const redeemed = await this.tokens.redeem({ ...binding, token });
     if (redeemed.ok) {
@@ -269,15 +235,7 @@ export class BurdenGate {
         requirement: this.requirement('confirmed', input.integration, phrases, input.args),
       };
     }
-    return {
-      kind: 'block',
-      outcome: Outcome.OUTCOME_POLICY_BLOCKED,
-      reason: redeemed.reason,
-      agentMessage: TOKEN_MESSAGES[redeemed.reason],
-      detail: TOKEN_DETAILS[redeemed.reason],
-      speech: SILENT,
-      audit: auditOf(rawLevel, 'BLOCKED', redeemed.reason),
-    };
+    return block(redeemed.reason, TOKEN_DETAILS[redeemed.reason], auditOf(rawLevel, 'BLOCKED', redeemed.reason));
   }
 
   private unknownLevel(rawLevel: BurdenLevel, test: boolean): GateResult {
@@ -292,16 +250,7 @@ export class BurdenGate {
         requirement: `${detail}; a live call would be refused`,
       };
     }
-    const reason = 'UNKNOWN_BURDEN_LEVEL';
-    return {
-      kind: 'block',
-      outcome: Outcome.OUTCOME_POLICY_BLOCKED,
-      reason,
-      agentMessage: UNKNOWN_LEVEL_MESSAGE,
-      detail,
-      speech: SILENT,
-      audit: auditOf(rawLevel, 'BLOCKED', reason),
-    };
+    return block('UNKNOWN_BURDEN_LEVEL', detail, auditOf(rawLevel, 'BLOCKED', 'UNKNOWN_BURDEN_LEVEL'));
   }
 
   /**

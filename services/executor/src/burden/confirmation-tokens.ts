@@ -128,9 +128,7 @@ export class ConfirmationTokens {
 
   issue(binding: ConfirmationBinding): IssuedConfirmation {
     if (binding.callId === '') {
-      throw new SwitchboardError('CALL_ID_REQUIRED', 'a confirmation is bound to a call, and the call id is empty', {
-        agentMessage: "I can't do that just yet. Let me try again in a moment.",
-      });
+      throw new SwitchboardError('CALL_ID_REQUIRED', 'a confirmation is bound to a call, and the call id is empty');
     }
     const expiresAtUnixMs = this.now() + this.ttlMs;
     const keys = this.keys[0]!;

@@ -5,8 +5,6 @@ export const EGRESS_BLOCKED = 'EGRESS_BLOCKED';
 /** The setting an operator edits to let a blocked destination through. */
 export const EGRESS_ALLOW_SETTING = 'SWITCHBOARD_EGRESS_ALLOW';
 
-const AGENT_MESSAGE = "I can't reach that system right now.";
-
 /**
  * A connection the egress policy refused before any socket was opened. For a host name the message
  * names the range, not the resolved address, so integrators cannot map internal DNS through it.
@@ -26,7 +24,7 @@ export class EgressBlockedError extends SwitchboardError {
       ? `connections to ${target} (${range}) are blocked by the egress policy; add it to ${EGRESS_ALLOW_SETTING} to allow it`
       : `connections to ${target} are blocked by the egress policy because it resolves to an address in the ${range} range; ` +
         `add the host name or its range to ${EGRESS_ALLOW_SETTING} to allow it`;
-    super(EGRESS_BLOCKED, message, { agentMessage: AGENT_MESSAGE });
+    super(EGRESS_BLOCKED, message);
     this.name = 'EgressBlockedError';
     this.host = host;
     this.range = range;
