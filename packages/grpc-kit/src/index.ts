@@ -1,17 +1,8 @@
-export {
-  toServiceError,
-  refusal,
-  statusOfReason,
-  fieldErrorsOf,
-  reasonOf,
-  REASON_METADATA_KEY,
-  FIELD_ERRORS_METADATA_KEY,
-} from './status-mapping.js';
+export { refusal, fieldErrorsOf, reasonOf, REASON_METADATA_KEY } from './status-mapping.js';
 export { startGrpcServer, serverCredentials } from './server.js';
 export type { GrpcServerOptions, GrpcTlsFiles, RunningGrpcServer } from './server.js';
 export { CallGate, UnaryHandlers } from './unary-handlers.js';
 export type { UnaryHandlerOptions, UnaryMethod } from './unary-handlers.js';
-export { checkServiceToken } from './service-token.js';
 export { channelCredentials, callMetadata, deadlineIn } from './client.js';
 export type { ClientTransportOptions } from './client.js';
 export { HealthState } from './health.js';

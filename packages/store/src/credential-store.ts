@@ -2,7 +2,8 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CREDENTIALS_BUCKET, credentialKvKey, splitKvKey } from './names.js';
 import { trackConnection, type ConnectionState } from './connection-state.js';
-import { guardStore, isWrongRevision } from './store-errors.js';
+import { isWrongLastSequence } from './nats-errors.js';
+import { guardStore } from './store-errors.js';
 
 /**
  * A credential as stored: metadata in clear, the secret fields sealed (AES-256-GCM, see
@@ -99,7 +100,7 @@ export class CredentialStore {
         await this.kv.update(credentialKvKey(record.orgId, record.credentialId), JSON.stringify(record), revision);
         return true;
       } catch (err) {
-        if (isWrongRevision(err)) return false;
+        if (isWrongLastSequence(err)) return false;
         throw err;
       }
     });

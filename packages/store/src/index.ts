@@ -9,3 +9,4 @@ export { mirrorKv } from './kv-mirror.js';
 export type { KvMirrorHandlers } from './kv-mirror.js';
 export { trackConnection } from './connection-state.js';
 export type { ConnectionState } from './connection-state.js';
+export { isNatsUnavailable } from './nats-errors.js';

@@ -4,7 +4,8 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { INTEGRATIONS_BUCKET, INTEGRATION_HISTORY, integrationKvKey } from './names.js';
 import { trackConnection, type ConnectionState } from './connection-state.js';
-import { guardStore, isWrongRevision } from './store-errors.js';
+import { isWrongLastSequence } from './nats-errors.js';
+import { guardStore } from './store-errors.js';
 
 export interface OpenStoreOptions {
   /** Bucket name override (tests use their own). */
@@ -72,7 +73,7 @@ export class IntegrationStore {
     try {
       record.revision = await this.kv.create(integrationKvKey(orgId, integration.key), IntegrationRecord.encode(record).finish());
     } catch (err) {
-      if (isWrongRevision(err)) {
+      if (isWrongLastSequence(err)) {
         throw new SwitchboardError('ALREADY_EXISTS', `integration ${integration.key} already exists in org ${orgId}; use update`);
       }
       throw err;
@@ -114,7 +115,7 @@ export class IntegrationStore {
         current.revision,
       );
     } catch (err) {
-      if (isWrongRevision(err)) throw conflict(integration.key, expectedRevision || current.revision, undefined);
+      if (isWrongLastSequence(err)) throw conflict(integration.key, expectedRevision || current.revision, undefined);
       throw err;
     }
     return record;
@@ -126,7 +127,7 @@ export class IntegrationStore {
     try {
       await this.kv.delete(integrationKvKey(orgId, key), { previousSeq: current.revision });
     } catch (err) {
-      if (isWrongRevision(err)) throw conflict(key, expectedRevision || current.revision, undefined);
+      if (isWrongLastSequence(err)) throw conflict(key, expectedRevision || current.revision, undefined);
       throw err;
     }
   }

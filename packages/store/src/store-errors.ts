@@ -1,31 +1,10 @@
 import { SwitchboardError } from '@switchboard/errors';
 import type { ConnectionState } from './connection-state.js';
-
-/** Error names of @nats-io/nats-core and @nats-io/jetstream that mean "NATS cannot answer right now". */
-const TRANSIENT_NAMES = new Set([
-  'TimeoutError',
-  'RequestError',
-  'NoResponders',
-  'ClosedConnectionError',
-  'DrainingConnectionError',
-  'ConnectionError',
-  'JetStreamNotEnabled',
-]);
+import { isNatsUnavailable } from './nats-errors.js';
 
 const READ_UNAVAILABLE = 'the registry cannot reach its store (NATS) right now; retry in a moment';
 const WRITE_UNAVAILABLE =
   'the registry cannot reach its store (NATS) right now and the change may not have been saved; read it again before retrying';
-
-/** JetStream KV error texts differ across server versions; these are the ones for a lost race. */
-export function isWrongRevision(err: unknown): boolean {
-  const text = err instanceof Error ? `${err.message} ${String((err as { code?: unknown }).code ?? '')}` : '';
-  return /wrong last sequence|10071|key exists/i.test(text);
-}
-
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return TRANSIENT_NAMES.has(err.name) || /no responders|timeout|connection (closed|draining)/i.test(err.message);
-}
 
 /**
  * Runs one store operation and turns "NATS is away" (a restart, a lost connection, JetStream still
@@ -38,7 +17,7 @@ export async function guardStore<T>(link: ConnectionState | undefined, kind: 're
   try {
     return await op();
   } catch (err) {
-    if (!isTransient(err)) throw err;
+    if (!isNatsUnavailable(err)) throw err;
     throw new SwitchboardError('UNAVAILABLE', kind === 'read' ? READ_UNAVAILABLE : WRITE_UNAVAILABLE, { cause: err });
   }
 }

@@ -9,7 +9,7 @@ import {
 import { UnaryHandlers, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError, type FieldProblem } from '@switchboard/errors';
-import { INTEGRATION_KEY_PATTERN, ORG_ID_PATTERN } from '@switchboard/store';
+import { INTEGRATION_KEY_PATTERN, isNatsUnavailable, ORG_ID_PATTERN } from '@switchboard/store';
 import type { DeliveryAdmin } from './delivery-admin.js';
 
 export interface DeliveryHandlerDeps {
@@ -31,12 +31,9 @@ function checkOrg(orgId: string, problems: FieldProblem[]): void {
   if (!ORG_ID_PATTERN.test(orgId)) problems.push({ field: 'org_id', message: 'must be 1-64 letters, digits, "_" or "-"' });
 }
 
-/**
- * A failure of the delivery store that is not a SwitchboardError is NATS not answering (a timeout, no
- * responders) while listing or requeueing: say so, not "internal".
- */
+/** NATS not answering (a timeout, no responders) while listing or requeueing: say so, not "internal". */
 function storeFailure(err: unknown): unknown {
-  if (err instanceof SwitchboardError) return err;
+  if (!isNatsUnavailable(err)) return err;
   return new SwitchboardError('DELIVERY_QUEUE_UNAVAILABLE', 'the delivery store is not reachable right now; try again', { cause: err });
 }
 
