@@ -329,6 +329,7 @@ export const REASONS = {
   ),
   DECRYPT_FAILED: service('INTERNAL', 500, 'a sealed secret cannot be opened with the configured master keys'),
   INVALID_MASTER_KEY: service('FAILED_PRECONDITION', 500, 'a master key in SWITCHBOARD_MASTER_KEYS is malformed'),
+  INVALID_CONFIRMATION_SECRET: service('FAILED_PRECONDITION', 500, 'a CONFIRMATION_SECRET entry is not base64 of at least 32 bytes'),
   CONFIRMATION_SECRET_TOO_SHORT: service('FAILED_PRECONDITION', 500, 'the confirmation token secret is shorter than 32 bytes'),
   INVALID_CONFIRMATION_TTL: service('FAILED_PRECONDITION', 500, 'the confirmation token TTL is not a positive integer'),
   INVALID_CONFIRMATION_TIMEOUT: service('FAILED_PRECONDITION', 500, 'the confirmation store timeout is not positive'),
