@@ -38,6 +38,7 @@ describe('UnaryHandlers', () => {
       listDeliveries: h.method('ListDeliveries', {
         run: (req: ListDeliveriesRequest) => behaviour(req),
         reply: (res: ListDeliveriesResponse) => {
+          if (res.deliveries.length > 1) throw new TypeError('cannot project this');
           events.push('reply');
           return res;
         },
@@ -137,6 +138,13 @@ describe('UnaryHandlers', () => {
       throw new SwitchboardError('NOT_FOUND', 'no such delivery');
     };
     expect(await failure()).toMatchObject({ code: 'NOT_FOUND', reason: 'NOT_FOUND' });
+    expect(gate.inFlight).toBe(0);
+  });
+
+  it('answers a reply that cannot be made as INTERNAL and releases the call', async () => {
+    behaviour = () => Promise.resolve({ deliveries: [{}, {}] as ListDeliveriesResponse['deliveries'] });
+    expect(await failure()).toMatchObject({ code: 'INTERNAL', reason: 'INTERNAL' });
+    expect(events).toEqual([]);
     expect(gate.inFlight).toBe(0);
   });
 });

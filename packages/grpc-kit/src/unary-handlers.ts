@@ -63,22 +63,16 @@ export class UnaryHandlers {
         return;
       }
       gate.inFlight++;
-      let settled = false;
       const done = () => {
-        if (!settled) gate.inFlight--;
-        settled = true;
+        gate.inFlight--;
       };
-      let running: Promise<Out>;
-      try {
-        running = spec.run(call.request, call);
-      } catch (err) {
-        // A run that throws before its first await is answered like one that rejects.
-        running = Promise.reject(err);
-      }
-      running.then(
-        (out) => {
+      // A run that throws before its first await, or a reply that cannot be made, is answered like a
+      // run that rejects.
+      const replied = new Promise<Out>((resolve) => resolve(spec.run(call.request, call))).then((out) => ({ out, res: spec.reply(out) }));
+      replied.then(
+        ({ out, res }) => {
           try {
-            callback(null, spec.reply(out));
+            callback(null, res);
           } finally {
             if (spec.afterReply) this.after(method, () => spec.afterReply!(out), done);
             else done();
