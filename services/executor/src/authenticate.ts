@@ -1,6 +1,6 @@
 import { AuthType, type Integration } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
-import type { CredentialSource, OAuthTokenKey, OAuthTokenProvider, ResolvedCredential } from './auth/index.js';
+import type { CredentialSource, OAuthTokenKey, ResolvedCredential, TokenSource } from './auth/index.js';
 import type { OutboundRequest } from './outbound-request.js';
 import { signRequest } from './signing.js';
 
@@ -27,7 +27,7 @@ export async function credentialFor(
 
 /** An OAuth 2 access token for OAuth integrations; undefined for every other auth type. */
 export async function accessTokenFor(
-  oauth: OAuthTokenProvider,
+  oauth: TokenSource,
   orgId: string,
   integration: Integration,
   credential: ResolvedCredential | undefined,

@@ -11,7 +11,7 @@ import { UnaryHandlers, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
 import { ORG_ID_PATTERN } from '@switchboard/store';
-import type { Invoker } from './invoke.js';
+import type { Invoker } from './invocation/index.js';
 
 export interface ExecutorHandlerDeps {
   readonly invoker: Invoker;

@@ -20,8 +20,8 @@ import { deliveryHandlers, startDeliveries } from './delivery/index.js';
 import { createEgressPolicy, createGuardedConnector } from './egress/index.js';
 import { createExecutorMetrics } from './executor-metrics.js';
 import { executorHandlers } from './grpc-handlers.js';
-import { createUpstreamPool } from './http-sender.js';
-import { Invoker } from './invoke.js';
+import { createUpstreamPool } from './send/index.js';
+import { Invoker } from './invocation/index.js';
 
 const CONNECT_TIMEOUT_MS = 2_000;
 

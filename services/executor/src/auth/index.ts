@@ -11,4 +11,5 @@ export type {
   PermanentFailureReason,
   ResolvedCredential,
   TokenSealer,
+  TokenSource,
 } from './types.js';

@@ -27,6 +27,13 @@ export interface OAuthTokenKey {
   auth: Auth;
 }
 
+/** Where OAuth 2 access tokens come from (OAuthTokenProvider: Redis-cached, refreshed under a lock). */
+export interface TokenSource {
+  getToken(key: OAuthTokenKey, credential: ResolvedCredential, signal?: AbortSignal): Promise<string>;
+  /** Drops a token the upstream refused, so the next getToken fetches another. */
+  invalidate(key: OAuthTokenKey, staleToken: string): Promise<void>;
+}
+
 /** Why a token request failed for good; reported so the business hears of it before the next caller does. */
 export interface PermanentFailureInfo {
   orgId: string;

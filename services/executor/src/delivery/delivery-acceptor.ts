@@ -1,11 +1,10 @@
-import { DeliveryState, GateDecision, Outcome, type AuditEvent, type Integration, type InvokeResponse } from '@switchboard/contracts';
+import { GateDecision, type Integration } from '@switchboard/contracts';
 import type { KeyRing } from '@switchboard/crypto';
 import { isSwitchboardError } from '@switchboard/errors';
-import { budgetFor, type InvocationInput } from '../invoke.js';
+import { budgetFor } from '../budget.js';
 import type { OutboundRequest } from '../outbound-request.js';
-import { redactRequest, sensitiveBodyKeys } from '../redact.js';
 import type { DeliveryQueue } from './delivery-queue.js';
-import { sealDelivery, serializeRequest } from './queued-delivery.js';
+import { sealDelivery, serializeRequest, type QueuedDelivery } from './queued-delivery.js';
 
 /** What the agent may say once a notification is queued. */
 export const ACCEPTED_SUMMARY = "I've passed that on.";
@@ -14,11 +13,30 @@ export interface AcceptInput {
   readonly integration: Integration;
   /** Built, not authenticated or signed: both happen at delivery time. */
   readonly outbound: OutboundRequest;
+  /** Body fields the audit of every attempt redacts. */
+  readonly sensitiveBodyKeys: ReadonlySet<string>;
+  /** Also the invocation id and the idempotency key. */
   readonly deliveryId: string;
-  readonly input: InvocationInput;
-  readonly response: InvokeResponse;
-  readonly audit: AuditEvent;
+  readonly orgId: string;
+  readonly toolKey: string;
+  readonly callId: string;
+  /** Absolute time (ms since epoch) by which the runtime needs the answer; Infinity when none. */
+  readonly deadline: number;
+  readonly revision: number;
+  /** The arguments as the audit keeps them, repeated in the audit of every attempt. */
+  readonly argumentsJson: string;
+  readonly gate: GateDecision | undefined;
 }
+
+/**
+ * Whether the request is on the queue: `queued`; `unknown` when NATS gave no answer in time (it may
+ * yet be delivered, so the caller keeps the delivery id); `refused` when nothing was queued (a full
+ * queue, a request too large).
+ */
+export type Acceptance =
+  | { readonly kind: 'queued' }
+  | { readonly kind: 'unknown'; readonly error: unknown }
+  | { readonly kind: 'refused'; readonly error: unknown };
 
 export interface DeliveryAcceptorOptions {
   readonly ring: KeyRing;
@@ -27,57 +45,48 @@ export interface DeliveryAcceptorOptions {
   readonly enqueueTimeoutMs: number;
 }
 
+const QUEUED: Acceptance = Object.freeze({ kind: 'queued' });
+
 /**
- * The last step of an async Invoke: seals the built request, puts it on the work queue and answers
- * ACCEPTED with the delivery id (which is also the invocation id and the idempotency key). Throws
- * DELIVERY_QUEUE_FULL / DELIVERY_QUEUE_UNAVAILABLE for the invoke pipeline to turn into an outcome.
+ * The enqueue step of an async Invoke: seals the built request and puts it on the work queue under
+ * the delivery id. Never throws: how it went is the answer.
  */
 export class DeliveryAcceptor {
   constructor(private readonly o: DeliveryAcceptorOptions) {}
 
-  async accept(a: AcceptInput): Promise<void> {
-    const { integration, outbound, deliveryId, input, response, audit } = a;
+  async accept(a: AcceptInput): Promise<Acceptance> {
     const now = Date.now();
-    const sensitive = sensitiveBodyKeys(integration);
-    audit.request = redactRequest(outbound, sensitive);
-    audit.deliveryId = deliveryId;
-    audit.attempt = 0;
-    const message = sealDelivery(
-      this.o.ring,
-      {
-        deliveryId,
-        orgId: input.orgId,
-        toolKey: input.toolKey,
-        callId: input.callId,
-        acceptedAt: now,
-        windowStart: now,
-        revision: audit.integrationRevision,
-        attemptsBefore: 0,
-        requeues: 0,
-      },
-      {
-        request: serializeRequest(outbound),
-        sensitiveBodyKeys: [...sensitive],
-        argumentsJson: audit.argumentsJson,
-        gate: audit.gate ? GateDecision.toJSON(audit.gate) : null,
-      },
-    );
-    // When the answer is unknown the id still goes back: the delivery may yet arrive under it.
-    response.deliveryId = deliveryId;
+    let message: QueuedDelivery;
     try {
-      await this.o.queue.enqueue(message, deliveryId, budgetFor(this.o.enqueueTimeoutMs, input.deadline, now));
-    } catch (err) {
-      if (isSwitchboardError(err) && err.reason !== 'DELIVERY_QUEUE_UNAVAILABLE') {
-        response.deliveryId = undefined;
-        audit.deliveryId = undefined;
-        audit.attempt = undefined;
-      }
-      throw err;
+      message = sealDelivery(
+        this.o.ring,
+        {
+          deliveryId: a.deliveryId,
+          orgId: a.orgId,
+          toolKey: a.toolKey,
+          callId: a.callId,
+          acceptedAt: now,
+          windowStart: now,
+          revision: a.revision,
+          attemptsBefore: 0,
+          requeues: 0,
+        },
+        {
+          request: serializeRequest(a.outbound),
+          sensitiveBodyKeys: [...a.sensitiveBodyKeys],
+          argumentsJson: a.argumentsJson,
+          gate: a.gate ? GateDecision.toJSON(a.gate) : null,
+        },
+      );
+    } catch (error) {
+      return { kind: 'refused', error };
     }
-    audit.deliveryState = DeliveryState.DELIVERY_STATE_QUEUED;
-    response.outcome = Outcome.OUTCOME_ACCEPTED;
-    response.reason = 'QUEUED';
-    response.summary = ACCEPTED_SUMMARY;
-    response.resultJson = JSON.stringify({ delivery_id: deliveryId });
+    try {
+      await this.o.queue.enqueue(message, a.deliveryId, budgetFor(this.o.enqueueTimeoutMs, a.deadline, now));
+    } catch (error) {
+      const knownNotQueued = isSwitchboardError(error) && error.reason !== 'DELIVERY_QUEUE_UNAVAILABLE';
+      return knownNotQueued ? { kind: 'refused', error } : { kind: 'unknown', error };
+    }
+    return QUEUED;
   }
 }

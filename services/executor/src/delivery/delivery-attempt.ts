@@ -1,28 +1,21 @@
 import { Outcome, type GateDecision, type Integration, type RecordedRequest } from '@switchboard/contracts';
 import type { KeyRing } from '@switchboard/crypto';
-import { breakerOf, deliveryOf, maxRedirectsOf, timeoutsOf } from '@switchboard/definition';
+import { breakerOf, deliveryOf, timeoutsOf } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
 import type { Dispatcher } from 'undici';
-import { applyAuth, type CredentialSource, type OAuthTokenProvider } from '../auth/index.js';
-import { accessTokenFor, credentialFor, oauthKey, signFor } from '../authenticate.js';
-import type { BreakerRegistry } from '../breakers.js';
 import type { DefinitionCache } from '../definition-cache.js';
-import { sendRequest, type SentResponse } from '../http-sender.js';
 import { classifyFailure } from '../outcome.js';
 import { redactRequest } from '../redact.js';
+import { authenticate, newTally, send, UpstreamStatusError, type SendStageDeps } from '../send/index.js';
 import { isRetryable, isRetryableStatus } from './retry-policy.js';
 import { parseRetryAfter } from './retry-after.js';
 import { deserializeRequest, gateOf, openDelivery, type QueuedDelivery, type SealedDelivery } from './queued-delivery.js';
 
-export interface DeliveryAttemptDeps {
+export interface DeliveryAttemptDeps extends SendStageDeps {
   readonly definitions: DefinitionCache;
-  readonly credentials: CredentialSource;
-  readonly oauth: OAuthTokenProvider;
-  readonly breakers: BreakerRegistry;
   /** The shared, egress-guarded pool of live calls. */
   readonly upstream: Dispatcher;
   readonly ring: KeyRing;
-  readonly maxBodyBytes: number;
 }
 
 /** What one attempt did, for the retry decision, the audit event and the dead letter. */
@@ -47,31 +40,19 @@ export interface AttemptReport {
   readonly error?: unknown;
 }
 
-/** A non-2xx answer; 5xx counts against the breaker, 4xx does not (the reasons the breaker filters on). */
-class DeliveryStatusError extends SwitchboardError {
-  constructor(readonly sent: SentResponse) {
-    super(sent.status >= 500 ? 'UPSTREAM_SERVER_ERROR' : 'UPSTREAM_CLIENT_ERROR', `the upstream answered HTTP ${sent.status}`);
-  }
-}
-
-function headerOf(sent: SentResponse, name: string): string | string[] | undefined {
-  return sent.headers[name];
-}
-
 /**
- * One delivery attempt: open the sealed request, find the integration as it is now, then the same
- * steps as a live call (credential by id, OAuth token, auth, signature, the integration's breaker, the
- * egress-guarded pool), plus the headers of a delivery: `x-request-id: <delivery id>.<attempt>` and the
- * idempotency key header carrying the delivery id. One request per attempt (and one more after a 401
- * with a refreshed OAuth token); the queue does the retrying. Never throws.
+ * One delivery attempt: open the sealed request, find the integration as it is now, then the send
+ * stage of a live call (send/: credential by id, OAuth token, auth, signature, the integration's
+ * breaker, the egress-guarded pool), plus the headers of a delivery: `x-request-id: <delivery
+ * id>.<attempt>` and the idempotency key header carrying the delivery id. One request per attempt (and
+ * one more after a 401 with a refreshed OAuth token); the queue does the retrying. Never throws.
  */
 export async function attemptDelivery(deps: DeliveryAttemptDeps, queued: QueuedDelivery, attempt: number): Promise<AttemptReport> {
   const started = performance.now();
   let inside: SealedDelivery | undefined;
   let integration: Integration | undefined;
   let recorded: RecordedRequest | undefined;
-  let breakerState = 'closed';
-  let retries = 0;
+  const tally = newTally({ breaker: true });
   let revision = queued.revision;
   const report = (r: Pick<AttemptReport, 'outcome' | 'reason' | 'httpStatus' | 'detail' | 'retryable'> & Partial<AttemptReport>): AttemptReport => ({
     retryAfterMs: undefined,
@@ -81,8 +62,8 @@ export async function attemptDelivery(deps: DeliveryAttemptDeps, queued: QueuedD
     request: recorded,
     argumentsJson: inside?.argumentsJson ?? '',
     gate: inside ? gateOf(inside) : undefined,
-    breakerState,
-    retries,
+    breakerState: tally.breakerState,
+    retries: tally.retries,
     revision,
   });
 
@@ -99,54 +80,24 @@ export async function attemptDelivery(deps: DeliveryAttemptDeps, queued: QueuedD
     outbound.headers['x-request-id'] = `${queued.deliveryId}.${attempt}`;
     outbound.headers[deliveryOf(def).idempotencyKeyHeader.toLowerCase()] = queued.deliveryId;
     const signal = AbortSignal.timeout(timeoutsOf(def).totalMs);
-    const credential = await credentialFor(deps.credentials, queued.orgId, def);
-    let accessToken = await accessTokenFor(deps.oauth, queued.orgId, def, credential, signal);
-    applyAuth(outbound, def.auth, credential, accessToken);
-    await signFor(deps.credentials, queued.orgId, def, outbound);
-    const sensitive = new Set(inside.sensitiveBodyKeys);
-    recorded = redactRequest(outbound, sensitive);
-
-    const options = { signal, maxBodyBytes: deps.maxBodyBytes, maxRedirects: maxRedirectsOf(def) };
-    const breakerId = `${queued.orgId}.${def.key}`;
-    let sent: SentResponse;
-    try {
-      sent = await deps.breakers.fire(breakerId, def.breaker, async () => {
-        let answer = await sendRequest(outbound, deps.upstream, options);
-        if (answer.status === 401 && accessToken !== undefined && credential) {
-          // As on a live call: one refresh and one more try, the cached token may have been revoked early.
-          await deps.oauth.invalidate(oauthKey(queued.orgId, def), accessToken);
-          accessToken = await accessTokenFor(deps.oauth, queued.orgId, def, credential, signal);
-          applyAuth(outbound, def.auth, credential, accessToken);
-          await signFor(deps.credentials, queued.orgId, def, outbound);
-          retries++;
-          answer = await sendRequest(outbound, deps.upstream, options);
-        }
-        if (answer.status >= 400) throw new DeliveryStatusError(answer);
-        return answer;
-      });
-    } finally {
-      breakerState = deps.breakers.state(breakerId);
-    }
-    if (sent.status >= 300) {
-      return report({
-        outcome: Outcome.OUTCOME_UPSTREAM_ERROR,
-        reason: `HTTP_${sent.status}`,
-        httpStatus: sent.status,
-        detail: `the upstream answered HTTP ${sent.status} (a redirect), which a delivery does not follow unless max_redirects allows it`,
-        retryable: false,
-      });
-    }
+    const authenticated = await authenticate(deps, queued.orgId, def, outbound, signal);
+    recorded = redactRequest(outbound, new Set(inside.sensitiveBodyKeys));
+    const sent = await send(
+      deps,
+      { orgId: queued.orgId, integration: def, outbound, authenticated, dispatcher: deps.upstream, signal, retry: undefined, breaker: true },
+      tally,
+    );
     return report({ outcome: Outcome.OUTCOME_SUCCESS, reason: 'OK', httpStatus: sent.status, detail: '', retryable: false });
   } catch (err) {
-    if (err instanceof DeliveryStatusError) {
+    if (err instanceof UpstreamStatusError) {
       const status = err.sent.status;
       return report({
         outcome: Outcome.OUTCOME_UPSTREAM_ERROR,
-        reason: `HTTP_${status}`,
+        reason: err.httpReason,
         httpStatus: status,
         detail: err.message,
         retryable: isRetryableStatus(status),
-        retryAfterMs: parseRetryAfter(headerOf(err.sent, 'retry-after'), Date.now()),
+        retryAfterMs: parseRetryAfter(err.sent.headers['retry-after'], Date.now()),
       });
     }
     const failure = classifyFailure(err);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetFor } from './invoke.js';
+import { budgetFor } from './budget.js';
 
 describe('budgetFor', () => {
   it("is the definition's timeout when the runtime set no deadline or a distant one", () => {

@@ -1,7 +1,9 @@
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import { SwitchboardError } from '@switchboard/errors';
-import { findEgressBlockedError } from './egress/index.js';
-import { wireUrl, type OutboundRequest } from './outbound-request.js';
+import { wireUrl, type OutboundRequest } from '../outbound-request.js';
+import { authRefreshInterceptor } from './auth-refresh-interceptor.js';
+import { classifySendError, tooLarge } from './send-errors.js';
+import { SEND_PLAN, type SendPlan } from './send-plan.js';
+import { retryInterceptor } from './retry-interceptor.js';
 
 export interface SentResponse {
   readonly status: number;
@@ -16,31 +18,15 @@ export interface SendOptions {
   /** Larger bodies fail with RESPONSE_TOO_LARGE instead of filling memory. */
   readonly maxBodyBytes: number;
   readonly maxRedirects: number;
-  readonly dispatcher?: Dispatcher;
-}
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** Why a send failed, with the reason codes the invoke pipeline maps to outcomes. */
-function classifySendError(err: unknown, signal: AbortSignal): SwitchboardError {
-  if (err instanceof SwitchboardError) return err;
-  const blocked = findEgressBlockedError(err);
-  if (blocked) return blocked;
-  const code = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
-  if (signal.aborted || TIMEOUT_CODES.has(code)) {
-    return new SwitchboardError('TIMEOUT', 'the upstream did not answer within the time budget', {
-      agentMessage: 'That system is taking too long to answer right now.',
-    });
-  }
-  return new SwitchboardError('UPSTREAM_UNREACHABLE', `the upstream could not be reached${code ? ` (${code})` : ''}`, {
-    agentMessage: "I can't reach that system right now.",
-    cause: err,
-  });
+  /** Retries and the 401 refresh, for the interceptors; none means one plain attempt. */
+  readonly plan?: SendPlan | undefined;
 }
 
 /**
  * Sends one request through the shared, egress-guarded pool with undici's `request` (not `fetch`:
- * less overhead, and it exposes the body stream so the size cap can stop reading early).
+ * less overhead, and it exposes the body stream so the size cap can stop reading early). The pool is
+ * wrapped in the interceptors (see `withInterceptors`): what comes back is the answer of the last
+ * attempt, after redirects, retries and the 401 refresh.
  */
 export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, options: SendOptions): Promise<SentResponse> {
   const started = performance.now();
@@ -50,8 +36,11 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
       method: req.method,
       headers: req.headers,
       body: req.body,
-      dispatcher: options.maxRedirects > 0 ? withRedirects(dispatcher, options.maxRedirects) : dispatcher,
+      dispatcher: withInterceptors(dispatcher),
       signal: options.signal,
+      // Read per request by undici's redirect interceptor; the plan by ours. Neither is in undici's
+      // request options type, and undici passes unknown options on to the dispatcher untouched.
+      ...({ maxRedirections: options.maxRedirects, [SEND_PLAN]: options.plan } as object),
     });
     firstByteMs = performance.now() - started;
     const declared = Number(res.headers['content-length'] ?? NaN);
@@ -90,20 +79,20 @@ function discard(body: Dispatcher.ResponseData['body']): void {
   body.destroy();
 }
 
-function tooLarge(limit: number): SwitchboardError {
-  return new SwitchboardError('RESPONSE_TOO_LARGE', `the upstream response is larger than the ${limit}-byte limit`, {
-    agentMessage: 'That system sent back more than I can handle right now.',
-  });
-}
+const composed = new WeakMap<Dispatcher, Dispatcher>();
 
-const redirectDispatchers = new WeakMap<Dispatcher, Map<number, Dispatcher>>();
-
-/** Redirect hops go through the same guarded connector, so every new host is checked again. */
-function withRedirects(base: Dispatcher, max: number): Dispatcher {
-  let byCount = redirectDispatchers.get(base);
-  if (!byCount) redirectDispatchers.set(base, (byCount = new Map()));
-  let d = byCount.get(max);
-  if (!d) byCount.set(max, (d = base.compose(interceptors.redirect({ maxRedirections: max }))));
+/**
+ * The pool with the send stage's interceptors, composed once per pool (the last listed is outermost):
+ *
+ * - `authRefreshInterceptor`: after a 401, fresh credentials and one more try;
+ * - `retryInterceptor`: 429/502/503/504 and unreachable upstreams retried within the time budget;
+ * - undici's `redirect`: each hop (at most the request's `maxRedirections`) goes through the same
+ *   guarded connector, so every new host is checked again. A per-hop interceptor that re-signs or
+ *   strips credentials belongs below it, where it sees every hop's own options.
+ */
+function withInterceptors(base: Dispatcher): Dispatcher {
+  let d = composed.get(base);
+  if (!d) composed.set(base, (d = base.compose(interceptors.redirect(), retryInterceptor(), authRefreshInterceptor())));
   return d;
 }
 

@@ -1,0 +1,17 @@
+// The invoke path as named steps: resolve → arguments → gate → build → enqueue → authenticate → send → map, then record.
+export { Invoker, run, STEPS } from './run.js';
+export { record } from './record.js';
+export { LIVE, TEST } from './mode.js';
+export type { InvocationMode } from './mode.js';
+export type {
+  After,
+  Ending,
+  Facts,
+  InvocationContext,
+  InvocationDeps,
+  InvocationInput,
+  InvocationResult,
+  Step,
+  StepResult,
+  TestPool,
+} from './types.js';

@@ -1,0 +1,148 @@
+import { DeliveryState, Outcome, SpeechMode, type AuditEvent, type InvokeResponse, type RecordedResponse, type SpeechGuidance } from '@switchboard/contracts';
+import { speechOf } from '@switchboard/definition';
+import { SwitchboardError } from '@switchboard/errors';
+import { ACCEPTED_SUMMARY } from '../delivery/delivery-acceptor.js';
+import { classifyFailure } from '../outcome.js';
+import { UpstreamStatusError, type SentResponse } from '../send/index.js';
+import type { InvocationContext, InvocationResult } from './types.js';
+
+/** What the agent is told to do while waiting when the run failed before the gate set it. */
+const NO_SPEECH: SpeechGuidance = Object.freeze({ mode: SpeechMode.SPEECH_MODE_UNSPECIFIED, startPhrase: '', delayPhrase: '', delayAfterMs: 0 });
+
+/** The parts of the answer that depend on how the run ended. */
+interface Verdict {
+  outcome: Outcome;
+  reason: string;
+  agentMessage: string;
+  detail: string;
+  /** The audit's error: the detail of a failure, else empty. */
+  error: string;
+  fieldErrors: InvokeResponse['fieldErrors'];
+  resultJson: string;
+  resultTruncated: boolean;
+  summary: string;
+  sent: SentResponse | undefined;
+}
+
+/**
+ * The one place the InvokeResponse and the AuditEvent are built: from the final context of a run,
+ * whichever step ended it.
+ */
+export function record(ctx: InvocationContext, testBodyMaxBytes: number): InvocationResult {
+  const v = verdictOf(ctx);
+  const latencyMs = performance.now() - ctx.started;
+  const { input, mode, invocationId, end } = ctx;
+  const accepted = end?.kind === 'accepted';
+  const response: InvokeResponse = {
+    invocationId,
+    outcome: v.outcome,
+    reason: v.reason,
+    httpStatus: v.sent?.status ?? 0,
+    resultJson: v.resultJson,
+    resultTruncated: v.resultTruncated,
+    summary: v.summary,
+    latencyMs,
+    agentMessage: v.agentMessage,
+    detail: v.detail,
+    fieldErrors: v.fieldErrors,
+    speech: ctx.speech ?? (end?.kind === 'failed' ? NO_SPEECH : undefined),
+    confirmation: end?.kind === 'blocked' ? end.block.confirmation : undefined,
+  };
+  const audit: AuditEvent = {
+    schemaVersion: 1,
+    invocationId,
+    orgId: input.orgId,
+    callId: input.callId,
+    toolKey: input.toolKey,
+    time: ctx.time,
+    test: mode.test,
+    gate: ctx.gate,
+    request: ctx.request,
+    argumentsJson: ctx.argumentsJson ?? '',
+    outcome: v.outcome,
+    reason: v.reason,
+    httpStatus: response.httpStatus,
+    latencyMs,
+    breakerState: ctx.breakerState ?? (mode.breaker ? 'closed' : 'bypassed'),
+    retries: ctx.retries ?? 0,
+    resultBytes: Buffer.byteLength(v.resultJson),
+    error: v.error,
+    integrationRevision: ctx.revision ?? 0,
+  };
+  if (ctx.deliveryId !== undefined) {
+    response.deliveryId = ctx.deliveryId;
+    audit.deliveryId = ctx.deliveryId;
+    audit.attempt = 0;
+    if (accepted) audit.deliveryState = DeliveryState.DELIVERY_STATE_QUEUED;
+  }
+  const sent = v.sent;
+  return {
+    response,
+    audit,
+    request: ctx.request,
+    // Only Test shows the upstream's answer; a live call does not pay for copying it.
+    upstreamResponse: sent && mode.showsUpstreamResponse ? recordedResponse(sent, testBodyMaxBytes) : undefined,
+    latency: {
+      totalMs: latencyMs,
+      connectMs: ctx.connectMs ?? 0,
+      firstByteMs: sent?.firstByteMs ?? 0,
+      bodyMs: sent ? sent.totalMs - sent.firstByteMs : 0,
+    },
+    gateRequirement: ctx.gateRequirement ?? '',
+  };
+}
+
+function verdictOf(ctx: InvocationContext): Verdict {
+  const end = ctx.end;
+  const base = { agentMessage: '', detail: '', error: '', fieldErrors: [], resultJson: '', resultTruncated: false, summary: '', sent: undefined };
+  switch (end?.kind) {
+    case 'success':
+      return {
+        ...base,
+        outcome: Outcome.OUTCOME_SUCCESS,
+        reason: 'OK',
+        resultJson: end.mapped.resultJson,
+        resultTruncated: end.mapped.truncated,
+        summary: end.mapped.summary,
+        sent: ctx.sent,
+      };
+    case 'blocked':
+      return { ...base, outcome: end.block.outcome, reason: end.block.reason, agentMessage: end.block.agentMessage, detail: end.block.detail };
+    case 'accepted':
+      return { ...base, outcome: Outcome.OUTCOME_ACCEPTED, reason: 'QUEUED', summary: ACCEPTED_SUMMARY, resultJson: JSON.stringify({ delivery_id: ctx.deliveryId }) };
+    case 'failed':
+    case undefined: {
+      const err = end?.error;
+      const failure = classifyFailure(err);
+      const status = err instanceof UpstreamStatusError ? err : undefined;
+      return {
+        ...base,
+        outcome: failure.outcome,
+        reason: status ? status.httpReason : failure.reason,
+        detail: failure.detail,
+        error: failure.detail,
+        agentMessage: ctx.integration && failure.outcome === Outcome.OUTCOME_UPSTREAM_ERROR ? speechOf(ctx.integration).failurePhrase : failure.agentMessage,
+        fieldErrors: err instanceof SwitchboardError ? [...err.fieldErrors] : [],
+        // A failure after the answer came (an unreadable body, a mapping that fails) still shows it.
+        sent: status?.sent ?? ctx.sent,
+      };
+    }
+  }
+}
+
+function recordedResponse(sent: SentResponse, limit: number): RecordedResponse {
+  const headers = Object.entries(sent.headers).flatMap(([name, v]) =>
+    v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((value) => ({ name, value })),
+  );
+  const truncated = sent.body.length > limit;
+  return { status: sent.status, headers, body: utf8Prefix(sent.body, limit), bodyTruncated: truncated };
+}
+
+/** At most `limit` bytes of the body as text, never ending in half a UTF-8 character. */
+function utf8Prefix(body: Buffer, limit: number): string {
+  if (body.length <= limit) return body.toString('utf8');
+  let end = limit;
+  // body[end] is the first byte left out: while it continues a character (10xxxxxx), leave that character out too.
+  while (end > 0 && end > limit - 4 && ((body[end] ?? 0) & 0xc0) === 0x80) end--;
+  return body.toString('utf8', 0, end);
+}

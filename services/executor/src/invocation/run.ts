@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { Outcome } from '@switchboard/contracts';
+import { LIVE, TEST } from './mode.js';
+import { record } from './record.js';
+import { authenticate } from './steps/authenticate.js';
+import { build } from './steps/build.js';
+import { checkArguments } from './steps/check-arguments.js';
+import { enqueue } from './steps/enqueue.js';
+import { gate } from './steps/gate.js';
+import { map } from './steps/map.js';
+import { resolve } from './steps/resolve.js';
+import { send } from './steps/send.js';
+import type { InvocationContext, InvocationDeps, InvocationInput, InvocationResult, Step, StepResult } from './types.js';
+
+/**
+ * The invoke path, in order. Each step reads the context the steps before it filled and returns the
+ * facts it adds; the step that sets `end` stops the run (the map step always does).
+ */
+export const STEPS: readonly Step[] = [resolve, checkArguments, gate, build, enqueue, authenticate, send, map];
+
+/**
+ * Runs one invocation through STEPS and records it. Every failure becomes an outcome, never an
+ * exception: a step ends the run with `end`, and an error thrown by a step (a typed SwitchboardError
+ * from the code it calls, or a bug) ends it the same way as `{ end: { kind: 'failed', error } }`.
+ */
+export async function run(deps: InvocationDeps, input: InvocationInput): Promise<InvocationResult> {
+  const ctx: InvocationContext = {
+    input,
+    mode: input.test ? TEST : LIVE,
+    invocationId: randomUUID(),
+    started: performance.now(),
+    time: new Date(),
+  };
+  for (const step of STEPS) {
+    let facts: StepResult;
+    try {
+      const answer = step.run(ctx, deps);
+      // Most steps answer synchronously: no extra turn of the microtask queue for them.
+      facts = answer instanceof Promise ? await answer : answer;
+    } catch (error) {
+      facts = { end: { kind: 'failed', error } };
+    }
+    // The context is read-only to the steps; only the run adds their facts to it.
+    Object.assign(ctx, facts);
+    if (ctx.end) break;
+  }
+  const result = record(ctx, deps.testBodyMaxBytes);
+  if (result.response.outcome === Outcome.OUTCOME_INTERNAL && ctx.end?.kind === 'failed') {
+    deps.logger.error({ err: ctx.end.error, invocationId: ctx.invocationId }, 'invocation failed unexpectedly');
+  }
+  return result;
+}
+
+/** The pipeline with its dependencies bound, as the gRPC handlers use it. */
+export class Invoker {
+  constructor(private readonly deps: InvocationDeps) {}
+
+  run(input: InvocationInput): Promise<InvocationResult> {
+    return run(this.deps, input);
+  }
+}

@@ -1,0 +1,18 @@
+import type { After, InvocationDeps, Step, StepResult } from '../types.js';
+
+/** gate: whether the agent may use the tool now (burden level, confirmation, verification). A block ends the run. */
+export const gate: Step = {
+  name: 'gate',
+  async run({ input, mode, integration, values }: After<'integration' | 'values'>, deps: InvocationDeps): Promise<StepResult> {
+    const decision = await deps.gate.evaluate({
+      integration,
+      orgId: input.orgId,
+      callId: input.callId,
+      context: input.context,
+      args: values,
+      test: mode.bypassGates,
+    });
+    if (decision.kind === 'block') return { gate: decision.audit, speech: decision.speech, end: { kind: 'blocked', block: decision } };
+    return { gate: decision.audit, speech: decision.speech, gateRequirement: decision.requirement };
+  },
+};

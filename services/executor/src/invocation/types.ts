@@ -1,0 +1,133 @@
+import type {
+  AuditEvent,
+  CallContext,
+  GateDecision,
+  Integration,
+  InvokeResponse,
+  LatencyBreakdown,
+  RecordedRequest,
+  RecordedResponse,
+  SpeechGuidance,
+} from '@switchboard/contracts';
+import type { Logger } from '@switchboard/logging';
+import type { Dispatcher } from 'undici';
+import type { BreakerState } from '../breakers.js';
+import type { BurdenGate, GateBlock } from '../burden/index.js';
+import type { CachedDefinition } from '../definition-cache.js';
+import type { DeliveryAcceptor } from '../delivery/delivery-acceptor.js';
+import type { OutboundRequest } from '../outbound-request.js';
+import type { MappedResponse } from '../response-mapper.js';
+import type { Authenticated, SendStageDeps, SentResponse } from '../send/index.js';
+import type { InvocationMode } from './mode.js';
+
+/** One invocation to run: a live Invoke or a Test (saved or unsaved definition). */
+export interface InvocationInput {
+  readonly orgId: string;
+  readonly toolKey: string;
+  readonly callId: string;
+  readonly argumentsJson: string;
+  readonly context: CallContext | undefined;
+  readonly test: boolean;
+  /** Absolute time (ms since epoch) by which the runtime needs the answer; Infinity when none. */
+  readonly deadline: number;
+  /** Test only: an unsaved definition. */
+  readonly draft?: Integration | undefined;
+  readonly traceparent?: string | undefined;
+}
+
+export interface InvocationResult {
+  readonly response: InvokeResponse;
+  readonly audit: AuditEvent;
+  /** What Test shows; filled as far as the pipeline got. */
+  readonly request: RecordedRequest | undefined;
+  readonly upstreamResponse: RecordedResponse | undefined;
+  readonly latency: LatencyBreakdown;
+  readonly gateRequirement: string;
+}
+
+/** A fresh pool per Test so connect time can be measured honestly. */
+export interface TestPool {
+  readonly dispatcher: Dispatcher;
+  readonly connectMs: () => number;
+  readonly close: () => Promise<void>;
+}
+
+/** What the steps use. Every part is an interface a test can fill with a plain in-memory one. */
+export interface InvocationDeps extends SendStageDeps {
+  readonly definitions: { get(orgId: string, key: string): CachedDefinition | undefined };
+  readonly gate: Pick<BurdenGate, 'evaluate'>;
+  /** The shared, egress-guarded pool of live calls. */
+  readonly upstream: Dispatcher;
+  readonly logger: Logger;
+  /** The most of the upstream's answer Test shows. */
+  readonly testBodyMaxBytes: number;
+  readonly testDispatcher: () => TestPool;
+  /** Queues the requests of async integrations; without it an async Invoke answers DELIVERY_UNAVAILABLE. */
+  readonly deliveries?: Pick<DeliveryAcceptor, 'accept'> | undefined;
+}
+
+/** How a run ended: the one value `record()` turns into the response and the audit event. */
+export type Ending =
+  | { readonly kind: 'success'; readonly mapped: MappedResponse }
+  | { readonly kind: 'blocked'; readonly block: GateBlock }
+  | { readonly kind: 'accepted' }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+/** The facts the steps add, in step order; each is set by one step only. */
+export interface Facts {
+  /** resolve */
+  readonly integration: Integration;
+  /** resolve: the stored revision, 0 for an unsaved definition. */
+  readonly revision: number;
+  /** arguments: validated, with defaults. */
+  readonly values: Record<string, unknown>;
+  /** arguments: the values as the audit keeps them (sensitive ones redacted). */
+  readonly argumentsJson: string;
+  /** gate */
+  readonly gate: GateDecision;
+  readonly speech: SpeechGuidance;
+  readonly gateRequirement: string;
+  /** build: the request, authenticated in place by the authenticate step. */
+  readonly outbound: OutboundRequest;
+  /** enqueue or authenticate: the request as queued or sent, redacted. */
+  readonly request: RecordedRequest;
+  /** enqueue: set when the request is, or may be, on the delivery queue. */
+  readonly deliveryId: string;
+  /** authenticate: the call's time budget. */
+  readonly signal: AbortSignal;
+  readonly budgetEndsAt: number;
+  readonly authenticated: Authenticated;
+  /** send */
+  readonly sent: SentResponse;
+  readonly retries: number;
+  readonly breakerState: BreakerState;
+  readonly connectMs: number;
+  /** Set by the step that ends the run. */
+  readonly end: Ending;
+}
+
+/** What every step sees: the input, the mode, and the facts of the steps before it. */
+export interface InvocationContext extends Partial<Facts> {
+  readonly input: InvocationInput;
+  readonly mode: InvocationMode;
+  readonly invocationId: string;
+  /** performance.now() at the start, for the latency. */
+  readonly started: number;
+  /** Wall-clock start, for the audit event. */
+  readonly time: Date;
+}
+
+/** A step's answer: the facts it adds, with `end` when the run stops here. */
+export type StepResult = Partial<Facts>;
+
+/**
+ * One named step. `run` states in its parameter type which facts it reads (`After<...>`); the order
+ * of STEPS guarantees they are there (method syntax lets the list hold steps with narrower contexts).
+ */
+export interface Step {
+  readonly name: string;
+  run(ctx: InvocationContext, deps: InvocationDeps): StepResult | Promise<StepResult>;
+}
+
+/** The context of a step that runs after the steps setting `K`. */
+export type After<K extends keyof Facts> = InvocationContext & Pick<Facts, K>;

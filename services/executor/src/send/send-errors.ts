@@ -1,0 +1,32 @@
+import { SwitchboardError } from '@switchboard/errors';
+import { findEgressBlockedError } from '../egress/index.js';
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Why a send failed, with the reason codes the invoke pipeline maps to outcomes. */
+export function classifySendError(err: unknown, signal: AbortSignal): SwitchboardError {
+  if (err instanceof SwitchboardError) return err;
+  const blocked = findEgressBlockedError(err);
+  if (blocked) return blocked;
+  const code = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
+  if (signal.aborted || TIMEOUT_CODES.has(code)) {
+    return new SwitchboardError('TIMEOUT', 'the upstream did not answer within the time budget', {
+      agentMessage: 'That system is taking too long to answer right now.',
+    });
+  }
+  return new SwitchboardError('UPSTREAM_UNREACHABLE', `the upstream could not be reached${code ? ` (${code})` : ''}`, {
+    agentMessage: "I can't reach that system right now.",
+    cause: err,
+  });
+}
+
+/** A failure another attempt may fix: the upstream could not be reached (not a timeout, not a blocked address). */
+export function isTransientSendError(err: unknown, signal: AbortSignal): boolean {
+  return classifySendError(err, signal).reason === 'UPSTREAM_UNREACHABLE';
+}
+
+export function tooLarge(limit: number): SwitchboardError {
+  return new SwitchboardError('RESPONSE_TOO_LARGE', `the upstream response is larger than the ${limit}-byte limit`, {
+    agentMessage: 'That system sent back more than I can handle right now.',
+  });
+}

@@ -1,0 +1,36 @@
+import type { Dispatcher } from 'undici';
+
+/** Where a request's plan travels through the interceptors: undici passes dispatch options on whole. */
+export const SEND_PLAN: unique symbol = Symbol('switchboard.sendPlan');
+
+/** How many times a request may go, and by when its last attempt must have started. */
+export interface RetryPlan {
+  /** Attempts in all, the first included (retryOf: more than one only for a request safe to repeat). */
+  readonly maxAttempts: number;
+  /** Full-jitter back-off: a random delay up to base * 2^(attempt-1). */
+  readonly baseDelayMs: number;
+  /** performance.now() at which the call's time budget ends. */
+  readonly budgetEndsAt: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * What the interceptors need to know about one request, beyond what undici carries: its retry
+ * budget and how to put fresh credentials on it. Built once per send by the send stage.
+ */
+export interface SendPlan {
+  readonly retry?: RetryPlan | undefined;
+  /**
+   * Puts fresh credentials on the request after a 401 (an OAuth token revoked before it expired)
+   * and resolves to its new headers; called at most once per send.
+   */
+  readonly refreshAuth?: (() => Promise<Record<string, string>>) | undefined;
+  /** Told each time the request goes again (a retry or the refresh), for the audit's retry count. */
+  readonly onResend?: (() => void) | undefined;
+}
+
+export type PlannedDispatchOptions = Dispatcher.DispatchOptions & { [SEND_PLAN]?: SendPlan | undefined };
+
+export function planOf(opts: Dispatcher.DispatchOptions): SendPlan | undefined {
+  return (opts as PlannedDispatchOptions)[SEND_PLAN];
+}

@@ -1,0 +1,127 @@
+import type { Integration } from '@switchboard/contracts';
+import { maxRedirectsOf } from '@switchboard/definition';
+import type { Dispatcher } from 'undici';
+import { applyAuth, type CredentialSource, type ResolvedCredential, type TokenSource } from '../auth/index.js';
+import { accessTokenFor, credentialFor, oauthKey, signFor } from '../authenticate.js';
+import type { BreakerRegistry, BreakerState } from '../breakers.js';
+import type { OutboundRequest } from '../outbound-request.js';
+import { sendRequest, type SentResponse } from './http-sender.js';
+import type { RetryPlan, SendPlan } from './send-plan.js';
+import { UpstreamStatusError } from './upstream-status-error.js';
+
+/**
+ * The send half shared by live calls, Test and async deliveries: authenticate → breaker → retries
+ * within budget → one OAuth refresh on 401 → redirects through the egress guard. Every non-2xx
+ * answer ends as one UpstreamStatusError.
+ */
+
+export interface SendStageDeps {
+  readonly credentials: CredentialSource;
+  readonly oauth: TokenSource;
+  readonly breakers: BreakerRegistry;
+  /** Larger bodies fail with RESPONSE_TOO_LARGE instead of filling memory. */
+  readonly maxBodyBytes: number;
+}
+
+/** The secrets a request was sent with, kept so a 401 can be answered with a fresh token. */
+export interface Authenticated {
+  readonly credential: ResolvedCredential | undefined;
+  readonly accessToken: string | undefined;
+}
+
+/**
+ * Puts the integration's secrets on a built request at the moment it is sent: the credential by id,
+ * an OAuth 2 access token (cached), the auth header or query parameter, then the signature over the
+ * request as it goes on the wire.
+ */
+export async function authenticate(
+  deps: SendStageDeps,
+  orgId: string,
+  integration: Integration,
+  outbound: OutboundRequest,
+  signal: AbortSignal,
+): Promise<Authenticated> {
+  const credential = await credentialFor(deps.credentials, orgId, integration);
+  const accessToken = await accessTokenFor(deps.oauth, orgId, integration, credential, signal);
+  applyAuth(outbound, integration.auth, credential, accessToken);
+  await signFor(deps.credentials, orgId, integration, outbound);
+  return { credential, accessToken };
+}
+
+export interface SendInput {
+  readonly orgId: string;
+  readonly integration: Integration;
+  /** Authenticated (see authenticate); a 401 refresh changes its auth headers and signature. */
+  readonly outbound: OutboundRequest;
+  readonly authenticated: Authenticated;
+  readonly dispatcher: Dispatcher;
+  readonly signal: AbortSignal;
+  /** Attempts and back-off; undefined for one attempt (a delivery: the queue does its retrying). */
+  readonly retry: RetryPlan | undefined;
+  /** False for Test: the integrator's own tries neither trip nor wait on the breaker. */
+  readonly breaker: boolean;
+}
+
+/** What a send did besides its answer, filled as it goes so a failure reports it too. */
+export interface SendTally {
+  /** Requests sent again: retries and the 401 refresh. */
+  retries: number;
+  /** The integration's breaker after the send; 'bypassed' when it was not used. */
+  breakerState: BreakerState;
+}
+
+export function newTally(input: Pick<SendInput, 'breaker'>): SendTally {
+  return { retries: 0, breakerState: input.breaker ? 'closed' : 'bypassed' };
+}
+
+/**
+ * Sends an authenticated request through the integration's breaker and the interceptors. Resolves to
+ * a 2xx answer; rejects with UpstreamStatusError for any other status (4xx and 5xx inside the breaker,
+ * so 5xx counts against it; an unfollowed redirect after it), or with the send's SwitchboardError
+ * (TIMEOUT, UPSTREAM_UNREACHABLE, EGRESS_BLOCKED, RESPONSE_TOO_LARGE, AUTH_FAILED) or an open breaker.
+ */
+export async function send(deps: SendStageDeps, input: SendInput, tally: SendTally): Promise<SentResponse> {
+  const { orgId, integration, outbound, signal } = input;
+  const plan: SendPlan = {
+    retry: input.retry,
+    refreshAuth: refresherFor(deps, input),
+    onResend: () => tally.retries++,
+  };
+  const options = { signal, maxBodyBytes: deps.maxBodyBytes, maxRedirects: maxRedirectsOf(integration), plan };
+  const attempt = async (): Promise<SentResponse> => {
+    const sent = await sendRequest(outbound, input.dispatcher, options);
+    if (sent.status >= 400) throw new UpstreamStatusError(sent);
+    return sent;
+  };
+  let sent: SentResponse;
+  if (input.breaker) {
+    const breakerId = `${orgId}.${integration.key}`;
+    try {
+      sent = await deps.breakers.fire(breakerId, integration.breaker, attempt);
+    } finally {
+      tally.breakerState = deps.breakers.state(breakerId);
+    }
+  } else {
+    sent = await attempt();
+  }
+  if (sent.status >= 300) {
+    // Reported like any other status (reason HTTP_3xx), with what to change in the definition.
+    const advice = options.maxRedirects === 0 ? 'set max_redirects to follow it' : 'no more redirects are followed';
+    throw new UpstreamStatusError(sent, `the upstream answered HTTP ${sent.status} (a redirect); ${advice}`);
+  }
+  return sent;
+}
+
+/** For an OAuth request: drop the token the upstream refused, fetch another, re-authenticate and re-sign. */
+function refresherFor(deps: SendStageDeps, input: SendInput): (() => Promise<Record<string, string>>) | undefined {
+  const { credential, accessToken } = input.authenticated;
+  if (accessToken === undefined || credential === undefined) return undefined;
+  const { orgId, integration, outbound, signal } = input;
+  return async () => {
+    await deps.oauth.invalidate(oauthKey(orgId, integration), accessToken);
+    const fresh = await accessTokenFor(deps.oauth, orgId, integration, credential, signal);
+    applyAuth(outbound, integration.auth, credential, fresh);
+    await signFor(deps.credentials, orgId, integration, outbound);
+    return outbound.headers;
+  };
+}
