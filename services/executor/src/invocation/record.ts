@@ -17,7 +17,8 @@ interface Verdict {
   detail: string;
   /** The audit's error: the detail of a failure, else empty. */
   error: string;
-  fieldErrors: InvokeResponse['fieldErrors'];
+  /** Set for failures only; every other response gets its own empty list. */
+  fieldErrors?: InvokeResponse['fieldErrors'];
   resultJson: string;
   resultTruncated: boolean;
   summary: string;
@@ -44,7 +45,7 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
     latencyMs,
     agentMessage: v.agentMessage,
     detail: v.detail,
-    fieldErrors: v.fieldErrors,
+    fieldErrors: v.fieldErrors ?? [],
     speech: ctx.speech ?? (end?.kind === 'failed' ? NO_SPEECH : undefined),
     confirmation: end?.kind === 'blocked' ? end.block.confirmation : undefined,
   };
@@ -92,9 +93,11 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
   };
 }
 
+/** What a verdict holds unless its ending sets it. */
+const base = Object.freeze({ agentMessage: '', detail: '', error: '', resultJson: '', resultTruncated: false, summary: '', sent: undefined });
+
 function verdictOf(ctx: InvocationContext): Verdict {
   const end = ctx.end;
-  const base = { agentMessage: '', detail: '', error: '', fieldErrors: [], resultJson: '', resultTruncated: false, summary: '', sent: undefined };
   switch (end?.kind) {
     case 'success':
       return {

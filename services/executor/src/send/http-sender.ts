@@ -36,7 +36,9 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
       method: req.method,
       headers: req.headers,
       body: req.body,
-      dispatcher: withInterceptors(dispatcher),
+      // The common live call (no redirects, one attempt, no OAuth) goes to the pool directly: the
+      // interceptors would only pass it through, at the cost of two handler wrappers per request.
+      dispatcher: needsInterceptors(options) ? withInterceptors(dispatcher) : dispatcher,
       signal: options.signal,
       // Read per request by undici's redirect interceptor; the plan by ours. Neither is in undici's
       // request options type, and undici passes unknown options on to the dispatcher untouched.
@@ -77,6 +79,10 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
 function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => undefined);
   body.destroy();
+}
+
+function needsInterceptors({ maxRedirects, plan }: SendOptions): boolean {
+  return maxRedirects > 0 || (plan !== undefined && (plan.refreshAuth !== undefined || (plan.retry?.maxAttempts ?? 1) > 1));
 }
 
 const composed = new WeakMap<Dispatcher, Dispatcher>();

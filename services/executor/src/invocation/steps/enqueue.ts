@@ -11,35 +11,40 @@ import { failed, NOTHING } from './end.js';
  */
 export const enqueue: Step = {
   name: 'enqueue',
-  async run(ctx: After<'integration' | 'outbound' | 'argumentsJson' | 'gate'>, deps: InvocationDeps): Promise<StepResult> {
-    const { input, integration, outbound } = ctx;
-    if (!ctx.mode.queuesAsync || !isAsyncDelivery(integration)) return NOTHING;
-    if (!deps.deliveries) return failed(deliveryUnavailable());
-    const sensitive = sensitiveBodyKeys(integration);
-    const request = redactRequest(outbound, sensitive);
-    // The delivery id is the invocation id: one id for the call's answer, the audit and the idempotency key.
-    const deliveryId = ctx.invocationId;
-    const acceptance = await deps.deliveries.accept({
-      integration,
-      outbound,
-      sensitiveBodyKeys: sensitive,
-      deliveryId,
-      orgId: input.orgId,
-      toolKey: input.toolKey,
-      callId: input.callId,
-      deadline: input.deadline,
-      revision: ctx.revision ?? 0,
-      argumentsJson: ctx.argumentsJson,
-      gate: ctx.gate,
-    });
-    switch (acceptance.kind) {
-      case 'queued':
-        return { request, deliveryId, end: { kind: 'accepted' } };
-      case 'unknown':
-        // The id still goes back: the delivery may yet arrive under it.
-        return { request, deliveryId, ...failed(acceptance.error) };
-      case 'refused':
-        return { request, ...failed(acceptance.error) };
-    }
+  // Synchronous for the common case (a sync integration): no promise, no extra turn.
+  run(ctx: After<'integration' | 'outbound' | 'argumentsJson' | 'gate'>, deps: InvocationDeps): StepResult | Promise<StepResult> {
+    if (!ctx.mode.queuesAsync || !isAsyncDelivery(ctx.integration)) return NOTHING;
+    return queue(ctx, deps);
   },
 };
+
+async function queue(ctx: After<'integration' | 'outbound' | 'argumentsJson' | 'gate'>, deps: InvocationDeps): Promise<StepResult> {
+  const { input, integration, outbound } = ctx;
+  if (!deps.deliveries) return failed(deliveryUnavailable());
+  const sensitive = sensitiveBodyKeys(integration);
+  const request = redactRequest(outbound, sensitive);
+  // The delivery id is the invocation id: one id for the call's answer, the audit and the idempotency key.
+  const deliveryId = ctx.invocationId;
+  const acceptance = await deps.deliveries.accept({
+    integration,
+    outbound,
+    sensitiveBodyKeys: sensitive,
+    deliveryId,
+    orgId: input.orgId,
+    toolKey: input.toolKey,
+    callId: input.callId,
+    deadline: input.deadline,
+    revision: ctx.revision ?? 0,
+    argumentsJson: ctx.argumentsJson,
+    gate: ctx.gate,
+  });
+  switch (acceptance.kind) {
+    case 'queued':
+      return { request, deliveryId, end: { kind: 'accepted' } };
+    case 'unknown':
+      // The id still goes back: the delivery may yet arrive under it.
+      return { request, deliveryId, ...failed(acceptance.error) };
+    case 'refused':
+      return { request, ...failed(acceptance.error) };
+  }
+}
