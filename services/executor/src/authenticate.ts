@@ -39,18 +39,22 @@ export async function accessTokenFor(
   return oauth.getToken(oauthKey(orgId, integration), credential, signal);
 }
 
-/** Signs the request with the integration's signing credential, when it names one. */
+/**
+ * Signs the request with the integration's signing credential, when it names one; resolves to the
+ * secret (undefined without one) so that each redirect hop can be signed over its own target.
+ */
 export async function signFor(
   credentials: CredentialSource,
   orgId: string,
   integration: Integration,
   outbound: OutboundRequest,
-): Promise<void> {
-  if (!integration.signingCredentialId) return;
+): Promise<string | undefined> {
+  if (!integration.signingCredentialId) return undefined;
   const secret = await credentials.get(orgId, integration.signingCredentialId);
   const value = secret?.fields['value'];
   if (!value) throw new SwitchboardError('AUTH_FAILED', `signing credential ${integration.signingCredentialId} is not set for org ${orgId}`);
   signRequest(outbound, value);
+  return value;
 }
 
 export function oauthKey(orgId: string, integration: Integration): OAuthTokenKey {

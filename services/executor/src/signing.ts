@@ -17,8 +17,16 @@ export function signingPayload(method: string, target: string, timestamp: string
  * the receiver can prove the request came from Switchboard and refuse replays by the timestamp.
  */
 export function signRequest(req: OutboundRequest, secret: string, nowMs: number = Date.now()): void {
+  signHeaders(req.headers, secret, req.method, wireTarget(req), req.body ?? '', nowMs);
+}
+
+/**
+ * Sets the timestamp and signature headers for one request as it goes on the wire: `target` is its
+ * path and query exactly as sent (a redirect hop signs its own).
+ */
+export function signHeaders(headers: Record<string, string>, secret: string, method: string, target: string, body: string, nowMs: number = Date.now()): void {
   const timestamp = String(Math.floor(nowMs / 1000));
-  const mac = createHmac('sha256', secret).update(signingPayload(req.method, wireTarget(req), timestamp, req.body ?? '')).digest('hex');
-  req.headers[TIMESTAMP_HEADER] = timestamp;
-  req.headers[SIGNATURE_HEADER] = `v1=${mac}`;
+  const mac = createHmac('sha256', secret).update(signingPayload(method, target, timestamp, body)).digest('hex');
+  headers[TIMESTAMP_HEADER] = timestamp;
+  headers[SIGNATURE_HEADER] = `v1=${mac}`;
 }

@@ -1,6 +1,7 @@
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { wireUrl, type OutboundRequest } from '../outbound-request.js';
 import { authRefreshInterceptor } from './auth-refresh-interceptor.js';
+import { hopInterceptor } from './hop-interceptor.js';
 import { classifySendError, tooLarge } from './send-errors.js';
 import { SEND_PLAN, type SendPlan } from './send-plan.js';
 import { retryInterceptor } from './retry-interceptor.js';
@@ -93,12 +94,13 @@ const composed = new WeakMap<Dispatcher, Dispatcher>();
  * - `authRefreshInterceptor`: after a 401, fresh credentials and one more try;
  * - `retryInterceptor`: 429/502/503/504 and unreachable upstreams retried within the time budget;
  * - undici's `redirect`: each hop (at most the request's `maxRedirections`) goes through the same
- *   guarded connector, so every new host is checked again. A per-hop interceptor that re-signs or
- *   strips credentials belongs below it, where it sees every hop's own options.
+ *   guarded connector, so every new host is checked again;
+ * - `hopInterceptor`, below it, sees every hop's own options: each hop is signed over its own target,
+ *   and no credential or signature goes to another origin (guardHop).
  */
 function withInterceptors(base: Dispatcher): Dispatcher {
   let d = composed.get(base);
-  if (!d) composed.set(base, (d = base.compose(interceptors.redirect(), retryInterceptor(), authRefreshInterceptor())));
+  if (!d) composed.set(base, (d = base.compose(hopInterceptor(), interceptors.redirect(), retryInterceptor(), authRefreshInterceptor())));
   return d;
 }
 

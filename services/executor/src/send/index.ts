@@ -6,3 +6,5 @@ export type { SendOptions, SentResponse, UpstreamPoolOptions } from './http-send
 export { retryDelay, RETRY_MIN_ATTEMPT_MS } from './retry-interceptor.js';
 export type { RetryPlan, SendPlan } from './send-plan.js';
 export { UpstreamStatusError } from './upstream-status-error.js';
+export { guardHop } from './hop-guard.js';
+export type { GuardedHop, Hop } from './hop-guard.js';

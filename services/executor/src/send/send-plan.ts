@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { GuardedHop, Hop } from './hop-guard.js';
 
 /** Where a request's plan travels through the interceptors: undici passes dispatch options on whole. */
 export const SEND_PLAN: unique symbol = Symbol('switchboard.sendPlan');
@@ -27,6 +28,11 @@ export interface SendPlan {
   readonly refreshAuth?: (() => Promise<Record<string, string>>) | undefined;
   /** Told each time the request goes again (a retry or the refresh), for the audit's retry count. */
   readonly onResend?: (() => void) | undefined;
+  /**
+   * Sees every hop before it is sent (the first, retries, each followed redirect) and may change its
+   * path and headers: undefined sends it as it is. Set when redirects are followed (see guardHop).
+   */
+  readonly hop?: ((hop: Hop) => GuardedHop | undefined) | undefined;
 }
 
 export type PlannedDispatchOptions = Dispatcher.DispatchOptions & { [SEND_PLAN]?: SendPlan | undefined };

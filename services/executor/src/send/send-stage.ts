@@ -5,14 +5,16 @@ import { applyAuth, type CredentialSource, type ResolvedCredential, type TokenSo
 import { accessTokenFor, credentialFor, oauthKey, signFor } from '../authenticate.js';
 import type { BreakerRegistry, BreakerState } from '../breakers.js';
 import type { OutboundRequest } from '../outbound-request.js';
+import { guardHop, type GuardedHop, type Hop } from './hop-guard.js';
 import { sendRequest, type SentResponse } from './http-sender.js';
 import type { RetryPlan, SendPlan } from './send-plan.js';
 import { UpstreamStatusError } from './upstream-status-error.js';
 
 /**
  * The send half shared by live calls, Test and async deliveries: authenticate → breaker → retries
- * within budget → one OAuth refresh on 401 → redirects through the egress guard. Every non-2xx
- * answer ends as one UpstreamStatusError.
+ * within budget → one OAuth refresh on 401 → redirects through the egress guard, each hop with its
+ * own signature and no credential crossing to another origin. Every non-2xx answer ends as one
+ * UpstreamStatusError.
  */
 
 export interface SendStageDeps {
@@ -23,10 +25,14 @@ export interface SendStageDeps {
   readonly maxBodyBytes: number;
 }
 
-/** The secrets a request was sent with, kept so a 401 can be answered with a fresh token. */
+/**
+ * The secrets a request was sent with, kept so a 401 can be answered with a fresh token and each
+ * redirect hop signed over its own target. Never logged, recorded or returned.
+ */
 export interface Authenticated {
   readonly credential: ResolvedCredential | undefined;
   readonly accessToken: string | undefined;
+  readonly signingSecret: string | undefined;
 }
 
 /**
@@ -44,8 +50,8 @@ export async function authenticate(
   const credential = await credentialFor(deps.credentials, orgId, integration);
   const accessToken = await accessTokenFor(deps.oauth, orgId, integration, credential, signal);
   applyAuth(outbound, integration.auth, credential, accessToken);
-  await signFor(deps.credentials, orgId, integration, outbound);
-  return { credential, accessToken };
+  const signingSecret = await signFor(deps.credentials, orgId, integration, outbound);
+  return { credential, accessToken, signingSecret };
 }
 
 export interface SendInput {
@@ -82,12 +88,14 @@ export function newTally(input: Pick<SendInput, 'breaker'>): SendTally {
  */
 export async function send(deps: SendStageDeps, input: SendInput, tally: SendTally): Promise<SentResponse> {
   const { orgId, integration, outbound, signal } = input;
+  const maxRedirects = maxRedirectsOf(integration);
   const plan: SendPlan = {
     retry: input.retry,
     refreshAuth: refresherFor(deps, input),
     onResend: () => tally.retries++,
+    hop: maxRedirects > 0 ? hopGuardFor(input) : undefined,
   };
-  const options = { signal, maxBodyBytes: deps.maxBodyBytes, maxRedirects: maxRedirectsOf(integration), plan };
+  const options = { signal, maxBodyBytes: deps.maxBodyBytes, maxRedirects, plan };
   const attempt = async (): Promise<SentResponse> => {
     const sent = await sendRequest(outbound, input.dispatcher, options);
     if (sent.status >= 400) throw new UpstreamStatusError(sent);
@@ -110,6 +118,13 @@ export async function send(deps: SendStageDeps, input: SendInput, tally: SendTal
     throw new UpstreamStatusError(sent, `the upstream answered HTTP ${sent.status} (a redirect); ${advice}`);
   }
   return sent;
+}
+
+/** Every hop of a request that follows redirects: credentials kept to their origin, each hop signed over itself. */
+function hopGuardFor(input: SendInput): (hop: Hop) => GuardedHop | undefined {
+  const { outbound } = input;
+  const secret = input.authenticated.signingSecret;
+  return (hop) => guardHop(outbound, hop, secret);
 }
 
 /** For an OAuth request: drop the token the upstream refused, fetch another, re-authenticate and re-sign. */
