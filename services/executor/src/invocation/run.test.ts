@@ -261,27 +261,20 @@ describe('run: each way a run ends early', () => {
   it("a gate's block: its outcome, sentence, confirmation and speech, and the gate's audit", async () => {
     const confirmation = { token: 'tok', prompt: 'Shall I book it?', expiresAtUnixMs: 1 };
     const silent: SpeechGuidance = { mode: SpeechMode.SPEECH_MODE_SILENT, startPhrase: '', delayPhrase: '', delayAfterMs: 0 };
-    const { response, audit } = await runOnce([def('book', '/ok')], live('book'), {
-      gate: () =>
-        Promise.resolve({
-          kind: 'block',
-          outcome: Outcome.OUTCOME_CONFIRMATION_REQUIRED,
-          reason: 'CONFIRMATION_REQUIRED',
-          agentMessage: 'Shall I book it?',
-          detail: 'needs a confirmation',
-          confirmation,
-          speech: silent,
-          audit: GateDecision.fromPartial({ level: BurdenLevel.BURDEN_LEVEL_CONFIRMED, decision: 'CONFIRMATION_ISSUED' }),
-        }),
-    });
-    expect(response).toMatchObject({
+    // What the gate decides is what the caller gets: the response repeats these fields as they are.
+    const shown = {
       outcome: Outcome.OUTCOME_CONFIRMATION_REQUIRED,
       reason: 'CONFIRMATION_REQUIRED',
       agentMessage: 'Shall I book it?',
       detail: 'needs a confirmation',
       confirmation,
       speech: silent,
+    };
+    const audited = GateDecision.fromPartial({ level: BurdenLevel.BURDEN_LEVEL_CONFIRMED, decision: 'CONFIRMATION_ISSUED' });
+    const { response, audit } = await runOnce([def('book', '/ok')], live('book'), {
+      gate: () => Promise.resolve({ kind: 'block', ...shown, audit: audited }),
     });
+    expect(response).toMatchObject(shown);
     expect(audit.gate?.decision).toBe('CONFIRMATION_ISSUED');
     expect(audit.error).toBe('');
     expect(seen).toHaveLength(0);
