@@ -258,25 +258,21 @@ describe('run: each way a run ends early', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it("a gate's block: its outcome, sentence, confirmation and speech, and the gate's audit", async () => {
-    const confirmation = { token: 'tok', prompt: 'Shall I book it?', expiresAtUnixMs: 1 };
+  it.each([
+    [Outcome.OUTCOME_POLICY_BLOCKED, 'CALLER_REQUEST_REQUIRED', undefined],
+    [Outcome.OUTCOME_CONFIRMATION_REQUIRED, 'CONFIRMATION_REQUIRED', { token: 'tok', prompt: 'Shall I book it?', expiresAtUnixMs: 1 }],
+    [Outcome.OUTCOME_VERIFICATION_REQUIRED, 'VERIFICATION_REQUIRED', undefined],
+  ])("a gate's block (%s): its outcome, sentence, confirmation and speech, and the gate's audit", async (outcome, reason, confirmation) => {
     const silent: SpeechGuidance = { mode: SpeechMode.SPEECH_MODE_SILENT, startPhrase: '', delayPhrase: '', delayAfterMs: 0 };
     // What the gate decides is what the caller gets: the response repeats these fields as they are.
-    const shown = {
-      outcome: Outcome.OUTCOME_CONFIRMATION_REQUIRED,
-      reason: 'CONFIRMATION_REQUIRED',
-      agentMessage: 'Shall I book it?',
-      detail: 'needs a confirmation',
-      confirmation,
-      speech: silent,
-    };
-    const audited = GateDecision.fromPartial({ level: BurdenLevel.BURDEN_LEVEL_CONFIRMED, decision: 'CONFIRMATION_ISSUED' });
+    const shown = { outcome, reason, agentMessage: 'Not yet.', detail: `blocked: ${reason}`, confirmation, speech: silent };
+    const audited = GateDecision.fromPartial({ level: BurdenLevel.BURDEN_LEVEL_CONFIRMED, decision: 'BLOCKED' });
     const { response, audit } = await runOnce([def('book', '/ok')], live('book'), {
       gate: () => Promise.resolve({ kind: 'block', ...shown, audit: audited }),
     });
     expect(response).toMatchObject(shown);
-    expect(audit.gate?.decision).toBe('CONFIRMATION_ISSUED');
-    expect(audit.error).toBe('');
+    expect(audit).toMatchObject({ outcome, reason, error: '', httpStatus: 0 });
+    expect(audit.gate?.decision).toBe('BLOCKED');
     expect(seen).toHaveLength(0);
   });
 
