@@ -10,7 +10,7 @@ import { gate } from './steps/gate.js';
 import { map } from './steps/map.js';
 import { resolve } from './steps/resolve.js';
 import { send } from './steps/send.js';
-import type { InvocationContext, InvocationDeps, InvocationInput, InvocationResult, Step, StepResult } from './types.js';
+import type { Facts, InvocationContext, InvocationDeps, InvocationInput, InvocationResult, Step, StepResult } from './types.js';
 
 /**
  * The invoke path, in order. Each step reads the context the steps before it filled and returns the
@@ -24,13 +24,7 @@ export const STEPS: readonly Step[] = [resolve, checkArguments, gate, build, enq
  * from the code it calls, or a bug) ends it the same way as `{ end: { kind: 'failed', error } }`.
  */
 export async function run(deps: InvocationDeps, input: InvocationInput): Promise<InvocationResult> {
-  const ctx: InvocationContext = {
-    input,
-    mode: input.test ? TEST : LIVE,
-    invocationId: randomUUID(),
-    started: performance.now(),
-    time: new Date(),
-  };
+  const ctx = newContext(input);
   for (const step of STEPS) {
     let facts: StepResult;
     try {
@@ -49,6 +43,38 @@ export async function run(deps: InvocationDeps, input: InvocationInput): Promise
     deps.logger.error({ err: ctx.end.error, invocationId: ctx.invocationId }, 'invocation failed unexpectedly');
   }
   return result;
+}
+
+/**
+ * Every fact is there from the start (undefined until its step sets it): the context keeps one shape
+ * for the whole run, so adding facts changes no hidden class and the steps read it monomorphically.
+ */
+function newContext(input: InvocationInput): InvocationContext & { [K in keyof Facts]: Facts[K] | undefined } {
+  return {
+    input,
+    mode: input.test ? TEST : LIVE,
+    invocationId: randomUUID(),
+    started: performance.now(),
+    time: new Date(),
+    integration: undefined,
+    revision: undefined,
+    values: undefined,
+    argumentsJson: undefined,
+    gate: undefined,
+    speech: undefined,
+    gateRequirement: undefined,
+    outbound: undefined,
+    request: undefined,
+    deliveryId: undefined,
+    signal: undefined,
+    budgetEndsAt: undefined,
+    authenticated: undefined,
+    sent: undefined,
+    retries: undefined,
+    breakerState: undefined,
+    connectMs: undefined,
+    end: undefined,
+  };
 }
 
 /** The pipeline with its dependencies bound, as the gRPC handlers use it. */

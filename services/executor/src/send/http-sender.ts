@@ -19,7 +19,7 @@ export interface SendOptions {
   /** Larger bodies fail with RESPONSE_TOO_LARGE instead of filling memory. */
   readonly maxBodyBytes: number;
   readonly maxRedirects: number;
-  /** Retries and the 401 refresh, for the interceptors; none means one plain attempt. */
+  /** Retries, the 401 refresh and the hop guard, for the interceptors; none means one plain attempt. */
   readonly plan?: SendPlan | undefined;
 }
 
@@ -33,18 +33,23 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
   const started = performance.now();
   let firstByteMs = 0;
   try {
-    const res = await request(wireUrl(req), {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      // The common live call (no redirects, one attempt, no OAuth) goes to the pool directly: the
-      // interceptors would only pass it through, at the cost of two handler wrappers per request.
-      dispatcher: needsInterceptors(options) ? withInterceptors(dispatcher) : dispatcher,
-      signal: options.signal,
-      // Read per request by undici's redirect interceptor; the plan by ours. Neither is in undici's
-      // request options type, and undici passes unknown options on to the dispatcher untouched.
-      ...({ maxRedirections: options.maxRedirects, [SEND_PLAN]: options.plan } as object),
-    });
+    // The common live call (no redirects, one attempt, no OAuth) goes to the pool directly, with
+    // nothing extra in its options: the interceptors would only pass it through, behind two handler wrappers.
+    const res = await request(
+      wireUrl(req),
+      options.maxRedirects === 0 && options.plan === undefined
+        ? { method: req.method, headers: req.headers, body: req.body, dispatcher, signal: options.signal }
+        : {
+            method: req.method,
+            headers: req.headers,
+            body: req.body,
+            dispatcher: withInterceptors(dispatcher),
+            signal: options.signal,
+            // Read per request by undici's redirect interceptor; the plan by ours. Neither is in undici's
+            // request options type, and undici passes unknown options on to the dispatcher untouched.
+            ...({ maxRedirections: options.maxRedirects, [SEND_PLAN]: options.plan } as object),
+          },
+    );
     firstByteMs = performance.now() - started;
     const declared = Number(res.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > options.maxBodyBytes) {
@@ -80,10 +85,6 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
 function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => undefined);
   body.destroy();
-}
-
-function needsInterceptors({ maxRedirects, plan }: SendOptions): boolean {
-  return maxRedirects > 0 || (plan !== undefined && (plan.refreshAuth !== undefined || (plan.retry?.maxAttempts ?? 1) > 1));
 }
 
 const composed = new WeakMap<Dispatcher, Dispatcher>();

@@ -89,12 +89,12 @@ export function newTally(input: Pick<SendInput, 'breaker'>): SendTally {
 export async function send(deps: SendStageDeps, input: SendInput, tally: SendTally): Promise<SentResponse> {
   const { orgId, integration, outbound, signal } = input;
   const maxRedirects = maxRedirectsOf(integration);
-  const plan: SendPlan = {
-    retry: input.retry,
-    refreshAuth: refresherFor(deps, input),
-    onResend: () => tally.retries++,
-    hop: maxRedirects > 0 ? hopGuardFor(input) : undefined,
-  };
+  const retry = input.retry !== undefined && input.retry.maxAttempts > 1 ? input.retry : undefined;
+  const refreshAuth = refresherFor(deps, input);
+  const hop = maxRedirects > 0 ? hopGuardFor(input) : undefined;
+  // No plan (and no per-call closure) for the common request that sends once, unredirected, without OAuth.
+  const plan: SendPlan | undefined =
+    retry === undefined && refreshAuth === undefined && hop === undefined ? undefined : { retry, refreshAuth, hop, onResend: () => tally.retries++ };
   const options = { signal, maxBodyBytes: deps.maxBodyBytes, maxRedirects, plan };
   const attempt = async (): Promise<SentResponse> => {
     const sent = await sendRequest(outbound, input.dispatcher, options);

@@ -20,7 +20,7 @@ export const send: Step = {
           authenticated: ctx.authenticated,
           dispatcher: pool?.dispatcher ?? deps.upstream,
           signal,
-          retry: { maxAttempts: policy.maxAttempts, baseDelayMs: policy.baseDelayMs, budgetEndsAt: ctx.budgetEndsAt, signal },
+          retry: policy.maxAttempts > 1 ? { maxAttempts: policy.maxAttempts, baseDelayMs: policy.baseDelayMs, budgetEndsAt: ctx.budgetEndsAt, signal } : undefined,
           breaker: mode.breaker,
         },
         tally,
