@@ -14,8 +14,10 @@ import {
   ParameterLocation,
   ParameterType,
   SpeechMode,
+  type ConfirmationRequest,
   type SpeechGuidance,
 } from '@switchboard/contracts';
+import type { Reason } from '@switchboard/errors';
 import { createLogger } from '@switchboard/logging';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -258,7 +260,7 @@ describe('run: each way a run ends early', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it.each([
+  it.each<[Outcome, Reason, ConfirmationRequest | undefined]>([
     [Outcome.OUTCOME_POLICY_BLOCKED, 'CALLER_REQUEST_REQUIRED', undefined],
     [Outcome.OUTCOME_CONFIRMATION_REQUIRED, 'CONFIRMATION_REQUIRED', { token: 'tok', prompt: 'Shall I book it?', expiresAtUnixMs: 1 }],
     [Outcome.OUTCOME_VERIFICATION_REQUIRED, 'VERIFICATION_REQUIRED', undefined],
