@@ -13,25 +13,26 @@ import { ROOT } from './processes.mjs';
  */
 const STEPS = [
   ['gRPC request decode', 'decode', 'packages/contracts/src/gen/switchboard/v1/executor.ts'],
-  ['resolve (definition lookup)', 'resolve', 'services/executor/src/invoke.ts'],
+  ['resolve (definition lookup)', 'run', 'services/executor/src/invocation/steps/resolve.ts'],
   ['validate: parse arguments JSON', 'parseArgumentsJson', 'services/executor/src/arguments.ts'],
   ['validate: check arguments', 'validateArguments', 'services/executor/src/arguments.ts'],
   ['audit: redact arguments', 'redactArguments', 'services/executor/src/redact.ts'],
   ['gate', 'evaluate', 'services/executor/src/burden/burden-gate.ts'],
   ['build: place values', 'resolvePlacedValues', 'services/executor/src/arguments.ts'],
   ['build: request', 'buildRequest', 'services/executor/src/request-builder.ts'],
-  ['authenticate: credential', 'credentialFor', 'services/executor/src/invoke.ts'],
+  ['authenticate: credential', 'credentialFor', 'services/executor/src/authenticate.ts'],
   ['authenticate: apply', 'applyAuth', 'services/executor/src/auth/apply-auth.ts'],
   ['audit: redact request', 'redactRequest', 'services/executor/src/redact.ts'],
   ['send (breaker + retries + undici)', 'fire', 'services/executor/src/breakers.ts'],
-  ['send: undici request', 'sendRequest', 'services/executor/src/http-sender.ts'],
-  ['Test-only response copy (runs on every Invoke)', 'recordedResponse', 'services/executor/src/invoke.ts'],
+  ['send: undici request', 'sendRequest', 'services/executor/src/send/http-sender.ts'],
+  ['Test-only response copy', 'recordedResponse', 'services/executor/src/invocation/record.ts'],
+  ['record: response + audit event', 'record', 'services/executor/src/invocation/record.ts'],
   ['map: parse body', 'parseResponseBody', 'services/executor/src/response-mapper.ts'],
   ['map: JMESPath + summary', 'mapResponse', 'services/executor/src/response-mapper.ts'],
   ['gRPC response encode', 'responseSerialize', 'packages/contracts/src/gen/switchboard/v1/executor.ts'],
   ['audit: encode + publish to JetStream', 'publish', 'packages/audit/src/publisher.ts'],
   ['audit: pump (PubAck round trips)', '#pump', 'packages/audit/src/publisher.ts'],
-  ['whole pipeline (Invoker.run)', 'run', 'services/executor/src/invoke.ts'],
+  ['whole pipeline (run)', 'run', 'services/executor/src/invocation/run.ts'],
 ];
 
 const SPECIAL = new Set(['(root)', '(program)', '(idle)', '(garbage collector)']);
@@ -50,7 +51,7 @@ function sourceMapFor(file) {
   return maps.get(file);
 }
 
-/** "services/executor/src/invoke.ts:172" for our code, "undici lib/dispatcher/client-h1.js:640" for a package, "node:net" for core. */
+/** "services/executor/src/invocation/run.ts:40" for our code, "undici lib/dispatcher/client-h1.js:640" for a package, "node:net" for core. */
 function locate(callFrame) {
   const { url, lineNumber, columnNumber } = callFrame;
   if (!url) return { where: '', pkg: 'v8/native' };
