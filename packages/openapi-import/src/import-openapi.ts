@@ -1,6 +1,7 @@
 import type { Integration } from '@switchboard/contracts';
 import { integrationToDocument } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
+import { unresolvedRef } from './broken-refs.js';
 import { arrayAt, objectAt, objectEntries, stringAt, type JsonObject } from './json.js';
 import { loadDocument } from './load-document.js';
 import { integrationKey, uniqueName } from './names.js';
@@ -26,6 +27,11 @@ function operationsOf(doc: JsonObject, report: ImportReport): Operation[] {
   const ops: Operation[] = [];
   const keys = new Set<string>();
   for (const [path, pathItem] of objectEntries(objectAt(doc, 'paths'))) {
+    const broken = unresolvedRef(pathItem);
+    if (broken !== undefined) {
+      report.skip(path, 'path', `its path item refers to ${broken}, which cannot be followed`);
+      continue;
+    }
     for (const [method, operation] of objectEntries(pathItem)) {
       if (!PATH_ITEM_METHODS.includes(method)) continue;
       const operationId = stringAt(operation, 'operationId');
@@ -75,6 +81,7 @@ export async function importOpenApi(source: string | object, options: ImportOpti
   const loaded = await loadDocument(source);
   const { doc } = loaded;
   const report = new ImportReport();
+  loaded.problems.forEach((p) => report.note(p));
   const all = operationsOf(doc, report);
   const selected = select(all, options);
   const filtered = (options.operations?.length ?? 0) > 0 || (options.tags?.length ?? 0) > 0;

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { compileErrors, dereference, validate, type ParserOptions } from '@readme/openapi-parser';
+import { dereference, validate, type ParserOptions } from '@readme/openapi-parser';
 import { SwitchboardError } from '@switchboard/errors';
 import { parse as parseYaml } from 'yaml';
+import { replaceBrokenRefs } from './broken-refs.js';
 import { isObject, stringAt, type JsonObject } from './json.js';
 
 /** A validated, fully dereferenced OpenAPI 3.0 or 3.1 document and where it came from. */
@@ -14,6 +15,11 @@ export interface LoadedDocument {
   readonly sourceUrl: URL | undefined;
   /** For messages: the path, the URL, or "the document". */
   readonly label: string;
+  /**
+   * What keeps the document from validating against the OpenAPI specification, and $refs that could
+   * not be followed. None of it refuses the document: each operation is checked on its own.
+   */
+  readonly problems: readonly string[];
 }
 
 const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -100,23 +106,24 @@ function versionOf(raw: JsonObject, label: string): '3.0' | '3.1' {
   throw invalid(`${label} is OpenAPI ${openapi}: only 3.0 and 3.1 are read`);
 }
 
-/** JSON pointers of the $refs still present after dereferencing: external ones, not followed. */
-function leftoverRefs(value: unknown, at: string, seen: Set<object>, found: string[]): void {
-  if (typeof value !== 'object' || value === null || seen.has(value) || found.length >= 5) return;
-  seen.add(value);
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => leftoverRefs(item, `${at}/${i}`, seen, found));
-    return;
-  }
-  const obj = value as JsonObject;
-  if (typeof obj['$ref'] === 'string' && !obj['$ref'].startsWith('#')) found.push(`${at} -> ${obj['$ref']}`);
-  for (const [k, v] of Object.entries(obj)) leftoverRefs(v, `${at}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`, seen, found);
+const SHOWN_PROBLEMS = 5;
+
+/** The parser's validation errors on one line each (their first line), at most a few, with how many more. */
+function validationProblems(messages: readonly string[], additional: number, version: string): string[] {
+  const lines = messages.map((m) => (m.split('\n')[0] ?? '').trim()).filter((m) => m !== '');
+  const unique = [...new Set(lines)];
+  const more = messages.length - Math.min(unique.length, SHOWN_PROBLEMS) + additional;
+  const shown = unique.slice(0, SHOWN_PROBLEMS).map((m) => `the document does not validate as OpenAPI ${version}: ${m}`);
+  if (more > 0) shown.push(`the document has ${more} more validation problem${more === 1 ? '' : 's'}; each operation was still checked on its own`);
+  return shown;
 }
 
 /**
  * Reads an OpenAPI 3.0 or 3.1 document (a file path, a loopback http(s) URL, or an already parsed
- * object), validates it against the specification with @readme/openapi-parser and dereferences
- * every internal $ref. A document that does not validate is refused with the parser's explanation.
+ * object), checks it against the specification with @readme/openapi-parser and dereferences every
+ * internal $ref. Only a document that cannot be read as OpenAPI 3.0/3.1 at all is refused: what does
+ * not validate, and $refs that cannot be followed, come back in `problems` and the operations are
+ * judged one by one.
  */
 export async function loadDocument(source: string | object): Promise<LoadedDocument> {
   let raw: unknown;
@@ -134,19 +141,20 @@ export async function loadDocument(source: string | object): Promise<LoadedDocum
   if (!isObject(raw)) throw invalid(`${label} is not an OpenAPI document (expected an object at the top level)`);
   const version = versionOf(raw, label);
   // The parser changes what it is given; the caller's object stays as it was.
-  const result = await validate(structuredClone(raw) as Parameters<typeof validate>[0], PARSER_OPTIONS);
-  if (!result.valid) throw invalid(`${label} is not a valid OpenAPI ${version} document:\n${compileErrors(result)}`);
+  const repaired = structuredClone(raw);
+  const problems = replaceBrokenRefs(repaired).map((ref) =>
+    ref.startsWith('#')
+      ? `$ref ${ref} points to nothing in the document: what uses it is left out`
+      : `$ref ${ref} is in another file, which is not followed (bundle the document first, e.g. \`npx @redocly/cli bundle\`): what uses it is left out`,
+  );
+  const result = await validate(structuredClone(repaired) as Parameters<typeof validate>[0], PARSER_OPTIONS);
+  if (!result.valid) problems.push(...validationProblems(result.errors.map((e) => e.message), result.additionalErrors, version));
   let doc: unknown;
   try {
-    doc = await dereference(structuredClone(raw) as Parameters<typeof dereference>[0], PARSER_OPTIONS);
+    doc = await dereference(repaired as Parameters<typeof dereference>[0], PARSER_OPTIONS);
   } catch (err) {
     throw invalid(`${label}: ${err instanceof Error ? err.message : String(err)}`, err);
   }
   if (!isObject(doc)) throw invalid(`${label} did not dereference to an object`);
-  const external: string[] = [];
-  leftoverRefs(doc, '#', new Set(), external);
-  if (external.length > 0) {
-    throw invalid(`${label} has $refs to other files, which are not followed: bundle it into one document first (${external.join('; ')})`);
-  }
-  return { doc, version, sourceUrl, label };
+  return { doc, version, sourceUrl, label, problems };
 }

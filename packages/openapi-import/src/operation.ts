@@ -10,6 +10,7 @@ import {
 } from '@switchboard/contracts';
 import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_PARAMETERS, headerNameProblem, validateIntegration } from '@switchboard/definition';
 import { describeFieldProblems } from '@switchboard/errors';
+import { unresolvedRef } from './broken-refs.js';
 import { suggestBurden } from './burden.js';
 import { arrayAt, isObject, objectAt, objectEntries, oneLine, stringAt, truncate, type JsonObject } from './json.js';
 import { humanise, parameterName, uniqueName } from './names.js';
@@ -78,6 +79,8 @@ function mergedParameters(pathItem: JsonObject, operation: JsonObject): JsonObje
   const byKey = new Map<string, JsonObject>();
   for (const p of [...(arrayAt(pathItem, 'parameters') ?? []), ...(arrayAt(operation, 'parameters') ?? [])]) {
     if (!isObject(p)) continue;
+    const broken = unresolvedRef(p);
+    if (broken !== undefined) throw new CannotTranslate(`a parameter refers to ${broken}, which cannot be followed`);
     byKey.set(`${stringAt(p, 'in') ?? ''}:${stringAt(p, 'name') ?? ''}`, p);
   }
   return [...byKey.values()];
@@ -243,6 +246,8 @@ export function translateOperation(input: OperationInput): TranslatedOperation {
 
   for (const p of mergedParameters(input.pathItem, operation)) translateParameter(p, auth, c);
   const requestBody = objectAt(operation, 'requestBody');
+  const brokenBody = unresolvedRef(requestBody);
+  if (brokenBody !== undefined) throw new CannotTranslate(`its request body refers to ${brokenBody}, which cannot be followed`);
   const body = translateBody(requestBody);
   if (!body.ok) throw new CannotTranslate(body.why);
   c.skipped.push(...body.value.skipped);

@@ -7,6 +7,7 @@ import {
   checkParameterValue,
   hasParameterType,
 } from '@switchboard/definition';
+import { unresolvedRef } from './broken-refs.js';
 import { arrayAt, isObject, numberAt, objectAt, oneLine, stringAt, truncate, type JsonObject } from './json.js';
 
 export type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';
@@ -141,6 +142,8 @@ function normaliseChoice(s: JsonObject, key: 'oneOf' | 'anyOf', depth: number): 
  */
 export function normaliseSchema(schema: JsonObject, depth = 0): Normalised {
   if (depth > MAX_SCHEMA_DEPTH) return { ok: false, why: 'nests too deeply (a recursive schema?)' };
+  const broken = unresolvedRef(schema);
+  if (broken !== undefined) return { ok: false, why: `refers to ${broken}, which cannot be followed` };
   if (Array.isArray(schema['allOf'])) {
     const members: NormalSchema[] = [];
     for (const member of (schema['allOf'] as unknown[]).filter(isObject)) {
