@@ -6,10 +6,13 @@ import { importOpenApi, type ImportResult } from '@switchboard/openapi-import';
 import { applyCommand } from './commands.js';
 import type { GlobalOptions } from './connection.js';
 import { UsageError } from './errors.js';
+import { authChoiceOf, type ImportAuthFlags } from './import-auth.js';
 
 type Print = (text: string) => void;
 
-export interface ImportOpenApiFlags {
+export interface ImportOpenApiFlags extends ImportAuthFlags {
+  /** Print the whole result as JSON instead of the summary. */
+  readonly json?: boolean;
   /** Only these operations (operationId, integration key, or "METHOD /path"). */
   readonly operation?: string[];
   readonly tag?: string[];
@@ -65,20 +68,55 @@ async function plan(result: ImportResult, source: string, out: string): Promise<
   });
 }
 
+const EXAMPLES_PER_GROUP = 3;
+
+/** Skipped constructs with the same reason, in order of size: one line per reason, not per operation. */
+export function groupSkipped(skipped: ImportResult['skipped']): { why: string; what: string; operations: string[] }[] {
+  const groups = new Map<string, { why: string; what: string; operations: string[] }>();
+  for (const s of skipped) {
+    const what = s.what === 'operation' ? 'operation' : s.what.replace(/ \S+$/, '');
+    const key = `${what}\u0000${s.why}`;
+    const group = groups.get(key) ?? { why: s.why, what, operations: [] };
+    if (!group.operations.includes(s.operation)) group.operations.push(s.operation);
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort((a, b) => b.operations.length - a.operations.length);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function report(result: ImportResult, source: string, print: Print): void {
   const count = result.integrations.length;
-  print(`imported ${count} operation${count === 1 ? '' : 's'} from ${source}`);
+  const refused = result.skipped.filter((s) => s.what === 'operation').length;
+  print(`imported ${plural(count, 'operation')} from ${source}${refused > 0 ? `; ${refused} not imported` : ''}`);
   for (const i of result.integrations) print(`  ${i.key.padEnd(32)} ${i.name}`);
-  if (result.skipped.length > 0) {
-    print('not translated:');
-    for (const s of result.skipped) print(`  ${s.operation}: ${s.what === 'operation' ? '' : `${s.what}: `}${s.why}`);
+  const operations = groupSkipped(result.skipped.filter((s) => s.what === 'operation'));
+  const parts = groupSkipped(result.skipped.filter((s) => s.what !== 'operation'));
+  if (operations.length > 0) {
+    print('not imported (--json lists every one):');
+    for (const g of operations) {
+      const shown = g.operations.slice(0, EXAMPLES_PER_GROUP).join(', ');
+      const more = g.operations.length > EXAMPLES_PER_GROUP ? `, … ${g.operations.length - EXAMPLES_PER_GROUP} more` : '';
+      print(`  ${plural(g.operations.length, 'operation')}: ${g.why} (${shown}${more})`);
+    }
+  }
+  if (parts.length > 0) {
+    print('left out of imported operations:');
+    for (const g of parts) {
+      const where = `${g.operations.slice(0, EXAMPLES_PER_GROUP).join(', ')}${g.operations.length > EXAMPLES_PER_GROUP ? ', …' : ''}`;
+      print(`  ${g.what} in ${plural(g.operations.length, 'operation')} (${where}): ${g.why}`);
+    }
   }
   const general = result.notes.filter((n) => !result.integrations.some((i) => n.startsWith(`${i.key}: `)));
-  const perIntegration = result.notes.filter((n) => !general.includes(n));
-  if (result.notes.length > 0) {
+  const warnings = result.notes.filter((n) => n.includes('WARNING'));
+  if (general.length > 0 || warnings.length > 0) {
     print('review:');
-    for (const n of [...perIntegration, ...general]) print(`  ${n}`);
+    for (const n of [...new Set([...general, ...warnings])]) print(`  ${n}`);
   }
+  const perIntegration = result.notes.length - general.length;
+  if (perIntegration > 0) print(`(${plural(perIntegration, 'more note')} on single definitions are in the files' comments and in --json)`);
 }
 
 /**
@@ -88,12 +126,15 @@ function report(result: ImportResult, source: string, print: Print): void {
  * the same create-or-update as `switchboard apply`. Prints what could not be translated and why.
  */
 export async function importOpenApiCommand(globals: GlobalOptions, source: string, opts: ImportOpenApiFlags, print: Print): Promise<void> {
+  const auth = authChoiceOf(opts);
   const result = await importOpenApi(source, {
     ...(opts.operation === undefined ? {} : { operations: opts.operation }),
     ...(opts.tag === undefined ? {} : { tags: opts.tag }),
     ...(opts.server === undefined ? {} : { serverUrl: opts.server }),
+    ...(auth === undefined ? {} : { auth }),
   });
-  report(result, source, print);
+  if (opts.json === true) print(JSON.stringify({ definitions: result.documents, skipped: result.skipped, notes: result.notes }, null, 2));
+  else report(result, source, print);
   if (result.integrations.length === 0) throw new UsageError('nothing in the document could be imported (see "not translated" above)');
 
   // --apply alone writes only a temporary file, which apply reads exactly as it reads the integrator's.
@@ -103,11 +144,11 @@ export async function importOpenApiCommand(globals: GlobalOptions, source: strin
     for (const f of files) {
       await mkdir(path.dirname(f.file), { recursive: true });
       await writeFile(f.file, f.text, 'utf8');
-      if (scratch === undefined) print(`wrote ${f.file}`);
+      if (scratch === undefined && opts.json !== true) print(`wrote ${f.file}`);
     }
     if (opts.apply === true) {
       for (const f of files) await applyCommand(globals, f.file, print);
-    } else {
+    } else if (opts.json !== true) {
       const target = files.length === 1 ? files[0]!.file : path.join(path.dirname(files[0]!.file), '<key>.yaml');
       print(`next: store the credentials named above, then: switchboard apply -f ${target}`);
     }

@@ -81,6 +81,13 @@ program.command('import').description('create integrations from a description of
   .option('--server <url>', "the API's base URL, instead of the document's first server")
   .option('--out <path>', 'a .yaml file for one multi-document file, or a directory for one file each (default: .)')
   .option('--apply', 'create or update them in the registry, as apply does')
+  .option('--auth <kind>', "the auth every definition gets, instead of the document's security: bearer, basic, api_key, oauth2_client or none")
+  .option('--auth-credential <id>', 'the credential id the auth uses (alone: rename the credential of the document\'s own auth)')
+  .option('--auth-header <name>', 'with --auth api_key: the header that carries the key')
+  .option('--auth-query <name>', 'with --auth api_key: the query parameter that carries the key')
+  .option('--auth-token-url <url>', 'with --auth oauth2_client: the token endpoint')
+  .option('--auth-scope <scope>', 'with --auth oauth2_client: a scope to ask for (repeatable)', collect)
+  .option('--json', 'print the result as JSON: every definition, every skipped construct, every note')
   .action((source: string, o: ImportOpenApiFlags) => importOpenApiCommand(globals(), source, o, print));
 
 program.command('simulate <script>').description('rehearse a call from a YAML script against the running system; exit code 1 when an expectation fails')

@@ -98,7 +98,7 @@ export async function importOpenApi(source: string | object, options: ImportOpti
     }
     base.notes.forEach((n) => report.note(n));
     try {
-      const translated = translateOperation({ ...op, doc, base: base.url });
+      const translated = translateOperation({ ...op, doc, base: base.url, auth: options.auth });
       integrations.push(translated.integration);
       for (const s of translated.skipped) report.skip(op.label, s.what, s.why);
       for (const n of translated.notes) report.note(`${op.key}: ${n}`);

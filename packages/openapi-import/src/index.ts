@@ -1,2 +1,2 @@
 export { importOpenApi } from './import-openapi.js';
-export type { ImportOptions, ImportResult, SkippedConstruct } from './types.js';
+export type { AuthChoice, ImportOptions, ImportResult, SkippedConstruct } from './types.js';

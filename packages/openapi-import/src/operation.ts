@@ -13,11 +13,12 @@ import { describeFieldProblems } from '@switchboard/errors';
 import { unresolvedRef } from './broken-refs.js';
 import { suggestBurden } from './burden.js';
 import { arrayAt, isObject, objectAt, objectEntries, oneLine, stringAt, truncate, type JsonObject } from './json.js';
-import { humanise, parameterName, uniqueName } from './names.js';
+import { credentialId, humanise, parameterName, uniqueName, words } from './names.js';
 import { CannotTranslate } from './report.js';
 import { bodyExampleAt, translateBody } from './request-body.js';
 import { describe, draftParameter, normaliseSchema, validExample, type ParameterDraft } from './schema.js';
-import { chooseAuth, type CredentialNeed } from './security.js';
+import { chooseAuth, chosenAuth, credentialParameter, renameCredential, type ChosenAuth, type CredentialNeed } from './security.js';
+import type { AuthChoice } from './types.js';
 import { urlTemplate } from './server-url.js';
 
 const HTTP_METHODS: Readonly<Record<string, HttpMethod>> = {
@@ -40,6 +41,8 @@ export interface OperationInput {
   readonly doc: JsonObject;
   /** The server base URL, without a trailing slash. */
   readonly base: string;
+  /** The integrator's choice of auth, over the document's security. */
+  readonly auth?: AuthChoice | undefined;
 }
 
 export interface TranslatedOperation {
@@ -131,6 +134,10 @@ function translateParameter(p: JsonObject, auth: Auth | undefined, c: Collector)
   const key = authWire(auth);
   if (key !== undefined && key.location === location && key.name === raw.toLowerCase()) {
     c.skipped.push({ what, why: 'is the API key, which auth sends from the credential' });
+    return;
+  }
+  if (credentialParameter(where, raw) !== undefined) {
+    c.skipped.push({ what, why: 'carries a credential, which the model is never asked for: the definition\'s auth must send it (import with --auth)' });
     return;
   }
   const schema = objectAt(p, 'schema');
@@ -228,6 +235,68 @@ function sampleArguments(parameters: readonly Parameter[], examples: ReadonlyMap
   return Object.keys(sample).length === 0 ? undefined : sample;
 }
 
+/** Words for a credential id from the API's title: `DrChrono EHR REST API` -> `drchrono-ehr-token`. */
+function titleCredentialId(doc: JsonObject, suffix: string): string {
+  const title = stringAt(objectAt(doc, 'info') ?? {}, 'title') ?? '';
+  const kept = words(title).filter((w) => !['api', 'rest', 'the', 'v1', 'v2', 'v3'].includes(w)).slice(0, 3);
+  return credentialId([...kept, suffix].join(' '));
+}
+
+/** The header or query parameters that carry a credential: `Authorization` means bearer, `X-API-Key` an API key. */
+function credentialFromParameters(input: OperationInput): ChosenAuth | undefined {
+  for (const p of mergedParameters(input.pathItem, input.operation)) {
+    const where = stringAt(p, 'in') ?? '';
+    const name = stringAt(p, 'name') ?? '';
+    const kind = credentialParameter(where, name);
+    if (kind === 'bearer') {
+      const chosen = chosenAuth({ kind: 'bearer' }, titleCredentialId(input.doc, 'token'));
+      return { ...chosen, notes: [`its ${name} header parameter is read as bearer auth (credential ${chosen.credential?.id ?? ''}), not as a parameter the model fills`] };
+    }
+    if (kind === 'api_key') {
+      const chosen = chosenAuth({ kind: 'api_key', in: where === 'query' ? 'query' : 'header', name }, titleCredentialId(input.doc, 'key'));
+      return { ...chosen, notes: [`its ${where} parameter ${name} is read as an API key (credential ${chosen.credential?.id ?? ''}), not as a parameter the model fills`] };
+    }
+  }
+  return undefined;
+}
+
+/** Whether the operation looks as if it needs credentials: the document defines schemes, or it answers 401/403. */
+function looksAuthenticated(input: OperationInput): boolean {
+  const responses = objectAt(input.operation, 'responses') ?? {};
+  if (Object.hasOwn(responses, '401') || Object.hasOwn(responses, '403')) return true;
+  return Object.keys(objectAt(objectAt(input.doc, 'components') ?? {}, 'securitySchemes') ?? {}).length > 0;
+}
+
+/**
+ * The operation's auth: the integrator's choice when given; else the document's security; else a
+ * credential header or query parameter. An operation whose security cannot be sent is refused with
+ * the fix; one imported without auth though it looks authenticated gets a warning.
+ */
+function operationAuth(input: OperationInput): ChosenAuth {
+  const { operation, doc } = input;
+  const choice = input.auth;
+  if (choice !== undefined && choice.kind !== 'document') return chosenAuth(choice, titleCredentialId(doc, choice.kind === 'bearer' ? 'token' : 'key'));
+  const requirements = arrayAt(operation, 'security') ?? arrayAt(doc, 'security');
+  const fromDocument = chooseAuth(requirements, objectAt(objectAt(doc, 'components') ?? {}, 'securitySchemes'), input.base);
+  let chosen: ChosenAuth;
+  if (!fromDocument.ok) {
+    const fromParameters = credentialFromParameters(input);
+    if (fromParameters === undefined) {
+      throw new CannotTranslate(`its security cannot be sent (${fromDocument.why}): choose the auth with --auth (bearer, basic, api_key or oauth2_client)`);
+    }
+    chosen = { ...fromParameters, notes: [...fromParameters.notes, `the document's security cannot be sent (${fromDocument.why})`] };
+  } else if (fromDocument.value.auth === undefined && fromDocument.value.credential === undefined) {
+    const declaredOpen = Array.isArray(operation['security']) && (operation['security'] as unknown[]).length === 0;
+    chosen = credentialFromParameters(input) ?? fromDocument.value;
+    if (chosen.auth === undefined && !declaredOpen && looksAuthenticated(input)) {
+      chosen = { ...chosen, notes: [...chosen.notes, 'WARNING: imported without auth, but the document defines security schemes or the operation answers 401/403: check it, or import with --auth'] };
+    }
+  } else {
+    chosen = fromDocument.value;
+  }
+  return choice?.kind === 'document' ? renameCredential(chosen, choice.credentialId) : chosen;
+}
+
 /**
  * One operation as one integration definition, valid by validateIntegration. Throws
  * CannotTranslate with the reason when the operation cannot be made valid; parts left out
@@ -238,11 +307,10 @@ export function translateOperation(input: OperationInput): TranslatedOperation {
   const method = HTTP_METHODS[input.method];
   if (method === undefined) throw new CannotTranslate(`${input.method.toUpperCase()} is not a method Switchboard sends (GET, POST, PUT, PATCH, DELETE)`);
   const c = new Collector();
-  const chosen = chooseAuth(arrayAt(operation, 'security') ?? arrayAt(doc, 'security'), objectAt(objectAt(doc, 'components') ?? {}, 'securitySchemes'), input.base);
-  if (!chosen.ok) throw new CannotTranslate(`its security cannot be sent: ${chosen.why}`);
-  const { auth, credential } = chosen.value;
-  c.skipped.push(...chosen.value.unused);
-  c.notes.push(...chosen.value.notes);
+  const chosen = operationAuth(input);
+  const { auth, credential } = chosen;
+  c.skipped.push(...chosen.unused);
+  c.notes.push(...chosen.notes);
 
   for (const p of mergedParameters(input.pathItem, operation)) translateParameter(p, auth, c);
   const requestBody = objectAt(operation, 'requestBody');

@@ -2,6 +2,7 @@ import { ApiKeyPlacement, Auth, AuthType } from '@switchboard/contracts';
 import { headerNameProblem } from '@switchboard/definition';
 import { arrayAt, isObject, objectAt, stringAt, type JsonObject } from './json.js';
 import { credentialId } from './names.js';
+import type { AuthChoice } from './types.js';
 
 /** How to store the secret an auth needs: `switchboard credential set <id> --type <type>`. */
 export interface CredentialNeed {
@@ -151,4 +152,58 @@ export function chooseAuth(requirements: unknown[] | undefined, schemes: JsonObj
   }
   if (anonymous) return { ok: true, value: { auth: undefined, credential: undefined, unused: refused, notes: [] } };
   return { ok: false, why: refused.map((r) => `${r.what}: ${r.why}`).join('; ') };
+}
+
+/** The auth the integrator chose (ImportOptions.auth) as an Auth and the credential it needs. */
+export function chosenAuth(choice: AuthChoice, fallbackId: string): ChosenAuth {
+  const id = choice.kind === 'none' ? '' : (choice.credentialId ?? fallbackId);
+  const scheme = 'the --auth choice';
+  switch (choice.kind) {
+    case 'none':
+      return { auth: undefined, credential: undefined, unused: [], notes: [] };
+    case 'bearer':
+      return { auth: Auth.fromPartial({ type: AuthType.AUTH_TYPE_BEARER, credentialId: id }), credential: { id, type: 'bearer', scheme }, unused: [], notes: [] };
+    case 'basic':
+      return { auth: Auth.fromPartial({ type: AuthType.AUTH_TYPE_BASIC, credentialId: id }), credential: { id, type: 'basic', scheme }, unused: [], notes: [] };
+    case 'api_key':
+      return {
+        auth: Auth.fromPartial({
+          type: AuthType.AUTH_TYPE_API_KEY,
+          credentialId: id,
+          apiKeyIn: choice.in === 'query' ? ApiKeyPlacement.API_KEY_PLACEMENT_QUERY : ApiKeyPlacement.API_KEY_PLACEMENT_HEADER,
+          apiKeyName: choice.name,
+        }),
+        credential: { id, type: 'api_key', scheme },
+        unused: [],
+        notes: [],
+      };
+    case 'oauth2_client':
+      return {
+        auth: Auth.fromPartial({ type: AuthType.AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS, credentialId: id, oauth2: { tokenUrl: choice.tokenUrl, scopes: [...(choice.scopes ?? [])] } }),
+        credential: { id, type: 'oauth2_client', scheme },
+        unused: [],
+        notes: [],
+      };
+    case 'document':
+      throw new Error('a credential id alone is applied to the document\'s own auth');
+  }
+}
+
+/** The document's auth with its credential renamed (`--auth-credential` alone). */
+export function renameCredential(chosen: ChosenAuth, credentialId: string): ChosenAuth {
+  if (chosen.auth === undefined || chosen.credential === undefined) return chosen;
+  const auth = Auth.fromPartial({ ...chosen.auth });
+  if (auth.credentialId !== '') auth.credentialId = credentialId;
+  if (auth.mtlsCredentialId !== '') auth.mtlsCredentialId = credentialId;
+  return { ...chosen, auth, credential: { ...chosen.credential, id: credentialId } };
+}
+
+/** Header and query parameter names that carry an API key: `X-API-Key`, `api_key`, `X-Auth-Token`... */
+const KEY_NAME = /^(x-)?(api[-_]?key|apikey|api[-_]?token|auth[-_]?token|access[-_]?token|subscription[-_]?key|app[-_]?key)$/i;
+
+/** Whether a header or query parameter of the document is a credential, not something the model should supply. */
+export function credentialParameter(where: string, name: string): 'bearer' | 'api_key' | undefined {
+  if (where === 'header' && name.toLowerCase() === 'authorization') return 'bearer';
+  if ((where === 'header' || where === 'query') && KEY_NAME.test(name)) return 'api_key';
+  return undefined;
 }

@@ -10,7 +10,24 @@ export interface ImportOptions {
    * relative server URL when it was read from a file). Relative token URLs resolve against it too.
    */
   readonly serverUrl?: string;
+  /**
+   * The auth every imported definition gets, instead of what the document's security says: for a
+   * document whose schemes are missing, wrong or not supported (OAuth authorizationCode, say).
+   */
+  readonly auth?: AuthChoice;
 }
+
+/**
+ * An auth chosen by the integrator. `credentialId` names the credential to use; without it the id
+ * comes from the document's scheme name, or the API's title. With only `credentialId` (kind
+ * `document`), the document's own auth is kept and only the credential is renamed.
+ */
+export type AuthChoice =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'document'; readonly credentialId: string }
+  | { readonly kind: 'bearer' | 'basic'; readonly credentialId?: string }
+  | { readonly kind: 'api_key'; readonly in: 'header' | 'query'; readonly name: string; readonly credentialId?: string }
+  | { readonly kind: 'oauth2_client'; readonly tokenUrl: string; readonly scopes?: readonly string[]; readonly credentialId?: string };
 
 /** Something in the document that was not translated, and why. */
 export interface SkippedConstruct {
