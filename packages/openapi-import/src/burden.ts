@@ -25,24 +25,45 @@ export function confirmationPrompt(name: string, parameters: readonly Parameter[
   return prompt.length <= MAX_TEMPLATE_LENGTH ? prompt : plain;
 }
 
+/** What an operation is, for the burden suggestion: its method, its words (operationId, summary, path) and its parameters. */
+export interface BurdenInput {
+  readonly method: HttpMethod;
+  /** The definition's name, used in the confirmation prompt. */
+  readonly name: string;
+  /** operationId, summary and path together as lower-case words: what the operation says it does. */
+  readonly words: string;
+  readonly parameters: readonly Parameter[];
+}
+
+/** A POST that only reads: `POST /patients/search`, `queryAvailability`, `lookupCustomer`. */
+const READ_WORDS = /(^| )(search|query|list|lookup|look up|find|filter)( |$)/;
+/** Data about a person's health or identity: verified before it is read or changed. */
+const IDENTITY_WORDS = /patient|identity|ssn|social.?security|date.?of.?birth|birth.?date|medical|clinical|prescription|diagnos|insurance/i;
+
+function policy(level: BurdenLevel, confirmationPrompt = ''): BurdenPolicy {
+  return { level, fillerPhrase: '', confirmationPrompt, acceptedVerificationMethods: [] };
+}
+
 /**
- * A starting point, never a decision: reads (GET) are conversational, anything that may change
- * data is confirmed with a prompt built from its arguments. The integrator reviews both.
+ * A starting point, never a decision: reads (GET, and POSTs named search/query/list/lookup/find)
+ * are conversational; other writes are confirmed with a prompt built from their arguments; DELETE,
+ * and anything on patient or identity data, is verified. The integrator reviews all of it.
  */
-export function suggestBurden(method: HttpMethod, name: string, parameters: readonly Parameter[]): { burden: BurdenPolicy; why: string } {
-  if (method === HttpMethod.HTTP_METHOD_GET) {
-    return {
-      burden: { level: BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL, fillerPhrase: '', confirmationPrompt: '', acceptedVerificationMethods: [] },
-      why: 'conversational (a GET only reads)',
-    };
+export function suggestBurden(input: BurdenInput): { burden: BurdenPolicy; why: string } {
+  const { method, parameters } = input;
+  const identity = IDENTITY_WORDS.test(input.words) || parameters.some((p) => p.sensitive);
+  if (method === HttpMethod.HTTP_METHOD_DELETE) {
+    return { burden: policy(BurdenLevel.BURDEN_LEVEL_VERIFIED), why: 'verified (a DELETE removes data: the caller should be verified first; confirmed is the alternative)' };
+  }
+  if (identity) {
+    return { burden: policy(BurdenLevel.BURDEN_LEVEL_VERIFIED), why: 'verified (it reads or changes patient or identity data: the caller should be verified first)' };
+  }
+  if (method === HttpMethod.HTTP_METHOD_GET) return { burden: policy(BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL), why: 'conversational (a GET only reads)' };
+  if (method === HttpMethod.HTTP_METHOD_POST && READ_WORDS.test(input.words)) {
+    return { burden: policy(BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL), why: 'conversational (a POST whose name says it searches or looks up: it only reads)' };
   }
   return {
-    burden: {
-      level: BurdenLevel.BURDEN_LEVEL_CONFIRMED,
-      fillerPhrase: '',
-      confirmationPrompt: confirmationPrompt(name, parameters),
-      acceptedVerificationMethods: [],
-    },
+    burden: policy(BurdenLevel.BURDEN_LEVEL_CONFIRMED, confirmationPrompt(input.name, parameters)),
     why: 'confirmed (it may change data), with a default confirmation prompt',
   };
 }

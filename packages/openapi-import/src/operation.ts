@@ -12,11 +12,12 @@ import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_PARAMETERS, headerNameProb
 import { describeFieldProblems } from '@switchboard/errors';
 import { unresolvedRef } from './broken-refs.js';
 import { suggestBurden } from './burden.js';
+import { withSensitivity } from './sensitive.js';
 import { arrayAt, isObject, objectAt, objectEntries, oneLine, stringAt, truncate, type JsonObject } from './json.js';
 import { credentialId, humanise, parameterName, uniqueName, words } from './names.js';
 import { CannotTranslate } from './report.js';
 import { bodyExampleAt, translateBody } from './request-body.js';
-import { describe, draftParameter, normaliseSchema, validExample, type ParameterDraft } from './schema.js';
+import { constantOf, describe, draftParameter, normaliseSchema, validExample, type ParameterDraft } from './schema.js';
 import { chooseAuth, chosenAuth, credentialParameter, renameCredential, type ChosenAuth, type CredentialNeed } from './security.js';
 import type { AuthChoice } from './types.js';
 import { urlTemplate } from './server-url.js';
@@ -105,6 +106,10 @@ function authWire(auth: Auth | undefined): { location: ParameterLocation; name: 
 
 class Collector {
   readonly candidates: Candidate[] = [];
+  /** Values the document fixes (an API version header, say): sent as they are, never asked of the model. */
+  readonly fixed: FixedValue[] = [];
+  /** Path placeholders with one possible value, written into the URL template. */
+  readonly pathConstants = new Map<string, string>();
   readonly skipped: { what: string; why: string }[] = [];
   readonly notes: string[] = [];
 
@@ -154,6 +159,17 @@ function translateParameter(p: JsonObject, auth: Auth | undefined, c: Collector)
     notes.push('has no type and is read as a string');
   }
   const scalar = type !== 'array' && type !== 'object';
+  const versionHeader = location === ParameterLocation.PARAMETER_LOCATION_HEADER && /version/i.test(raw) && scalar && n.value.schema['default'] !== undefined;
+  // An API version header with a default is the version the document describes: it is sent as that.
+  const constant = versionHeader
+    ? { value: n.value.schema['default'] }
+    : required && scalar ? constantOf(n.value.schema, stringAt(p, 'description')) : undefined;
+  if (constant !== undefined) {
+    if (location === ParameterLocation.PARAMETER_LOCATION_PATH) c.pathConstants.set(raw, encodeURIComponent(String(constant.value)));
+    else c.fixed.push({ name: raw, location, value: constant.value });
+    c.notes.push(`${what} can only be ${JSON.stringify(constant.value)}: it is a fixed value, not a parameter`);
+    return;
+  }
   if (location !== ParameterLocation.PARAMETER_LOCATION_QUERY && !scalar) {
     return c.refuse(what, required, `is ${type === 'array' ? 'an array' : 'an object'}, and a ${where} parameter must be one value`);
   }
@@ -331,7 +347,7 @@ export function translateOperation(input: OperationInput): TranslatedOperation {
       wire: field.wireName,
     });
   }
-  const hasBody = body.value.fields.length > 0;
+  const hasBody = body.value.fields.length > 0 || body.value.fixed.length > 0;
   const bodyless = method === HttpMethod.HTTP_METHOD_GET || method === HttpMethod.HTTP_METHOD_DELETE;
   if (hasBody && bodyless) c.notes.push(`a ${input.method.toUpperCase()} with a body: allow_body_on_any_method is set`);
 
@@ -341,14 +357,25 @@ export function translateOperation(input: OperationInput): TranslatedOperation {
   if (operation['deprecated'] === true) c.notes.push('is deprecated in the document');
 
   const order = [ParameterLocation.PARAMETER_LOCATION_PATH, ParameterLocation.PARAMETER_LOCATION_QUERY, ParameterLocation.PARAMETER_LOCATION_HEADER, ParameterLocation.PARAMETER_LOCATION_BODY];
-  const sorted = order.flatMap((loc) => c.candidates.filter((cand) => cand.location === loc));
+  const sorted = order
+    .flatMap((loc) => c.candidates.filter((cand) => cand.location === loc))
+    .map((cand) => ({ ...cand, draft: withSensitivity(cand.wire, cand.draft, c.notes) }));
   const { parameters, placeholders, examples } = nameCandidates(withinLimit(sorted, c.skipped));
-  const template = urlTemplate(input.base, input.path, (placeholder) => placeholders.get(placeholder) ?? placeholder);
+  let path = input.path;
+  for (const [placeholder, value] of c.pathConstants) path = path.replaceAll(`{${placeholder}}`, value);
+  const template = urlTemplate(input.base, path, (placeholder) => placeholders.get(placeholder) ?? placeholder);
   const { name, description } = nameAndDescription(input, c.notes);
-  const fixedValues: FixedValue[] = body.value.contentType === undefined || !hasBody
-    ? []
-    : [{ name: 'Content-Type', location: ParameterLocation.PARAMETER_LOCATION_HEADER, value: body.value.contentType }];
-  const suggestion = suggestBurden(method, name, parameters);
+  const fixedValues: FixedValue[] = [
+    ...c.fixed,
+    ...body.value.fixed.map((f) => ({ name: f.wireName, location: ParameterLocation.PARAMETER_LOCATION_BODY, value: f.value })),
+    ...(body.value.contentType === undefined || !hasBody ? [] : [{ name: 'Content-Type', location: ParameterLocation.PARAMETER_LOCATION_HEADER, value: body.value.contentType }]),
+  ];
+  const suggestion = suggestBurden({
+    method,
+    name,
+    words: words([stringAt(operation, 'operationId') ?? '', stringAt(operation, 'summary') ?? '', input.path].join(' ')).join(' '),
+    parameters,
+  });
   c.notes.push(`burden level ${suggestion.why}: review it`);
 
   const integration = Integration.fromPartial({

@@ -1,7 +1,7 @@
 import { BodyEncoding } from '@switchboard/contracts';
 import { MAX_WIRE_NAME_LENGTH } from '@switchboard/definition';
-import { arrayAt, isObject, objectAt, objectEntries, type JsonObject } from './json.js';
-import { draftParameter, normaliseSchema, type JsonType, type NormalSchema, type ParameterDraft } from './schema.js';
+import { arrayAt, isObject, objectAt, objectEntries, stringAt, type JsonObject } from './json.js';
+import { constantOf, draftParameter, normaliseSchema, type JsonType, type NormalSchema, type ParameterDraft } from './schema.js';
 
 /** Nested objects are flattened to dotted wire names up to this many segments (`a.b.c`); deeper ones stay one object. */
 export const MAX_BODY_DEPTH = 3;
@@ -16,6 +16,8 @@ export interface BodyField {
 
 export interface TranslatedBody {
   readonly encoding: BodyEncoding;
+  /** Required fields with one possible value: sent as fixed values, never asked of the model. */
+  readonly fixed: readonly { readonly wireName: string; readonly value: unknown }[];
   readonly fields: readonly BodyField[];
   /** A JSON media type other than application/json (e.g. application/vnd.api+json), sent as Content-Type. */
   readonly contentType: string | undefined;
@@ -38,6 +40,7 @@ function isJson(contentType: string): boolean {
 
 interface Walk {
   readonly form: boolean;
+  readonly fixed: { wireName: string; value: unknown }[];
   readonly fields: BodyField[];
   readonly skipped: { what: string; why: string }[];
   readonly notes: string[];
@@ -51,6 +54,12 @@ function refuse(walk: Walk, wire: string, required: boolean, why: string): strin
 }
 
 function addField(walk: Walk, wire: string, required: boolean, normal: NormalSchema, type: JsonType): void {
+  const constant = required ? constantOf(normal.schema, undefined) : undefined;
+  if (constant !== undefined && type !== 'object' && type !== 'array') {
+    walk.fixed.push({ wireName: wire, value: constant.value });
+    walk.notes.push(`body field ${wire} can only be ${JSON.stringify(constant.value)}: it is a fixed value, not a parameter`);
+    return;
+  }
   const notes: string[] = [];
   const draft = draftParameter(normal, type, notes);
   walk.fields.push({ wireName: wire, required, draft });
@@ -110,7 +119,7 @@ function flatten(walk: Walk, object: NormalSchema, path: readonly string[], requ
   return undefined;
 }
 
-const EMPTY: TranslatedBody = { encoding: BodyEncoding.BODY_ENCODING_UNSPECIFIED, fields: [], contentType: undefined, skipped: [], notes: [] };
+const EMPTY: TranslatedBody = { encoding: BodyEncoding.BODY_ENCODING_UNSPECIFIED, fixed: [], fields: [], contentType: undefined, skipped: [], notes: [] };
 
 /**
  * The request body as parameters: a JSON (or form-encoded) object flattened to one parameter per
@@ -141,12 +150,33 @@ export function translateBody(requestBody: JsonObject | undefined): BodyResult {
   const root = normaliseSchema(schema);
   if (!root.ok) return optional(root.why);
   if (root.value.type !== 'object') return optional(`is ${root.value.type === undefined ? 'of any type' : `a JSON ${root.value.type}`}; body parameters build an object`);
-  if (root.value.choice !== undefined) return optional(`is ${root.value.choice} several object shapes, which cannot be flattened into parameters`);
-  if (objectEntries(objectAt(root.value.schema, 'properties')).length === 0) return optional('is a free-form object without declared properties');
+  const shapes = root.value.choice === undefined ? [root.value] : (root.value.alternatives ?? []);
+  const hasFields = (shape: NormalSchema): boolean => objectEntries(objectAt(shape.schema, 'properties')).length > 0;
+  if (!shapes.some(hasFields)) {
+    return optional(root.value.choice === undefined ? 'is a free-form object without declared properties' : `is ${root.value.choice} object shapes none of which declares properties`);
+  }
   notes.push(...root.value.notes.map((n) => `request body: ${n}`));
-  const walk: Walk = { form, fields: [], skipped: [], notes };
-  const why = flatten(walk, root.value, [], bodyRequired);
-  if (why !== undefined) return { ok: false, why };
+  let walk: Walk | undefined;
+  let why: string | undefined;
+  // One of several shapes (a booking for a person or for a team, say): the first that translates.
+  for (const [index, shape] of shapes.entries()) {
+    if (!hasFields(shape)) continue;
+    const attempt: Walk = { form, fixed: [], fields: [], skipped: [], notes: [...notes] };
+    const failed = flatten(attempt, shape, [], bodyRequired);
+    if (failed !== undefined) {
+      why ??= failed;
+      continue;
+    }
+    walk = attempt;
+    if (root.value.choice !== undefined) {
+      const title = stringAt(shape.schema, 'title');
+      walk.notes.push(
+        `the request body is ${root.value.choice} ${shapes.length} shapes: shape ${index + 1}${title === undefined ? '' : ` (${title})`} is imported; import the operation again and edit the copy for another`,
+      );
+    }
+    break;
+  }
+  if (walk === undefined) return { ok: false, why: why ?? 'its request body cannot be translated' };
   const contentType = !form && mediaType(chosen) !== 'application/json' ? mediaType(chosen) : undefined;
   return {
     ok: true,
@@ -154,6 +184,7 @@ export function translateBody(requestBody: JsonObject | undefined): BodyResult {
       encoding: form ? BodyEncoding.BODY_ENCODING_FORM : BodyEncoding.BODY_ENCODING_UNSPECIFIED,
       fields: walk.fields,
       contentType,
+      fixed: walk.fixed,
       skipped: walk.skipped,
       notes: walk.notes,
     },

@@ -20,6 +20,8 @@ export interface NormalSchema {
   readonly type: AnyType | undefined;
   /** Set when the value is one of several object shapes: it can only be passed as one object. */
   readonly choice?: 'oneOf' | 'anyOf';
+  /** With `choice`: the object shapes to choose from, in document order. */
+  readonly alternatives?: readonly NormalSchema[];
   /** Remarks about what was simplified, for the import's notes. */
   readonly notes: readonly string[];
 }
@@ -129,7 +131,12 @@ function normaliseChoice(s: JsonObject, key: 'oneOf' | 'anyOf', depth: number): 
     return { ok: true, value: { schema: merged, type: only, notes: [...notes, `${key} of ${alternatives.length} ${only} schemas is read as any ${only}`] } };
   }
   if (types.size === 1 && only === 'object') {
-    return { ok: true, value: { schema: { ...outer, type: 'object' }, type: 'object', choice: key, notes } };
+    // Each shape keeps what the outer schema says too (shared properties, required names).
+    const shapes = alternatives.map((a) => {
+      const merged = mergeAll(outerOf(outer, 'discriminator'), [a], key);
+      return merged.ok ? merged.value : a;
+    });
+    return { ok: true, value: { schema: { ...outer, type: 'object' }, type: 'object', choice: key, alternatives: shapes, notes } };
   }
   return { ok: false, why: `is ${key} ${[...types].map((t) => t ?? 'any').join(', ')}, which one parameter cannot express` };
 }
@@ -356,4 +363,20 @@ export function draftParameter(normal: NormalSchema, type: JsonType, notes: stri
 /** Whether an example value is valid for a drafted parameter (a parameter-level example, say). */
 export function validExample(draft: ParameterDraft, value: unknown): boolean {
   return value !== undefined && checkParameterValue(probeOf(draft), value) === undefined;
+}
+
+/**
+ * The one value a parameter can take, when the document says so: a single enum value, a `const`,
+ * or a default the description insists on ("must be set to 2024-01-01"). Such a value is sent as a
+ * fixed value; the model is never asked for it.
+ */
+export function constantOf(schema: JsonObject, description: string | undefined): { value: unknown } | undefined {
+  const values = arrayAt(schema, 'enum')?.filter((v) => v !== null);
+  if (values !== undefined && values.length === 1) return { value: values[0] };
+  if (Object.hasOwn(schema, 'const') && schema['const'] !== null) return { value: schema['const'] };
+  const fallback = schema['default'];
+  if (fallback === undefined || fallback === null || typeof fallback === 'object') return undefined;
+  const text = `${description ?? ''} ${stringAt(schema, 'description') ?? ''}`;
+  const insisted = new RegExp(`must (always )?(be|equal)( set to)?\\W{0,3}${String(fallback).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'i');
+  return insisted.test(text) ? { value: fallback } : undefined;
 }
