@@ -78,7 +78,7 @@ const list = (of: FieldKind): FieldKind => ({ kind: 'repeated', of });
 
 const LOCATION = field('location', en(PARAMETER_LOCATION_NAMES), { aliases: ['in'] });
 
-const PARAMETER: MessageSpec = [
+const PARAMETER: FieldSpec[] = [
   field('name', STRING),
   field('description', STRING),
   field('type', en(PARAMETER_TYPE_NAMES)),
@@ -95,6 +95,8 @@ const PARAMETER: MessageSpec = [
   field('wire_name', STRING),
   field('sensitive', BOOL),
 ];
+// An array's items and an object's properties are parameters themselves, nested.
+PARAMETER.push(field('items', msg(PARAMETER)), field('properties', list(msg(PARAMETER))));
 
 const FIXED_VALUE: MessageSpec = [field('name', STRING), LOCATION, field('value', { kind: 'json' })];
 

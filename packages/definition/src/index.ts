@@ -8,6 +8,8 @@ export { VERIFICATION_METHOD_PATTERN } from './validate-speech.js';
 export { DEFAULT_API_KEY_NAME } from './validate-placement.js';
 export * from './defaults.js';
 export * from './tool-schema.js';
+export { anthropicToolProblems, mcpToolProblems, openAiToolProblems } from './tool-format-rules.js';
+export { openAiStrictSchema, OPENAI_STRICT_MAX_DEPTH, OPENAI_STRICT_MAX_ENUM_VALUES, type StrictResult } from './openai-strict.js';
 export { parseIntegrationDocuments, integrationToDocument, type ParsedIntegrations } from './document.js';
 export { checkParameterValue, hasParameterType, jsonTypeOf } from './parameter-value.js';
 export { matchesStringFormat, PHONE_E164_PATTERN } from './string-format.js';

@@ -64,3 +64,10 @@ export const MAX_DELIVERY_AGE_MS = 7 * 24 * 3600 * 1000;
 export const MIN_DELIVERY_AGE_MS = 1000;
 /** The header an async delivery carries its delivery id in when retry.idempotency_key_header is not set. */
 export const DEFAULT_IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+/** How deep items and properties nest under one parameter (`a.items.properties.b` is 2). */
+export const MAX_PARAMETER_NESTING = 5;
+/** Items and properties under one parameter, all levels together. */
+export const MAX_NESTED_PARAMETERS = 256;
+/** A property name is a JSON key the model writes. */
+export const MAX_PROPERTY_NAME_LENGTH = 64;

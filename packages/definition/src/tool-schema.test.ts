@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { burdenInstruction, exportTools, parametersJsonSchema, toolExportFormatOf } from './tool-schema.js';
+import { anthropicToolProblems, openAiToolProblems } from './tool-format-rules.js';
 import { validateIntegration } from './validate-integration.js';
 
 const { PARAMETER_LOCATION_PATH: PATH, PARAMETER_LOCATION_QUERY: QUERY, PARAMETER_LOCATION_BODY: BODY } = ParameterLocation;
@@ -222,5 +223,70 @@ describe('exportTools', () => {
     expect(toolExportFormatOf(ToolFormat.TOOL_FORMAT_UNSPECIFIED)).toBe('openai');
     expect(toolExportFormatOf(ToolFormat.TOOL_FORMAT_ANTHROPIC)).toBe('anthropic');
     expect(toolExportFormatOf(ToolFormat.TOOL_FORMAT_MCP)).toBe('mcp');
+  });
+});
+
+describe('exportTools: OpenAI strict mode', () => {
+  const order = Integration.fromPartial({
+    key: 'create_order',
+    name: 'Create order',
+    description: 'Creates an order.',
+    enabled: true,
+    method: HttpMethod.HTTP_METHOD_POST,
+    urlTemplate: 'https://api.example.com/orders',
+    parameters: [
+      { name: 'lines', type: T.PARAMETER_TYPE_ARRAY, location: BODY, required: true, minLength: 1, items: { type: T.PARAMETER_TYPE_OBJECT, properties: [{ name: 'sku', type: T.PARAMETER_TYPE_STRING, required: true, maxLength: 12 }, { name: 'qty', type: T.PARAMETER_TYPE_INTEGER }] } },
+      { name: 'kind', type: T.PARAMETER_TYPE_STRING, location: BODY, enumValues: ['a', 'b'], defaultValue: 'a' },
+      { name: 'phone', type: T.PARAMETER_TYPE_STRING, location: BODY, format: StringFormat.STRING_FORMAT_PHONE_E164, pattern: '^\\+1' },
+    ],
+  });
+
+  it('makes every property required, optional ones nullable, objects closed, and keeps only supported keywords', () => {
+    const exported = exportTools([order], 'openai', { strict: true });
+    expect(openAiToolProblems(exported.document)).toEqual([]);
+    const fn = (exported.document as { function: { strict: boolean; parameters: Record<string, unknown> } }[])[0]?.function;
+    expect(fn?.strict).toBe(true);
+    expect(fn?.parameters).toEqual({
+      type: 'object',
+      properties: {
+        lines: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            properties: { sku: { type: 'string', description: 'At most 12 characters.' }, qty: { type: ['integer', 'null'] } },
+            required: ['sku', 'qty'],
+            additionalProperties: false,
+          },
+        },
+        kind: { type: ['string', 'null'], enum: ['a', 'b', null], description: 'If not needed, "a" is used.' },
+        phone: { type: ['string', 'null'], description: 'Phone number in E.164 format, e.g. +14155550123. Must also match ^\\+[1-9]\\d{1,14}$.', pattern: '^\\+1' },
+      },
+      required: ['lines', 'kind', 'phone'],
+      additionalProperties: false,
+    });
+    expect(ajv().validateSchema(fn?.parameters ?? {})).toBe(true);
+  });
+
+  it('sends a tool that has no strict form (a free-form object) with strict: false, and says why', () => {
+    const free = Integration.fromPartial({ ...order, key: 'free', parameters: [{ name: 'extra', type: T.PARAMETER_TYPE_OBJECT, location: BODY }] });
+    const exported = exportTools([free, order], 'openai', { strict: true });
+    expect(exported.tools.map((t) => [t.name, t.strict])).toEqual([
+      ['create_order', { ok: true }],
+      ['free', { ok: false, why: 'arguments.extra is an object without declared properties' }],
+    ]);
+    expect(openAiToolProblems(exported.document)).toEqual([]);
+  });
+
+  it('the rules catch what strict mode refuses', () => {
+    const loose = exportTools([order], 'openai');
+    const forced = (loose.document as { function: Record<string, unknown> }[]).map((t) => ({ ...t, function: { ...t.function, strict: true } }));
+    expect(openAiToolProblems(forced)).toEqual(
+      expect.arrayContaining(['create_order: every property must be required (not kind, phone)', 'create_order.lines[].sku: maxLength is not supported in strict mode']),
+    );
+    expect(anthropicToolProblems([{ name: 'a b', input_schema: { type: 'object', properties: { x: { type: 'array' } } } }])).toEqual([
+      'a b: the name must match ^[a-zA-Z0-9_-]{1,64}$',
+      'a b.x: an array without items',
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { SwitchboardError } from '@switchboard/errors';
 import { burdenLevelOf } from './defaults.js';
 import { BURDEN_LEVEL_NAMES, enumNameOf } from './enum-names.js';
 import { isIdempotentMethod } from './http-method.js';
+import { openAiStrictSchema } from './openai-strict.js';
 import { jsonTypeOf } from './parameter-value.js';
 import { LOCAL_TIME_PATTERN, PHONE_E164_PATTERN } from './string-format.js';
 
@@ -15,6 +16,17 @@ export interface ExportedTool {
   readonly name: string;
   readonly description: string;
   readonly inputSchema: Record<string, unknown>;
+  /** With the strict OpenAI export: whether this tool is strict, and if not, why. */
+  readonly strict?: { readonly ok: boolean; readonly why?: string };
+}
+
+export interface ExportOptions {
+  /**
+   * OpenAI only: strict-mode schemas (`strict: true`, every property required, optional ones
+   * nullable, `additionalProperties: false`, supported keywords only). A tool that has no strict
+   * form is exported as usual with `strict: false`.
+   */
+  readonly strict?: boolean;
 }
 
 export interface ToolExport {
@@ -68,6 +80,13 @@ function propertySchema(p: Parameter): Record<string, unknown> {
   if (p.minimum !== undefined) schema['minimum'] = p.minimum;
   if (p.maximum !== undefined) schema['maximum'] = p.maximum;
   if (p.defaultValue !== undefined) schema['default'] = p.defaultValue as unknown;
+  // Some model APIs refuse an array without `items`; `{}` says any item, as no items did.
+  if (array) schema['items'] = p.items === undefined ? {} : propertySchema(p.items);
+  if (type === 'object' && p.properties.length > 0) {
+    schema['properties'] = Object.fromEntries(p.properties.map((child) => [child.name, propertySchema(child)]));
+    const required = p.properties.filter((child) => child.required).map((child) => child.name);
+    if (required.length > 0) schema['required'] = required;
+  }
   return schema;
 }
 
@@ -215,18 +234,32 @@ function mcpToolOf(integration: Integration, tool: ExportedTool): Record<string,
 const byKey = (a: Integration, b: Integration) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** The enabled integrations as tools, sorted by key so the model sees a stable list (and prompt caches hold). */
-export function exportTools(integrations: readonly Integration[], format: ToolExportFormat): ToolExport {
+export function exportTools(integrations: readonly Integration[], format: ToolExportFormat, options: ExportOptions = {}): ToolExport {
   const enabled = integrations.filter((i) => i.enabled).sort(byKey);
-  const tools = enabled.map(toolOf);
+  const sorted = enabled.map(toolOf);
   switch (format) {
-    case 'openai':
+    case 'openai': {
+      if (options.strict !== true) {
+        return {
+          tools: sorted,
+          document: sorted.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } })),
+        };
+      }
+      const tools = sorted.map((t): ExportedTool => {
+        const strict = openAiStrictSchema(t.inputSchema);
+        return strict.ok ? { ...t, inputSchema: strict.schema, strict: { ok: true } } : { ...t, strict: { ok: false, why: strict.why } };
+      });
       return {
         tools,
-        document: tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } })),
+        document: tools.map((t) => ({
+          type: 'function',
+          function: { name: t.name, description: t.description, parameters: t.inputSchema, strict: t.strict?.ok === true },
+        })),
       };
+    }
     case 'anthropic':
-      return { tools, document: tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })) };
+      return { tools: sorted, document: sorted.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })) };
     case 'mcp':
-      return { tools, document: { tools: enabled.map((i, n) => mcpToolOf(i, tools[n]!)) } };
+      return { tools: sorted, document: { tools: enabled.map((i, n) => mcpToolOf(i, sorted[n]!)) } };
   }
 }

@@ -8,7 +8,10 @@ import {
 } from './enum-names.js';
 import {
   MAX_ENUM_VALUES,
+  MAX_NESTED_PARAMETERS,
   MAX_PARAMETER_DESCRIPTION_LENGTH,
+  MAX_PARAMETER_NESTING,
+  MAX_PROPERTY_NAME_LENGTH,
   MAX_PATTERN_LENGTH,
   MAX_WIRE_NAME_LENGTH,
 } from './limits.js';
@@ -124,24 +127,13 @@ function checkPlacement(p: Parameter, at: string, problems: FieldProblem[]): voi
   }
 }
 
-function checkOne(p: Parameter, at: string, problems: FieldProblem[]): void {
-  if (p.name === '') problems.push({ field: `${at}.name`, message: 'must be set' });
-  else if (!PARAMETER_NAME_PATTERN.test(p.name)) {
-    problems.push({ field: `${at}.name`, message: 'must start with a letter or _ and hold only letters, digits and _ (at most 64)' });
-  }
+/** What every parameter, nested or not, must get right: its type and the constraints that go with it. */
+function checkShape(p: Parameter, at: string, problems: FieldProblem[]): void {
   if (p.description.length > MAX_PARAMETER_DESCRIPTION_LENGTH) {
     problems.push({ field: `${at}.description`, message: `must be at most ${MAX_PARAMETER_DESCRIPTION_LENGTH} characters` });
   }
   if (p.type === ParameterType.PARAMETER_TYPE_UNSPECIFIED || !isKnownEnumValue(PARAMETER_TYPE_NAMES, p.type)) {
     problems.push({ field: `${at}.type`, message: `must be ${PARAMETER_TYPE_NAMES.choices}` });
-  }
-  if (p.location === ParameterLocation.PARAMETER_LOCATION_UNSPECIFIED || !isKnownEnumValue(PARAMETER_LOCATION_NAMES, p.location)) {
-    problems.push({ field: `${at}.location`, message: `must be ${PARAMETER_LOCATION_NAMES.choices}` });
-  }
-  if (p.wireName.length > MAX_WIRE_NAME_LENGTH) {
-    problems.push({ field: `${at}.wire_name`, message: `must be at most ${MAX_WIRE_NAME_LENGTH} characters` });
-  } else if (p.wireName !== '' && p.wireName.trim() !== p.wireName) {
-    problems.push({ field: `${at}.wire_name`, message: 'must not start or end with spaces' });
   }
   if (!isKnownEnumValue(STRING_FORMAT_NAMES, p.format)) {
     problems.push({ field: `${at}.format`, message: `must be ${STRING_FORMAT_NAMES.choices}` });
@@ -152,11 +144,79 @@ function checkOne(p: Parameter, at: string, problems: FieldProblem[]): void {
   checkRange(p, at, problems);
   checkPattern(p, at, problems);
   checkEnum(p, at, problems);
-  checkPlacement(p, at, problems);
   if (p.defaultValue !== undefined) {
     const problem = checkParameterValue(p, p.defaultValue);
     if (problem !== undefined) problems.push({ field: `${at}.default_value`, message: problem });
   }
+}
+
+/** Counts the parameters nested under one, all levels together. */
+function nestedCount(p: Parameter): number {
+  const children = [...(p.items === undefined ? [] : [p.items]), ...p.properties];
+  return children.reduce((n, child) => n + 1 + nestedCount(child), 0);
+}
+
+/**
+ * An array's `items` and an object's `properties`: shapes only. They have no location or wire name
+ * of their own (they travel inside their parent's value); properties have unique names.
+ */
+function checkNested(p: Parameter, at: string, depth: number, problems: FieldProblem[]): void {
+  if (p.items !== undefined && p.type !== ParameterType.PARAMETER_TYPE_ARRAY) {
+    problems.push({ field: `${at}.items`, message: 'only applies to array parameters' });
+  }
+  if (p.properties.length > 0 && p.type !== ParameterType.PARAMETER_TYPE_OBJECT) {
+    problems.push({ field: `${at}.properties`, message: 'only applies to object parameters' });
+  }
+  const children: [Parameter, string][] = [
+    ...(p.items === undefined ? [] : [[p.items, `${at}.items`] as [Parameter, string]]),
+    ...p.properties.map((child, k): [Parameter, string] => [child, `${at}.properties[${k}]`]),
+  ];
+  if (children.length > 0 && depth >= MAX_PARAMETER_NESTING) {
+    problems.push({ field: at, message: `nests items and properties more than ${MAX_PARAMETER_NESTING} levels deep` });
+    return;
+  }
+  const seen = new Map<string, number>();
+  for (const [child, childAt] of children) {
+    checkShape(child, childAt, problems);
+    if (child.location !== ParameterLocation.PARAMETER_LOCATION_UNSPECIFIED) {
+      problems.push({ field: `${childAt}.location`, message: "must not be set: it travels inside its parent's value" });
+    }
+    if (child.wireName !== '') problems.push({ field: `${childAt}.wire_name`, message: 'must not be set: the property name is the key' });
+    checkNested(child, childAt, depth + 1, problems);
+  }
+  p.properties.forEach((child, k) => {
+    const childAt = `${at}.properties[${k}].name`;
+    if (child.name === '') problems.push({ field: childAt, message: 'must be set' });
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+    else if (child.name.length > MAX_PROPERTY_NAME_LENGTH || /[\u0000-\u001f]/.test(child.name)) {
+      problems.push({ field: childAt, message: `must be at most ${MAX_PROPERTY_NAME_LENGTH} characters, without control characters` });
+    }
+    const first = seen.get(child.name);
+    if (first === undefined) seen.set(child.name, k);
+    else problems.push({ field: childAt, message: `"${child.name}" is already the name of ${at}.properties[${first}]` });
+  });
+}
+
+function checkOne(p: Parameter, at: string, problems: FieldProblem[]): void {
+  if (p.name === '') problems.push({ field: `${at}.name`, message: 'must be set' });
+  else if (!PARAMETER_NAME_PATTERN.test(p.name)) {
+    problems.push({ field: `${at}.name`, message: 'must start with a letter or _ and hold only letters, digits and _ (at most 64)' });
+  }
+  if (p.location === ParameterLocation.PARAMETER_LOCATION_UNSPECIFIED || !isKnownEnumValue(PARAMETER_LOCATION_NAMES, p.location)) {
+    problems.push({ field: `${at}.location`, message: `must be ${PARAMETER_LOCATION_NAMES.choices}` });
+  }
+  if (p.wireName.length > MAX_WIRE_NAME_LENGTH) {
+    problems.push({ field: `${at}.wire_name`, message: `must be at most ${MAX_WIRE_NAME_LENGTH} characters` });
+  } else if (p.wireName !== '' && p.wireName.trim() !== p.wireName) {
+    problems.push({ field: `${at}.wire_name`, message: 'must not start or end with spaces' });
+  }
+  checkShape(p, at, problems);
+  checkPlacement(p, at, problems);
+  if (nestedCount(p) > MAX_NESTED_PARAMETERS) {
+    problems.push({ field: at, message: `holds more than ${MAX_NESTED_PARAMETERS} items and properties` });
+    return;
+  }
+  checkNested(p, at, 1, problems);
 }
 
 /** Checks each parameter on its own and that their names are unique. */
