@@ -7,18 +7,77 @@ function unescape(token: string): string {
   return decodeURIComponent(token).replaceAll('~1', '/').replaceAll('~0', '~');
 }
 
-/** Whether an internal `#/a/b` pointer names something in the document. */
-function resolves(doc: JsonObject, ref: string): boolean {
-  if (ref === '#') return true;
-  if (!ref.startsWith('#/')) return false;
+/** What an internal `#/a/b` pointer names in the document, or undefined. */
+function target(doc: JsonObject, ref: string): unknown {
+  if (ref === '#') return doc;
+  if (!ref.startsWith('#/')) return undefined;
   let at: unknown = doc;
   for (const token of ref.slice(2).split('/').map(unescape)) {
     if (Array.isArray(at)) at = /^\d+$/.test(token) ? at[Number(token)] : undefined;
     else if (isObject(at)) at = Object.hasOwn(at, token) ? at[token] : undefined;
-    else return false;
-    if (at === undefined) return false;
+    else return undefined;
+    if (at === undefined) return undefined;
   }
-  return true;
+  return at;
+}
+
+function resolves(doc: JsonObject, ref: string): boolean {
+  return target(doc, ref) !== undefined;
+}
+
+function refOf(value: unknown): string | undefined {
+  return isObject(value) && typeof value['$ref'] === 'string' ? value['$ref'] : undefined;
+}
+
+/**
+ * Replaces, in place, every internal `$ref` with what it points to (after replaceBrokenRefs, every
+ * one resolves). The same target is shared by all that refer to it, so a recursive schema becomes a
+ * cycle of objects, which the translation bounds by depth. Keywords beside a `$ref` (3.1) are kept
+ * over the target's. Fast and local: nothing is fetched or copied wholesale.
+ */
+export function dereferenceInPlace(doc: JsonObject): void {
+  const resolved = new Map<string, unknown>();
+  const visited = new Set<object>();
+  const follow = (ref: string): unknown => {
+    const known = resolved.get(ref);
+    if (known !== undefined) return known;
+    let value = target(doc, ref);
+    const chain = new Set([ref]);
+    for (let next = refOf(value); next !== undefined && !chain.has(next); next = refOf(value)) {
+      chain.add(next);
+      value = target(doc, next);
+    }
+    if (refOf(value) !== undefined) value = { [UNRESOLVED_REF]: ref };
+    resolved.set(ref, value);
+    visit(value);
+    return value;
+  };
+  const replaced = (value: unknown): unknown => {
+    const ref = refOf(value);
+    if (ref === undefined || !isObject(value)) return undefined;
+    const found = follow(ref);
+    const siblings = Object.entries(value).filter(([k]) => k !== '$ref');
+    return siblings.length > 0 && isObject(found) ? { ...found, ...Object.fromEntries(siblings) } : found;
+  };
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || visited.has(value)) return;
+    visited.add(value);
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        const r = replaced(item);
+        if (r !== undefined) value[i] = r;
+        else visit(item);
+      });
+      return;
+    }
+    const obj = value as JsonObject;
+    for (const [key, child] of Object.entries(obj)) {
+      const r = replaced(child);
+      if (r !== undefined) obj[key] = r;
+      else visit(child);
+    }
+  };
+  visit(doc);
 }
 
 /**

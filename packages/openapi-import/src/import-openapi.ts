@@ -72,8 +72,8 @@ function credentialNote(need: CredentialNeed, keys: readonly string[]): string {
 
 /**
  * Translates an OpenAPI 3.0 or 3.1 document (YAML or JSON; a file path, a loopback http(s) URL, or
- * a parsed object) into integration definitions, one per operation. The document is validated and
- * dereferenced by @readme/openapi-parser first. Every definition returned passes validateIntegration;
+ * a parsed object) into integration definitions, one per operation. The document is read and
+ * dereferenced first (see loadDocument). Every definition returned passes validateIntegration;
  * an operation that cannot be made valid is in `skipped` with the reason, as is every construct
  * left out (callbacks, webhooks, cookie parameters, multipart bodies, unsupported auth...).
  */

@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { dereference, validate, type ParserOptions } from '@readme/openapi-parser';
 import { SwitchboardError } from '@switchboard/errors';
 import { parse as parseYaml } from 'yaml';
-import { replaceBrokenRefs } from './broken-refs.js';
+import { dereferenceInPlace, replaceBrokenRefs } from './broken-refs.js';
 import { isObject, stringAt, type JsonObject } from './json.js';
 
-/** A validated, fully dereferenced OpenAPI 3.0 or 3.1 document and where it came from. */
+/** A fully dereferenced OpenAPI 3.0 or 3.1 document and where it came from. */
 export interface LoadedDocument {
   readonly doc: JsonObject;
   readonly version: '3.0' | '3.1';
@@ -15,22 +14,12 @@ export interface LoadedDocument {
   readonly sourceUrl: URL | undefined;
   /** For messages: the path, the URL, or "the document". */
   readonly label: string;
-  /**
-   * What keeps the document from validating against the OpenAPI specification, and $refs that could
-   * not be followed. None of it refuses the document: each operation is checked on its own.
-   */
+  /** $refs that could not be followed: what uses them is left out, the rest imports. */
   readonly problems: readonly string[];
 }
 
 const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 10_000;
-
-// External $refs are not followed: the parser would fetch them itself, from anywhere. Documents that
-// vendors publish are bundled; a split one can be bundled first (e.g. `npx @redocly/cli bundle`).
-const PARSER_OPTIONS: ParserOptions = {
-  resolve: { external: false },
-  validate: { errors: { colorize: false } },
-};
 
 function invalid(message: string, cause?: unknown): SwitchboardError {
   return new SwitchboardError('INVALID_OPENAPI', message, { cause });
@@ -106,24 +95,14 @@ function versionOf(raw: JsonObject, label: string): '3.0' | '3.1' {
   throw invalid(`${label} is OpenAPI ${openapi}: only 3.0 and 3.1 are read`);
 }
 
-const SHOWN_PROBLEMS = 5;
-
-/** The parser's validation errors on one line each (their first line), at most a few, with how many more. */
-function validationProblems(messages: readonly string[], additional: number, version: string): string[] {
-  const lines = messages.map((m) => (m.split('\n')[0] ?? '').trim()).filter((m) => m !== '');
-  const unique = [...new Set(lines)];
-  const more = messages.length - Math.min(unique.length, SHOWN_PROBLEMS) + additional;
-  const shown = unique.slice(0, SHOWN_PROBLEMS).map((m) => `the document does not validate as OpenAPI ${version}: ${m}`);
-  if (more > 0) shown.push(`the document has ${more} more validation problem${more === 1 ? '' : 's'}; each operation was still checked on its own`);
-  return shown;
-}
-
 /**
  * Reads an OpenAPI 3.0 or 3.1 document (a file path, a loopback http(s) URL, or an already parsed
- * object), checks it against the specification with @readme/openapi-parser and dereferences every
- * internal $ref. Only a document that cannot be read as OpenAPI 3.0/3.1 at all is refused: what does
- * not validate, and $refs that cannot be followed, come back in `problems` and the operations are
- * judged one by one.
+ * object) and dereferences every internal $ref. Only a document that cannot be read as OpenAPI
+ * 3.0/3.1 at all is refused. The document is not validated as a whole: published documents often
+ * break the specification in a few places (an operation without `responses`, a path parameter its
+ * path lacks), and the import judges each operation on its own instead. $refs that cannot be
+ * followed (to nothing, or to another file, which is never fetched) come back in `problems`, and
+ * what uses them is left out with the reason.
  */
 export async function loadDocument(source: string | object): Promise<LoadedDocument> {
   let raw: unknown;
@@ -147,14 +126,8 @@ export async function loadDocument(source: string | object): Promise<LoadedDocum
       ? `$ref ${ref} points to nothing in the document: what uses it is left out`
       : `$ref ${ref} is in another file, which is not followed (bundle the document first, e.g. \`npx @redocly/cli bundle\`): what uses it is left out`,
   );
-  const result = await validate(structuredClone(repaired) as Parameters<typeof validate>[0], PARSER_OPTIONS);
-  if (!result.valid) problems.push(...validationProblems(result.errors.map((e) => e.message), result.additionalErrors, version));
-  let doc: unknown;
-  try {
-    doc = await dereference(repaired as Parameters<typeof dereference>[0], PARSER_OPTIONS);
-  } catch (err) {
-    throw invalid(`${label}: ${err instanceof Error ? err.message : String(err)}`, err);
-  }
+  dereferenceInPlace(repaired);
+  const doc: unknown = repaired;
   if (!isObject(doc)) throw invalid(`${label} did not dereference to an object`);
   return { doc, version, sourceUrl, label, problems };
 }

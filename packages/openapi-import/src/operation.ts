@@ -319,7 +319,7 @@ function operationAuth(input: OperationInput): ChosenAuth {
  * (optional parameters, callbacks, unused auth alternatives) come back in `skipped`.
  */
 export function translateOperation(input: OperationInput): TranslatedOperation {
-  const { operation, doc } = input;
+  const { operation } = input;
   const method = HTTP_METHODS[input.method];
   if (method === undefined) throw new CannotTranslate(`${input.method.toUpperCase()} is not a method Switchboard sends (GET, POST, PUT, PATCH, DELETE)`);
   const c = new Collector();

@@ -65,9 +65,29 @@ describe('translateBody', () => {
     });
     const optional = translateBody({ content: { 'application/octet-stream': {} } });
     expect(optional.ok && optional.value.skipped).toEqual([{ what: 'request body', why: 'is application/octet-stream; Switchboard sends JSON or form-encoded bodies only' }]);
-    for (const schema of [{ type: 'array', items: { type: 'string' } }, { oneOf: [{ type: 'object', properties: { a: {} } }, { type: 'object', properties: { b: {} } }] }, { type: 'object' }]) {
+    for (const schema of [{ type: 'array', items: { type: 'string' } }, { oneOf: [{ type: 'object' }, { type: 'object' }] }, { type: 'object' }]) {
       expect(translateBody({ required: true, content: { 'application/json': { schema } } }).ok).toBe(false);
     }
+  });
+
+  it('imports the first usable shape of a oneOf body, and says which', () => {
+    // A booking for a person or for a team (the shape of cal.com's create-booking): the first shape
+    // with a field that can be sent wins; one whose fields are all untyped is passed over.
+    const schema = {
+      oneOf: [
+        { type: 'object', properties: { anything: {} } },
+        { type: 'object', title: 'Person booking', required: ['start', 'attendee'], properties: { start: { type: 'string', format: 'date-time' }, attendee: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } } },
+        { type: 'object', title: 'Team booking', required: ['teamId'], properties: { teamId: { type: 'integer' } } },
+      ],
+    };
+    const result = translateBody({ required: true, content: { 'application/json': { schema } } });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.fields.map((f) => [f.wireName, f.required])).toEqual([
+      ['start', true],
+      ['attendee.name', true],
+    ]);
+    expect(result.value.notes).toContain('the request body is oneOf 3 shapes: shape 2 (Person booking) is imported; import the operation again and edit the copy for another');
   });
 
   it('refuses the operation for a required field it cannot express, and leaves an optional one out', () => {

@@ -167,6 +167,11 @@ export function translateBody(requestBody: JsonObject | undefined): BodyResult {
       why ??= failed;
       continue;
     }
+    // A shape of which nothing could be kept is a last resort: a later one may say more.
+    if (attempt.fields.length === 0 && attempt.fixed.length === 0 && index < shapes.length - 1) {
+      why ??= 'its request body has no field that can be sent';
+      continue;
+    }
     walk = attempt;
     if (root.value.choice !== undefined) {
       const title = stringAt(shape.schema, 'title');

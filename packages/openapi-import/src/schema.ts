@@ -1,6 +1,9 @@
 import { Parameter, ParameterType, StringFormat } from '@switchboard/contracts';
 import {
   MAX_ENUM_VALUES,
+  MAX_NESTED_PARAMETERS,
+  MAX_PARAMETER_NESTING,
+  MAX_PROPERTY_NAME_LENGTH,
   MAX_PARAMETER_DESCRIPTION_LENGTH,
   MAX_PATTERN_LENGTH,
   PHONE_E164_PATTERN,
@@ -186,6 +189,10 @@ export interface ParameterDraft {
   readonly defaultValue?: unknown;
   readonly description: string;
   readonly sensitive: boolean;
+  /** An array's item type. */
+  readonly items?: Parameter;
+  /** An object's properties. */
+  readonly properties: Parameter[];
   /** The document's example value, when it is a valid argument: used for sample_arguments. */
   readonly example?: unknown;
 }
@@ -312,6 +319,53 @@ export function describe(...candidates: (string | undefined)[]): string {
   return truncate(text, MAX_PARAMETER_DESCRIPTION_LENGTH).text;
 }
 
+/** How many nested items and properties one parameter may still take (MAX_NESTED_PARAMETERS in all). */
+interface Budget {
+  left: number;
+}
+
+/** A nested item or property: the same translation as a parameter, with no location of its own. */
+function nestedParameter(name: string, required: boolean, raw: JsonObject, depth: number, budget: Budget, notes: string[]): Parameter | undefined {
+  const n = normaliseSchema(raw);
+  const at = name === '' ? 'its items' : `property ${name}`;
+  if (!n.ok) {
+    notes.push(`${at} ${n.why}, and was left out`);
+    return undefined;
+  }
+  if (n.value.type === undefined || n.value.type === 'null') {
+    // Any value: the parameter stays without a declared item type or property.
+    if (name !== '') notes.push(`${at} has no type and was left out`);
+    return undefined;
+  }
+  if (budget.left <= 0) return undefined;
+  budget.left -= 1;
+  const draft = draftShape(n.value, n.value.type, notes, depth, budget);
+  const { example: _example, ...fields } = draft;
+  return Parameter.fromPartial({ ...fields, name, required });
+}
+
+/** An array's item type and an object's properties, as deep as the definition format allows. */
+function nestedOf(normal: NormalSchema, type: JsonType, notes: string[], depth: number, budget: Budget): { items?: Parameter; properties: Parameter[] } {
+  const s = normal.schema;
+  if (depth > MAX_PARAMETER_NESTING) return { properties: [] };
+  if (type === 'array') {
+    const items = objectAt(s, 'items');
+    const parameter = items === undefined ? undefined : nestedParameter('', false, items, depth + 1, budget, notes);
+    return parameter === undefined ? { properties: [] } : { items: parameter, properties: [] };
+  }
+  if (type !== 'object' || normal.choice !== undefined) return { properties: [] };
+  const requiredNames = new Set((arrayAt(s, 'required') ?? []).filter((r): r is string => typeof r === 'string'));
+  const properties: Parameter[] = [];
+  for (const [name, raw] of Object.entries(objectAt(s, 'properties') ?? {})) {
+    if (!isObject(raw) || raw['readOnly'] === true) continue;
+    if (name === '' || name.length > MAX_PROPERTY_NAME_LENGTH) continue;
+    const parameter = nestedParameter(name, requiredNames.has(name), raw, depth + 1, budget, notes);
+    if (parameter !== undefined) properties.push(parameter);
+  }
+  if (budget.left <= 0) notes.push(`it has more than ${MAX_NESTED_PARAMETERS} nested items and properties: the rest are not described to the model`);
+  return { properties };
+}
+
 /**
  * The parameter fields for a normalised schema of a settled type: format (date, date-time, email,
  * uuid; phone when the format or pattern says E.164), enum, length and range bounds, pattern,
@@ -319,6 +373,10 @@ export function describe(...candidates: (string | undefined)[]): string {
  * never guessed; a default or example that breaks the parameter's own rules is dropped.
  */
 export function draftParameter(normal: NormalSchema, type: JsonType, notes: string[]): ParameterDraft {
+  return draftShape(normal, type, notes, 1, { left: MAX_NESTED_PARAMETERS });
+}
+
+function draftShape(normal: NormalSchema, type: JsonType, notes: string[], depth: number, budget: Budget): ParameterDraft {
   const s = normal.schema;
   const ptype = PARAMETER_TYPES[type];
   let format = StringFormat.STRING_FORMAT_UNSPECIFIED;
@@ -345,6 +403,7 @@ export function draftParameter(normal: NormalSchema, type: JsonType, notes: stri
     pattern,
     description: describe(stringAt(s, 'description'), stringAt(s, 'title')),
     sensitive: rawFormat === 'password',
+    ...nestedOf(normal, type, notes, depth, budget),
   };
   const probe = probeOf(draft);
   let defaultValue: unknown;
