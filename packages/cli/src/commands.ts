@@ -11,6 +11,7 @@ import {
   outcomeToJSON,
   type CallContext,
 } from '@switchboard/contracts';
+import type { RegistryClient } from '@switchboard/client';
 import { integrationToDocument } from '@switchboard/definition';
 import { executorClient, registryClient, type GlobalOptions } from './connection.js';
 import { checkDefinitions, readDefinitionFile } from './definition-file.js';
@@ -62,8 +63,23 @@ export async function applyCommand(g: GlobalOptions, file: string, print: Print)
       const updated = await client.update(integration, current.revision);
       print(`updated   ${integration.key} (revision ${current.revision} -> ${updated.revision}): ${changes.join(', ')}`);
     }
+    await warnUnsetCredentials(client, definitions, print);
   } finally {
     client.close();
+  }
+}
+
+/** Says which credentials the applied definitions name but the registry does not hold yet, and how to set them. */
+async function warnUnsetCredentials(client: RegistryClient, definitions: readonly Integration[], print: Print): Promise<void> {
+  const held = new Set((await client.listCredentials()).map((c) => c.credentialId));
+  const needed = new Map<string, string[]>();
+  for (const i of definitions) {
+    const ids = [i.auth?.credentialId ?? '', i.auth?.mtlsCredentialId ?? '', i.signingCredentialId].filter((id) => id !== '');
+    for (const id of ids) needed.set(id, [...(needed.get(id) ?? []), i.key]);
+  }
+  for (const [id, keys] of needed) {
+    if (held.has(id)) continue;
+    print(`warning: credential ${id} (used by ${keys.join(', ')}) is not set: calls fail until you run \`switchboard credential set ${id} --type <type>\` with the secret on standard input`);
   }
 }
 
@@ -168,7 +184,7 @@ export async function credentialListCommand(g: GlobalOptions, print: Print): Pro
   }
 }
 
-export async function toolsCommand(g: GlobalOptions, format: string, print: Print): Promise<void> {
+export async function toolsCommand(g: GlobalOptions, format: string, flags: { strict?: boolean }, print: Print): Promise<void> {
   const formats: Record<string, ToolFormat> = {
     openai: ToolFormat.TOOL_FORMAT_OPENAI,
     anthropic: ToolFormat.TOOL_FORMAT_ANTHROPIC,
@@ -176,9 +192,13 @@ export async function toolsCommand(g: GlobalOptions, format: string, print: Prin
   };
   const f = formats[format];
   if (f === undefined) throw new UsageError('--format must be openai, anthropic or mcp');
+  if (flags.strict === true && f !== ToolFormat.TOOL_FORMAT_OPENAI) throw new UsageError('--strict is for --format openai (OpenAI strict mode)');
   const client = registryClient(g);
   try {
-    const res = await client.tools(f);
+    const res = await client.tools(f, { strict: flags.strict === true });
+    if (res.tools.length === 0 && (await client.list()).length === 0) {
+      throw new UsageError(`org ${g.org} has no integrations: check --org, or create one with \`switchboard --org ${g.org} apply -f <file>\``);
+    }
     print(JSON.stringify(JSON.parse(res.documentJson), null, 2));
   } finally {
     client.close();
@@ -270,6 +290,8 @@ export async function testCommand(g: GlobalOptions, key: string | undefined, fla
     }
     if (res.gateRequirement) print(`on a live call: ${res.gateRequirement}`);
     if (res.result) print(describeInvoke(res.result));
+    // As invoke does: a script can tell a failed test from a passing one.
+    if (res.result?.outcome !== Outcome.OUTCOME_SUCCESS) process.exitCode = 2;
   } finally {
     client.close();
   }

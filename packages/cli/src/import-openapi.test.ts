@@ -57,8 +57,8 @@ describe('switchboard import openapi', () => {
     }
     const text = await readFile(path.join(out, 'leave_message.yaml'), 'utf8');
     expect(text).toContain('# - burden level confirmed (it may change data), with a default confirmation prompt: review it');
-    expect(lines).toContain('not translated:');
-    expect(lines).toContain('  uploadScan: its request body is multipart/form-data; Switchboard sends JSON or form-encoded bodies only');
+    expect(lines).toContain('not imported (--json lists every one):');
+    expect(lines).toContain('  1 operation: its request body is multipart/form-data; Switchboard sends JSON or form-encoded bodies only (uploadScan)');
     expect(lines.some((l) => l.includes('switchboard credential set desk-key --type api_key'))).toBe(true);
   });
 
@@ -73,6 +73,36 @@ describe('switchboard import openapi', () => {
   it('fails when nothing can be imported, after saying why', async () => {
     const lines: string[] = [];
     await expect(importOpenApiCommand(GLOBALS, source, { out: dir, operation: ['uploadScan'] }, (l) => lines.push(l))).rejects.toThrow(/nothing in the document could be imported/);
-    expect(lines.join('\n')).toContain('uploadScan: its request body is multipart/form-data');
+    expect(lines.join('\n')).toContain('1 operation: its request body is multipart/form-data; Switchboard sends JSON or form-encoded bodies only (uploadScan)');
+  });
+
+  it('groups operations skipped for the same reason into one line, and --json lists every one', async () => {
+    const paths: Record<string, unknown> = {};
+    for (let n = 0; n < 146; n += 1) paths[`/r${n}`] = { get: { operationId: `read${n}`, responses: { '200': { description: 'ok' } } } };
+    const oauth = {
+      ...DOC,
+      components: { securitySchemes: { ehr: { type: 'oauth2', flows: { authorizationCode: { authorizationUrl: 'https://ehr.example.com/a', tokenUrl: 'https://ehr.example.com/t', scopes: {} } } } } },
+      security: [{ ehr: [] }],
+      paths,
+    };
+    const file = path.join(dir, 'oauth.json');
+    await writeFile(file, JSON.stringify(oauth));
+    const lines: string[] = [];
+    await expect(importOpenApiCommand(GLOBALS, file, { out: dir }, (l) => lines.push(l))).rejects.toThrow(/nothing in the document could be imported/);
+    const grouped = lines.filter((l) => l.startsWith('  146 operations: '));
+    expect(grouped).toHaveLength(1);
+    expect(grouped[0]).toMatch(/OAuth 2 authorizationCode .*choose the auth with --auth .*\(read0, read1, read2, … 143 more\)$/);
+    expect(lines.filter((l) => l.includes('read57'))).toEqual([]);
+
+    const json: string[] = [];
+    await expect(importOpenApiCommand(GLOBALS, file, { out: dir, json: true }, (l) => json.push(l))).rejects.toThrow();
+    const printed = JSON.parse(json[0] ?? '{}') as { skipped: { operation: string }[] };
+    expect(printed.skipped.map((s) => s.operation)).toHaveLength(146);
+
+    const out = path.join(dir, 'bearer.yaml');
+    await importOpenApiCommand(GLOBALS, file, { out, auth: 'bearer', authCredential: 'ehr-token' }, () => undefined);
+    const read = await readDefinitionFile(out);
+    expect(read.integrations).toHaveLength(146);
+    expect(read.integrations.every((i) => i.auth?.credentialId === 'ehr-token')).toBe(true);
   });
 });

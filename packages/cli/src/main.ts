@@ -35,7 +35,8 @@ program.command('list').description("list the org's integrations").action(() => 
 program.command('delete <key>').description('delete an integration').action((key: string) => deleteCommand(globals(), key, print));
 program.command('history <key>').description("list an integration's revisions").action((key: string) => historyCommand(globals(), key, print));
 program.command('tools').description('the tools the model sees').option('--format <format>', 'openai, anthropic or mcp', 'openai')
-  .action((o: { format: string }) => toolsCommand(globals(), o.format, print));
+  .option('--strict', 'OpenAI strict mode: every property required, optional ones nullable, closed objects')
+  .action((o: { format: string; strict?: boolean }) => toolsCommand(globals(), o.format, o, print));
 
 const credential = program.command('credential').description('manage write-only credentials');
 credential.command('set <id>').description('store a secret read from stdin or a file (never from the command line)')
@@ -110,6 +111,6 @@ token.command('revoke <tokenId>').description('revoke a token by id').action((id
 registerDeliveriesCommands(program, globals, print);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`switchboard: ${describeError(err)}\n`);
+  process.stderr.write(`switchboard: ${describeError(err, globals())}\n`);
   process.exit(1);
 });

@@ -9,6 +9,7 @@ import {
 } from '@switchboard/contracts';
 import type { ClientTransportOptions } from '@switchboard/grpc-kit';
 import { PromiseClient } from './promise-client.js';
+import { joinToolPages } from './tool-pages.js';
 
 const TIMEOUT_MS = 10_000;
 
@@ -60,8 +61,25 @@ export class RegistryClient {
     await this.c.call(this.r.deleteCredential, { orgId: this.orgId, credentialId }, TIMEOUT_MS);
   }
 
-  tools(format: ToolFormat = ToolFormat.TOOL_FORMAT_OPENAI): Promise<ListToolsResponse> {
-    return this.c.call(this.r.listTools, { orgId: this.orgId, format }, TIMEOUT_MS);
+  /** One page of ListTools (page_size 0: the registry's default). */
+  toolsPage(format: ToolFormat, page: { pageSize?: number; pageToken?: string; strict?: boolean } = {}): Promise<ListToolsResponse> {
+    return this.c.call(
+      this.r.listTools,
+      { orgId: this.orgId, format, strict: page.strict ?? false, pageSize: page.pageSize ?? 0, pageToken: page.pageToken ?? '' },
+      TIMEOUT_MS,
+    );
+  }
+
+  /** Every tool of the org, read page by page (a large org's list does not fit one gRPC message). */
+  async tools(format: ToolFormat = ToolFormat.TOOL_FORMAT_OPENAI, options: { strict?: boolean } = {}): Promise<ListToolsResponse> {
+    const pages: ListToolsResponse[] = [];
+    let pageToken = '';
+    do {
+      const page = await this.toolsPage(format, { pageToken, strict: options.strict ?? false });
+      pages.push(page);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+    return joinToolPages(format, pages);
   }
 
   close(): void {

@@ -20,7 +20,7 @@ export async function credentialFor(
   if (!auth || auth.type === AuthType.AUTH_TYPE_NONE || auth.type === AuthType.AUTH_TYPE_UNSPECIFIED) return undefined;
   const credential = await credentials.get(orgId, auth.credentialId);
   if (!credential) {
-    throw new SwitchboardError('AUTH_FAILED', `credential ${auth.credentialId} is not set for org ${orgId}; store it with PutCredential`);
+    throw new SwitchboardError('AUTH_FAILED', `credential ${auth.credentialId} is not set for org ${orgId}: store it with \`switchboard --org ${orgId} credential set ${auth.credentialId} --type <type>\` (the console's Credentials page, or the registry's PutCredential)`);
   }
   return credential;
 }

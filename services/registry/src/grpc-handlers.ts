@@ -54,6 +54,6 @@ export function registryHandlers(deps: RegistryHandlerDeps): RegistryServiceServ
       }
       return {};
     }),
-    listTools: h.unary('ListTools', (req) => integrations.tools(req.orgId, req.format)),
+    listTools: h.unary('ListTools', (req) => integrations.tools(req.orgId, req.format, { pageSize: req.pageSize, pageToken: req.pageToken, strict: req.strict })),
   };
 }

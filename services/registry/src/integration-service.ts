@@ -78,15 +78,57 @@ export class IntegrationService {
     return this.store.history(orgId, requireKey(key));
   }
 
-  async tools(orgId: string, format: ToolFormat): Promise<ListToolsResponse> {
+  /**
+   * The org's enabled integrations as tools, one page at a time in key order: `pageToken` is the
+   * last key of the page before (base64url), so a page is stable while definitions change.
+   */
+  async tools(orgId: string, format: ToolFormat, page: ToolsPage = {}): Promise<ListToolsResponse> {
     checkOrgId(orgId);
+    const size = toolsPageSize(page.pageSize ?? 0);
+    const after = page.pageToken === undefined || page.pageToken === '' ? '' : decodePageToken(page.pageToken);
     const records = await this.store.list(orgId);
-    const integrations = records.flatMap((r) => (r.integration ? [r.integration] : []));
+    const integrations = records
+      .flatMap((r) => (r.integration?.enabled === true ? [r.integration] : []))
+      .filter((i) => i.key > after)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const slice = integrations.slice(0, size);
     const name = format === ToolFormat.TOOL_FORMAT_ANTHROPIC ? 'anthropic' : format === ToolFormat.TOOL_FORMAT_MCP ? 'mcp' : 'openai';
-    const exported = exportTools(integrations, name);
+    const exported = exportTools(slice, name, { strict: page.strict === true });
+    const last = slice[slice.length - 1];
     return {
       tools: exported.tools.map((t) => ({ name: t.name, description: t.description, inputSchemaJson: JSON.stringify(t.inputSchema) })),
       documentJson: JSON.stringify(exported.document),
+      nextPageToken: integrations.length > size && last !== undefined ? Buffer.from(last.key).toString('base64url') : '',
     };
   }
+}
+
+/** How ListTools pages: its size, where to start, and OpenAI strict mode. */
+export interface ToolsPage {
+  readonly pageSize?: number;
+  readonly pageToken?: string;
+  readonly strict?: boolean;
+}
+
+export const DEFAULT_TOOLS_PAGE_SIZE = 500;
+export const MAX_TOOLS_PAGE_SIZE = 1000;
+
+function toolsPageSize(requested: number): number {
+  if (requested === 0) return DEFAULT_TOOLS_PAGE_SIZE;
+  if (requested > MAX_TOOLS_PAGE_SIZE) {
+    throw new SwitchboardError('INVALID_PAGE_SIZE', `page_size must be at most ${MAX_TOOLS_PAGE_SIZE}`, {
+      fieldErrors: [{ field: 'page_size', message: `must be at most ${MAX_TOOLS_PAGE_SIZE}` }],
+    });
+  }
+  return requested;
+}
+
+function decodePageToken(token: string): string {
+  const key = Buffer.from(token, 'base64url').toString('utf8');
+  if (!INTEGRATION_KEY_PATTERN.test(key)) {
+    throw new SwitchboardError('INVALID_PAGE_TOKEN', 'page_token is not one ListTools returned', {
+      fieldErrors: [{ field: 'page_token', message: 'must be the next_page_token of the page before' }],
+    });
+  }
+  return key;
 }
