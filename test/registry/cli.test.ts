@@ -156,7 +156,7 @@ describe('CLI: apply, get, history, delete, credential set and tools against a r
     expect(missing.stderr).toBe(`switchboard: cannot read ${path.join(dir, 'nope.yaml')}: ENOENT\n`);
     const unreachable = await runCli(['--registry', '127.0.0.1:1', '--org', stack.orgId, 'list']);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toMatch(/cannot reach the service .*; is it running\?/);
+    expect(unreachable.stderr).toMatch(/cannot reach the registry at 127\.0\.0\.1:1 .*is it running\?.*--registry <host:port> or SWITCHBOARD_REGISTRY/);
   });
 
   it('credential set takes the secret from stdin or a file, never from argv, and never shows it', async () => {

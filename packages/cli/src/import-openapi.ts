@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { importOpenApi, type ImportResult } from '@switchboard/openapi-import';
+import { groupSkipped, importOpenApi, type ImportResult } from '@switchboard/openapi-import';
 import { applyCommand } from './commands.js';
 import type { GlobalOptions } from './connection.js';
 import { UsageError } from './errors.js';
@@ -69,19 +69,6 @@ async function plan(result: ImportResult, source: string, out: string): Promise<
 }
 
 const EXAMPLES_PER_GROUP = 3;
-
-/** Skipped constructs with the same reason, in order of size: one line per reason, not per operation. */
-export function groupSkipped(skipped: ImportResult['skipped']): { why: string; what: string; operations: string[] }[] {
-  const groups = new Map<string, { why: string; what: string; operations: string[] }>();
-  for (const s of skipped) {
-    const what = s.what === 'operation' ? 'operation' : s.what.replace(/ \S+$/, '');
-    const key = `${what}\u0000${s.why}`;
-    const group = groups.get(key) ?? { why: s.why, what, operations: [] };
-    if (!group.operations.includes(s.operation)) group.operations.push(s.operation);
-    groups.set(key, group);
-  }
-  return [...groups.values()].sort((a, b) => b.operations.length - a.operations.length);
-}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

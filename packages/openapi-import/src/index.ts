@@ -1,2 +1,3 @@
 export { importOpenApi } from './import-openapi.js';
 export type { AuthChoice, ImportOptions, ImportResult, SkippedConstruct } from './types.js';
+export { groupSkipped, type SkipGroup } from './skip-groups.js';

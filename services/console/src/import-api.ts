@@ -2,6 +2,7 @@ import { fromServiceError } from '@switchboard/client';
 import type { Integration } from '@switchboard/contracts';
 import { BURDEN_LEVEL_NAMES, HTTP_METHOD_NAMES } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
+import { groupSkipped } from '@switchboard/openapi-import';
 import type { ApiHandler } from './api-context.js';
 import { definitionToYaml } from './definition-text.js';
 import { grpc } from './grpc-errors.js';
@@ -33,6 +34,8 @@ export const previewImport: ApiHandler = async (req, deps) => {
     body: {
       integrations: result.integrations.map((i) => candidate(i, revisions.get(i.key))),
       skipped: result.skipped,
+      /** The same, one entry per reason (as the CLI prints them): what the Import view shows first. */
+      skippedGroups: groupSkipped(result.skipped),
       notes: result.notes,
     },
   };
