@@ -12,6 +12,8 @@ import { PromiseClient } from './promise-client.js';
 import { joinToolPages } from './tool-pages.js';
 
 const TIMEOUT_MS = 10_000;
+/** The registry's largest ListTools page: fewest round trips, each well under gRPC's 4 MiB. */
+const TOOLS_PAGE_SIZE = 1000;
 
 /** The registry's RPCs as promises, scoped to one org. */
 export class RegistryClient {
@@ -75,7 +77,7 @@ export class RegistryClient {
     const pages: ListToolsResponse[] = [];
     let pageToken = '';
     do {
-      const page = await this.toolsPage(format, { pageToken, strict: options.strict ?? false });
+      const page = await this.toolsPage(format, { pageSize: TOOLS_PAGE_SIZE, pageToken, strict: options.strict ?? false });
       pages.push(page);
       pageToken = page.nextPageToken;
     } while (pageToken !== '');

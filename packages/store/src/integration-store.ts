@@ -29,6 +29,12 @@ function notFound(orgId: string, key: string): SwitchboardError {
  * Durable, revisioned integration definitions in JetStream KV. Every write is a new revision (the KV
  * sequence); updates and deletes are compare-and-set on the revision the writer read.
  */
+/** A page of an org's integrations; `lastKey` is where the next page starts, empty on the last page. */
+export interface IntegrationPage {
+  readonly records: IntegrationRecord[];
+  readonly lastKey: string;
+}
+
 export class IntegrationStore {
   private constructor(
     readonly kv: KV,
@@ -53,6 +59,14 @@ export class IntegrationStore {
 
   list(orgId: string): Promise<IntegrationRecord[]> {
     return guardStore(this.link, 'read', () => this.listNow(orgId));
+  }
+
+  /**
+   * One page of the org's integrations in key order, after `afterKey` (exclusive), at most `limit`:
+   * only the keys are listed in full, so a page of a 10,000-integration org reads `limit` entries.
+   */
+  listPage(orgId: string, afterKey: string, limit: number): Promise<IntegrationPage> {
+    return guardStore(this.link, 'read', () => this.listPageNow(orgId, afterKey, limit));
   }
 
   update(orgId: string, integration: Integration, expectedRevision: number, now = new Date()): Promise<IntegrationRecord> {
@@ -102,6 +116,23 @@ export class IntegrationStore {
       const r = e ? recordFromEntry(e) : undefined;
       return r ? [r] : [];
     });
+  }
+
+  private async listPageNow(orgId: string, afterKey: string, limit: number): Promise<IntegrationPage> {
+    const prefix = `${orgId}.`;
+    const after = afterKey === '' ? '' : `${prefix}${afterKey}`;
+    const keys: string[] = [];
+    for await (const k of await this.kv.keys(`${orgId}.*`)) if (k > after) keys.push(k);
+    keys.sort();
+    const page = keys.slice(0, limit);
+    const records = await Promise.all(page.map((k) => this.kv.get(k)));
+    return {
+      records: records.flatMap((e) => {
+        const r = e ? recordFromEntry(e) : undefined;
+        return r ? [r] : [];
+      }),
+      lastKey: keys.length > limit ? (page[page.length - 1] ?? '').slice(prefix.length) : '',
+    };
   }
 
   private async updateNow(orgId: string, integration: Integration, expectedRevision: number, now = new Date()): Promise<IntegrationRecord> {

@@ -86,19 +86,15 @@ export class IntegrationService {
     checkOrgId(orgId);
     const size = toolsPageSize(page.pageSize ?? 0);
     const after = page.pageToken === undefined || page.pageToken === '' ? '' : decodePageToken(page.pageToken);
-    const records = await this.store.list(orgId);
-    const integrations = records
-      .flatMap((r) => (r.integration?.enabled === true ? [r.integration] : []))
-      .filter((i) => i.key > after)
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const slice = integrations.slice(0, size);
+    const { records, lastKey } = await this.store.listPage(orgId, after, size);
+    // Disabled integrations are not tools: a page may hold fewer than `size`, and the next one goes on.
+    const slice = records.flatMap((r) => (r.integration?.enabled === true ? [r.integration] : []));
     const name = format === ToolFormat.TOOL_FORMAT_ANTHROPIC ? 'anthropic' : format === ToolFormat.TOOL_FORMAT_MCP ? 'mcp' : 'openai';
     const exported = exportTools(slice, name, { strict: page.strict === true });
-    const last = slice[slice.length - 1];
     return {
       tools: exported.tools.map((t) => ({ name: t.name, description: t.description, inputSchemaJson: JSON.stringify(t.inputSchema) })),
       documentJson: JSON.stringify(exported.document),
-      nextPageToken: integrations.length > size && last !== undefined ? Buffer.from(last.key).toString('base64url') : '',
+      nextPageToken: lastKey === '' ? '' : Buffer.from(lastKey).toString('base64url'),
     };
   }
 }
