@@ -50,6 +50,11 @@ sys.exit(os.waitstatus_to_exitcode(status))
   });
 }
 
+/** apply's output without its warnings about credentials not set yet (asserted where they matter). */
+function withoutWarnings(stdout: string): string {
+  return stdout.split('\n').filter((l) => !l.startsWith('warning: credential ')).join('\n');
+}
+
 describe('CLI: apply, get, history, delete, credential set and tools against a real registry', () => {
   let stack: Stack;
   let dir: string;
@@ -77,19 +82,24 @@ describe('CLI: apply, get, history, delete, credential set and tools against a r
     const key = parseDocument(exampleText(file)).get('key') as string;
     const first = await cli('apply', '-f', path.join(EXAMPLES_DIR, file));
     expect(first.stderr).toBe('');
-    const created = new RegExp(`^created +${key} \\(revision (\\d+)\\)\\n$`).exec(first.stdout);
+    const created = new RegExp(`^created +${key} \\(revision (\\d+)\\)\\n`).exec(first.stdout);
     expect(created, first.stdout).not.toBeNull();
     const rev = Number(created![1]);
+    // No credential is stored in this org: apply says which one is missing and how to set it.
+    const credentialId = parseDocument(exampleText(file)).getIn(['auth', 'credential_id']) as string | undefined;
+    if (credentialId !== undefined) {
+      expect(first.stdout).toContain(`warning: credential ${credentialId} (used by ${key}) is not set: calls fail until you run \`switchboard credential set ${credentialId} --type <type>\``);
+    }
 
     const second = await cli('apply', '-f', path.join(EXAMPLES_DIR, file));
-    expect(second.stdout).toBe(`unchanged ${key} (revision ${rev})\n`);
+    expect(withoutWarnings(second.stdout)).toBe(`unchanged ${key} (revision ${rev})\n`);
 
     // An integrator's edit: comments kept, two top-level fields changed.
     const doc = parseDocument(exampleText(file));
     doc.set('name', `${String(doc.get('name'))} (v2)`);
     doc.setIn(['timeouts', 'total_ms'], 7000);
     const third = await cli('apply', '-f', write(file, doc.toString()));
-    const updated = new RegExp(`^updated +${key} \\(revision ${rev} -> (\\d+)\\): name, timeouts\\n$`).exec(third.stdout);
+    const updated = new RegExp(`^updated +${key} \\(revision ${rev} -> (\\d+)\\): name, timeouts\\n$`).exec(withoutWarnings(third.stdout));
     expect(updated, third.stdout + third.stderr).not.toBeNull();
     expect(Number(updated![1])).toBeGreaterThan(rev);
   });
@@ -100,11 +110,11 @@ describe('CLI: apply, get, history, delete, credential set and tools against a r
     const yaml = await Promise.all(keys.map((k) => cli('get', k, '-o', 'yaml')));
     const json = await Promise.all(keys.map((k) => cli('get', k, '-o', 'json')));
     const applied = await Promise.all(yaml.map((got, n) => cli('apply', '-f', write(`${keys[n]}.yaml`, got.stdout))));
-    applied.forEach((r, n) => expect(r.stdout + r.stderr).toBe(`unchanged ${keys[n]} (revision ${revisions.get(keys[n]!)})\n`));
+    applied.forEach((r, n) => expect(withoutWarnings(r.stdout) + r.stderr).toBe(`unchanged ${keys[n]} (revision ${revisions.get(keys[n]!)})\n`));
     expect(yaml[0]!.stdout.startsWith(`# revision ${revisions.get(keys[0]!)}\n`)).toBe(true);
     // JSON output is the document alone; a list of them is a valid file too.
     const all = await cli('apply', '-f', write('all.json', `[${json.map((r) => r.stdout).join(',')}]`));
-    expect(all.stdout + all.stderr).toBe(keys.map((k) => `unchanged ${k} (revision ${revisions.get(k)})\n`).join(''));
+    expect(withoutWarnings(all.stdout) + all.stderr).toBe(keys.map((k) => `unchanged ${k} (revision ${revisions.get(k)})\n`).join(''));
     const bad = await cli('get', keys[0]!, '-o', 'xml');
     expect(bad.stderr).toBe('switchboard: -o must be yaml or json\n');
   });
@@ -121,6 +131,23 @@ describe('CLI: apply, get, history, delete, credential set and tools against a r
     const gone = await cli('get', 'staff_webhook');
     expect(gone.code).toBe(1);
     expect(gone.stderr).toBe(`switchboard: integration staff_webhook does not exist in org ${stack.orgId} [NOT_FOUND]\n`);
+  });
+
+  it('test exits non-zero on a failed outcome, as invoke does, and names the credential command', async () => {
+    const file = write('no-credential.yaml', [
+      'key: needs_a_key',
+      'name: Needs a key',
+      'description: Calls an API with a key that was never stored.',
+      'method: GET',
+      'url_template: https://api.example.com/things',
+      'auth: {type: API_KEY, credential_id: never-stored}',
+    ].join('\n'));
+    const applied = await cli('apply', '-f', file);
+    expect(applied.stdout).toContain('warning: credential never-stored (used by needs_a_key) is not set');
+    const tested = await runCli([...org, '--executor', `127.0.0.1:${stack.executor.port}`, 'test', 'needs_a_key']);
+    expect(tested.code, tested.stdout + tested.stderr).toBe(2);
+    expect(tested.stdout).toContain('OUTCOME_AUTH_FAILED');
+    expect(tested.stdout).toContain(`switchboard --org ${stack.orgId} credential set never-stored --type <type>`);
   });
 
   it('explains a bad file with the path of the field and its line, and applies nothing from it', async () => {
