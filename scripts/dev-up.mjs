@@ -109,11 +109,16 @@ async function main() {
   });
 
   say('');
-  say(`Switchboard is up: registry 127.0.0.1:${REGISTRY_PORT}, executor 127.0.0.1:${EXECUTOR_PORT}, demo API ${apiUrl}`);
+  say(`Switchboard is up: registry 127.0.0.1:${REGISTRY_PORT}, executor 127.0.0.1:${EXECUTOR_PORT}, demo API ${apiUrl} (its OpenAPI document: ${apiUrl}/openapi.yaml; its key: .data/dev/demo-api.key)`);
   say(`Logs: .data/dev/logs/   Audit trail: .data/audit/`);
   say('Invoke the demo integration (in another terminal):');
   say('');
-  say(`  node packages/cli/dist/main.js --org ${ORG} invoke look_up_appointments --args '{"patient_id":"p-1001","date":"2026-12-01"}'`);
+  // Ports moved by REGISTRY_PORT / EXECUTOR_PORT go into the command, so it works as printed.
+  const moved = [
+    ...(REGISTRY_PORT === 50051 ? [] : [`--registry 127.0.0.1:${REGISTRY_PORT}`]),
+    ...(EXECUTOR_PORT === 50052 ? [] : [`--executor 127.0.0.1:${EXECUTOR_PORT}`]),
+  ];
+  say(`  node packages/cli/dist/main.js --org ${ORG}${moved.map((f) => ` ${f}`).join('')} invoke look_up_appointments --args '{"patient_id":"p-1001","date":"2026-12-01"}'`);
   say('');
   say(`Console: http://127.0.0.1:${CONSOLE_PORT}/  sign in for org ${ORG} with this token (shown once):`);
   say(`  ${consoleToken}`);

@@ -1,4 +1,4 @@
-import { HttpMethod, Integration, ParameterLocation, ParameterType, StringFormat, type Parameter } from '@switchboard/contracts';
+import { HttpMethod, Integration, Parameter, ParameterLocation, ParameterType, StringFormat } from '@switchboard/contracts';
 import { describe, expect, it } from 'vitest';
 import { parseIntegrationDocuments, integrationToDocument } from './document.js';
 import { MAX_PARAMETER_NESTING } from './limits.js';
@@ -6,9 +6,25 @@ import { validateIntegration } from './validate-integration.js';
 import { stringify } from 'yaml';
 
 const T = ParameterType;
+/** A parameter as a test writes it, nested shapes included. */
+interface Shape {
+  name?: string;
+  type?: ParameterType;
+  required?: boolean;
+  minimum?: number;
+  format?: StringFormat;
+  location?: ParameterLocation;
+  wireName?: string;
+  items?: Shape;
+  properties?: Shape[];
+}
+
+function shape(s: Shape): Parameter {
+  return Parameter.fromPartial({ ...s, items: s.items === undefined ? undefined : shape(s.items), properties: (s.properties ?? []).map(shape) });
+}
 const BODY = ParameterLocation.PARAMETER_LOCATION_BODY;
 
-function order(lines: Partial<Parameter>): Integration {
+function order(lines: Shape): Integration {
   return Integration.fromPartial({
     key: 'create_order',
     name: 'Create order',
@@ -16,11 +32,11 @@ function order(lines: Partial<Parameter>): Integration {
     enabled: true,
     method: HttpMethod.HTTP_METHOD_POST,
     urlTemplate: 'https://api.example.com/orders',
-    parameters: [{ name: 'lines', type: T.PARAMETER_TYPE_ARRAY, location: BODY, required: true, ...lines }],
+    parameters: [shape({ name: 'lines', type: T.PARAMETER_TYPE_ARRAY, location: BODY, required: true, ...lines })],
   });
 }
 
-const LINE = { type: T.PARAMETER_TYPE_OBJECT, properties: [{ name: 'sku', type: T.PARAMETER_TYPE_STRING, required: true }, { name: 'qty', type: T.PARAMETER_TYPE_INTEGER, minimum: 1 }] };
+const LINE: Shape = { type: T.PARAMETER_TYPE_OBJECT, properties: [{ name: 'sku', type: T.PARAMETER_TYPE_STRING, required: true }, { name: 'qty', type: T.PARAMETER_TYPE_INTEGER, minimum: 1 }] };
 
 describe('parameter items and properties', () => {
   it('accepts an array of objects with properties, and reads and prints them in the document form', () => {
@@ -60,11 +76,11 @@ describe('parameter items and properties', () => {
   it('refuses items on a non-array, properties on a non-object, and nesting past the limit', () => {
     const wrong = Integration.fromPartial({
       ...order({}),
-      parameters: [{ name: 'n', type: T.PARAMETER_TYPE_STRING, location: BODY, items: { type: T.PARAMETER_TYPE_STRING }, properties: [{ name: 'a', type: T.PARAMETER_TYPE_STRING }] }],
+      parameters: [shape({ name: 'n', type: T.PARAMETER_TYPE_STRING, location: BODY, items: { type: T.PARAMETER_TYPE_STRING }, properties: [{ name: 'a', type: T.PARAMETER_TYPE_STRING }] })],
     });
     expect(validateIntegration(wrong).map((p) => p.field)).toEqual(['parameters[0].items', 'parameters[0].properties']);
-    let deep: Partial<Parameter> = { type: T.PARAMETER_TYPE_STRING };
-    for (let i = 0; i < MAX_PARAMETER_NESTING + 1; i += 1) deep = { type: T.PARAMETER_TYPE_ARRAY, items: deep as Parameter };
+    let deep: Shape = { type: T.PARAMETER_TYPE_STRING };
+    for (let i = 0; i < MAX_PARAMETER_NESTING + 1; i += 1) deep = { type: T.PARAMETER_TYPE_ARRAY, items: deep };
     expect(validateIntegration(order(deep)).map((p) => p.message)).toContainEqual(`nests items and properties more than ${MAX_PARAMETER_NESTING} levels deep`);
   });
 });
