@@ -37,7 +37,10 @@ function operationsOf(doc: JsonObject, report: ImportReport): Operation[] {
       const operationId = stringAt(operation, 'operationId');
       const label = operationId ?? `${method.toUpperCase()} ${path}`;
       const wanted = integrationKey(operationId, method, path);
-      const key = uniqueName(wanted, keys);
+      // Two operations whose ids read the same: the second is told apart by its method and path,
+      // which say what it is; a number is the last resort.
+      const fromPath = integrationKey(undefined, method, path);
+      const key = !keys.has(wanted) ? uniqueName(wanted, keys) : !keys.has(fromPath) ? uniqueName(fromPath, keys) : uniqueName(wanted, keys);
       if (key !== wanted) report.note(`${label}: its key would be ${wanted}, which another operation already has; it is ${key}`);
       ops.push({ label, operationId, key, method, path, pathItem, operation });
     }

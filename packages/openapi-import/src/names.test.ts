@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INTEGRATION_KEY_PATTERN } from '@switchboard/definition';
-import { credentialId, integrationKey, parameterName, uniqueName } from './names.js';
+import { credentialId, integrationKey, parameterName, shortenWords, uniqueName } from './names.js';
 
 describe('integration keys', () => {
   it('are the operationId in snake_case', () => {
@@ -21,6 +21,14 @@ describe('integration keys', () => {
       expect(key).toMatch(INTEGRATION_KEY_PATTERN);
     }
     expect(integrationKey('2fa.verify', 'post', '/v')).toBe('op_2fa_verify');
+  });
+
+  it('are shortened to 64 characters keeping their meaning, not cut mid-word', () => {
+    const id = 'retrieveTheListOfAllAvailableAppointmentSlotsForTheOrganizationAndTheConfigurationOfItsNotifications';
+    const key = integrationKey(id, 'get', '/x');
+    expect(key.length).toBeLessThanOrEqual(64);
+    expect(key).toBe('retrieve_list_avail_appt_slots_org_config_notifs');
+    expect(shortenWords(['list', 'patient', 'insurance', 'eligibility', 'coverage', 'benefit', 'details', 'history'], 30)).toEqual(['list', 'patient', 'details', 'history']);
   });
 
   it('are made unique with a numeric suffix within the length limit', () => {

@@ -27,15 +27,80 @@ function cut(text: string, max: number, separator: string): string {
   return out;
 }
 
+/** Words that carry no meaning in a key: dropped first when a key is too long. */
+const FILLER: ReadonlySet<string> = new Set(['the', 'a', 'an', 'of', 'for', 'to', 'by', 'in', 'on', 'with', 'and', 'from', 'at', 'its', 'this', 'that', 'all', 'api', 'v1']);
+/** Long words and the short forms everyone reads the same way. */
+const SHORT: Readonly<Record<string, string>> = {
+  information: 'info',
+  configuration: 'config',
+  configurations: 'configs',
+  organization: 'org',
+  organizations: 'orgs',
+  organisation: 'org',
+  organisations: 'orgs',
+  application: 'app',
+  applications: 'apps',
+  identifier: 'id',
+  identifiers: 'ids',
+  authorization: 'auth',
+  authentication: 'auth',
+  administrator: 'admin',
+  administrators: 'admins',
+  description: 'desc',
+  reference: 'ref',
+  references: 'refs',
+  number: 'num',
+  message: 'msg',
+  messages: 'msgs',
+  transaction: 'txn',
+  transactions: 'txns',
+  subscription: 'sub',
+  subscriptions: 'subs',
+  notification: 'notif',
+  notifications: 'notifs',
+  attribute: 'attr',
+  attributes: 'attrs',
+  parameter: 'param',
+  parameters: 'params',
+  document: 'doc',
+  documents: 'docs',
+  statistics: 'stats',
+  appointment: 'appt',
+  appointments: 'appts',
+  available: 'avail',
+  availability: 'avail',
+  management: 'mgmt',
+  environment: 'env',
+  environments: 'envs',
+};
+
+/**
+ * Words shortened to fit `max` characters joined by `_`, keeping their meaning: filler words go
+ * first, then long words take their usual short forms, a word repeated next to itself goes, and
+ * only then do words from the middle go (the first two and the last stay: verb, object, detail).
+ */
+export function shortenWords(all: readonly string[], max: number): string[] {
+  const fits = (w: readonly string[]) => w.join('_').length <= max;
+  let out = [...all];
+  if (fits(out)) return out;
+  const kept = out.filter((w, i) => i === 0 || !FILLER.has(w));
+  out = kept.length > 0 ? kept : out;
+  if (fits(out)) return out;
+  out = out.map((w) => SHORT[w] ?? w).filter((w, i, list) => i === 0 || w !== list[i - 1]);
+  while (!fits(out) && out.length > 3) out.splice(2, 1);
+  return out;
+}
+
 /**
  * The integration key for an operation: its operationId in snake_case, or the method and path
- * (`get /patients/{id}/visits` -> `get_patients_by_id_visits`) when it has none.
+ * (`get /patients/{id}/visits` -> `get_patients_by_id_visits`) when it has none; within 64
+ * characters by shortenWords.
  */
 export function integrationKey(operationId: string | undefined, method: string, path: string): string {
   const source = operationId !== undefined && words(operationId).length > 0
     ? operationId
     : `${method} ${path.replace(/\{([^}]*)\}/g, ' by $1 ')}`;
-  let key = snakeCase(source);
+  let key = shortenWords(words(source), MAX_KEY_LENGTH).join('_');
   if (key === '') key = 'operation';
   if (!/^[a-z]/.test(key)) key = `op_${key}`;
   key = cut(key, MAX_KEY_LENGTH, '_');
