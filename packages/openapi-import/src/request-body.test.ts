@@ -107,3 +107,17 @@ describe('translateBody', () => {
     expect(bodyExampleAt(rb, 'contact.email')).toBeUndefined();
   });
 });
+
+describe('translateBody: a body too large to flatten', () => {
+  it('keeps top-level fields as parameters, objects with their properties, when flattening makes more than a definition holds', () => {
+    const properties: Record<string, unknown> = {};
+    for (let n = 0; n < 30; n += 1) properties[`group${n}`] = { type: 'object', properties: { a: { type: 'string' }, b: { type: 'integer' }, c: { type: 'boolean' } } };
+    const result = translateBody({ content: { 'application/json': { schema: { type: 'object', properties } } } });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.fields).toHaveLength(30);
+    expect(result.value.fields[0]?.wireName).toBe('group0');
+    expect(result.value.fields[0]?.draft.properties.map((p) => p.name)).toEqual(['a', 'b', 'c']);
+    expect(result.value.notes).toContain("the request body's 90 nested fields are more than the 64 parameters a definition holds: each top-level field is one parameter, objects with their properties");
+  });
+});

@@ -1,5 +1,5 @@
 import { BodyEncoding } from '@switchboard/contracts';
-import { MAX_WIRE_NAME_LENGTH } from '@switchboard/definition';
+import { MAX_PARAMETERS, MAX_WIRE_NAME_LENGTH } from '@switchboard/definition';
 import { arrayAt, isObject, objectAt, objectEntries, stringAt, type JsonObject } from './json.js';
 import { constantOf, draftParameter, normaliseSchema, type JsonType, type NormalSchema, type ParameterDraft } from './schema.js';
 
@@ -40,6 +40,8 @@ function isJson(contentType: string): boolean {
 
 interface Walk {
   readonly form: boolean;
+  /** How many segments deep objects are flattened: MAX_BODY_DEPTH, or 1 when that makes too many parameters. */
+  readonly depth: number;
   readonly fixed: { wireName: string; value: unknown }[];
   readonly fields: BodyField[];
   readonly skipped: { what: string; why: string }[];
@@ -107,8 +109,10 @@ function flatten(walk: Walk, object: NormalSchema, path: readonly string[], requ
       addField(walk, wire, isRequired, n.value, 'object');
     } else if (!hasProperties) {
       addField(walk, wire, isRequired, n.value, 'object');
-    } else if (segments.length >= MAX_BODY_DEPTH) {
-      walk.notes.push(`body field ${wire} is an object ${segments.length} levels down: it is one object parameter (fields are flattened to ${MAX_BODY_DEPTH} levels at most)`);
+    } else if (segments.length >= walk.depth) {
+      if (walk.depth === MAX_BODY_DEPTH) {
+        walk.notes.push(`body field ${wire} is an object ${segments.length} levels down: it is one object parameter (fields are flattened to ${MAX_BODY_DEPTH} levels at most)`);
+      }
       addField(walk, wire, isRequired, n.value, 'object');
     } else {
       for (const note of n.value.notes) walk.notes.push(`body field ${wire}: ${note}`);
@@ -161,8 +165,17 @@ export function translateBody(requestBody: JsonObject | undefined): BodyResult {
   // One of several shapes (a booking for a person or for a team, say): the first that translates.
   for (const [index, shape] of shapes.entries()) {
     if (!hasFields(shape)) continue;
-    const attempt: Walk = { form, fixed: [], fields: [], skipped: [], notes: [...notes] };
+    let attempt: Walk = { form, depth: MAX_BODY_DEPTH, fixed: [], fields: [], skipped: [], notes: [...notes] };
     const failed = flatten(attempt, shape, [], bodyRequired);
+    if (failed === undefined && attempt.fields.length > MAX_PARAMETERS) {
+      // A large body (a payments API's, say) flattens to more fields than a definition holds: its
+      // top-level fields become the parameters, nested objects one parameter each with their properties.
+      const flatter: Walk = { form, depth: 1, fixed: [], fields: [], skipped: [], notes: [...notes] };
+      if (flatten(flatter, shape, [], bodyRequired) === undefined) {
+        flatter.notes.push(`the request body's ${attempt.fields.length} nested fields are more than the ${MAX_PARAMETERS} parameters a definition holds: each top-level field is one parameter, objects with their properties`);
+        attempt = flatter;
+      }
+    }
     if (failed !== undefined) {
       why ??= failed;
       continue;
