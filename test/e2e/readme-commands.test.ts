@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/processes.js';
-import { ROOT } from '../support/stack.js';
+import { ROOT, isolatedNames } from '../support/stack.js';
 
 /**
  * The README's shell blocks as a newcomer runs them after `pnpm demo`, in order, in one shell. The
@@ -57,20 +57,9 @@ describe("README: every command block works as written after `pnpm demo`", () =>
     for (const name of ['REGISTRY_PORT', 'EXECUTOR_PORT', 'CONSOLE_PORT', 'MCP_PORT', 'DEMO_API_PORT']) ports[name] = await freePort();
     demo = await startDemo({
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      INTEGRATIONS_BUCKET: `t_${id}_integrations`,
-      CREDENTIALS_BUCKET: `t_${id}_credentials`,
+      ...isolatedNames(id),
       ORG_TOKENS_BUCKET: `t_${id}_org_tokens`,
       CONSOLE_SESSIONS_BUCKET: `t_${id}_sessions`,
-      AUDIT_STREAM: `T_${id}_AUDIT`,
-      AUDIT_SUBJECT_PREFIX: `t${id}.audit`,
-      AUDIT_CONSUMER: `t_${id}_logger`,
-      AUDIT_MAX_BYTES: String(64 * 1024 * 1024),
-      REDIS_KEY_PREFIX: `t${id}:`,
-      DELIVERY_STREAM: `T_${id}_DELIVERIES`,
-      DELIVERY_SUBJECT_PREFIX: `t${id}.delivery`,
-      DELIVERY_DEAD_LETTER_BUCKET: `t_${id}_dead_letters`,
-      DELIVERY_QUEUE_MAX_BYTES: String(16 * 1024 * 1024),
-      DELIVERY_DEAD_LETTER_MAX_BYTES: String(16 * 1024 * 1024),
     });
   }, 180_000);
 

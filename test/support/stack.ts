@@ -123,20 +123,17 @@ export function uniqueId(): string {
   return randomBytes(4).toString('hex');
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const id = uniqueId();
-  const auditDir = mkdtempSync(path.join(tmpdir(), `sb-audit-${id}-`));
-  const env: Record<string, string> = {
-    NATS_URL,
-    REDIS_URL,
-    LOG_LEVEL: 'info',
-    SWITCHBOARD_MASTER_KEYS: `test1:${randomBytes(32).toString('base64')}`,
+/**
+ * The bucket, stream, subject and key-prefix names that keep one stack's data apart from every other
+ * test's on the shared NATS and Redis, and the small stream limits that let many stacks fit at once.
+ */
+export function isolatedNames(id: string): Record<string, string> {
+  return {
     INTEGRATIONS_BUCKET: `t_${id}_integrations`,
     CREDENTIALS_BUCKET: `t_${id}_credentials`,
     AUDIT_STREAM: `T_${id}_AUDIT`,
     AUDIT_SUBJECT_PREFIX: `t${id}.audit`,
     AUDIT_CONSUMER: `t_${id}_logger`,
-    AUDIT_DIR: auditDir,
     // Each stream reserves its byte limit on the server: keep test streams small so many fit at once.
     AUDIT_MAX_BYTES: String(64 * 1024 * 1024),
     REDIS_KEY_PREFIX: `t${id}:`,
@@ -146,6 +143,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Reserved up front on the server like the audit stream's limit: small, so many stacks fit.
     DELIVERY_QUEUE_MAX_BYTES: String(16 * 1024 * 1024),
     DELIVERY_DEAD_LETTER_MAX_BYTES: String(16 * 1024 * 1024),
+  };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const id = uniqueId();
+  const auditDir = mkdtempSync(path.join(tmpdir(), `sb-audit-${id}-`));
+  const env: Record<string, string> = {
+    NATS_URL,
+    REDIS_URL,
+    LOG_LEVEL: 'info',
+    SWITCHBOARD_MASTER_KEYS: `test1:${randomBytes(32).toString('base64')}`,
+    ...isolatedNames(id),
+    AUDIT_DIR: auditDir,
     REGISTRY_PORT: '0',
     EXECUTOR_PORT: '0',
   };

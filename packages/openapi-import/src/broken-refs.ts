@@ -30,6 +30,25 @@ function refOf(value: unknown): string | undefined {
 }
 
 /**
+ * A visit function that walks every object and array once (cycles included), replacing each child
+ * for which `replace` answers a value; a replacement is not walked by this visit, only its parent.
+ */
+function replacingWalker(replace: (value: unknown) => unknown): (value: unknown) => void {
+  const visited = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || visited.has(value)) return;
+    visited.add(value);
+    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((item, i) => [i, item]) : Object.entries(value);
+    for (const [key, child] of entries) {
+      const replacement = replace(child);
+      if (replacement !== undefined) (value as Record<string | number, unknown>)[key] = replacement;
+      else visit(child);
+    }
+  };
+  return visit;
+}
+
+/**
  * Replaces, in place, every internal `$ref` with what it points to (after replaceBrokenRefs, every
  * one resolves). The same target is shared by all that refer to it, so a recursive schema becomes a
  * cycle of objects, which the translation bounds by depth. Keywords beside a `$ref` (3.1) are kept
@@ -37,7 +56,6 @@ function refOf(value: unknown): string | undefined {
  */
 export function dereferenceInPlace(doc: JsonObject): void {
   const resolved = new Map<string, unknown>();
-  const visited = new Set<object>();
   const follow = (ref: string): unknown => {
     const known = resolved.get(ref);
     if (known !== undefined) return known;
@@ -59,24 +77,7 @@ export function dereferenceInPlace(doc: JsonObject): void {
     const siblings = Object.entries(value).filter(([k]) => k !== '$ref');
     return siblings.length > 0 && isObject(found) ? { ...found, ...Object.fromEntries(siblings) } : found;
   };
-  const visit = (value: unknown): void => {
-    if (typeof value !== 'object' || value === null || visited.has(value)) return;
-    visited.add(value);
-    if (Array.isArray(value)) {
-      value.forEach((item, i) => {
-        const r = replaced(item);
-        if (r !== undefined) value[i] = r;
-        else visit(item);
-      });
-      return;
-    }
-    const obj = value as JsonObject;
-    for (const [key, child] of Object.entries(obj)) {
-      const r = replaced(child);
-      if (r !== undefined) obj[key] = r;
-      else visit(child);
-    }
-  };
+  const visit = replacingWalker(replaced);
   visit(doc);
 }
 
@@ -88,22 +89,6 @@ export function dereferenceInPlace(doc: JsonObject): void {
  */
 export function replaceBrokenRefs(doc: JsonObject): string[] {
   const broken = new Set<string>();
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      value.forEach((item, i) => {
-        const fixed = fix(item);
-        if (fixed !== undefined) value[i] = fixed;
-        else walk(item);
-      });
-      return;
-    }
-    if (!isObject(value)) return;
-    for (const [key, child] of Object.entries(value)) {
-      const fixed = fix(child);
-      if (fixed !== undefined) value[key] = fixed;
-      else walk(child);
-    }
-  };
   const fix = (value: unknown): JsonObject | undefined => {
     if (!isObject(value) || typeof value['$ref'] !== 'string') return undefined;
     const ref = value['$ref'];
@@ -111,7 +96,7 @@ export function replaceBrokenRefs(doc: JsonObject): string[] {
     broken.add(ref);
     return { [UNRESOLVED_REF]: ref };
   };
-  walk(doc);
+  replacingWalker(fix)(doc);
   return [...broken];
 }
 
