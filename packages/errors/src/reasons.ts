@@ -311,6 +311,8 @@ export const REASONS = {
   INVALID_KEY: service('INVALID_ARGUMENT', 422, 'an integration key is not a valid tool name'),
   INVALID_REVISION: service('INVALID_ARGUMENT', 422, 'an update or delete names no expected revision (the revision the edit started from)'),
   INVALID_CREDENTIAL_ID: service('INVALID_ARGUMENT', 422, 'a credential id is not 1-64 letters, digits, "_" or "-"'),
+  INVALID_PAGE_SIZE: service('INVALID_ARGUMENT', 422, 'a ListTools page_size is over the largest page (1000 tools)'),
+  INVALID_PAGE_TOKEN: service('INVALID_ARGUMENT', 422, 'a ListTools page_token is not a next_page_token ListTools returned'),
   INVALID_CREDENTIAL: service('INVALID_ARGUMENT', 422, "a credential's secret fields do not fit its type"),
   INVALID_CONTEXT: service('INVALID_ARGUMENT', 422, 'a system header (call id, org id, tool key) holds characters a header cannot carry'),
   INVALID_CALL_CONTEXT: service('INVALID_ARGUMENT', 422, "MCP gateway: the call context in a tools/call request's _meta is malformed"),
