@@ -21,10 +21,6 @@ function target(doc: JsonObject, ref: string): unknown {
   return at;
 }
 
-function resolves(doc: JsonObject, ref: string): boolean {
-  return target(doc, ref) !== undefined;
-}
-
 function refOf(value: unknown): string | undefined {
   return isObject(value) && typeof value['$ref'] === 'string' ? value['$ref'] : undefined;
 }
@@ -38,24 +34,36 @@ function replacingWalker(replace: (value: unknown) => unknown): (value: unknown)
   const visit = (value: unknown): void => {
     if (typeof value !== 'object' || value === null || visited.has(value)) return;
     visited.add(value);
-    const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((item, i) => [i, item]) : Object.entries(value);
-    for (const [key, child] of entries) {
-      const replacement = replace(child);
-      if (replacement !== undefined) (value as Record<string | number, unknown>)[key] = replacement;
-      else visit(child);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i += 1) {
+        const replacement = replace(value[i]);
+        if (replacement !== undefined) value[i] = replacement;
+        else visit(value[i]);
+      }
+      return;
+    }
+    const obj = value as JsonObject;
+    for (const key in obj) {
+      if (!Object.hasOwn(obj, key)) continue;
+      const replacement = replace(obj[key]);
+      if (replacement !== undefined) obj[key] = replacement;
+      else visit(obj[key]);
     }
   };
   return visit;
 }
 
 /**
- * Replaces, in place, every internal `$ref` with what it points to (after replaceBrokenRefs, every
- * one resolves). The same target is shared by all that refer to it, so a recursive schema becomes a
- * cycle of objects, which the translation bounds by depth. Keywords beside a `$ref` (3.1) are kept
- * over the target's. Fast and local: nothing is fetched or copied wholesale.
+ * Replaces, in place, every internal `$ref` with what it points to, and every `$ref` the import
+ * cannot follow (a pointer to nothing in the document, or to another file, which is never fetched)
+ * with `{ [UNRESOLVED_REF]: ref }`, so only the operations that use the broken part are refused.
+ * The same target is shared by all that refer to it, so a recursive schema becomes a cycle of
+ * objects, which the translation bounds by depth. Keywords beside a `$ref` (3.1) are kept over the
+ * target's. One pass, nothing fetched or copied wholesale. Returns the distinct refs that broke.
  */
-export function dereferenceInPlace(doc: JsonObject): void {
+export function dereferenceInPlace(doc: JsonObject): string[] {
   const resolved = new Map<string, unknown>();
+  const broken = new Set<string>();
   const follow = (ref: string): unknown => {
     const known = resolved.get(ref);
     if (known !== undefined) return known;
@@ -65,7 +73,10 @@ export function dereferenceInPlace(doc: JsonObject): void {
       chain.add(next);
       value = target(doc, next);
     }
-    if (refOf(value) !== undefined) value = { [UNRESOLVED_REF]: ref };
+    if (value === undefined || refOf(value) !== undefined) {
+      broken.add(ref);
+      value = { [UNRESOLVED_REF]: ref };
+    }
     resolved.set(ref, value);
     visit(value);
     return value;
@@ -74,29 +85,12 @@ export function dereferenceInPlace(doc: JsonObject): void {
     const ref = refOf(value);
     if (ref === undefined || !isObject(value)) return undefined;
     const found = follow(ref);
+    if (Object.keys(value).length === 1 || !isObject(found)) return found;
     const siblings = Object.entries(value).filter(([k]) => k !== '$ref');
-    return siblings.length > 0 && isObject(found) ? { ...found, ...Object.fromEntries(siblings) } : found;
+    return { ...found, ...Object.fromEntries(siblings) };
   };
   const visit = replacingWalker(replaced);
   visit(doc);
-}
-
-/**
- * Replaces, in place, every `$ref` the import cannot follow (a pointer to nothing in the document, or
- * to another file, which is never fetched) with `{ [UNRESOLVED_REF]: ref }`, so the rest of the
- * document still dereferences and only the operations that use the broken part are refused.
- * Returns the distinct refs replaced.
- */
-export function replaceBrokenRefs(doc: JsonObject): string[] {
-  const broken = new Set<string>();
-  const fix = (value: unknown): JsonObject | undefined => {
-    if (!isObject(value) || typeof value['$ref'] !== 'string') return undefined;
-    const ref = value['$ref'];
-    if (ref.startsWith('#') && resolves(doc, ref)) return undefined;
-    broken.add(ref);
-    return { [UNRESOLVED_REF]: ref };
-  };
-  replacingWalker(fix)(doc);
   return [...broken];
 }
 

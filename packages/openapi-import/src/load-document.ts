@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SwitchboardError } from '@switchboard/errors';
 import { parse as parseYaml } from 'yaml';
-import { dereferenceInPlace, replaceBrokenRefs } from './broken-refs.js';
+import { dereferenceInPlace } from './broken-refs.js';
 import { isObject, stringAt, type JsonObject } from './json.js';
 
 /** A fully dereferenced OpenAPI 3.0 or 3.1 document and where it came from. */
@@ -119,15 +119,12 @@ export async function loadDocument(source: string | object): Promise<LoadedDocum
   }
   if (!isObject(raw)) throw invalid(`${label} is not an OpenAPI document (expected an object at the top level)`);
   const version = versionOf(raw, label);
-  // The parser changes what it is given; the caller's object stays as it was.
-  const repaired = structuredClone(raw);
-  const problems = replaceBrokenRefs(repaired).map((ref) =>
+  // Dereferencing changes the document in place: a parsed object the caller gave is copied first.
+  const doc = typeof source === 'string' ? raw : structuredClone(raw);
+  const problems = dereferenceInPlace(doc).map((ref) =>
     ref.startsWith('#')
       ? `$ref ${ref} points to nothing in the document: what uses it is left out`
       : `$ref ${ref} is in another file, which is not followed (bundle the document first, e.g. \`npx @redocly/cli bundle\`): what uses it is left out`,
   );
-  dereferenceInPlace(repaired);
-  const doc: unknown = repaired;
-  if (!isObject(doc)) throw invalid(`${label} did not dereference to an object`);
   return { doc, version, sourceUrl, label, problems };
 }
