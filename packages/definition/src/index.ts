@@ -11,8 +11,12 @@ export * from './tool-schema.js';
 export { anthropicToolProblems, mcpToolProblems, openAiToolProblems } from './tool-format-rules.js';
 export { openAiStrictSchema, OPENAI_STRICT_MAX_DEPTH, OPENAI_STRICT_MAX_ENUM_VALUES, type StrictResult } from './openai-strict.js';
 export { parseIntegrationDocuments, integrationToDocument, type ParsedIntegrations } from './document.js';
-export { checkParameterValue, hasParameterType, jsonTypeOf } from './parameter-value.js';
+export { hasParameterType, jsonTypeOf } from './parameter-value.js';
+export { checkArguments, checkParameterValue, type ArgumentCheck } from './argument-check.js';
+export { parseArgumentsJson, MAX_ARGUMENTS_BYTES, MAX_ARGUMENTS_DEPTH } from './arguments-json.js';
+export { compileSafePattern, patternProblem, type SafePattern } from './safe-pattern.js';
 export { matchesStringFormat, PHONE_E164_PATTERN } from './string-format.js';
+export { headerValueProblem } from './header-value.js';
 export { headerNameProblem, isClientOwnedHeader, isHeaderToken } from './header-name.js';
 export { isIdempotentMethod } from './http-method.js';
 export {

@@ -59,10 +59,15 @@ const FORMAT_HINTS: Partial<Record<StringFormat, string>> = {
   [StringFormat.STRING_FORMAT_PHONE_E164]: 'Phone number in E.164 format, e.g. +14155550123.',
 };
 
-function propertySchema(p: Parameter): Record<string, unknown> {
+/**
+ * The JSON Schema of one parameter as the model sees it. The argument checker (argument-check.ts)
+ * validates against exactly this, so what the model is told and what is enforced cannot drift.
+ */
+export function parameterJsonSchema(p: Parameter): Record<string, unknown> {
   const schema: Record<string, unknown> = {};
-  const type = jsonTypeOf(p.type);
-  if (type !== undefined) schema['type'] = type;
+  // Unspecified (and unrecognised) types are strings: that is what a tool parameter is unless told otherwise.
+  schema['type'] = jsonTypeOf(p.type) ?? 'string';
+  const type = schema['type'];
   const hint = FORMAT_HINTS[p.format];
   const description = [p.description.trim(), hint ?? ''].filter((s) => s !== '').join(' ');
   if (description !== '') schema['description'] = description;
@@ -99,7 +104,7 @@ export function parametersJsonSchema(integration: Integration): Record<string, u
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
   for (const p of integration.parameters) {
-    properties[p.name] = propertySchema(p);
+    properties[p.name] = parameterJsonSchema(p);
     if (p.required) required.push(p.name);
   }
   const schema: Record<string, unknown> = { type: 'object', properties };

@@ -18,7 +18,8 @@ import {
   MAX_TIMEOUT_MS,
   MIN_DELIVERY_AGE_MS,
 } from './limits.js';
-import { checkParameterValue, isPlainObject } from './parameter-value.js';
+import { checkArguments } from './argument-check.js';
+import { isPlainObject } from './parameter-value.js';
 import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
 import { checkCredentialId, validateAuth } from './validate-auth.js';
 import { validateParameters } from './validate-parameters.js';
@@ -129,20 +130,10 @@ function validateSampleArguments(i: Integration, problems: FieldProblem[]): void
     problems.push({ field: 'sample_arguments', message: 'must be an object of parameter names to values' });
     return;
   }
-  for (const [name, value] of Object.entries(sample)) {
-    const parameter = i.parameters.find((p) => p.name === name);
-    if (parameter === undefined) {
-      problems.push({ field: `sample_arguments.${name}`, message: 'is not a parameter' });
-      continue;
-    }
-    const problem = checkParameterValue(parameter, value);
-    if (problem !== undefined) problems.push({ field: `sample_arguments.${name}`, message: problem });
-  }
-  for (const p of i.parameters) {
-    if (p.required && p.name !== '' && !Object.hasOwn(sample, p.name)) {
-      problems.push({ field: `sample_arguments.${p.name}`, message: 'is required' });
-    }
-  }
+  // Test sends the sample arguments through the executor's own check: the same check here means a
+  // definition that saves is a definition whose Test gets past its arguments.
+  const check = checkArguments(i, sample);
+  if (!check.ok) for (const p of check.problems) problems.push({ field: `sample_arguments.${p.field}`, message: p.message });
 }
 
 function validateSize(i: Integration, problems: FieldProblem[]): void {

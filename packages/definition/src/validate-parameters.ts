@@ -15,7 +15,10 @@ import {
   MAX_PATTERN_LENGTH,
   MAX_WIRE_NAME_LENGTH,
 } from './limits.js';
-import { checkParameterValue, hasParameterType, jsonEqual, jsonTypeOf } from './parameter-value.js';
+import { checkParameterValue } from './argument-check.js';
+import { hasParameterType, jsonEqual, jsonTypeOf } from './parameter-value.js';
+import { patternProblem } from './safe-pattern.js';
+import { headerValueProblem, scalarHeaderText } from './header-value.js';
 
 /** Parameter names become JSON property names the model writes and template look-ups: identifiers only. */
 export const PARAMETER_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -75,12 +78,8 @@ function checkPattern(p: Parameter, at: string, problems: FieldProblem[]): void 
     problems.push({ field: `${at}.pattern`, message: `must be at most ${MAX_PATTERN_LENGTH} characters` });
     return;
   }
-  try {
-    // The 'u' flag is what JSON Schema validators (ajv) use, so the pattern means the same everywhere.
-    new RegExp(p.pattern, 'u');
-  } catch (err) {
-    problems.push({ field: `${at}.pattern`, message: `is not a valid regular expression: ${err instanceof Error ? err.message : String(err)}` });
-  }
+  const problem = patternProblem(p.pattern);
+  if (problem !== undefined) problems.push({ field: `${at}.pattern`, message: problem });
 }
 
 function checkEnum(p: Parameter, at: string, problems: FieldProblem[]): void {
@@ -97,6 +96,17 @@ function checkEnum(p: Parameter, at: string, problems: FieldProblem[]): void {
       problems.push({ field: `${at}.enum_values[${k}]`, message: 'is listed twice' });
     }
   });
+}
+
+/** A header parameter's own values (default, enum) go out as they are: each must be a valid header value. */
+function checkHeaderValues(p: Parameter, at: string, problems: FieldProblem[]): void {
+  const candidates: [string, unknown][] = (Array.isArray(p.enumValues) ? (p.enumValues as unknown[]) : []).map((v, k) => [`${at}.enum_values[${k}]`, v]);
+  if (p.defaultValue !== undefined) candidates.push([`${at}.default_value`, p.defaultValue]);
+  for (const [field, value] of candidates) {
+    const text = scalarHeaderText(value);
+    const problem = text === undefined ? undefined : headerValueProblem(text);
+    if (problem !== undefined) problems.push({ field, message: problem });
+  }
 }
 
 function checkPlacement(p: Parameter, at: string, problems: FieldProblem[]): void {
@@ -116,6 +126,7 @@ function checkPlacement(p: Parameter, at: string, problems: FieldProblem[]): voi
       if (!SCALAR_TYPES.includes(type)) {
         problems.push({ field: `${at}.type`, message: 'a header parameter must be a string, number, integer or boolean' });
       }
+      checkHeaderValues(p, at, problems);
       break;
     case ParameterLocation.PARAMETER_LOCATION_QUERY:
       if (type === ParameterType.PARAMETER_TYPE_OBJECT) {

@@ -1,5 +1,6 @@
 import { ParameterLocation, type Integration } from '@switchboard/contracts';
 import type { FieldProblem } from '@switchboard/errors';
+import { headerValueProblem, scalarHeaderText } from './header-value.js';
 import { CONTEXT_FIELD_NAMES, PARAMETER_LOCATION_NAMES, isKnownEnumValue } from './enum-names.js';
 import { MAX_WIRE_NAME_LENGTH } from './limits.js';
 import { isPlainObject } from './parameter-value.js';
@@ -27,6 +28,10 @@ export function validateTrustedValues(integration: Integration, problems: FieldP
       problems.push({ field: `${at}.value`, message: 'must be set' });
     } else if (v.location !== ParameterLocation.PARAMETER_LOCATION_BODY && (Array.isArray(value) || isPlainObject(value))) {
       problems.push({ field: `${at}.value`, message: 'must be a string, number or boolean outside the body' });
+    } else if (v.location === ParameterLocation.PARAMETER_LOCATION_HEADER) {
+      // Refused here rather than on every call, where the error would blame the caller's arguments.
+      const problem = headerValueProblem(scalarHeaderText(value) ?? '');
+      if (problem !== undefined) problems.push({ field: `${at}.value`, message: problem });
     }
   });
   integration.contextValues.forEach((v, i) => {

@@ -1,5 +1,12 @@
 import { BodyEncoding, ParameterLocation, type Integration } from '@switchboard/contracts';
-import { expandUrlTemplate, isClientOwnedHeader, isHeaderToken, parseUrlTemplate, type UrlTemplate } from '@switchboard/definition';
+import {
+  expandUrlTemplate,
+  headerValueProblem,
+  isClientOwnedHeader,
+  isHeaderToken,
+  parseUrlTemplate,
+  type UrlTemplate,
+} from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
 import type { PlacedValue } from './arguments.js';
 import { methodName, type HttpMethodName } from './http-method.js';
@@ -42,10 +49,6 @@ function requestShape(integration: Integration): RequestShape {
 }
 
 const REDACTED = '[REDACTED]';
-const MAX_HEADER_VALUE = 8192;
-const LINE_BREAK_OR_NUL = /[\r\n\0]/;
-// What undici accepts in a header value; anything else would fail later with an untyped error.
-const NOT_HEADER_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
 // A UTF-16 half without its partner: encodeURIComponent throws on it.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -227,17 +230,14 @@ function headerText(pv: PlacedValue): string | undefined {
   const { value } = pv;
   if (value === undefined || value === null) return undefined;
   const text = Array.isArray(value) ? (value as unknown[]).map(scalarText).join(', ') : scalarText(value);
-  // A line break would end the header and let the value write headers of its own.
-  if (LINE_BREAK_OR_NUL.test(text)) throw invalidArgument(pv.field, 'must not contain a line break or NUL character');
-  if (NOT_HEADER_TEXT.test(text)) {
-    throw invalidArgument(pv.field, 'may only contain printable Latin-1 characters, as it is sent in a header');
-  }
-  if (text.length > MAX_HEADER_VALUE) throw invalidArgument(pv.field, `must be at most ${MAX_HEADER_VALUE} characters long`);
-  return text;
+  const problem = headerValueProblem(text);
+  if (problem === undefined) return text;
+  // A definition's own header values are refused when it is saved (validate-trusted-values.ts): this is an argument.
+  throw invalidArgument(pv.field, problem);
 }
 
 function systemHeader(name: string, value: string): string {
-  if (NOT_HEADER_TEXT.test(value) || value.length > MAX_HEADER_VALUE) {
+  if (headerValueProblem(value) !== undefined) {
     throw new SwitchboardError('INVALID_CONTEXT', `${name} holds characters that are not allowed in a header`);
   }
   return value;

@@ -1,0 +1,125 @@
+import { HttpMethod, Integration, ParameterLocation, ParameterType, StringFormat, type Parameter } from '@switchboard/contracts';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkArguments, checkParameterValue } from './argument-check.js';
+import { parametersJsonSchema } from './tool-schema.js';
+import { validateIntegration } from './validate-integration.js';
+
+type ParamSpec = Partial<Parameter> & { name: string };
+
+function definition(spec: ParamSpec, sample?: unknown): Integration {
+  return Integration.fromPartial({
+    key: 'probe',
+    name: 'Probe',
+    description: 'Checks one value.',
+    method: HttpMethod.HTTP_METHOD_POST,
+    urlTemplate: 'https://api.example.com/probe',
+    parameters: [{ type: ParameterType.PARAMETER_TYPE_STRING, location: ParameterLocation.PARAMETER_LOCATION_BODY, ...spec }],
+    ...(sample === undefined ? {} : { sampleArguments: sample }),
+  });
+}
+
+/** The registry's answer when the value is saved as a sample argument: accepted or not. */
+function savedAsSample(spec: ParamSpec, value: unknown): boolean {
+  return !validateIntegration(definition(spec, { [spec.name]: value })).some((p) => p.field.startsWith('sample_arguments'));
+}
+
+/** The registry's answer when the value is saved as the parameter's default. */
+function savedAsDefault(spec: ParamSpec, value: unknown): boolean {
+  return !validateIntegration(definition({ ...spec, defaultValue: value })).some((p) => p.field.endsWith('default_value'));
+}
+
+/** The executor's answer when the model sends the value (and when Test sends the saved sample). */
+function acceptedAtCall(spec: ParamSpec, value: unknown): boolean {
+  return checkArguments(definition(spec), JSON.parse(JSON.stringify({ [spec.name]: value })) as unknown).ok;
+}
+
+/**
+ * The probes on which the registry's save-time check and the executor's call-time check used to
+ * disagree, so a definition's saved sample arguments could fail its own Test. Each answer follows
+ * what the model is told, the JSON Schema (draft 2020-12) in the tool schema; string-format.ts and
+ * argument-check.ts say why for each.
+ */
+const probes: [string, ParamSpec, unknown, boolean][] = [
+  // RFC 4122's string representation is the bare form; `urn:uuid:` wraps one.
+  ['a uuid URN', { name: 'v', format: StringFormat.STRING_FORMAT_UUID }, 'urn:uuid:123e4567-e89b-12d3-a456-426614174000', false],
+  ['a plain uuid', { name: 'v', format: StringFormat.STRING_FORMAT_UUID }, '123e4567-e89b-12d3-a456-426614174000', true],
+  // RFC 3339 time-numoffset needs the colon.
+  ['a date-time offset without a colon', { name: 'v', format: StringFormat.STRING_FORMAT_DATE_TIME }, '2025-03-14T09:30:00+0100', false],
+  ['a date-time offset with its colon', { name: 'v', format: StringFormat.STRING_FORMAT_DATE_TIME }, '2025-03-14T09:30:00+01:00', true],
+  // RFC 3339 allows second 60 for a leap second, which happens at 23:59:60 UTC.
+  ['a leap second at 23:59:60 UTC', { name: 'v', format: StringFormat.STRING_FORMAT_DATE_TIME }, '2016-12-31T23:59:60Z', true],
+  ['a leap second written with an offset', { name: 'v', format: StringFormat.STRING_FORMAT_DATE_TIME }, '2016-12-31T18:59:60-05:00', true],
+  ['second 60 that is no leap second', { name: 'v', format: StringFormat.STRING_FORMAT_DATE_TIME }, '2025-03-14T09:30:60Z', false],
+  // `email` is an RFC 5321 mailbox, ASCII; non-ASCII addresses are `idn-email`, which the model is not told.
+  ['a non-ASCII email address', { name: 'v', format: StringFormat.STRING_FORMAT_EMAIL }, 'jörg@bücher.de', false],
+  // Beyond 2^53 a JSON number arrives rounded: the request would carry a number the model never wrote.
+  ['an integer of 2^60', { name: 'v', type: ParameterType.PARAMETER_TYPE_INTEGER }, 2 ** 60, false],
+  ['the largest exact integer', { name: 'v', type: ParameterType.PARAMETER_TYPE_INTEGER }, Number.MAX_SAFE_INTEGER, true],
+  // JSON Schema's enum compares objects by their properties, not by the order they were written in.
+  ['an enum object in another key order', { name: 'v', type: ParameterType.PARAMETER_TYPE_OBJECT, enumValues: [{ a: 1, b: 2 }] }, { b: 2, a: 1 }, true],
+  // RFC 3339 section 5.6: "T" and "Z" may be lower case.
+  ['a lower-case date-time', { name: 'v', format: StringFormat.STRING_FORMAT_DATE_TIME }, '2025-03-14t09:30:00z', true],
+];
+
+describe('one argument checker: save time and call time agree', () => {
+  it.each(probes)('%s', (_, spec, value, accepted) => {
+    expect(acceptedAtCall(spec, value)).toBe(accepted);
+    expect(savedAsSample(spec, value)).toBe(accepted);
+    expect(savedAsDefault(spec, value)).toBe(accepted);
+  });
+
+  it('a saved sample always passes the call-time check, for any value', () => {
+    const specs: ParamSpec[] = [
+      { name: 'v', format: StringFormat.STRING_FORMAT_DATE_TIME },
+      { name: 'v', format: StringFormat.STRING_FORMAT_EMAIL, maxLength: 40 },
+      { name: 'v', type: ParameterType.PARAMETER_TYPE_INTEGER, minimum: -5 },
+      { name: 'v', type: ParameterType.PARAMETER_TYPE_ARRAY, maxLength: 2 },
+      { name: 'v', pattern: '^[a-c]+\\d?$' },
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...specs), fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string(), fc.integer(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())), (spec, value) => {
+        expect(savedAsSample(spec, value)).toBe(acceptedAtCall(spec, value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('checkArguments', () => {
+  it('names the field path and the rule, never the value', () => {
+    const check = checkArguments(definition({ name: 'member_id', pattern: '^M\\d{4}$', maxLength: 5 }), { member_id: 'secret-value-123' });
+    expect(check).toEqual({
+      ok: false,
+      problems: [{ field: 'member_id', message: 'member_id must be at most 5 characters long' }],
+    });
+  });
+
+  it('refuses arguments nested too deeply before walking them', () => {
+    const deep = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`) as unknown;
+    const check = checkArguments(definition({ name: 'v', type: ParameterType.PARAMETER_TYPE_ARRAY, enumValues: [[1]] }), { v: deep });
+    expect(check).toEqual({ ok: false, problems: [{ field: 'arguments', message: 'arguments are nested more than 32 levels deep' }] });
+  });
+
+  it('checks against the schema the model is shown', () => {
+    const def = definition({ name: 'at', format: StringFormat.STRING_FORMAT_TIME, pattern: '^0' });
+    expect(parametersJsonSchema(def)['properties']).toEqual({
+      at: expect.objectContaining({ type: 'string', pattern: '^0', allOf: [{ pattern: '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$' }] }) as unknown,
+    });
+    expect(checkArguments(def, { at: '09:30' }).ok).toBe(true);
+    expect(checkArguments(def, { at: '19:30' })).toEqual({ ok: false, problems: [{ field: 'at', message: 'at must match the pattern ^0' }] });
+    expect(checkArguments(def, { at: '0' })).toEqual({
+      ok: false,
+      problems: [{ field: 'at', message: 'at must be a time in the form HH:MM or HH:MM:SS (24-hour clock)' }],
+    });
+  });
+});
+
+describe('checkParameterValue', () => {
+  it('answers the rest of a sentence, or undefined', () => {
+    const p = definition({ name: 'n', type: ParameterType.PARAMETER_TYPE_INTEGER, minimum: 1 }).parameters[0] as Parameter;
+    expect(checkParameterValue(p, 0)).toBe('must be at least 1');
+    expect(checkParameterValue(p, 'one')).toBe('must be a whole number');
+    expect(checkParameterValue(p, 3)).toBeUndefined();
+  });
+});
