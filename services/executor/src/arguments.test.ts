@@ -1,5 +1,6 @@
 import {
   ContextField,
+  HttpMethod,
   Integration,
   ParameterLocation,
   ParameterType,
@@ -16,6 +17,7 @@ import {
   validateArguments,
   type ArgumentCheck,
 } from './arguments.js';
+import { buildRequest } from './request-builder.js';
 
 type ParamSpec = Partial<Parameter> & { name: string };
 
@@ -311,6 +313,76 @@ describe('validateArguments: hostile input', () => {
         if (!check.ok) for (const p of check.problems) expect(`${p.field} ${p.message}`).not.toContain(marker);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('validateArguments: patterns run in linear time', () => {
+  it('answers ^(a+)+$ at once: a 29-character argument no longer blocks the event loop', () => {
+    // With JavaScript's backtracking engine this took about 2 s for 29 characters, doubling with each one more.
+    const def = integration([{ name: 'v', pattern: '^(a+)+$' }]);
+    for (const value of [`${'a'.repeat(29)}!`, `${'a'.repeat(10_240)}!`]) {
+      const started = performance.now();
+      expect(problems(validateArguments(def, { v: value }))).toEqual(['v: v must match the pattern ^(a+)+$']);
+      expect(performance.now() - started).toBeLessThan(250);
+    }
+  });
+});
+
+describe('hostile arguments get a typed answer, never INTERNAL', () => {
+  const def = integration(
+    [
+      { name: 'patient_id', location: ParameterLocation.PARAMETER_LOCATION_PATH, required: true, pattern: '^(p+)+-\\d+$' },
+      { name: 'date', location: ParameterLocation.PARAMETER_LOCATION_QUERY, format: StringFormat.STRING_FORMAT_DATE },
+      { name: 'tag', location: ParameterLocation.PARAMETER_LOCATION_HEADER, wireName: 'x-tag' },
+      { name: 'n', location: ParameterLocation.PARAMETER_LOCATION_QUERY, type: ParameterType.PARAMETER_TYPE_INTEGER, enumValues: [1, 2] },
+      { name: 'tags', location: ParameterLocation.PARAMETER_LOCATION_QUERY, type: ParameterType.PARAMETER_TYPE_ARRAY },
+      { name: 'note', location: ParameterLocation.PARAMETER_LOCATION_BODY, type: ParameterType.PARAMETER_TYPE_OBJECT, wireName: 'visit.note' },
+    ],
+    { urlTemplate: 'https://pms.example.com/patients/{patient_id}/visits', method: HttpMethod.HTTP_METHOD_POST },
+  );
+
+  /** What the invoke path does with the model's text up to the request and the audit event. */
+  function throughTheExecutor(json: string): void {
+    const check = validateArguments(def, parseArgumentsJson(json));
+    if (!check.ok) return;
+    JSON.stringify(check.values);
+    buildRequest(def, resolvePlacedValues(def, check.values, { orgId: 'org_a', callId: 'call-1' }), { requestId: 'r-1' });
+  }
+
+  function reasonOf(json: string): string | undefined {
+    try {
+      throughTheExecutor(json);
+      return undefined;
+    } catch (err) {
+      return err instanceof SwitchboardError ? err.reason : `untyped ${String(err)}`;
+    }
+  }
+
+  it('refuses arguments nested 10,000 deep before anything walks them', () => {
+    for (const json of [`{"note":${'['.repeat(10_000)}${']'.repeat(10_000)}}`, `{"note":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`]) {
+      const err = thrown(() => parseArgumentsJson(json));
+      expect([err.reason, err.message]).toEqual(['INVALID_ARGUMENTS', 'arguments are nested more than 32 levels deep']);
+    }
+    expect(reasonOf(`{"patient_id":"p-1","tags":${'['.repeat(32)}${']'.repeat(32)}}`)).toBe('INVALID_ARGUMENTS');
+    expect(reasonOf(`{"patient_id":"p-1","tags":${'['.repeat(30)}${']'.repeat(30)}}`)).toBeUndefined();
+  });
+
+  it('answers any JSON text with success or INVALID_ARGUMENTS', () => {
+    const nested = fc.integer({ min: 0, max: 12_000 }).map((depth) => `{"note":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('p-1', 'pp-12', `${'p'.repeat(30)}!`, '..', '.', 'a\r\nX-Injected: 1', '\uD800', '2025-02-30', 2 ** 60, -0, 1e308),
+    );
+    const args = fc.dictionary(fc.constantFrom('patient_id', 'date', 'tag', 'n', 'tags', 'note', '__proto__', 'x'), value);
+    const text = fc.oneof(args.map((a) => JSON.stringify(a)), nested, fc.string({ unit: 'binary', maxLength: 64 }));
+    fc.assert(
+      fc.property(text, (json) => {
+        const reason = reasonOf(json);
+        if (reason !== undefined) expect(reason).toBe('INVALID_ARGUMENTS');
+      }),
+      { numRuns: 1500 },
     );
   });
 });
