@@ -121,6 +121,14 @@ describe('draftParameter', () => {
     expect(empty).toHaveLength(1);
   });
 
+  it('leaves out, with a note, a valid pattern the registry would refuse because RE2 cannot run it', () => {
+    const notes: string[] = [];
+    // A vendor's password rule: valid JavaScript, but look-ahead has no linear-time implementation.
+    expect(draft({ type: 'string', pattern: '^(?=.*[A-Z])(?=.*\\d).{8,}$' }, notes).pattern).toBe('');
+    expect(notes).toEqual([expect.stringMatching(/^its pattern uses look-around .* and was left out$/) as unknown]);
+    expect(draft({ type: 'string', pattern: '^(a+)+$' }).pattern).toBe('^(a+)+$');
+  });
+
   it('marks passwords sensitive and keeps a valid example only', () => {
     expect(draft({ type: 'string', format: 'password' }).sensitive).toBe(true);
     expect(draft({ type: 'string', format: 'date', example: '2026-03-03' }).example).toBe('2026-03-03');

@@ -9,6 +9,7 @@ import {
   PHONE_E164_PATTERN,
   checkParameterValue,
   hasParameterType,
+  patternProblem,
 } from '@switchboard/definition';
 import { unresolvedRef } from './broken-refs.js';
 import { arrayAt, isObject, numberAt, objectAt, oneLine, stringAt, truncate, type JsonObject } from './json.js';
@@ -278,13 +279,12 @@ function patternOf(s: JsonObject, notes: string[]): string {
     notes.push(`its pattern is longer than ${MAX_PATTERN_LENGTH} characters and was left out`);
     return '';
   }
-  try {
-    new RegExp(pattern, 'u');
-    return pattern;
-  } catch {
-    notes.push('its pattern is not a regular expression JavaScript reads (with the u flag) and was left out');
-    return '';
-  }
+  // The registry's own rule (ECMA-262 with the u flag, and runnable in linear time on RE2), so an
+  // imported definition saves.
+  const problem = patternProblem(pattern);
+  if (problem === undefined) return pattern;
+  notes.push(`its pattern ${problem} and was left out`);
+  return '';
 }
 
 function enumOf(s: JsonObject, type: ParameterType, notes: string[]): unknown[] | undefined {
