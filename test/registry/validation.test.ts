@@ -92,6 +92,40 @@ const BAD_DEFINITIONS: readonly { readonly name: string; readonly field: string;
     },
   },
   {
+    // RE2 runs every definition pattern in linear time and has no look-around (issue 17, item 2).
+    name: 'a pattern with a look-ahead',
+    field: 'parameters[0].pattern',
+    says: /look-around .* linear-time pattern engine/,
+    edit: (i) => {
+      i.parameters[0]!.pattern = '^(?=p-)[A-Za-z0-9-]{1,36}$';
+    },
+  },
+  {
+    name: 'a pattern with a back-reference',
+    field: 'parameters[0].pattern',
+    says: /back-reference/,
+    edit: (i) => {
+      i.parameters[0]!.pattern = '^(p)-\\1$';
+    },
+  },
+  {
+    // Saved, it would make every call fail and blame the caller's arguments (issue 17, item 8).
+    name: 'a fixed header value with CR/LF',
+    field: 'fixed_values[1].value',
+    says: /line break/,
+    edit: (i) => {
+      i.fixedValues.push({ name: 'X-Clinic', location: ParameterLocation.PARAMETER_LOCATION_HEADER, value: 'north\r\nX-Admin: 1' });
+    },
+  },
+  {
+    name: 'sample arguments the executor would refuse in Test',
+    field: 'sample_arguments.date',
+    says: /date must be a real calendar date/,
+    edit: (i) => {
+      i.sampleArguments = { patient_id: 'p-1', date: '2025-02-30' };
+    },
+  },
+  {
     name: 'an unknown method',
     field: 'method',
     says: /must be GET, POST/,

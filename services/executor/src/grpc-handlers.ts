@@ -1,6 +1,7 @@
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import type {
   AuditEvent,
+  CallContext,
   ExecutorServiceServer,
   InvokeRequest,
   InvokeResponse,
@@ -11,6 +12,7 @@ import { UnaryHandlers, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
 import { ORG_ID_PATTERN } from '@switchboard/store';
+import { callScopeProblems } from './call-scope.js';
 import type { Invoker } from './invocation/index.js';
 
 export interface ExecutorHandlerDeps {
@@ -30,9 +32,9 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
   return Number.isFinite(ms) ? ms : Infinity;
 }
 
-function requireScope(orgId: string, toolKey: string, draft: boolean): void {
-  const problems = [];
-  if (!ORG_ID_PATTERN.test(orgId)) problems.push({ field: 'org_id', message: 'must be 1-64 letters, digits, "_" or "-"' });
+function requireScope(orgId: string, toolKey: string, draft: boolean, callId: string, context: CallContext | undefined): void {
+  const problems = callScopeProblems(callId, context);
+  if (!ORG_ID_PATTERN.test(orgId)) problems.unshift({ field: 'org_id', message: 'must be 1-64 letters, digits, "_" or "-"' });
   if (!draft && !toolKey) problems.push({ field: 'tool_key', message: 'is required' });
   if (problems.length > 0) {
     throw new SwitchboardError('INVALID_REQUEST', problems.map((p) => `${p.field} ${p.message}`).join('; '), { fieldErrors: problems });
@@ -61,7 +63,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
   return {
     invoke: h.method('Invoke', {
       run: async (req: InvokeRequest, call: ServerUnaryCall<InvokeRequest, InvokeResponse>) => {
-        requireScope(req.orgId, req.toolKey, false);
+        requireScope(req.orgId, req.toolKey, false, req.callId, req.context);
         return deps.invoker.run({
           orgId: req.orgId,
           toolKey: req.toolKey,
@@ -79,7 +81,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
 
     test: h.method('Test', {
       run: async (req: TestRequest, call: ServerUnaryCall<TestRequest, TestResponse>) => {
-        requireScope(req.orgId, req.toolKey, req.integration !== undefined);
+        requireScope(req.orgId, req.toolKey, req.integration !== undefined, '', req.context);
         return deps.invoker.run({
           orgId: req.orgId,
           toolKey: req.integration?.key ?? req.toolKey,
