@@ -7,7 +7,7 @@ import { validateIntegration } from './validate-integration.js';
 
 type ParamSpec = Partial<Parameter> & { name: string };
 
-function definition(spec: ParamSpec, sample?: unknown): Integration {
+function definition(spec: ParamSpec, sample?: Record<string, unknown>): Integration {
   return Integration.fromPartial({
     key: 'probe',
     name: 'Probe',
