@@ -29,10 +29,22 @@ describe('hostile input is bounded and refused with a clear reason', () => {
         ],
       }),
     );
-    await waitFor(async () => {
-      const r = await stack.executorClient.invoke({ orgId: stack.orgId, toolKey: 'echo', argumentsJson: '{"id":"1"}' });
-      return r.outcome === Outcome.OUTCOME_NOT_FOUND ? undefined : r;
-    }, 'definition');
+    const query = (name: string, type: ParameterType, extra: object = {}) => ({ name, type, location: ParameterLocation.PARAMETER_LOCATION_QUERY, ...extra });
+    for (const [key, parameter] of [
+      // The pattern that held the executor's event loop for about 2 s per call with JavaScript's regex engine.
+      ['evil_pattern', query('code', ParameterType.PARAMETER_TYPE_STRING, { pattern: '^(a+)+$' })],
+      ['takes_list', query('items', ParameterType.PARAMETER_TYPE_ARRAY)],
+    ] as const) {
+      await stack.registryClient.create(
+        Integration.fromPartial({ key, name: key, description: 'Hostile input.', enabled: true, method: HttpMethod.HTTP_METHOD_GET, urlTemplate: `${upstream.url}/${key}`, parameters: [parameter] }),
+      );
+    }
+    for (const toolKey of ['echo', 'evil_pattern', 'takes_list']) {
+      await waitFor(async () => {
+        const r = await stack.executorClient.invoke({ orgId: stack.orgId, toolKey, argumentsJson: '{"__probe__":1}' });
+        return r.outcome === Outcome.OUTCOME_NOT_FOUND ? undefined : r;
+      }, `definition ${toolKey}`);
+    }
   });
 
   afterAll(async () => {
@@ -40,7 +52,8 @@ describe('hostile input is bounded and refused with a clear reason', () => {
     await upstream?.close();
   });
 
-  const invoke = (argumentsJson: string) => stack.executorClient.invoke({ orgId: stack.orgId, toolKey: 'echo', callId: randomUUID(), argumentsJson });
+  const invokeTool = (toolKey: string, argumentsJson: string) => stack.executorClient.invoke({ orgId: stack.orgId, toolKey, callId: randomUUID(), argumentsJson });
+  const invoke = (argumentsJson: string) => invokeTool('echo', argumentsJson);
 
   it('refuses arguments over the size limit without sending anything', async () => {
     const before = upstream.requests.length;
@@ -82,6 +95,41 @@ describe('hostile input is bounded and refused with a clear reason', () => {
     const err = (await stack.registryClient.create(huge).catch((e: unknown) => e)) as { code: number };
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(fieldErrorsOf(err as Parameters<typeof fieldErrorsOf>[0]).length).toBeGreaterThan(0);
+  });
+
+  it('answers a catastrophic pattern at once, without holding up other calls', async () => {
+    const started = Date.now();
+    const [evil, others] = await Promise.all([
+      Promise.all(Array.from({ length: 5 }, () => invokeTool('evil_pattern', JSON.stringify({ code: `${'a'.repeat(29)}!` })))),
+      Promise.all(Array.from({ length: 5 }, (_, n) => invoke(JSON.stringify({ id: String(n) })))),
+    ]);
+    // Five such calls took over 10 s of event-loop time before; a loaded machine still answers well within this.
+    expect(Date.now() - started).toBeLessThan(3_000);
+    for (const r of evil) {
+      expect(r.outcome).toBe(Outcome.OUTCOME_INVALID_ARGUMENTS);
+      expect(r.detail).toContain('code must match the pattern ^(a+)+$');
+    }
+    for (const r of others) expect(r.outcome, r.detail).toBe(Outcome.OUTCOME_SUCCESS);
+    expect((await invokeTool('evil_pattern', '{"code":"aaaa"}')).outcome).toBe(Outcome.OUTCOME_SUCCESS);
+  });
+
+  it('refuses arguments nested 10,000 deep as INVALID_ARGUMENTS, not INTERNAL', async () => {
+    const before = upstream.requests.length;
+    for (const nested of [`${'['.repeat(10_000)}${']'.repeat(10_000)}`, `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`]) {
+      const r = await invokeTool('takes_list', `{"items":${nested}}`);
+      expect([r.outcome, r.reason]).toEqual([Outcome.OUTCOME_INVALID_ARGUMENTS, 'INVALID_ARGUMENTS']);
+      expect(r.detail).toContain('nested more than 32 levels deep');
+    }
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it('refuses a call_id over the limit (8 KB and more) or one that cannot go in a header with INVALID_ARGUMENT', async () => {
+    for (const callId of ['c'.repeat(9 * 1024), 'c'.repeat(257), 'call-1\r\nX-Admin: 1']) {
+      const err = (await stack.executorClient.invoke({ orgId: stack.orgId, toolKey: 'echo', callId, argumentsJson: '{"id":"1"}' }).catch((e: unknown) => e)) as { code: number };
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+    }
+    const bound = await stack.executorClient.invoke({ orgId: stack.orgId, toolKey: 'echo', callId: 'CA0123456789abcdef0123456789abcdef', argumentsJson: '{"id":"1"}' });
+    expect(bound.outcome, bound.detail).toBe(Outcome.OUTCOME_SUCCESS);
   });
 
   it('refuses a gRPC message over the transport limit', async () => {
