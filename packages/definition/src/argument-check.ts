@@ -61,7 +61,9 @@ function newAjv(): Ajv2020 {
     validateSchema: false,
     logger: false,
     unicodeRegExp: true,
-    code: { regExp: safeRegExpEngine },
+    // ajv's optimiser triples compile time (about 9 ms instead of 3 for six parameters, paid on the
+    // first call after a definition changes) and saves next to nothing on schemas this small.
+    code: { regExp: safeRegExpEngine, optimize: false },
   });
   ajv.addFormat('date', { type: 'string', validate: isDate });
   ajv.addFormat('date-time', { type: 'string', validate: isDateTime });

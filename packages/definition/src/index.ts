@@ -15,7 +15,7 @@ export { hasParameterType, jsonTypeOf } from './parameter-value.js';
 export { checkArguments, checkParameterValue, type ArgumentCheck } from './argument-check.js';
 export { parseArgumentsJson, MAX_ARGUMENTS_BYTES, MAX_ARGUMENTS_DEPTH } from './arguments-json.js';
 export { compileSafePattern, patternProblem, type SafePattern } from './safe-pattern.js';
-export { matchesStringFormat, PHONE_E164_PATTERN } from './string-format.js';
+export { PHONE_E164_PATTERN } from './string-format.js';
 export { headerValueProblem } from './header-value.js';
 export { headerNameProblem, isClientOwnedHeader, isHeaderToken } from './header-name.js';
 export { isIdempotentMethod } from './http-method.js';

@@ -1,5 +1,3 @@
-import { StringFormat } from '@switchboard/contracts';
-
 /**
  * The string formats a parameter may declare, checked exactly as the model is told them: `date`,
  * `date-time`, `email` and `uuid` are JSON Schema (draft 2020-12) formats in the tool schema, `time`
@@ -20,8 +18,6 @@ export const LOCAL_TIME_PATTERN = '^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$';
 /** Longer text is no value of any format; refusing it first keeps every check below short. */
 const MAX_FORMATTED_LENGTH = 320;
 
-const PHONE = new RegExp(PHONE_E164_PATTERN);
-const LOCAL_TIME = new RegExp(LOCAL_TIME_PATTERN);
 const DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
 /**
  * RFC 3339 section 5.6 full-time. `time-numoffset` is `("+" / "-") time-hour ":" time-minute`: the
@@ -97,24 +93,4 @@ export function isEmail(text: string): boolean {
 
 export function isUuid(text: string): boolean {
   return text.length === 36 && UUID.test(text);
-}
-
-/** Whether a string satisfies one of the definition's formats; UNSPECIFIED accepts everything. */
-export function matchesStringFormat(format: StringFormat, text: string): boolean {
-  switch (format) {
-    case StringFormat.STRING_FORMAT_DATE:
-      return isDate(text);
-    case StringFormat.STRING_FORMAT_DATE_TIME:
-      return isDateTime(text);
-    case StringFormat.STRING_FORMAT_TIME:
-      return LOCAL_TIME.test(text);
-    case StringFormat.STRING_FORMAT_EMAIL:
-      return isEmail(text);
-    case StringFormat.STRING_FORMAT_PHONE_E164:
-      return PHONE.test(text);
-    case StringFormat.STRING_FORMAT_UUID:
-      return isUuid(text);
-    default:
-      return true;
-  }
 }
