@@ -218,6 +218,24 @@ describe('MCP gateway: an org\'s integrations as MCP tools, run through the exec
     expect(gateway.process.isRunning()).toBe(true);
   });
 
+  it('answers arguments nested 100,000 deep with invalid params (-32602), not an internal error', async () => {
+    const before = hits('look_up_slots');
+    const nested = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const res = await fetch(new URL('/mcp', gateway.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      // Written by hand: JSON.stringify itself cannot write a value this deep.
+      body: `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"look_up_slots","arguments":{"service":${nested},"date":"2026-03-03"}}}`,
+    });
+    const text = await res.text();
+    // A JSON body or one server-sent event, depending on the transport's choice.
+    const message = JSON.parse(text.trimStart().startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}')) as { id: number; error?: { code: number; message: string } };
+    expect(message.id).toBe(7);
+    expect(message.error).toMatchObject({ code: ErrorCode.InvalidParams, message: expect.stringContaining('nested more than 32 levels deep') as unknown });
+    expect(hits('look_up_slots')).toBe(before);
+    expect(gateway.process.isRunning()).toBe(true);
+  });
+
   it("org A's token can neither list nor call org B's tools, and B's token sees only B's", async () => {
     const listedA = (await clientA.listTools()).tools.map((t) => t.name);
     expect(listedA).not.toContain('b_send_invoice');

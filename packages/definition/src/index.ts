@@ -13,7 +13,7 @@ export { openAiStrictSchema, OPENAI_STRICT_MAX_DEPTH, OPENAI_STRICT_MAX_ENUM_VAL
 export { parseIntegrationDocuments, integrationToDocument, type ParsedIntegrations } from './document.js';
 export { hasParameterType, jsonTypeOf } from './parameter-value.js';
 export { checkArguments, checkParameterValue, type ArgumentCheck } from './argument-check.js';
-export { parseArgumentsJson, MAX_ARGUMENTS_BYTES, MAX_ARGUMENTS_DEPTH } from './arguments-json.js';
+export { parseArgumentsJson, nestsDeeperThan, MAX_ARGUMENTS_BYTES, MAX_ARGUMENTS_DEPTH, TOO_DEEP_MESSAGE } from './arguments-json.js';
 export { compileSafePattern, patternProblem, type SafePattern } from './safe-pattern.js';
 export { PHONE_E164_PATTERN } from './string-format.js';
 export { headerValueProblem } from './header-value.js';

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Outcome, outcomeToJSON, type InvokeResponse } from '@switchboard/contracts';
+import { MAX_ARGUMENTS_DEPTH, nestsDeeperThan, TOO_DEEP_MESSAGE } from '@switchboard/definition';
 import { isSwitchboardError, reasonEntry, SwitchboardError } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logging';
 import { callContextOf, CONTEXT_META_KEY, type ToolCallContext } from './call-context.js';
@@ -75,7 +76,10 @@ export function createMcpServer(deps: GatewayDeps, scope: SessionScope): Server 
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const toolKey = request.params.name;
-    const { args, token } = takeConfirmationArgument(request.params.arguments ?? {});
+    const givenArgs = request.params.arguments ?? {};
+    // Checked before anything serialises them: JSON.stringify overflows the stack on deep nesting (an internal error).
+    if (nestsDeeperThan(givenArgs, MAX_ARGUMENTS_DEPTH)) throw invalidParams(TOO_DEEP_MESSAGE);
+    const { args, token } = takeConfirmationArgument(givenArgs);
     const given = contextOrThrow(extra.requestInfo?.headers ?? {}, request.params._meta);
     // The _meta route wins over the argument: a runtime that sets it knows what it confirmed.
     const context = given.context.confirmationToken === '' && token !== '' ? { ...given.context, confirmationToken: token } : given.context;
