@@ -47,10 +47,6 @@ function withSafeIntegers(schema: unknown): unknown {
   return copy;
 }
 
-/**
- * One ajv per compiled integration (or lone parameter): its caches (compiled schemas, patterns)
- * then live exactly as long as the definition object that needed them.
- */
 function newAjv(): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: true,
@@ -73,6 +69,21 @@ function newAjv(): Ajv2020 {
   return ajv;
 }
 
+/**
+ * Ajv keeps every schema it compiled (and every pattern) for its own lifetime, so one instance is used
+ * for a bounded number of compiles and then replaced: memory stays bounded in a long-running executor
+ * whose definitions keep changing, while creating an instance (about a millisecond) is rarely paid.
+ * A compiled check keeps what it needs alive on its own.
+ */
+const COMPILES_PER_AJV = 256;
+let current: { readonly ajv: Ajv2020; compiles: number } | undefined;
+
+function sharedAjv(): Ajv2020 {
+  if (current === undefined || current.compiles >= COMPILES_PER_AJV) current = { ajv: newAjv(), compiles: 0 };
+  current.compiles += 1;
+  return current.ajv;
+}
+
 /** Ajv's errors as one problem per place in the value, the most telling first (a wrong type before a failed pattern). */
 function problemsOf(errors: readonly ErrorObject[]): ValueProblem[] {
   const best = new Map<string, ErrorObject>();
@@ -84,10 +95,10 @@ function problemsOf(errors: readonly ErrorObject[]): ValueProblem[] {
   return [...best].map(([path, error]) => ({ path, message: describeSchemaError(error) }));
 }
 
-function compileValueCheck(ajv: Ajv2020, parameter: Parameter): ValueCheck {
+function compileValueCheck(parameter: Parameter): ValueCheck {
   let validate: ValidateFunction;
   try {
-    validate = ajv.compile(withSafeIntegers(parameterJsonSchema(parameter)) as Record<string, unknown>);
+    validate = sharedAjv().compile(withSafeIntegers(parameterJsonSchema(parameter)) as Record<string, unknown>);
   } catch {
     // Saved before patterns ran on RE2 (validation refuses such patterns now): refuse, never skip the check.
     const why = parameter.pattern !== '' && patternProblem(parameter.pattern) !== undefined ? "the integration's pattern is not a valid regular expression" : "the integration's schema for it is not valid";
@@ -100,10 +111,10 @@ function compileValueCheck(ajv: Ajv2020, parameter: Parameter): ValueCheck {
 // Definitions are immutable once loaded, so a compiled check lives exactly as long as its object.
 const valueChecks = new WeakMap<Parameter, ValueCheck>();
 
-function valueCheckOf(parameter: Parameter, ajv: () => Ajv2020): ValueCheck {
+function valueCheckOf(parameter: Parameter): ValueCheck {
   let check = valueChecks.get(parameter);
   if (check === undefined) {
-    check = compileValueCheck(ajv(), parameter);
+    check = compileValueCheck(parameter);
     valueChecks.set(parameter, check);
   }
   return check;
@@ -114,7 +125,7 @@ function valueCheckOf(parameter: Parameter, ajv: () => Ajv2020): ValueCheck {
  * or undefined when it is fine. Used for default values and imported examples.
  */
 export function checkParameterValue(parameter: Parameter, value: unknown): string | undefined {
-  const first = valueCheckOf(parameter, newAjv)(value)[0];
+  const first = valueCheckOf(parameter)(value)[0];
   if (first === undefined) return undefined;
   return first.path === '' ? first.message : `${first.path.replace(/^\./, '')} ${first.message}`;
 }
@@ -131,9 +142,7 @@ const compiledArguments = new WeakMap<Integration, CompiledArguments>();
 function compileArguments(integration: Integration): CompiledArguments {
   let compiled = compiledArguments.get(integration);
   if (compiled !== undefined) return compiled;
-  let ajv: Ajv2020 | undefined;
-  const shared = (): Ajv2020 => (ajv ??= newAjv());
-  const parameters = integration.parameters.map((parameter) => ({ name: parameter.name, parameter, check: valueCheckOf(parameter, shared) }));
+  const parameters = integration.parameters.map((parameter) => ({ name: parameter.name, parameter, check: valueCheckOf(parameter) }));
   const systemNames = new Set<string>();
   for (const fixed of integration.fixedValues) systemNames.add(fixed.name);
   for (const context of integration.contextValues) systemNames.add(context.name);
