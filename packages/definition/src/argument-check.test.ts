@@ -62,6 +62,32 @@ const probes: [string, ParamSpec, unknown, boolean][] = [
   ['a lower-case date-time', { name: 'v', format: StringFormat.STRING_FORMAT_DATE_TIME }, '2025-03-14t09:30:00z', true],
 ];
 
+/** The fastest of three runs: a loaded machine can pause any single run, but not all three. */
+function fastestMs(run: () => void): number {
+  let best = Infinity;
+  for (let i = 0; i < 3; i += 1) {
+    const started = performance.now();
+    run();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
+/** Patterns from a grammar rich in nested quantifiers and overlapping alternatives: the ReDoS shapes. */
+const patternArbitrary: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constantFrom('a', 'b', '\\d', '\\w', '.', '[ab]', '[^!]', 'a?', '\\s'),
+    fc.tuple(tie('node'), fc.constantFrom('*', '+', '?', '{1,3}', '{2,}', '*?', '+?')).map(([n, q]) => `(?:${n})${q}`),
+    fc.tuple(tie('node'), tie('node')).map(([x, y]) => `${x}${y}`),
+    fc.tuple(tie('node'), tie('node')).map(([x, y]) => `(${x}|${y})`),
+    tie('node').map((n) => `(${n})+`),
+  ),
+})).node.map((body) => `^${body}$`);
+
+/** Inputs that make backtracking engines explode on the patterns above. */
+const HOSTILE_INPUTS = ['a'.repeat(10_240) + '!', 'ab'.repeat(5_120) + '!', '1'.repeat(10_240) + ' ', 'a '.repeat(5_120)];
+
 describe('one argument checker: save time and call time agree', () => {
   it.each(probes)('%s', (_, spec, value, accepted) => {
     expect(acceptedAtCall(spec, value)).toBe(accepted);
@@ -112,6 +138,26 @@ describe('checkArguments', () => {
       ok: false,
       problems: [{ field: 'at', message: 'at must be a time in the form HH:MM or HH:MM:SS (24-hour clock)' }],
     });
+  });
+});
+
+describe('definition patterns run in linear time (issue 17, item 2)', () => {
+  it('no pattern the registry accepts takes more than a few ms on a 10 KB input', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(patternArbitrary, (pattern) => {
+        if (validateIntegration(definition({ name: 'v', pattern })).length > 0) return;
+        accepted += 1;
+        const def = definition({ name: 'v', pattern });
+        checkArguments(def, { v: 'warm-up' });
+        for (const input of HOSTILE_INPUTS) {
+          expect(fastestMs(() => checkArguments(def, { v: input })), `${pattern} on ${input.slice(0, 4)}…`).toBeLessThan(5);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    // The grammar must produce patterns the registry takes, or the property proves nothing.
+    expect(accepted).toBeGreaterThan(100);
   });
 });
 
