@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { AuthType, BurdenLevel, HttpMethod, Integration, ParameterLocation, ParameterType, ToolFormat } from '@switchboard/contracts';
 import { readAuditLines, waitFor } from '../support/audit-files.js';
 import type { Stack } from '../support/stack.js';
@@ -223,7 +223,14 @@ describe('MCP gateway: an org\'s integrations as MCP tools, run through the exec
     const nested = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     const res = await fetch(new URL('/mcp', gateway.url), {
       method: 'POST',
-      headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        authorization: `Bearer ${tokenA}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        // In the connected client's session: the SDK client itself cannot send a value this deep.
+        'mcp-session-id': (clientA.transport as { sessionId?: string } | undefined)?.sessionId ?? '',
+        'mcp-protocol-version': LATEST_PROTOCOL_VERSION,
+      },
       // Written by hand: JSON.stringify itself cannot write a value this deep.
       body: `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"look_up_slots","arguments":{"service":${nested},"date":"2026-03-03"}}}`,
     });
