@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { status } from '@grpc/grpc-js';
-import { HttpMethod, Integration, Outcome, ParameterLocation, ParameterType } from '@switchboard/contracts';
+import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { ExecutorServiceService, HttpMethod, Integration, Outcome, ParameterLocation, ParameterType, RegistryServiceService } from '@switchboard/contracts';
 import { fieldErrorsOf } from '@switchboard/grpc-kit';
 import { waitFor } from '../support/audit-files.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -130,6 +130,24 @@ describe('hostile input is bounded and refused with a clear reason', () => {
     }
     const bound = await stack.executorClient.invoke({ orgId: stack.orgId, toolKey: 'echo', callId: 'CA0123456789abcdef0123456789abcdef', argumentsJson: '{"id":"1"}' });
     expect(bound.outcome, bound.detail).toBe(Outcome.OUTCOME_SUCCESS);
+  });
+
+  it('answers a request that is not a protobuf message with INVALID_ARGUMENT, on the executor and the registry', async () => {
+    for (const [port, path] of [
+      [stack.executor.port, ExecutorServiceService.invoke.path],
+      [stack.registry.port, RegistryServiceService.getIntegration.path],
+    ] as const) {
+      const raw = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+      try {
+        const code = await new Promise<number>((resolve) => {
+          // A length-delimited field announced as 100 bytes long, with none following.
+          raw.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x0a, 0x64]), (err: ServiceError | null) => resolve(err?.code ?? status.OK));
+        });
+        expect(code, path).toBe(status.INVALID_ARGUMENT);
+      } finally {
+        raw.close();
+      }
+    }
   });
 
   it('refuses a gRPC message over the transport limit', async () => {

@@ -4,6 +4,7 @@ import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
 import { HealthService } from '@switchboard/contracts';
 import { HealthState } from './health.js';
+import { withTypedDecodeFailures } from './undecodable-requests.js';
 
 export interface GrpcTlsFiles {
   readonly certFile: string;
@@ -55,7 +56,10 @@ export async function startGrpcServer(
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  for (const s of services) server.addService(s.definition, s.implementation);
+  for (const s of services) {
+    const typed = withTypedDecodeFailures(s.definition, s.implementation);
+    server.addService(typed.definition, typed.implementation);
+  }
   const health = new HealthState(services.map((s) => serviceNameOf(s.definition)));
   server.addService(HealthService, health.implementation());
   if (!options.tls) {
