@@ -86,9 +86,9 @@ export function parameterJsonSchema(p: Parameter): Record<string, unknown> {
   if (p.maximum !== undefined) schema['maximum'] = p.maximum;
   if (p.defaultValue !== undefined) schema['default'] = p.defaultValue as unknown;
   // Some model APIs refuse an array without `items`; `{}` says any item, as no items did.
-  if (array) schema['items'] = p.items === undefined ? {} : propertySchema(p.items);
+  if (array) schema['items'] = p.items === undefined ? {} : parameterJsonSchema(p.items);
   if (type === 'object' && p.properties.length > 0) {
-    schema['properties'] = Object.fromEntries(p.properties.map((child) => [child.name, propertySchema(child)]));
+    schema['properties'] = Object.fromEntries(p.properties.map((child) => [child.name, parameterJsonSchema(child)]));
     const required = p.properties.filter((child) => child.required).map((child) => child.name);
     if (required.length > 0) schema['required'] = required;
   }
