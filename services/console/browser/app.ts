@@ -1,15 +1,19 @@
 // The console's single page: hash routes, one view at a time.
-import { api, ApiError, setCsrfToken } from './api.js';
+import { api, ApiError, failureText, onSessionExpired, setCsrfToken } from './api.js';
 import { callsView } from './calls-view.js';
 import { credentialsView } from './credentials-view.js';
 import { h, show } from './dom.js';
 import { editorView } from './editor-view.js';
 import { importView } from './import-view.js';
 import { integrationsView } from './integrations-view.js';
+import { mayLeave, setLeaveGuard, unsavedEdits } from './leave-guard.js';
+import { signInAgainDialog } from './session-dialog.js';
 import { signInView, type SignedIn } from './sign-in-view.js';
 import { toolsView } from './tools-view.js';
 
 let org = '';
+/** The route the page shows (the hash it was reached by), to return to when the user stays on a page with edits. */
+let current = '';
 
 function navigate(hash: string): void {
   if (location.hash === hash) void route();
@@ -21,6 +25,7 @@ function setSignedIn(s: SignedIn | undefined): void {
   const nav = document.getElementById('nav')!;
   nav.hidden = !s;
   document.getElementById('org')!.textContent = s ? `Org: ${s.orgId}` : '';
+  onSessionExpired(s ? () => signInAgainDialog(s.orgId) : undefined);
 }
 
 function markCurrent(section: string): void {
@@ -30,7 +35,15 @@ function markCurrent(section: string): void {
   }
 }
 
+/** The page-change indicator: a bar under the header and aria-busy on the main region while a view loads. */
+function loading(on: boolean): void {
+  document.getElementById('page-loading')!.hidden = !on;
+  document.getElementById('main')!.setAttribute('aria-busy', String(on));
+}
+
 async function route(): Promise<void> {
+  current = location.hash;
+  setLeaveGuard(undefined);
   if (!org) {
     signInView((s) => {
       setSignedIn(s);
@@ -41,6 +54,7 @@ async function route(): Promise<void> {
   const [path = '', queryText = ''] = location.hash.replace(/^#/, '').split('?');
   const query = new URLSearchParams(queryText);
   const parts = path.split('/').filter(Boolean);
+  loading(true);
   try {
     if (parts[0] === 'integrations' && parts[1]) {
       markCurrent('integrations');
@@ -69,18 +83,45 @@ async function route(): Promise<void> {
       setSignedIn(undefined);
       return route();
     }
-    const text = err instanceof ApiError ? err.message : 'Something went wrong; reload the page.';
-    show(h('h1', {}, err instanceof ApiError && err.status === 404 ? 'Not found' : 'Error'), h('p', { role: 'alert', id: 'page-error' }, text), h('p', {}, h('a', { href: '#/integrations' }, 'Back to integrations')));
+    show(
+      h('h1', {}, err instanceof ApiError && err.status === 404 ? 'Not found' : 'Error'),
+      h('p', { role: 'alert', id: 'page-error' }, failureText(err)),
+      h('p', {}, h('button', { type: 'button', id: 'page-retry', onclick: () => void route() }, 'Try again'), ' ', h('a', { href: '#/integrations' }, 'Back to integrations')),
+    );
+  } finally {
+    loading(false);
   }
 }
 
+function onHashChange(): void {
+  if (location.hash === current) return;
+  if (!mayLeave()) {
+    // Stay: put the address back without another hashchange.
+    history.replaceState(null, '', current || '#/');
+    return;
+  }
+  void route();
+}
+
 async function boot(): Promise<void> {
+  // The skip link moves focus; it is not a route.
+  document.querySelector<HTMLAnchorElement>('a.skip')!.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    document.getElementById('main')!.focus();
+  });
   document.getElementById('sign-out')!.addEventListener('click', () => {
-    void api('DELETE', '/api/session').finally(() => {
-      setSignedIn(undefined);
-      setCsrfToken('');
-      navigate('#/');
-    });
+    if (!mayLeave()) return;
+    setLeaveGuard(undefined);
+    void api('DELETE', '/api/session')
+      .catch(() => undefined)
+      .finally(() => {
+        setSignedIn(undefined);
+        setCsrfToken('');
+        navigate('#/');
+      });
+  });
+  window.addEventListener('beforeunload', (ev) => {
+    if (unsavedEdits()) ev.preventDefault();
   });
   try {
     const s = await api<SignedIn>('GET', '/api/session');
@@ -89,7 +130,7 @@ async function boot(): Promise<void> {
   } catch {
     setSignedIn(undefined);
   }
-  window.addEventListener('hashchange', () => void route());
+  window.addEventListener('hashchange', onHashChange);
   await route();
 }
 

@@ -39,6 +39,8 @@ interface ParamRow {
   readonly enumLoaded: string;
   readonly sensitive: HTMLInputElement;
   readonly wireName: HTMLInputElement;
+  /** This parameter's sample argument: follows the parameter through renames. */
+  readonly sample: HTMLInputElement;
 }
 
 interface MappingRow {
@@ -93,6 +95,24 @@ function parseList(value: string, separators: RegExp = /,/): string[] {
   return value.split(separators).map((x) => x.trim()).filter((x) => x !== '');
 }
 
+/** A sample value as the form shows it: text as is, anything else as JSON. */
+const sampleText = (v: unknown): string => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** A typed sample value back into the document, typed as its parameter says when it reads as that type. */
+export function sampleValue(raw: string, type: string): unknown {
+  const trimmed = raw.trim();
+  if ((type === 'number' || type === 'integer') && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(trimmed)) return Number(trimmed);
+  if (type === 'boolean' && (trimmed === 'true' || trimmed === 'false')) return trimmed === 'true';
+  if (type === 'array' || type === 'object') {
+    try {
+      return JSON.parse(trimmed) as unknown;
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
+
 /** Enum values typed for the parameter's type, so the registry checks them as the type says. */
 function enumValue(raw: string, type: string): unknown {
   if ((type === 'number' || type === 'integer') && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
@@ -110,9 +130,14 @@ function numberOrText(value: string): number | string {
 
 const OAUTH_TYPES = new Set(['oauth2_client_credentials', 'oauth2_refresh_token']);
 
-export function createDefinitionForm(): DefinitionForm {
+/**
+ * The form; `openInYaml` is offered for a problem no form field shows, so every problem has a place
+ * where it can be fixed.
+ */
+export function createDefinitionForm(openInYaml: (problem: FieldError) => void): DefinitionForm {
   const element = h('div', { id: 'definition-form', class: 'definition-form' });
   const general = h('ul', { id: 'form-errors', class: 'errors' });
+  const sampleBody = h('div', { id: 'f-sample-arguments' });
   /** Every control by the registry field path it edits, with the message element beside it. */
   const fields = new Map<string, { control: Control; message: HTMLElement }>();
   let document: DefinitionDocument = {};
@@ -154,6 +179,12 @@ export function createDefinitionForm(): DefinitionForm {
     sensitive.checked = original['sensitive'] === true;
     const wireName = h('input', { id: `f-param-${i}-wire_name`, 'aria-label': `Parameter ${n} wire name`, spellcheck: 'false' });
     wireName.value = text(get(original, 'wire_name'));
+    const sample = h('input', { id: `f-sample-${i}`, name: `f-sample-${i}`, spellcheck: 'false', autocapitalize: 'off' });
+    const samples = get(document, 'sample_arguments');
+    sample.value = isRecord(samples) ? sampleText(samples[text(original['name'])]) : '';
+    name.addEventListener('input', renderSamples);
+    required.addEventListener('change', renderSamples);
+    type.addEventListener('change', renderSamples);
     const at = `parameters[${i}]`;
     const remove = h('button', { type: 'button', class: 'link', 'aria-label': `Remove parameter ${n}` }, 'Remove');
     const tr = h(
@@ -170,15 +201,29 @@ export function createDefinitionForm(): DefinitionForm {
       h('td', {}, wireName, register(`${at}.wire_name`, wireName)),
       h('td', {}, remove),
     );
-    const entry: ParamRow = { original, tr, name, type, required, location, description, format, enumValues, enumLoaded, sensitive, wireName };
+    const entry: ParamRow = { original, tr, name, type, required, location, description, format, enumValues, enumLoaded, sensitive, wireName, sample };
     remove.addEventListener('click', () => {
-      const kept = params.filter((p) => p !== entry).map(readParam);
-      renderParams(kept);
+      const kept = params.filter((p) => p !== entry);
+      renderParams(kept.map(readParam), kept.map((p) => p.sample.value));
       (params[Math.min(i, params.length - 1)]?.name ?? addButton).focus();
     });
     params.push(entry);
     tbody.appendChild(tr);
+    renderSamples();
   };
+
+  /** One sample-argument field per parameter, labelled with its current name (registered at sample_arguments.<name>). */
+  function renderSamples(): void {
+    for (const key of [...fields.keys()]) if (key.startsWith('sample_arguments')) fields.delete(key);
+    sampleBody.replaceChildren();
+    for (const [i, p] of params.entries()) {
+      const name = p.name.value.trim();
+      const label = `${name || `Parameter ${i + 1} (no name yet)`}${p.required.checked ? ' (required)' : ''}${p.type.value ? `: ${p.type.value}` : ''}`;
+      const help = p.type.value === 'array' || p.type.value === 'object' ? 'As JSON.' : undefined;
+      sampleBody.appendChild(row(label, name ? `sample_arguments.${name}` : `sample_arguments[${i}]`, p.sample, help));
+    }
+    if (params.length === 0) sampleBody.appendChild(h('p', { class: 'muted' }, 'Add a parameter to give it a sample value.'));
+  }
 
   const readParam = (p: ParamRow): DefinitionDocument => {
     const out: DefinitionDocument = { ...p.original };
@@ -199,11 +244,13 @@ export function createDefinitionForm(): DefinitionForm {
     return out;
   };
 
-  const renderParams = (list: readonly DefinitionDocument[]) => {
+  const renderParams = (list: readonly DefinitionDocument[], samples?: readonly string[]) => {
     for (const key of [...fields.keys()]) if (key.startsWith('parameters[')) fields.delete(key);
     params = [];
     tbody.replaceChildren();
     list.forEach(addParam);
+    if (samples) params.forEach((p, i) => (p.sample.value = samples[i] ?? ''));
+    renderSamples();
   };
 
   const addMapping = (original: DefinitionDocument) => {
@@ -388,6 +435,12 @@ export function createDefinitionForm(): DefinitionForm {
       h('div', { class: 'table-wrap' }, paramTable),
       h('div', { class: 'actions' }, addButton),
       fieldset(
+        'Sample arguments',
+        'f-samples',
+        h('p', { class: 'help' }, 'One value per parameter: Test starts from them, and the registry checks them against the parameters.'),
+        sampleBody,
+      ),
+      fieldset(
         'Authentication',
         'f-auth',
         row('Auth type', 'auth.type', authType),
@@ -447,6 +500,12 @@ export function createDefinitionForm(): DefinitionForm {
     setOrDelete(out, 'timeouts', Object.keys(timeouts).length > 0 ? timeouts : undefined);
     const list = params.map(readParam);
     setOrDelete(out, 'parameters', list.length > 0 ? list : undefined);
+    const samples: DefinitionDocument = {};
+    for (const p of params) {
+      const name = p.name.value.trim();
+      if (name && p.sample.value.trim() !== '') samples[name] = sampleValue(p.sample.value, p.type.value);
+    }
+    put(out, 'sample_arguments', Object.keys(samples).length > 0 ? samples : undefined);
 
     const authDoc = sub(out, 'auth');
     setOrDelete(authDoc, 'type', authType.value);
@@ -502,7 +561,9 @@ export function createDefinitionForm(): DefinitionForm {
     for (const p of problems) {
       const at = controlFor(p.field);
       if (!at) {
-        general.appendChild(h('li', { 'data-field': p.field }, h('code', {}, p.field), `: ${p.message}`));
+        const fix = h('button', { type: 'button', class: 'link' }, p.line ? `Fix in the YAML view (line ${p.line})` : 'Fix in the YAML view');
+        fix.addEventListener('click', () => openInYaml(p));
+        general.appendChild(h('li', { 'data-field': p.field }, h('code', {}, p.field), `: ${p.message} `, fix));
         continue;
       }
       at.control.setAttribute('aria-invalid', 'true');

@@ -1,6 +1,7 @@
-import { api, ApiError, type FieldError } from './api.js';
+import { api, ApiError, failureText, type FieldError } from './api.js';
 import { createDefinitionForm, type DefinitionDocument, type FormChoices } from './definition-form.js';
 import { announce, h, pretty, show, when } from './dom.js';
+import { setLeaveGuard } from './leave-guard.js';
 import { testResultView } from './test-result-view.js';
 import type { IntegrationDetail, TestView } from './types.js';
 
@@ -67,9 +68,18 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
   const errors = h('ul', { id: 'definition-errors', class: 'errors', 'aria-labelledby': 'problems-heading' });
   const message = h('div', { id: 'save-message', role: 'status' });
   const revision = h('p', { id: 'revision', class: 'muted' });
+  /** Edits not saved yet: shown beside the revision, and leaving the page asks first. */
+  let dirty = false;
   const showRevision = () => {
-    revision.textContent = loaded ? `Revision ${loaded.revision}${loaded.updatedAt ? `, saved ${when(loaded.updatedAt)}` : ''}` : 'Not saved yet';
+    const saved = loaded ? `Revision ${loaded.revision}${loaded.updatedAt ? `, saved ${when(loaded.updatedAt)}` : ''}` : 'Not saved yet';
+    revision.textContent = dirty ? `${saved} · unsaved edits` : saved;
   };
+  const setDirty = (on: boolean) => {
+    if (dirty === on) return;
+    dirty = on;
+    showRevision();
+  };
+  setLeaveGuard(() => dirty);
   showRevision();
   if (flash) {
     message.textContent = flash;
@@ -87,7 +97,7 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
         h(
           'li',
           { 'data-field': p.field },
-          h('button', { type: 'button', class: 'link', onclick: () => p.line && goToLine(textarea, p.line) }, label),
+          h('button', { type: 'button', class: 'link', onclick: () => void switchTo('yaml').then(() => p.line && goToLine(textarea, p.line)) }, label),
           ' ',
           h('code', {}, p.field),
           `: ${p.message}`,
@@ -97,7 +107,7 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
   };
 
   // The form view edits the same document: switching converts through the server (the page has no YAML parser).
-  const form = createDefinitionForm();
+  const form = createDefinitionForm((p) => void switchTo('yaml').then(() => p.line && goToLine(textarea, p.line)));
   let mode: 'yaml' | 'form' = 'yaml';
   const yamlButton = h('button', { type: 'button', id: 'view-yaml', class: 'toggle', 'aria-pressed': 'true' }, 'YAML');
   const formButton = h('button', { type: 'button', id: 'view-form', class: 'toggle', 'aria-pressed': 'false' }, 'Form');
@@ -119,7 +129,7 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
     if (mode !== 'form') return;
     textarea.value = (await api<{ text: string }>('POST', '/api/definition/text', { document: form.read() })).text;
   };
-  const switchTo = async (m: 'yaml' | 'form') => {
+  async function switchTo(m: 'yaml' | 'form'): Promise<void> {
     if (m === mode) return;
     try {
       if (m === 'form') await loadForm();
@@ -127,18 +137,23 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
       setMode(m);
       announce(m === 'form' ? 'Form view' : 'YAML view');
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      showProblems(err.fieldErrors.length > 0 ? err.fieldErrors : [{ field: '(definition)', message: err.message }]);
-      message.textContent = `Cannot open the ${m === 'form' ? 'form' : 'YAML'} view: ${err.message}`;
+      const fieldErrors = err instanceof ApiError ? err.fieldErrors : [];
+      showProblems(fieldErrors.length > 0 ? fieldErrors : [{ field: '(definition)', message: failureText(err) }]);
+      message.textContent = `Cannot open the ${m === 'form' ? 'form' : 'YAML'} view: ${failureText(err)}`;
       message.className = 'notice bad';
     }
-  };
+  }
   yamlButton.addEventListener('click', () => void switchTo('yaml'));
   formButton.addEventListener('click', () => void switchTo('form'));
 
+  const saveButton = h('button', { type: 'submit', id: 'save' }, loaded ? 'Save' : 'Create');
   const save = async () => {
     message.replaceChildren();
     message.className = '';
+    const idle = saveButton.textContent ?? 'Save';
+    saveButton.disabled = true;
+    saveButton.textContent = loaded ? 'Saving…' : 'Creating…';
+    message.textContent = loaded ? 'Saving…' : 'Creating…';
     try {
       await syncText();
       const saved = loaded
@@ -147,6 +162,7 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
       showProblems([]);
       const created = !loaded;
       loaded = saved;
+      dirty = false;
       textarea.value = saved.yaml;
       if (mode === 'form') {
         await loadForm();
@@ -160,13 +176,22 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
         navigate(`#/integrations/${encodeURIComponent(saved.key)}`);
       }
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
+      message.replaceChildren();
+      if (!(err instanceof ApiError) || err.status === 0 || err.status === 401) {
+        message.textContent = `Not saved: ${failureText(err)} Your edits are still here.`;
+        message.className = 'notice bad';
+        return;
+      }
       if (err.reason === 'REVISION_CONFLICT') {
         message.className = 'notice bad';
+        const reload = () => {
+          dirty = false;
+          navigate(`#/integrations/${encodeURIComponent(loaded!.key)}?reload=${Date.now()}`);
+        };
         message.append(
           h('strong', {}, 'Someone else saved this integration after you opened it. '),
           'Your edits are still here and were not saved. ',
-          h('button', { type: 'button', onclick: () => navigate(`#/integrations/${encodeURIComponent(loaded!.key)}?reload=${Date.now()}`) }, 'Load their version (discards your edits)'),
+          h('button', { type: 'button', onclick: reload }, 'Load their version (discards your edits)'),
         );
         return;
       }
@@ -176,6 +201,9 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
       message.className = 'notice bad';
       const first = err.fieldErrors.find((p) => p.line);
       if (first?.line && mode === 'yaml') goToLine(textarea, first.line);
+    } finally {
+      saveButton.disabled = false;
+      saveButton.textContent = idle;
     }
   };
 
@@ -184,34 +212,38 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
   const args = h('textarea', { id: 'test-args', name: 'test-args', rows: 6, spellcheck: 'false', 'aria-describedby': 'test-args-help' });
   args.value = replay ? pretty(JSON.parse(replay.argumentsJson || '{}') as unknown) : pretty(loaded?.sampleArguments ?? {});
   const result = h('section', { id: 'test-result', 'aria-live': 'polite', 'aria-busy': 'false' });
+  const testButton = h('button', { type: 'submit', id: 'test' }, 'Test');
   const test = async () => {
     result.setAttribute('aria-busy', 'true');
-    result.replaceChildren(h('p', {}, 'Testing…'));
+    testButton.disabled = true;
+    testButton.textContent = 'Testing…';
+    result.replaceChildren(h('p', { id: 'test-progress' }, 'Testing…'));
     try {
       await syncText();
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      result.replaceChildren(h('p', { class: 'notice bad', role: 'alert' }, `Test not run: ${err.message}`));
-      result.setAttribute('aria-busy', 'false');
-      return;
-    }
-    const unchanged = loaded !== undefined && textarea.value === loaded.yaml;
-    try {
+      const unchanged = loaded !== undefined && textarea.value === loaded.yaml;
       const view = await api<TestView>('POST', '/api/test', unchanged ? { key: loaded!.key, arguments: args.value } : { text: textarea.value, arguments: args.value });
       result.replaceChildren(testResultView(view));
       announce(`Test finished: ${view.outcomeName.replace(/^OUTCOME_/, '')}${view.httpStatus ? `, HTTP ${view.httpStatus}` : ''}.`);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (err.fieldErrors.some((f) => f.field !== 'arguments')) showProblems(err.fieldErrors);
-      result.replaceChildren(h('p', { class: 'notice bad', role: 'alert' }, `Test not run: ${err.message}`));
+      const fieldErrors = err instanceof ApiError ? err.fieldErrors : [];
+      if (fieldErrors.some((f) => f.field !== 'arguments')) {
+        showProblems(fieldErrors);
+        if (mode === 'form') form.showProblems(fieldErrors);
+      }
+      args.setAttribute('aria-invalid', String(fieldErrors.some((f) => f.field === 'arguments')));
+      result.replaceChildren(h('p', { id: 'test-error', class: 'notice bad', role: 'alert' }, `Test not run: ${failureText(err)}`));
     } finally {
       result.setAttribute('aria-busy', 'false');
+      testButton.disabled = false;
+      testButton.textContent = 'Test';
     }
   };
 
   yamlPane.append(
     h('label', { for: 'definition' }, 'Definition (YAML or JSON)'),
     h('p', { id: 'definition-help', class: 'help' }, 'The same format as ', h('code', {}, 'switchboard apply -f'), '. Problems are listed by field path; choose a line to jump to it.'),
+    errorsHeading,
+    errors,
     textarea,
   );
   show(
@@ -223,14 +255,23 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
       { class: 'editor-grid' },
       h(
         'form',
-        { class: 'card', onsubmit: (ev: Event) => { ev.preventDefault(); void save(); } },
+        {
+          class: 'card',
+          id: 'definition-editor',
+          onsubmit: (ev: Event) => { ev.preventDefault(); void save(); },
+          oninput: () => setDirty(true),
+          onchange: () => setDirty(true),
+          onclick: (ev: Event) => {
+            // Adding or removing a parameter or mapped field is an edit too.
+            const b = (ev.target as Element).closest('button');
+            if (b && (b.id.startsWith('f-add-') || (b.getAttribute('aria-label') ?? '').startsWith('Remove'))) setDirty(true);
+          },
+        },
         h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Edit as' }, yamlButton, formButton),
         message,
-        errorsHeading,
-        errors,
         yamlPane,
         formPane,
-        h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'save' }, loaded ? 'Save' : 'Create')),
+        h('div', { class: 'actions' }, saveButton),
       ),
       h(
         'form',
@@ -240,7 +281,7 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
         h('label', { for: 'test-args' }, 'Arguments (JSON)'),
         h('p', { id: 'test-args-help', class: 'help' }, 'Prefilled from the definition\'s sample arguments. Test sends a real request and tests the editor\'s text, unsaved edits included.'),
         args,
-        h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'test' }, 'Test')),
+        h('div', { class: 'actions' }, testButton),
         result,
       ),
     ),
