@@ -143,15 +143,21 @@ describe('the console in headless Chromium against the real services', () => {
   });
 
   it('shows the invocations in the calls view, filterable and expandable', async () => {
+    // The editor holds the unsaved draft of the test before: leaving asks, and the user leaves.
+    page.once('dialog', (d) => void d.accept());
     await page.goto(`${h.url}/#/calls?tool=look_up_order`);
     await expect.poll(() => heading().textContent()).toBe('Calls');
-    const calls = page.locator('#calls li.call[data-tool="look_up_order"]');
+    const calls = page.locator('#calls tr.call[data-tool="look_up_order"]');
     await expect.poll(async () => {
       await page.click('text=Apply filters');
       return calls.count();
     }, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
-    await calls.first().locator('summary').click();
-    const record = (await calls.first().locator('pre').textContent())!;
+    expect(await page.locator('#calls thead th').allTextContents()).toEqual(['Time', 'Tool', 'Outcome', 'HTTP status', 'Latency (ms)', 'Call id', 'Details']);
+    expect(await calls.first().locator('td.status').textContent()).toBe('200');
+    expect(await calls.first().locator('td.latency').textContent()).toMatch(/^\d{1,3}(,\d{3})*(\.\d{1,2})?$/);
+    await calls.first().locator('button.call-toggle').click();
+    const detail = page.locator('#calls tr.call-detail').first();
+    const record = (await detail.locator('pre').textContent())!;
     expect(record).toContain('"toolKey": "look_up_order"');
     expect(record).toContain('"outcome": "OUTCOME_SUCCESS"');
     expect(record).not.toContain(SECRET);
@@ -160,7 +166,7 @@ describe('the console in headless Chromium against the real services', () => {
 
     // Replay re-runs a recorded invocation as a Test, its arguments prefilled for the user to check.
     const recorded = JSON.parse(record) as { argumentsJson: string };
-    await calls.first().locator('text=Replay as a Test').click();
+    await detail.locator('text=Replay as a Test').click();
     await expect.poll(() => heading().textContent()).toBe('look_up_order');
     expect(JSON.parse(await page.inputValue('#test-args'))).toEqual(JSON.parse(recorded.argumentsJson));
     expect(await page.textContent('main')).toContain('Replaying invocation');

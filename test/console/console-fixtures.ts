@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Upstream } from '../support/upstream.js';
 
 /** A definition in the console editor's format, calling the loopback upstream with an API key. */
@@ -143,4 +145,33 @@ components:
         status:
           type: string
 `;
+}
+
+/**
+ * `count` audit records for `orgId`, cloned from `template` (a record the audit logger wrote for a real
+ * invocation in the same test) and written as one more audit file: newest first, one a minute back from
+ * `now`, every 10th an UPSTREAM_ERROR (HTTP 502), alternating between two tools, latencies with the
+ * float noise real ones carry (0.324945000000298 + i).
+ */
+export function writeAuditFixture(dir: string, template: Record<string, unknown>, orgId: string, count: number, now = Date.now()): void {
+  const lines: string[] = [];
+  for (let i = count - 1; i >= 0; i -= 1) {
+    const failed = i % 10 === 0;
+    lines.push(
+      JSON.stringify({
+        ...template,
+        orgId,
+        invocationId: `fixture-${orgId}-${i}`,
+        callId: `call-${i}`,
+        toolKey: i % 2 === 0 ? 'fixture_a' : 'fixture_b',
+        time: new Date(now - i * 60_000).toISOString(),
+        test: false,
+        outcome: failed ? 'OUTCOME_UPSTREAM_ERROR' : 'OUTCOME_SUCCESS',
+        httpStatus: failed ? 502 : 200,
+        latencyMs: 0.324945000000298 + i,
+        breakerState: 'closed',
+      }),
+    );
+  }
+  writeFileSync(path.join(dir, `audit-2026-01-01-fixture-${orgId.slice(-8)}-0001.jsonl`), `${lines.join('\n')}\n`);
 }

@@ -3,11 +3,12 @@ import type { Dialog, Page } from 'playwright-core';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { CredentialType } from '@switchboard/contracts';
+import { readAuditLines, waitFor } from '../support/audit-files.js';
 import { json } from '../support/upstream.js';
 import { NATS_URL } from '../support/stack.js';
 import { launchChromium, unlabelledControls, type HeadlessBrowser } from './browser.js';
 import { startConsoleHarness, type ConsoleHarness } from './console-harness.js';
-import { lookupYaml } from './console-fixtures.js';
+import { lookupYaml, writeAuditFixture } from './console-fixtures.js';
 
 const SECRET = 'journey-secret-41d7c0';
 
@@ -90,6 +91,29 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     expect(await heading().textContent()).toBe('Credentials');
   });
 
+  it('creates a custom_headers credential (the auth type the form offers) and checks the id as the registry does', async () => {
+    await page.goto(`${h.url}/#/credentials`);
+    await expect.poll(() => heading().textContent()).toBe('Credentials');
+    // The id pattern compiles in the page (an invalid one is silently ignored) and refuses what the registry refuses.
+    await page.fill('#credential-id', 'bad id!');
+    expect(await page.evaluate<boolean>(`document.querySelector('#credential-id').validity.patternMismatch`)).toBe(true);
+    await page.fill('#credential-id', 'desk-headers_2');
+    expect(await page.evaluate<boolean>(`document.querySelector('#credential-id').validity.valid`)).toBe(true);
+    await page.selectOption('#credential-type', 'custom_headers');
+    await page.fill('#header-0-name', 'X-Desk-Id');
+    await page.fill('#header-0-value', 'desk-secret-1');
+    await page.click('#add-header');
+    expect(await page.evaluate<string>('document.activeElement?.id')).toBe('header-1-name');
+    await page.fill('#header-1-name', 'X-Desk-Key');
+    await page.fill('#header-1-value', 'desk-secret-2');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.click('#save-credential');
+    await expect.poll(() => page.textContent('#credential-message')).toContain('Saved desk-headers_2 (custom_headers');
+    expect(await page.locator('#credentials-table tr[data-id="desk-headers_2"]').textContent()).toContain('custom_headers');
+    expect(await page.inputValue('#header-0-value')).toBe('');
+    expect(await page.content()).not.toContain('desk-secret-');
+  });
+
   it('does not hang on "Testing…" when the network fails, and says why; Save keeps the edits', async () => {
     await page.goto(`${h.url}/#/new`);
     await expect.poll(() => heading().textContent()).toBe('New integration');
@@ -146,7 +170,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
 
     // Saved edits leave without a question.
     await page.click('#save');
-    await expect.poll(() => page.textContent('#save-message')).toContain('Saved journey_lookup, revision 1');
+    await expect.poll(() => page.textContent('#save-message')).toMatch(/Saved journey_lookup, revision \d+/);
     expect(await page.textContent('#revision')).not.toContain('unsaved edits');
     await page.click('#nav a[data-section="calls"]');
     await expect.poll(() => heading().textContent()).toBe('Calls');
@@ -169,7 +193,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await expect.poll(() => page.textContent('#reauth-error')).toContain('this page holds work of org');
     await page.fill('#reauth-token', token);
     await page.click('#reauth-submit');
-    await expect.poll(() => page.textContent('#save-message')).toContain('Saved journey_lookup, revision 2');
+    await expect.poll(() => page.textContent('#save-message')).toMatch(/Saved journey_lookup, revision \d+/);
     expect(await page.isVisible('#reauth')).toBe(false);
     expect((await h.stack.registryClient.get('journey_lookup')).integration!.name).toBe('Look up one order');
 
@@ -181,5 +205,120 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await page.click('#reauth-cancel');
     await expect.poll(() => page.textContent('#save-message')).toContain('Not saved');
     expect(await page.inputValue('#definition')).toContain('Look up that order');
+    // ...and saving again asks again.
+    await page.click('#save');
+    await expect.poll(() => page.isVisible('#reauth')).toBe(true);
+    await page.fill('#reauth-token', token);
+    await page.press('#reauth-token', 'Enter');
+    await expect.poll(() => page.textContent('#save-message')).toMatch(/Saved journey_lookup, revision \d+/);
+  });
+  it('builds an integration in the form alone: sample arguments follow the parameters, every error at a visible field', async () => {
+    await page.goto(`${h.url}/#/new`);
+    await expect.poll(() => heading().textContent()).toBe('New integration');
+    await page.click('#view-form');
+    await expect.poll(() => page.inputValue('#f-key')).toBe('my_lookup');
+    // The starter's sample argument sits under its parameter, and follows it through a rename.
+    expect(await page.textContent('label[for="f-sample-0"]')).toBe('item_id (required): string');
+    expect(await page.inputValue('#f-sample-0')).toBe('42');
+    await page.fill('#f-key', 'form_only');
+    await page.fill('#f-param-0-name', 'order_id');
+    await page.fill('#f-url_template', `${h.upstream.url}/orders/{order_id}`);
+    expect(await page.textContent('label[for="f-sample-0"]')).toBe('order_id (required): string');
+    expect(await page.inputValue('#f-sample-0')).toBe('42');
+
+    // A required parameter without a sample: the problem is beside the sample field, not on a hidden YAML line.
+    await page.fill('#f-sample-0', '');
+    await page.click('#f-add-parameter');
+    await page.fill('#f-param-1-name', 'count');
+    await page.selectOption('#f-param-1-type', 'integer');
+    await page.fill('#f-param-1-description', 'How many.');
+    await page.fill('#f-sample-1', '3');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.click('#save');
+    await expect.poll(() => page.getAttribute('#f-sample-0', 'aria-invalid')).toBe('true');
+    expect(await page.isVisible('#f-sample-0-error')).toBe(true);
+    expect(await page.textContent('#f-sample-0-error')).toContain('is required');
+    expect(await page.isVisible('#definition-errors')).toBe(false);
+    expect(await page.locator('#form-errors li').count()).toBe(0);
+    expect(await page.evaluate<string>('document.activeElement?.id')).toBe('f-sample-0');
+
+    await page.fill('#f-sample-0', 'o-5');
+    await page.click('#save');
+    await expect.poll(() => page.textContent('#save-message')).toContain('Saved form_only, revision');
+    const record = await h.stack.registryClient.get('form_only');
+    expect(await page.textContent('#save-message')).toContain(`Saved form_only, revision ${record.revision}.`);
+    const stored = record.integration!;
+    expect(stored.parameters.map((p) => p.name)).toEqual(['order_id', 'count']);
+    expect(stored.sampleArguments).toEqual({ order_id: 'o-5', count: 3 });
+    await expect.poll(() => heading().textContent()).toBe('form_only');
+    expect(JSON.parse(await page.inputValue('#test-args'))).toEqual({ order_id: 'o-5', count: 3 });
+
+    // A problem no form field shows offers the place where it can be fixed: the YAML view, at its line.
+    await page.click('#view-yaml');
+    await expect.poll(() => page.isVisible('#definition')).toBe(true);
+    await page.fill('#definition', `${await page.inputValue('#definition')}delivery:\n  max_attempts: 3\n`);
+    await page.click('#view-form');
+    await expect.poll(() => page.isVisible('#f-key')).toBe(true);
+    await page.click('#save');
+    const problem = page.locator('#form-errors li[data-field="delivery.max_attempts"]');
+    await expect.poll(() => problem.count()).toBe(1);
+    expect(await problem.isVisible()).toBe(true);
+    await problem.locator('button').click();
+    await expect.poll(() => page.isVisible('#definition')).toBe(true);
+    expect(await page.evaluate<string>('document.activeElement?.id')).toBe('definition');
+    const selected = await page.evaluate<string>(`(() => { const t = document.querySelector('#definition'); return t.value.slice(t.selectionStart, t.selectionEnd); })()`);
+    expect(selected).toContain('max_attempts');
+    expect(await page.isVisible('#definition-errors li[data-field="delivery.max_attempts"]')).toBe(true);
+  });
+  it('pages through thousands of calls in a table, filtered by tool, outcome, time range and call id', async () => {
+    // A real invocation's audit record, cloned 2,345 times into another org's trail.
+    await h.stack.executorClient.invoke({ orgId: h.stack.orgId, toolKey: 'journey_lookup', callId: 'journey-call-1', argumentsJson: JSON.stringify({ order_id: 'o-1' }) });
+    const template = await waitFor(() => readAuditLines(h.stack.auditDir).find((r) => r['callId'] === 'journey-call-1'), 'the audit record of a real call');
+    const callsOrg = `${h.stack.orgId}-calls`;
+    writeAuditFixture(h.stack.auditDir, template, callsOrg, 2345);
+    page.once('dialog', (d) => void d.accept()); // the form test left an unsaved edit
+    await page.click('#sign-out');
+    await page.fill('#token', await h.tokenFor(callsOrg));
+    await page.press('#token', 'Enter');
+    await expect.poll(() => heading().textContent()).toBe('Integrations');
+
+    await page.click('#nav a[data-section="calls"]');
+    await expect.poll(() => page.textContent('#calls-summary')).toBe('Calls 1–50 of 2,345, newest first.');
+    const rows = page.locator('#calls tr.call');
+    expect(await rows.count()).toBe(50);
+    const first = rows.first();
+    expect(await first.getAttribute('data-invocation')).toBe(`fixture-${callsOrg}-0`);
+    expect(await first.locator('td.latency').textContent()).toBe('0.32');
+    expect(await rows.nth(11).locator('td.latency').textContent()).toBe('11.3');
+    expect(await first.locator('td.status').textContent()).toBe('502');
+    expect(await first.locator('td.call-id').textContent()).toBe('call-0');
+    expect(await page.textContent('#calls-page')).toBe('Page 1 of 47');
+
+    await page.click('#calls-older');
+    await expect.poll(() => page.textContent('#calls-summary')).toBe('Calls 51–100 of 2,345, newest first.');
+    expect(await rows.first().locator('td.call-id').textContent()).toBe('call-50');
+    expect(await rows.nth(49).locator('td.latency').textContent()).toBe('99.3');
+    await page.goto(`${h.url}/#/calls?page=47`);
+    await expect.poll(() => page.textContent('#calls-summary')).toBe('Calls 2,301–2,345 of 2,345, newest first.');
+    expect(await rows.last().locator('td.latency').textContent()).toBe('2,344');
+    expect(await page.getAttribute('#calls-older', 'aria-disabled')).toBe('true');
+
+    await page.selectOption('#outcome', 'OUTCOME_UPSTREAM_ERROR');
+    await page.click('text=Apply filters');
+    await expect.poll(() => page.textContent('#calls-summary')).toBe('Calls 1–50 of 235, newest first.');
+    await page.fill('#tool', 'fixture_b');
+    await page.selectOption('#outcome', '');
+    await page.click('text=Apply filters');
+    await expect.poll(() => page.textContent('#calls-summary')).toBe('Calls 1–50 of 1,172, newest first.');
+    await page.fill('#tool', '');
+    await page.selectOption('#range', '15m');
+    await page.click('text=Apply filters');
+    await expect.poll(() => page.textContent('#calls-summary')).toBe('Calls 1–15 of 15, newest first.');
+    await page.selectOption('#range', '');
+    await page.fill('#callId', 'call-1234');
+    await page.click('text=Apply filters');
+    await expect.poll(() => page.textContent('#calls-summary')).toBe('Calls 1–1 of 1, newest first.');
+    expect(await rows.first().getAttribute('data-tool')).toBe('fixture_a');
+    expect(await unlabelledControls(page)).toEqual([]);
   });
 });

@@ -29,6 +29,9 @@ sample_arguments:
   item_id: "42"
 `;
 
+/** The starter's sample_arguments, as the Test panel starts with them. */
+const STARTER_ARGUMENTS = { item_id: '42' };
+
 /** A message carried across the navigation that follows a create. */
 let flash: string | undefined;
 
@@ -210,7 +213,7 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
   // Test: the saved definition when the editor is unchanged, else the unsaved text as a draft.
   const replay = key ? takeReplay(key) : undefined;
   const args = h('textarea', { id: 'test-args', name: 'test-args', rows: 6, spellcheck: 'false', 'aria-describedby': 'test-args-help' });
-  args.value = replay ? pretty(JSON.parse(replay.argumentsJson || '{}') as unknown) : pretty(loaded?.sampleArguments ?? {});
+  args.value = replay ? pretty(JSON.parse(replay.argumentsJson || '{}') as unknown) : pretty(loaded?.sampleArguments ?? STARTER_ARGUMENTS);
   const result = h('section', { id: 'test-result', 'aria-live': 'polite', 'aria-busy': 'false' });
   const testButton = h('button', { type: 'submit', id: 'test' }, 'Test');
   const test = async () => {

@@ -1,5 +1,6 @@
 import { api } from './api.js';
 import { h, show, when } from './dom.js';
+import { formatMs } from './format.js';
 import type { IntegrationRow } from './types.js';
 
 function outcomeCell(row: IntegrationRow): HTMLTableCellElement {
@@ -25,14 +26,16 @@ function rowOf(row: IntegrationRow): HTMLTableRowElement {
     h('td', {}, row.enabled ? 'yes' : 'no'),
     h('td', {}, row.breakerState),
     outcomeCell(row),
-    h('td', { class: 'num' }, row.lastCall ? `${row.lastCall.latencyMs.toFixed(1)} ms` : ''),
+    h('td', { class: 'num' }, row.lastCall ? `${formatMs(row.lastCall.latencyMs)} ms` : ''),
   );
 }
+
+const integrationsText = (n: number): string => `${n} integration${n === 1 ? '' : 's'}`;
 
 /** The org's integrations: one table, built in one fragment, filtered by toggling `hidden` (fast at 1,000 rows). */
 export async function integrationsView(): Promise<void> {
   const { integrations } = await api<{ integrations: IntegrationRow[] }>('GET', '/api/integrations');
-  const count = h('p', { id: 'integration-count', 'aria-live': 'polite' }, `${integrations.length} integrations`);
+  const count = h('p', { id: 'integration-count', 'aria-live': 'polite' }, integrationsText(integrations.length));
   const body = h('tbody');
   const frag = document.createDocumentFragment();
   const rows: { el: HTMLTableRowElement; text: string }[] = [];
@@ -54,7 +57,7 @@ export async function integrationsView(): Promise<void> {
         r.el.hidden = !match;
         if (match) shown += 1;
       }
-      count.textContent = q === '' ? `${rows.length} integrations` : `${shown} of ${rows.length} integrations`;
+      count.textContent = q === '' ? integrationsText(rows.length) : `${shown} of ${integrationsText(rows.length)}`;
     },
   });
   show(

@@ -23,7 +23,9 @@ export function testResultView(t: TestView): HTMLElement {
     ...(t.reason ? field('Reason', h('code', {}, t.reason), 'test-reason') : []),
     ...(t.summary ? field('Agent summary', t.summary, 'test-summary') : []),
     ...(t.agentMessage && !ok ? field('Agent says', t.agentMessage) : []),
-    ...(t.detail ? field('Detail', t.detail, 'test-detail') : []),
+    // The executor's detail speaks to API users ("store it with PutCredential"); here the fix is a page away.
+    ...(t.detail ? field('Detail', t.detail.replace(/; store it with PutCredential$/, ': set it on the Credentials page'), 'test-detail') : []),
+    ...(t.outcomeName === 'OUTCOME_AUTH_FAILED' ? field('Fix', h('a', { href: '#/credentials' }, 'Credentials page')) : []),
     ...(t.gateRequirement ? field('On a live call', t.gateRequirement) : []),
   );
   const sections: HTMLElement[] = [

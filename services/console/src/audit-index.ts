@@ -11,6 +11,26 @@ export interface CallFilter {
   readonly since?: number;
   readonly until?: number;
   readonly limit?: number;
+  /** Matches to skip (newest first) before the page starts. */
+  readonly offset?: number;
+}
+
+/** One page of matching calls, newest first, and how many match in all. */
+export interface CallPage {
+  readonly calls: AuditRecord[];
+  readonly total: number;
+}
+
+function matches(r: AuditRecord, filter: CallFilter): boolean {
+  if (filter.callId && r['callId'] !== filter.callId) return false;
+  if (filter.tool && r['toolKey'] !== filter.tool) return false;
+  if (filter.outcome && r['outcome'] !== filter.outcome) return false;
+  if (filter.since !== undefined || filter.until !== undefined) {
+    const t = Date.parse(String(r['time'] ?? ''));
+    if (filter.since !== undefined && !(t >= filter.since)) return false;
+    if (filter.until !== undefined && !(t <= filter.until)) return false;
+  }
+  return true;
 }
 
 /** What the integrations list shows about the newest invocation of a tool. */
@@ -45,25 +65,27 @@ export class AuditIndex {
 
   constructor(private readonly dir: string, private readonly minIntervalMs = 200) {}
 
-  /** Calls of one org, newest first, filtered. */
-  async calls(orgId: string, filter: CallFilter = {}): Promise<AuditRecord[]> {
+  /** Calls of one org, newest first, filtered: the page from `offset`, `limit` long, and the number of matches. */
+  async calls(orgId: string, filter: CallFilter = {}): Promise<CallPage> {
     await this.refresh();
     const all = this.byOrg.get(orgId) ?? [];
     const limit = filter.limit ?? 200;
+    const offset = filter.offset ?? 0;
     const out: AuditRecord[] = [];
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i -= 1) {
+    let total = 0;
+    for (let i = all.length - 1; i >= 0; i -= 1) {
       const r = all[i]!;
-      if (filter.callId && r['callId'] !== filter.callId) continue;
-      if (filter.tool && r['toolKey'] !== filter.tool) continue;
-      if (filter.outcome && r['outcome'] !== filter.outcome) continue;
-      if (filter.since !== undefined || filter.until !== undefined) {
-        const t = Date.parse(String(r['time'] ?? ''));
-        if (filter.since !== undefined && !(t >= filter.since)) continue;
-        if (filter.until !== undefined && !(t <= filter.until)) continue;
-      }
-      out.push(r);
+      if (!matches(r, filter)) continue;
+      if (total >= offset && out.length < limit) out.push(r);
+      total += 1;
     }
-    return out;
+    return { calls: out, total };
+  }
+
+  /** The tool keys this org's trail names, sorted (the calls view offers them as a filter). */
+  async tools(orgId: string): Promise<string[]> {
+    await this.refresh();
+    return [...(this.last.get(orgId)?.keys() ?? [])].sort();
   }
 
   async lastCalls(orgId: string): Promise<ReadonlyMap<string, LastCall>> {

@@ -11,17 +11,25 @@ function time(query: URLSearchParams, name: string): number | undefined {
   return t;
 }
 
-/** The org's audit trail, newest first; the audit logger already redacted every record. */
+const MAX_OFFSET = 1_000_000;
+
+/** The org's audit trail, newest first, one page at a time; the audit logger already redacted every record. */
 export const listCalls: ApiHandler = async (req, deps) => {
   const q = req.query;
   const limit = Math.min(Math.max(Number(q.get('limit') ?? 200) || 200, 1), 1000);
-  const calls = await deps.audit.calls(req.session.orgId, {
+  const offset = Math.min(Math.max(Math.floor(Number(q.get('offset') ?? 0)) || 0, 0), MAX_OFFSET);
+  const orgId = req.session.orgId;
+  const [page, tools] = await Promise.all([
+    deps.audit.calls(orgId, {
     callId: q.get('callId') || undefined,
     tool: q.get('tool') || undefined,
     outcome: q.get('outcome') || undefined,
     since: time(q, 'since'),
     until: time(q, 'until'),
     limit,
-  });
-  return { body: { calls } };
+    offset,
+    }),
+    deps.audit.tools(orgId),
+  ]);
+  return { body: { calls: page.calls, total: page.total, offset, limit, tools } };
 };
