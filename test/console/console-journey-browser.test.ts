@@ -6,7 +6,7 @@ import { CredentialType } from '@switchboard/contracts';
 import { readAuditLines, waitFor } from '../support/audit-files.js';
 import { json } from '../support/upstream.js';
 import { NATS_URL } from '../support/stack.js';
-import { launchChromium, unlabelledControls, type HeadlessBrowser } from './browser.js';
+import { axeViolations, launchChromium, unlabelledControls, type HeadlessBrowser } from './browser.js';
 import { startConsoleHarness, type ConsoleHarness } from './console-harness.js';
 import { lookupYaml, writeAuditFixture } from './console-fixtures.js';
 
@@ -65,6 +65,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await page.click('#nav a[data-section="credentials"]');
     await expect.poll(() => page.isVisible('#page-loading')).toBe(true);
     expect(await page.getAttribute('#main', 'aria-busy')).toBe('true');
+    expect(await axeViolations(page)).toEqual([]);
     held.open();
     await expect.poll(() => heading().textContent()).toBe('Credentials');
     expect(await page.isVisible('#page-loading')).toBe(false);
@@ -76,6 +77,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await page.click('#nav a[data-section="tools"]');
     await expect.poll(() => page.textContent('#page-error')).toContain('could not be reached');
     expect(await page.isVisible('#page-loading')).toBe(false);
+    expect(await axeViolations(page)).toEqual([]);
     await page.unroute('**/api/tools?*');
     await page.click('#page-retry');
     await expect.poll(() => heading().textContent()).toBe('Tools the model sees');
@@ -126,6 +128,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     expect(await page.textContent('#test')).toBe('Test');
     expect(await page.isEnabled('#test')).toBe(true);
     expect(await page.getAttribute('#test-result', 'aria-busy')).toBe('false');
+    expect(await axeViolations(page)).toEqual([]);
     await page.unroute('**/api/test');
 
     await page.route('**/api/integrations', (route) => route.abort('connectionreset'));
@@ -191,6 +194,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await page.fill('#reauth-token', await h.tokenFor(`${h.stack.orgId}-other`));
     await page.click('#reauth-submit');
     await expect.poll(() => page.textContent('#reauth-error')).toContain('this page holds work of org');
+    expect(await axeViolations(page)).toEqual([]);
     await page.fill('#reauth-token', token);
     await page.click('#reauth-submit');
     await expect.poll(() => page.textContent('#save-message')).toMatch(/Saved journey_lookup, revision \d+/);
@@ -241,6 +245,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     expect(await page.isVisible('#definition-errors')).toBe(false);
     expect(await page.locator('#form-errors li').count()).toBe(0);
     expect(await page.evaluate<string>('document.activeElement?.id')).toBe('f-sample-0');
+    expect(await axeViolations(page)).toEqual([]);
 
     await page.fill('#f-sample-0', 'o-5');
     await page.click('#save');
@@ -263,6 +268,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     const problem = page.locator('#form-errors li[data-field="delivery.max_attempts"]');
     await expect.poll(() => problem.count()).toBe(1);
     expect(await problem.isVisible()).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
     await problem.locator('button').click();
     await expect.poll(() => page.isVisible('#definition')).toBe(true);
     expect(await page.evaluate<string>('document.activeElement?.id')).toBe('definition');
@@ -302,6 +308,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await expect.poll(() => page.textContent('#calls-summary')).toBe('Calls 2,301–2,345 of 2,345, newest first.');
     expect(await rows.last().locator('td.latency').textContent()).toBe('2,344');
     expect(await page.getAttribute('#calls-older', 'aria-disabled')).toBe('true');
+    expect(await axeViolations(page)).toEqual([]);
 
     await page.selectOption('#outcome', 'OUTCOME_UPSTREAM_ERROR');
     await page.click('text=Apply filters');

@@ -412,7 +412,7 @@ export function createDefinitionForm(openInYaml: (problem: FieldError) => void):
       'table',
       { id: 'f-parameters' },
       h('caption', {}, 'Parameters'),
-      h('thead', {}, h('tr', {}, ...['Name', 'Type', 'Required', 'Location', 'Description', 'Format', 'Allowed values', 'Sensitive', 'Wire name', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ...['Name', 'Type', 'Required', 'Location', 'Description', 'Format', 'Allowed values', 'Sensitive', 'Wire name', ''].map((t) => h('th', { scope: 'col' }, t || h('span', { class: 'visually-hidden' }, 'Remove'))))),
       tbody,
     );
     renderParams(Array.isArray(doc['parameters']) ? doc['parameters'].filter(isRecord) : []);
@@ -420,7 +420,7 @@ export function createDefinitionForm(openInYaml: (problem: FieldError) => void):
       'table',
       { id: 'f-mapping-fields' },
       h('caption', {}, 'Mapped fields'),
-      h('thead', {}, h('tr', {}, ...['Name', 'JMESPath expression', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ...['Name', 'JMESPath expression', ''].map((t) => h('th', { scope: 'col' }, t || h('span', { class: 'visually-hidden' }, 'Remove'))))),
       mappingBody,
     );
     general.replaceChildren();

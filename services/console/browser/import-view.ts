@@ -1,4 +1,4 @@
-import { api, ApiError } from './api.js';
+import { api, ApiError, failureText } from './api.js';
 import { announce, h, show } from './dom.js';
 import type { ImportCandidate, ImportOutcome, ImportPreview } from './types.js';
 
@@ -12,8 +12,8 @@ interface Previewed {
 function problemList(err: unknown, list: HTMLElement, fields: Record<string, HTMLElement>): void {
   list.replaceChildren();
   for (const el of Object.values(fields)) el.removeAttribute('aria-invalid');
-  if (!(err instanceof ApiError)) {
-    list.appendChild(h('li', {}, 'The request failed; try again.'));
+  if (!(err instanceof ApiError) || err.status === 0) {
+    list.appendChild(h('li', {}, `The request failed: ${failureText(err)}`));
     return;
   }
   const problems = err.fieldErrors.length > 0 ? err.fieldErrors : [{ field: '', message: err.message }];
@@ -37,7 +37,31 @@ function candidateRow(c: ImportCandidate, i: number): HTMLTableRowElement {
   );
 }
 
-function previewSection(p: ImportPreview): HTMLElement {
+/** Skipped constructs grouped by their reason: one line per reason, with what it covers (repeats said once). */
+function skippedList(skipped: ImportPreview['skipped']): HTMLElement {
+  const byWhy = new Map<string, { operation: string; what: string }[]>();
+  for (const s of skipped) {
+    const list = byWhy.get(s.why) ?? [];
+    list.push(s);
+    byWhy.set(s.why, list);
+  }
+  return h(
+    'ul',
+    { id: 'import-skipped' },
+    ...[...byWhy].map(([why, items]) =>
+      h(
+        'li',
+        {},
+        h('strong', {}, why),
+        items.length > 1 ? ` (${items.length})` : '',
+        ': ',
+        items.map((i) => `${i.operation}: ${i.what}`).join('; '),
+      ),
+    ),
+  );
+}
+
+function previewSection(p: ImportPreview, applyButton: HTMLButtonElement, results: HTMLElement): HTMLElement {
   const table =
     p.integrations.length === 0
       ? h('p', {}, 'The document produces no integration.')
@@ -57,10 +81,10 @@ function previewSection(p: ImportPreview): HTMLElement {
     {},
     h('h2', {}, `${p.integrations.length} integration${p.integrations.length === 1 ? '' : 's'}`),
     table,
+    h('div', { class: 'actions' }, applyButton),
+    results,
     h('h3', {}, 'Not translated'),
-    p.skipped.length === 0
-      ? h('p', { class: 'muted' }, 'Everything in the document was translated.')
-      : h('ul', { id: 'import-skipped' }, ...p.skipped.map((s) => h('li', {}, h('strong', {}, s.operation), `: ${s.what} — ${s.why}`))),
+    p.skipped.length === 0 ? h('p', { class: 'muted' }, 'Everything in the document was translated.') : skippedList(p.skipped),
     p.notes.length === 0 ? null : h('h3', {}, 'To review'),
     p.notes.length === 0 ? null : h('ul', { id: 'import-notes' }, ...p.notes.map((n) => h('li', {}, n))),
   );
@@ -78,21 +102,23 @@ function outcomeItem(r: ImportOutcome): HTMLLIElement {
 export function importView(): void {
   const text = h('textarea', { id: 'openapi-text', name: 'openapi-text', rows: 16, spellcheck: 'false', 'aria-describedby': 'openapi-help' });
   const serverUrl = h('input', { id: 'server-url', name: 'server-url', type: 'url', placeholder: 'https://api.example.com/v1' });
-  const errors = h('ul', { id: 'import-errors', class: 'errors', role: 'alert' });
+  const errors = h('ul', { id: 'import-errors', class: 'errors' });
   const preview = h('section', { id: 'import-preview', 'aria-label': 'Preview' });
   const results = h('ul', { id: 'import-results' });
   const message = h('p', { id: 'import-message', role: 'status' });
   const applyButton = h('button', { type: 'button', id: 'apply-import', hidden: true }, 'Import selected');
+  const previewButton = h('button', { type: 'submit', id: 'preview-import' }, 'Preview');
   let previewed: Previewed | undefined;
 
   const runPreview = async () => {
     errors.replaceChildren();
     results.replaceChildren();
     message.textContent = 'Reading the document…';
+    previewButton.disabled = true;
     try {
       const p = await api<ImportPreview>('POST', '/api/import/openapi/preview', { text: text.value, serverUrl: serverUrl.value });
       previewed = { text: text.value, serverUrl: serverUrl.value, revisions: new Map(p.integrations.map((c) => [c.key, c.existingRevision])) };
-      preview.replaceChildren(previewSection(p));
+      preview.replaceChildren(previewSection(p, applyButton, results));
       applyButton.hidden = p.integrations.length === 0;
       text.removeAttribute('aria-invalid');
       serverUrl.removeAttribute('aria-invalid');
@@ -103,12 +129,18 @@ export function importView(): void {
       applyButton.hidden = true;
       message.textContent = 'Not read.';
       problemList(err, errors, { text, serverUrl });
+    } finally {
+      previewButton.disabled = false;
     }
     announce(message.textContent ?? '');
   };
 
   const runApply = async () => {
-    if (!previewed || previewed.text !== text.value || previewed.serverUrl !== serverUrl.value) {
+    if (!previewed) {
+      message.textContent = 'Preview the document first.';
+      return;
+    }
+    if (previewed.text !== text.value || previewed.serverUrl !== serverUrl.value) {
       message.textContent = 'The document changed since the preview: press Preview again first.';
       return;
     }
@@ -120,6 +152,8 @@ export function importView(): void {
     const known = previewed.revisions;
     const items = keys.map((key) => ({ key, expectedRevision: known.get(key) ?? undefined }));
     applyButton.disabled = true;
+    applyButton.textContent = 'Importing…';
+    message.textContent = 'Importing…';
     try {
       const { results: outcomes } = await api<{ results: ImportOutcome[] }>('POST', '/api/import/openapi/apply', { text: previewed.text, serverUrl: previewed.serverUrl, items });
       results.replaceChildren(...outcomes.map(outcomeItem));
@@ -136,6 +170,7 @@ export function importView(): void {
       problemList(err, errors, { text, serverUrl });
     } finally {
       applyButton.disabled = false;
+      applyButton.textContent = 'Import selected';
     }
     announce(message.textContent ?? '');
   };
@@ -155,8 +190,8 @@ export function importView(): void {
     text,
     h('label', { for: 'server-url' }, 'Server URL (optional: instead of the document\'s servers)'),
     serverUrl,
-    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'preview-import' }, 'Preview')),
-    errors,
+    h('div', { class: 'actions' }, previewButton),
+    h('div', { role: 'alert' }, errors),
   );
-  show(h('h1', {}, 'Import from OpenAPI'), form, message, preview, h('div', { class: 'actions' }, applyButton), results);
+  show(h('h1', {}, 'Import from OpenAPI'), form, message, preview);
 }

@@ -48,7 +48,7 @@ export async function integrationsView(): Promise<void> {
   const filter = h('input', {
     id: 'filter',
     type: 'search',
-    'aria-controls': 'integrations-table',
+    'aria-controls': integrations.length > 0 ? 'integrations-table' : undefined,
     oninput: () => {
       const q = filter.value.trim().toLowerCase();
       let shown = 0;
