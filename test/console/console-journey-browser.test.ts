@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dialog, Page } from 'playwright-core';
 import { Kvm } from '@nats-io/kv';
@@ -5,12 +8,15 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { CredentialType } from '@switchboard/contracts';
 import { readAuditLines, waitFor } from '../support/audit-files.js';
 import { json } from '../support/upstream.js';
-import { NATS_URL } from '../support/stack.js';
+import { parseIntegrationDocuments } from '@switchboard/definition';
+import { NATS_URL, ROOT } from '../support/stack.js';
 import { axeViolations, launchChromium, unlabelledControls, type HeadlessBrowser } from './browser.js';
 import { startConsoleHarness, type ConsoleHarness } from './console-harness.js';
 import { lookupYaml, writeAuditFixture } from './console-fixtures.js';
 
 const SECRET = 'journey-secret-41d7c0';
+// As in console-browser.test.ts: docs/console/ only with UPDATE_SCREENSHOTS=1.
+const SHOTS = process.env['UPDATE_SCREENSHOTS'] === '1' ? path.join(ROOT, 'docs', 'console') : path.join(tmpdir(), 'sb-console-shots');
 
 /** A gate the test opens by hand: requests routed through it wait until then. */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -39,6 +45,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await page.fill('#token', token);
     await page.press('#token', 'Enter');
     await page.locator('#nav').waitFor({ state: 'visible' });
+    mkdirSync(SHOTS, { recursive: true });
   });
 
   afterAll(async () => {
@@ -48,6 +55,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
   });
 
   const heading = () => page.locator('main h1');
+  const shot = (name: string, fullPage = false) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
 
   /** Ends every session of the harness's bucket, as expiry (or a sign-out elsewhere) would. */
   const expireSessions = async () => {
@@ -327,5 +335,49 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await expect.poll(() => page.textContent('#calls-summary')).toBe('Calls 1–1 of 1, newest first.');
     expect(await rows.first().getAttribute('data-tool')).toBe('fixture_a');
     expect(await unlabelledControls(page)).toEqual([]);
+    await page.goto(`${h.url}/#/calls`);
+    await expect.poll(() => page.textContent('#calls-summary')).toBe('Calls 1–50 of 2,345, newest first.');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await shot('calls');
+    await page.setViewportSize({ width: 375, height: 760 });
+    await page.locator('#calls-summary').scrollIntoViewIfNeeded();
+    await page.evaluate(`document.querySelector('#calls-summary').scrollIntoView({ block: 'start' })`);
+    await shot('calls-phone');
+    await page.setViewportSize({ width: 1366, height: 860 });
+  });
+
+  it('charts an integration: latency p50/p95 over the last hour and day, outcomes, breaker state (Chart.js, served by the console)', async () => {
+    const callsOrg = `${h.stack.orgId}-calls`;
+    const [fixtureA] = parseIntegrationDocuments(lookupYaml(h.upstream, 'fixture_a'), 'a.yaml').integrations;
+    await h.stack.client(callsOrg).create(fixtureA!);
+    await page.goto(`${h.url}/#/integrations/fixture_a`);
+    await expect.poll(() => heading().textContent()).toBe('fixture_a');
+    // The fixture: fixture_a's calls are the even minutes back from now, every 10th minute an UPSTREAM_ERROR.
+    await expect.poll(() => page.textContent('#health-summary')).toMatch(/^30 calls in the last hour; highest p95 [\d.,]+ ms; SUCCESS 24, UPSTREAM_ERROR 6\.$/);
+    expect(await page.textContent('#health-breaker')).toBe('closed');
+    const drawn = () => page.evaluate<{ points: number; nonNull: number; outcomes: number[] }>(`(() => {
+      const line = window.Chart.getChart('latency-chart');
+      const bars = window.Chart.getChart('outcome-chart');
+      return { points: line.data.datasets[0].data.length, nonNull: line.data.datasets[1].data.filter((v) => v !== null).length, outcomes: bars.data.datasets[0].data };
+    })()`);
+    expect(await drawn()).toEqual({ points: 12, nonNull: 12, outcomes: [24, 6] });
+    expect(await page.getAttribute('#latency-chart', 'aria-label')).toContain('p50 and p95');
+    // Served by the console itself; the page's CSP allows nothing else.
+    const script = await page.evaluate<string>(`[...document.scripts].map((s) => s.src).find((s) => s.includes('chart')) ?? ''`);
+    expect(script).toBe(`${h.url}/vendor/chart.umd.min.js`);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.locator('#health').scrollIntoViewIfNeeded();
+    await page.locator('#health').screenshot({ path: path.join(SHOTS, 'health-charts.png') });
+
+    await page.selectOption('#health-window', '24h');
+    await expect.poll(() => page.textContent('#health-summary')).toMatch(/^720 calls in the last 24 hours; .*SUCCESS 576, UPSTREAM_ERROR 144\.$/);
+    expect((await drawn()).points).toBe(24);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.selectOption('#health-window', '1h');
+    await expect.poll(() => page.textContent('#health-summary')).toMatch(/^30 calls in the last hour/);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await shot('editor-dark', true);
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 });

@@ -1,6 +1,7 @@
 import { api, ApiError, failureText, type FieldError } from './api.js';
 import { createDefinitionForm, type DefinitionDocument, type FormChoices } from './definition-form.js';
 import { announce, h, pretty, show, when } from './dom.js';
+import { healthSection } from './health-view.js';
 import { setLeaveGuard } from './leave-guard.js';
 import { testResultView } from './test-result-view.js';
 import type { IntegrationDetail, TestView } from './types.js';
@@ -288,5 +289,6 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
         result,
       ),
     ),
+    loaded ? healthSection(loaded.key) : null,
   );
 }

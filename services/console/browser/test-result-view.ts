@@ -1,4 +1,5 @@
 import { h, pretty, prettyBody } from './dom.js';
+import { formatMs } from './format.js';
 import type { HttpHeader, TestView } from './types.js';
 
 function headersText(headers: readonly HttpHeader[]): string {
@@ -7,6 +8,33 @@ function headersText(headers: readonly HttpHeader[]): string {
 
 function field(label: string, value: Node | string, id?: string): HTMLElement[] {
   return [h('dt', {}, label), h('dd', id ? { id } : {}, value)];
+}
+
+/** The latency parts as one bar (connect, first byte, body, the rest), each segment as wide as its share. */
+function latencyBar(l: TestView['latency']): HTMLElement {
+  const rest = Math.max(0, l.totalMs - l.connectMs - l.firstByteMs - l.bodyMs);
+  const parts = [
+    { name: 'connect', label: 'Connect', ms: l.connectMs },
+    { name: 'first-byte', label: 'First byte', ms: l.firstByteMs },
+    { name: 'body', label: 'Body', ms: l.bodyMs },
+    { name: 'other', label: 'Other', ms: rest },
+  ].filter((p) => p.ms > 0);
+  const whole = parts.reduce((sum, p) => sum + p.ms, 0) || 1;
+  const text = parts.map((p) => `${p.label} ${formatMs(p.ms)} ms`).join(', ');
+  return h(
+    'div',
+    { class: 'latency' },
+    h(
+      'div',
+      { id: 'test-latency-bar', class: 'latency-bar', role: 'img', 'aria-label': `Latency parts: ${text || 'none measured'}` },
+      ...parts.map((p) => {
+        const seg = h('span', { class: `seg ${p.name}`, 'data-ms': p.ms.toFixed(3) });
+        seg.style.width = `${((p.ms / whole) * 100).toFixed(2)}%`;
+        return seg;
+      }),
+    ),
+    h('ul', { class: 'latency-legend' }, ...parts.map((p) => h('li', {}, h('span', { class: `swatch ${p.name}` }), `${p.label} ${formatMs(p.ms)} ms`))),
+  );
 }
 
 /** Everything a Test tells: outcome, status, latency and its parts, request as sent (redacted), response, mapped result. */
@@ -32,6 +60,7 @@ export function testResultView(t: TestView): HTMLElement {
     h('h3', {}, `Result of testing ${t.target.key} (${t.target.draft ? 'unsaved edits' : 'saved definition'})`),
     facts,
   ];
+  if (latency.totalMs > 0) sections.push(latencyBar(latency));
   if (t.fieldErrors.length > 0) {
     sections.push(h('h4', {}, 'Argument problems'), h('ul', { class: 'errors' }, ...t.fieldErrors.map((f) => h('li', {}, h('code', {}, f.field), `: ${f.message}`))));
   }

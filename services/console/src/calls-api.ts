@@ -1,5 +1,6 @@
 import { SwitchboardError } from '@switchboard/errors';
 import type { ApiHandler } from './api-context.js';
+import { callStats, STATS_WINDOWS, type StatsWindow } from './call-stats.js';
 
 function time(query: URLSearchParams, name: string): number | undefined {
   const raw = query.get(name);
@@ -10,6 +11,26 @@ function time(query: URLSearchParams, name: string): number | undefined {
   }
   return t;
 }
+
+/**
+ * One integration's charts: latency p50/p95 over the last hour or day and its outcomes, from this org's
+ * audit trail (Tests included, as the trail records them), with the breaker state its last live call reported.
+ */
+export const integrationStats: ApiHandler = async (req, deps) => {
+  const raw = req.query.get('window') ?? '1h';
+  if (!Object.hasOwn(STATS_WINDOWS, raw)) {
+    throw new SwitchboardError('BAD_REQUEST', 'window must be 1h or 24h', { fieldErrors: [{ field: 'window', message: 'must be 1h or 24h' }] });
+  }
+  const window = raw as StatsWindow;
+  const orgId = req.session.orgId;
+  const tool = req.params[0]!;
+  const now = Date.now();
+  const [page, last] = await Promise.all([
+    deps.audit.calls(orgId, { tool, since: now - STATS_WINDOWS[window].ms, limit: 20_000 }),
+    deps.audit.lastCalls(orgId),
+  ]);
+  return { body: { ...callStats(page.calls, window, now), breakerState: last.get(tool)?.breakerState || '' } };
+};
 
 const MAX_OFFSET = 1_000_000;
 

@@ -3,7 +3,7 @@ import type { Logger } from '@switchboard/logging';
 import type { OrgTokenInfo } from '@switchboard/org-tokens';
 import { SwitchboardError } from '@switchboard/errors';
 import type { ApiDeps, ApiHandler, ApiRequest } from './api-context.js';
-import { listCalls } from './calls-api.js';
+import { integrationStats, listCalls } from './calls-api.js';
 import { readCookie, sessionCookie, sessionCookieName } from './cookies.js';
 import { listCredentials, putCredential } from './credentials-api.js';
 import { definitionDocument, definitionText } from './definition-form-api.js';
@@ -53,6 +53,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: /^\/api\/credentials$/, handler: listCredentials },
   { method: 'PUT', pattern: new RegExp(`^/api/credentials/${KEY}$`), handler: putCredential },
   { method: 'GET', pattern: /^\/api\/calls$/, handler: listCalls },
+  { method: 'GET', pattern: new RegExp(`^/api/integrations/${KEY}/stats$`), handler: integrationStats },
   { method: 'GET', pattern: /^\/api\/tools$/, handler: listTools },
   { method: 'GET', pattern: /^\/api\/deliveries$/, handler: listDeliveries },
   { method: 'POST', pattern: new RegExp(`^/api/deliveries/${KEY}/retry$`), handler: retryDelivery },

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServiceClients } from '@switchboard/client';
@@ -28,10 +29,15 @@ async function main(): Promise<void> {
   const clients = ServiceClients.fromEnv(config);
   const { registryFor, executor } = clients;
   const { deliveries } = clients;
-  const files = loadStaticFiles([
-    { dir: path.join(here, '..', 'public'), prefix: '' },
-    { dir: path.join(here, 'public', 'js'), prefix: 'js/' },
-  ]);
+  // Chart.js is served from its own npm package, never from a CDN: the page's CSP allows this origin only.
+  const chartJs = path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
+  const files = loadStaticFiles(
+    [
+      { dir: path.join(here, '..', 'public'), prefix: '' },
+      { dir: path.join(here, 'public', 'js'), prefix: 'js/' },
+    ],
+    [{ file: chartJs, as: 'vendor/chart.umd.min.js' }],
+  );
   const server = createConsoleServer({
     deps: { registryFor, executor, deliveries, audit: new AuditIndex(path.resolve(config.AUDIT_DIR)) },
     tokens,

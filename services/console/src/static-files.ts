@@ -19,7 +19,10 @@ const TYPES: Readonly<Record<string, string>> = {
  * The page's files, read once at start-up from fixed folders into a map of URL path → bytes: nothing
  * derived from a request ever reaches the file system.
  */
-export function loadStaticFiles(roots: readonly { dir: string; prefix: string }[]): ReadonlyMap<string, StaticFile> {
+export function loadStaticFiles(
+  roots: readonly { dir: string; prefix: string }[],
+  single: readonly { file: string; as: string }[] = [],
+): ReadonlyMap<string, StaticFile> {
   const files = new Map<string, StaticFile>();
   const walk = (dir: string, prefix: string) => {
     for (const name of readdirSync(dir)) {
@@ -33,5 +36,6 @@ export function loadStaticFiles(roots: readonly { dir: string; prefix: string }[
     }
   };
   for (const root of roots) walk(root.dir, root.prefix);
+  for (const { file, as } of single) files.set(as, { body: readFileSync(file), type: TYPES[path.extname(file)] ?? 'application/octet-stream' });
   return files;
 }
