@@ -53,6 +53,8 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
         ORG_TOKENS_BUCKET: tokensBucket,
         CONSOLE_SESSIONS_BUCKET: sessionsBucket,
         AUDIT_DIR: stack.auditDir,
+        // Each harness counts failed sign-ins under its own Redis keys (shared by its replicas).
+        CONSOLE_SIGNIN_KEY_PREFIX: `${stack.env['REDIS_KEY_PREFIX']}console:signin`,
         ...options.consoleEnv,
       },
       readyLine: /"msg":"console ready"/,

@@ -21,6 +21,15 @@ const schema = z.object({
   /** Replicas of the sessions and org-token buckets when the console creates them (as the registry's buckets). */
   KV_REPLICAS: env.replicas(),
   ...grpcClientEnv,
+  /** Redis, shared by every console replica: failed sign-ins are counted there. */
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  /** Failed sign-ins one client address may make per window before it gets 429 until the window ends. */
+  CONSOLE_SIGNIN_MAX_PER_ADDRESS: env.positiveInt(10),
+  /** Failed sign-ins all addresses together may make per window with one token prefix (sbt_) before every sign-in with it waits. */
+  CONSOLE_SIGNIN_MAX_PER_PREFIX: env.positiveInt(500),
+  CONSOLE_SIGNIN_WINDOW_MS: env.positiveInt(60_000),
+  /** The Redis key prefix of the sign-in counters (tests isolate theirs). */
+  CONSOLE_SIGNIN_KEY_PREFIX: z.string().min(1).default('switchboard:console:signin'),
   /** The audit logger's JSON-lines folder, read for the calls view and each integration's last call. */
   AUDIT_DIR: z.string().min(1).default('.data/audit'),
   SHUTDOWN_GRACE_MS: env.positiveInt(5_000),

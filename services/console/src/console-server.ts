@@ -13,7 +13,7 @@ import { applyImport, previewImport } from './import-api.js';
 import { createIntegration, deleteIntegration, getIntegration, listIntegrations, updateIntegration } from './integrations-api.js';
 import { checkCsrf, checkOrigin } from './request-guard.js';
 import type { Session, SessionStore } from './sessions.js';
-import { SignInLimiter } from './sign-in-limiter.js';
+import { tokenPrefixOf, type SignInThrottle } from './sign-in-throttle.js';
 import type { StaticFile } from './static-files.js';
 import { runTest } from './test-api.js';
 import { listTools } from './tools-api.js';
@@ -32,6 +32,8 @@ export interface ConsoleServerOptions {
   readonly secureCookie: boolean;
   readonly sessionTtlMs: number;
   readonly logger: Logger;
+  /** Failed sign-in counts, shared by the replicas. */
+  readonly throttle: SignInThrottle;
   /** How often a session re-checks that its token was not revoked. */
   readonly tokenRecheckMs?: number;
 }
@@ -79,7 +81,6 @@ const isWrite = (method: string) => method !== 'GET' && method !== 'HEAD';
 export function createConsoleServer(options: ConsoleServerOptions): Server {
   const { deps, tokens, sessions, files, secureCookie, logger } = options;
   const cookieName = sessionCookieName(secureCookie);
-  const limiter = new SignInLimiter();
   const recheckMs = options.tokenRecheckMs ?? 30_000;
 
   const currentSession = async (req: IncomingMessage): Promise<Session | undefined> => {
@@ -97,15 +98,20 @@ export function createConsoleServer(options: ConsoleServerOptions): Server {
   const signIn = async (req: IncomingMessage, res: ServerResponse) => {
     checkOrigin(req);
     const client = req.socket.remoteAddress ?? '';
-    if (limiter.blocked(client)) throw new SwitchboardError('RATE_LIMITED', 'too many failed sign-ins; wait a minute and try again');
     const token = stringField(await readJson(req), 'token', { max: 200 }).trim();
+    const prefix = tokenPrefixOf(token);
+    const waitMs = await options.throttle.retryAfterMs(client, prefix);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      logger.info({ client }, 'sign-in throttled');
+      return sendJson(res, 429, { reason: 'RATE_LIMITED', message: `too many failed sign-ins; try again in ${seconds} s`, fieldErrors: [] }, { 'retry-after': String(seconds) });
+    }
     const info = await tokens.verify(token);
     if (!info) {
-      limiter.fail(client);
+      await options.throttle.failed(client, prefix);
       logger.info({ client }, 'sign-in refused');
       throw new SwitchboardError('UNAUTHENTICATED', 'that token is not valid (it may have been revoked)');
     }
-    limiter.succeed(client);
     const previous = readCookie(req.headers.cookie, cookieName);
     if (previous) await sessions.delete(previous);
     const session = await sessions.create(info.orgId, info.tokenId);

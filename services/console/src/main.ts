@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { ServiceClients } from '@switchboard/client';
 import { runService } from '@switchboard/config';
 import { createLogger } from '@switchboard/logging';
@@ -11,6 +12,7 @@ import { AuditIndex } from './audit-index.js';
 import { loadConsoleConfig } from './config.js';
 import { createConsoleServer } from './console-server.js';
 import { SessionStore } from './sessions.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 import { loadStaticFiles } from './static-files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,6 +27,26 @@ async function main(): Promise<void> {
     replicas: config.KV_REPLICAS,
     ttlMs: config.CONSOLE_SESSION_TTL_MS,
     idleMs: config.CONSOLE_SESSION_IDLE_MS,
+  });
+  // Fails fast while Redis is away: the throttle then counts in memory per replica until it is back.
+  const redis = new Redis(config.REDIS_URL, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 250,
+    connectTimeout: 1_000,
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+  });
+  let redisDown = false;
+  redis.on('error', (err: Error) => {
+    if (!redisDown) logger.warn({ err: err.message }, 'Redis unavailable: sign-in throttling counts per replica until it is back');
+    redisDown = true;
+  });
+  redis.on('ready', () => (redisDown = false));
+  const throttle = new SignInThrottle(redis, {
+    maxPerAddress: config.CONSOLE_SIGNIN_MAX_PER_ADDRESS,
+    maxPerPrefix: config.CONSOLE_SIGNIN_MAX_PER_PREFIX,
+    windowMs: config.CONSOLE_SIGNIN_WINDOW_MS,
+    keyPrefix: config.CONSOLE_SIGNIN_KEY_PREFIX,
   });
   const clients = ServiceClients.fromEnv(config);
   const { registryFor, executor } = clients;
@@ -47,6 +69,7 @@ async function main(): Promise<void> {
     sessionTtlMs: config.CONSOLE_SESSION_TTL_MS,
     tokenRecheckMs: config.CONSOLE_TOKEN_RECHECK_MS,
     logger,
+    throttle,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -66,6 +89,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
     force.unref();
     clients.close();
+    redis.disconnect();
     await nc.drain();
     logger.info('console stopped');
     logger.flush();
