@@ -107,7 +107,7 @@ describe('the console in headless Chromium against the real services', () => {
 
     await page.fill('#definition', lookupYaml(h.upstream));
     await page.click('#save');
-    await expect.poll(() => page.textContent('#save-message')).toContain('Saved look_up_order, revision 1');
+    await expect.poll(() => page.textContent('#save-message')).toBe('Created look_up_order.');
     await expect.poll(() => page.url()).toContain('#/integrations/look_up_order');
     expect(await page.locator('#definition-errors li').count()).toBe(0);
     expect((await h.stack.registryClient.get('look_up_order')).revision).toBe(1);

@@ -181,7 +181,7 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
 
     // Saved edits leave without a question.
     await page.click('#save');
-    await expect.poll(() => page.textContent('#save-message')).toMatch(/Saved journey_lookup, revision \d+/);
+    await expect.poll(() => page.textContent('#save-message')).toBe('Created journey_lookup.');
     expect(await page.textContent('#revision')).not.toContain('unsaved edits');
     await page.click('#nav a[data-section="calls"]');
     await expect.poll(() => heading().textContent()).toBe('Calls');
@@ -257,9 +257,8 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
 
     await page.fill('#f-sample-0', 'o-5');
     await page.click('#save');
-    await expect.poll(() => page.textContent('#save-message')).toContain('Saved form_only, revision');
+    await expect.poll(() => page.textContent('#save-message')).toBe('Created form_only.');
     const record = await h.stack.registryClient.get('form_only');
-    expect(await page.textContent('#save-message')).toContain(`Saved form_only, revision ${record.revision}.`);
     const stored = record.integration!;
     expect(stored.parameters.map((p) => p.name)).toEqual(['order_id', 'count']);
     expect(stored.sampleArguments).toEqual({ order_id: 'o-5', count: 3 });
@@ -277,8 +276,11 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await expect.poll(() => problem.count()).toBe(1);
     expect(await problem.isVisible()).toBe(true);
     expect(await axeViolations(page)).toEqual([]);
+    expect(await page.textContent('#save-message')).toContain('Not saved');
     await problem.locator('button').click();
     await expect.poll(() => page.isVisible('#definition')).toBe(true);
+    // The banner of the failed save does not linger over the view where the problem gets fixed.
+    expect(await page.textContent('#save-message')).toBe('');
     expect(await page.evaluate<string>('document.activeElement?.id')).toBe('definition');
     const selected = await page.evaluate<string>(`(() => { const t = document.querySelector('#definition'); return t.value.slice(t.selectionStart, t.selectionEnd); })()`);
     expect(selected).toContain('max_attempts');

@@ -139,6 +139,11 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
       if (m === 'form') await loadForm();
       else await syncText();
       setMode(m);
+      // A "Not saved" or "Cannot open" banner from before is stale now; the problems stay at their fields.
+      if (message.className === 'notice bad') {
+        message.replaceChildren();
+        message.className = '';
+      }
       announce(m === 'form' ? 'Form view' : 'YAML view');
     } catch (err) {
       const fieldErrors = err instanceof ApiError ? err.fieldErrors : [];
@@ -173,7 +178,7 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
         form.showProblems([]);
       }
       showRevision();
-      message.textContent = `Saved ${saved.key}, revision ${saved.revision}.`;
+      message.textContent = created ? `Created ${saved.key}.` : `Saved ${saved.key}, revision ${saved.revision}.`;
       message.className = 'notice ok';
       if (created) {
         flash = message.textContent;

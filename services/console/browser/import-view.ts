@@ -92,7 +92,9 @@ function previewSection(p: ImportPreview, applyButton: HTMLButtonElement, result
 
 function outcomeItem(r: ImportOutcome): HTMLLIElement {
   if (r.ok) {
-    return h('li', { 'data-key': r.key, class: 'ok' }, h('a', { href: `#/integrations/${encodeURIComponent(r.key)}` }, r.key), `: ${r.action ?? 'saved'}, revision ${r.revision ?? '?'}`);
+    // A create shows no revision: the registry's revision numbers are not counted per integration, and "created, revision 7" reads wrong.
+    const what = r.action === 'created' ? 'created' : `${r.action ?? 'saved'}, revision ${r.revision ?? '?'}`;
+    return h('li', { 'data-key': r.key, 'data-revision': r.revision, class: 'ok' }, h('a', { href: `#/integrations/${encodeURIComponent(r.key)}` }, r.key), `: ${what}`);
   }
   const fields = (r.fieldErrors ?? []).map((f) => `${f.field}: ${f.message}`).join('; ');
   return h('li', { 'data-key': r.key, class: 'error' }, `${r.key}: not imported (${r.reason ?? 'ERROR'}): ${r.message ?? ''}${fields ? ` — ${fields}` : ''}`);
