@@ -67,13 +67,13 @@ describe('the console in headless Chromium: failed deliveries and Import from Op
 
     await page.fill('#openapi-text', 'openapi: 3.1.0\ninfo: [');
     await page.click('#preview-import');
-    await expect.poll(() => page.locator('#import-errors li[data-field="text"]').count()).toBe(1);
+    await expect.poll(() => page.locator('#import-errors li[data-field="text"]').count(), { timeout: 15_000 }).toBe(1);
     expect(await page.getAttribute('#openapi-text', 'aria-invalid')).toBe('true');
 
     await page.fill('#openapi-text', shopOpenApi(h.upstream));
     await page.click('#preview-import');
     const rows = page.locator('#import-table tbody tr');
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
     expect(await page.getAttribute('#openapi-text', 'aria-invalid')).toBeNull();
     const getRow = page.locator('#import-table tr[data-key="get_order"]');
     expect(await getRow.textContent()).toContain(`GET${h.upstream.url}/v1/orders/{order_id}conversationalnew`);
@@ -86,7 +86,7 @@ describe('the console in headless Chromium: failed deliveries and Import from Op
     // Only get_order: untick create_order, then import.
     await page.uncheck('#import-table tr[data-key="create_order"] input[type=checkbox]');
     await page.click('#apply-import');
-    await expect.poll(() => page.textContent('#import-results li[data-key="get_order"]')).toContain('created');
+    await expect.poll(() => page.textContent('#import-results li[data-key="get_order"]'), { timeout: 15_000 }).toContain('created');
     const created = await h.stack.registryClient.get('get_order');
     expect(await page.textContent('#import-results li[data-key="get_order"]')).toBe('get_order: created');
     expect(await page.getAttribute('#import-results li[data-key="get_order"]', 'data-revision')).toBe(String(created.revision));
@@ -97,7 +97,7 @@ describe('the console in headless Chromium: failed deliveries and Import from Op
 
     // A second import of the same document updates on top of the revision it showed.
     await page.click('#apply-import');
-    await expect.poll(() => page.textContent('#import-results li[data-key="get_order"]')).toContain('updated, revision');
+    await expect.poll(() => page.textContent('#import-results li[data-key="get_order"]'), { timeout: 15_000 }).toContain('updated, revision');
     const updated = await h.stack.registryClient.get('get_order');
     expect(updated.revision).toBeGreaterThan(created.revision);
     expect(await page.textContent('#import-results li[data-key="get_order"]')).toContain(`updated, revision ${updated.revision}`);
