@@ -128,6 +128,10 @@ describe('the console in headless Chromium against the real services', () => {
     expect(request.toLowerCase()).toContain('x-api-key');
     expect(request).not.toContain(SECRET);
     expect(h.upstream.requests.at(-1)!.headers['x-api-key']).toBe(SECRET);
+    // The latency parts as a bar, and the integration's health catching up with the Test just run.
+    expect(await page.getAttribute('#test-latency-bar', 'aria-label')).toMatch(/^Latency parts: /);
+    expect(await page.locator('#test-latency-bar .seg').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.textContent('#health-summary'), { timeout: 15_000 }).toMatch(/^1 call in the last hour; highest p95 [\d.,]+ ms; SUCCESS 1\.$/);
     await shot('test-result', true);
   });
 

@@ -45,8 +45,14 @@ function numbersTable(s: Stats): HTMLElement {
   );
 }
 
+export interface HealthSection {
+  readonly element: HTMLElement;
+  /** Loads the numbers again (after a Test, which the trail records). */
+  refresh(): void;
+}
+
 /** The Health section of a saved integration; loads after the editor is shown and never blocks it. */
-export function healthSection(key: string): HTMLElement {
+export function healthSection(key: string): HealthSection {
   const select = h('select', { id: 'health-window', name: 'health-window' }, ...WINDOWS.map((w) => h('option', { value: w.value }, w.label)));
   const breaker = h('span', { id: 'health-breaker', class: 'badge' });
   const summary = h('p', { id: 'health-summary', 'aria-live': 'polite' }, 'Loading…');
@@ -76,6 +82,10 @@ export function healthSection(key: string): HTMLElement {
         s.total === 0
           ? `No calls in the ${w.label.toLowerCase()}.`
           : `${s.total} call${s.total === 1 ? '' : 's'} in the ${w.label.toLowerCase()}; highest p95 ${formatMs(worst)} ms; ${s.outcomes.map((o) => `${short(o.outcome)} ${o.count}`).join(', ')}.`;
+      if (s.total === 0) {
+        body.replaceChildren();
+        return;
+      }
       const latencyCanvas = h('canvas', { id: 'latency-chart', role: 'img', 'aria-label': `Latency p50 and p95 in ms ${w.per}, ${w.label.toLowerCase()}. ${summary.textContent}` });
       const outcomeCanvas = h('canvas', { id: 'outcome-chart', role: 'img', 'aria-label': `Outcomes, ${w.label.toLowerCase()}: ${s.outcomes.map((o) => `${short(o.outcome)} ${o.count}`).join(', ') || 'none'}` });
       body.replaceChildren(
@@ -118,5 +128,5 @@ export function healthSection(key: string): HTMLElement {
   };
   select.addEventListener('change', () => void render());
   void render();
-  return section;
+  return { element: section, refresh: () => void render() };
 }
