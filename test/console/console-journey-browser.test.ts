@@ -382,4 +382,18 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await shot('editor-dark', true);
     await page.emulateMedia({ colorScheme: 'light' });
   });
+  it('says why a sign-in failed when the network does, and lets the user try again', async () => {
+    await page.click('#sign-out');
+    await expect.poll(() => heading().textContent()).toBe('Sign in to Switchboard');
+    await page.route('**/api/session', (route) => (route.request().method() === 'POST' ? route.abort('failed') : route.continue()));
+    await page.fill('#token', token);
+    await page.press('#token', 'Enter');
+    await expect.poll(() => page.textContent('#sign-in-error')).toContain('could not be reached');
+    expect(await page.textContent('#sign-in')).toBe('Sign in');
+    expect(await page.isEnabled('#sign-in')).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.unroute('**/api/session');
+    await page.click('#sign-in');
+    await expect.poll(() => heading().textContent()).toBe('Integrations');
+  });
 });

@@ -134,6 +134,11 @@ describe('every console page state: zero axe-core violations (light and dark), n
     await page.goto(`${h.url}/#/tools`);
     await expect.poll(() => page.textContent('#tools-document')).toContain('look_up_order');
     await check('tools');
+    // Copy puts the document on the clipboard and says so.
+    await chrome.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.url });
+    await page.click('#copy-tools');
+    await expect.poll(() => page.textContent('#status')).toBe('Copied the tool list.');
+    expect(JSON.parse(await page.evaluate<string>('navigator.clipboard.readText()'))).toEqual(JSON.parse((await page.textContent('#tools-document'))!));
 
     await page.goto(`${h.url}/#/import`);
     await expect.poll(() => heading().textContent()).toBe('Import from OpenAPI');
