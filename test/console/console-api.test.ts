@@ -119,6 +119,16 @@ describe('console API: sessions, CSRF and org scoping', () => {
     await b.signIn(await h.tokenFor(orgB));
     const callsB = (await (await b.request('GET', '/api/calls')).json()) as { calls: unknown[] };
     expect(callsB.calls).toEqual([]);
+    // The charts' numbers are scoped the same way, and the window is checked.
+    const statsA = (await (await a.request('GET', '/api/integrations/a_lookup/stats?window=1h')).json()) as { total: number; outcomes: unknown[] };
+    expect(statsA.total).toBeGreaterThan(0);
+    expect(statsA.outcomes).toContainEqual({ outcome: 'OUTCOME_SUCCESS', count: expect.any(Number) });
+    const statsB = (await (await b.request('GET', '/api/integrations/a_lookup/stats?window=24h')).json()) as { total: number; outcomes: unknown[]; breakerState: string };
+    expect(statsB).toMatchObject({ total: 0, outcomes: [], breakerState: '' });
+    expect((await a.request('GET', '/api/integrations/a_lookup/stats?window=7d')).status).toBe(400);
+    const paged = (await (await a.request('GET', '/api/calls?limit=1&offset=0')).json()) as { calls: unknown[]; total: number; offset: number; limit: number };
+    expect(paged).toMatchObject({ offset: 0, limit: 1, total: expect.any(Number) });
+    expect(paged.calls).toHaveLength(1);
 
     const put = await a.request('PUT', '/api/credentials/shop-key-2', { type: 'api_key', secret: { value: 'another-secret-77aa' } });
     const putText = await put.text();
