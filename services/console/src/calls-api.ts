@@ -19,7 +19,7 @@ function time(query: URLSearchParams, name: string): number | undefined {
 export const integrationStats: ApiHandler = async (req, deps) => {
   const raw = req.query.get('window') ?? '1h';
   if (!Object.hasOwn(STATS_WINDOWS, raw)) {
-    throw new SwitchboardError('BAD_REQUEST', 'window must be 1h or 24h', { fieldErrors: [{ field: 'window', message: 'must be 1h or 24h' }] });
+    throw new SwitchboardError('INVALID_REQUEST', 'window must be 1h or 24h', { fieldErrors: [{ field: 'window', message: 'must be 1h or 24h' }] });
   }
   const window = raw as StatsWindow;
   const orgId = req.session.orgId;
