@@ -21,8 +21,8 @@ export interface ConsoleHarness extends ConsoleProcess {
   readonly sessionsBucket: string;
   /** A fresh org API token for an org, from the same store the console verifies against. */
   tokenFor(orgId: string, name?: string): Promise<string>;
-  /** Starts another console process on the same stack and buckets: a second replica, or a restarted one. */
-  startConsole(): Promise<ConsoleProcess>;
+  /** Starts another console process on the same stack and buckets: a second replica, or a restarted one (env on top). */
+  startConsole(env?: Record<string, string>): Promise<ConsoleProcess>;
   stop(): Promise<void>;
 }
 
@@ -42,7 +42,7 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
     const jsm = await jetstreamManager(conn);
     for (const bucket of [tokensBucket, sessionsBucket]) await jsm.streams.delete(`KV_${bucket}`).catch(() => false);
   };
-  const startConsole = async (): Promise<ConsoleProcess> => {
+  const startConsole = async (env: Record<string, string> = {}): Promise<ConsoleProcess> => {
     const consoleProcess = await spawnNodeService('services/console/dist/main.js', {
       name: consoles.length === 0 ? 'console' : `console-${consoles.length + 1}`,
       env: {
@@ -56,6 +56,7 @@ export async function startConsoleHarness(options: ConsoleHarnessOptions = {}): 
         // Each harness counts failed sign-ins under its own Redis keys (shared by its replicas).
         CONSOLE_SIGNIN_KEY_PREFIX: `${stack.env['REDIS_KEY_PREFIX']}console:signin`,
         ...options.consoleEnv,
+        ...env,
       },
       readyLine: /"msg":"console ready"/,
     });

@@ -68,4 +68,15 @@ describe('console sign-in throttling shared by two replicas (Redis, rate-limiter
     // Text that is not an org token at all counts under its own prefix, unaffected.
     expect((await signIn(h.url, '127.0.0.6', 'not a token')).status).toBe(401);
   });
+
+  it('keeps throttling, per replica, while Redis cannot be reached', async () => {
+    // Port 1 on loopback: nothing listens, so every Redis command fails at once.
+    const cut = await h.startConsole({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const from = '127.0.0.7';
+    for (let i = 0; i < 4; i += 1) expect((await signIn(cut.url, from, 'not a token either')).status).toBe(401);
+    const refused = await signIn(cut.url, from, 'not a token either');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect(cut.console.lines().join('\n')).toContain('Redis unavailable');
+  });
 });
