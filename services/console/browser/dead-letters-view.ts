@@ -1,4 +1,4 @@
-import { api, ApiError } from './api.js';
+import { api, failureText } from './api.js';
 import { announce, h, when } from './dom.js';
 import type { DeadLetter } from './types.js';
 
@@ -21,6 +21,7 @@ function row(d: DeadLetter, message: HTMLElement): HTMLTableRowElement {
   );
   retry.addEventListener('click', () => {
     retry.disabled = true;
+    retry.textContent = 'Retrying…';
     api<{ delivery: DeadLetter | null }>('POST', `/api/deliveries/${encodeURIComponent(d.deliveryId)}/retry`, {})
       .then(() => {
         const text = `Delivery ${d.deliveryId} of ${d.toolKey} is queued again; its attempts appear in the calls below.`;
@@ -31,8 +32,9 @@ function row(d: DeadLetter, message: HTMLElement): HTMLTableRowElement {
       })
       .catch((err: unknown) => {
         retry.disabled = false;
+        retry.textContent = 'Retry';
         message.className = 'notice bad';
-        message.textContent = `Not retried: ${err instanceof ApiError ? err.message : 'the request failed'}`;
+        message.textContent = `Not retried: ${failureText(err)}`;
       });
   });
   return tr;
@@ -46,7 +48,7 @@ export async function deadLettersSection(tool: string): Promise<HTMLElement> {
   try {
     ({ deliveries } = await api<{ deliveries: DeadLetter[] }>('GET', `/api/deliveries${tool ? `?tool=${encodeURIComponent(tool)}` : ''}`));
   } catch (err) {
-    section.appendChild(h('p', { class: 'error' }, err instanceof ApiError ? err.message : 'Could not load the failed deliveries.'));
+    section.appendChild(h('p', { class: 'error' }, `Could not load the failed deliveries: ${failureText(err)}`));
     return section;
   }
   if (deliveries.length === 0) {
