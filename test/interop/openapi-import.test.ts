@@ -11,6 +11,7 @@ import type { Upstream } from '../support/upstream.js';
 import { FIXTURES, SECRETS, startCrm, startDentalPms, startInsurance, startNotify } from './fixture-servers.js';
 
 const NO_CONTEXT: CallContext = { callerNumber: '', calledNumber: '', orgTimeZone: '', confirmationToken: '', callerRequest: undefined, verification: undefined };
+const VERIFIED: CallContext = { ...NO_CONTEXT, verification: { method: 'dob_phone_match', reference: 'interop-test' } };
 
 /**
  * Each fixture document is imported (from a loopback URL, a file and a parsed object), the
@@ -26,8 +27,24 @@ describe('OpenAPI import, end to end', () => {
   let notify: Upstream;
   const imported: Record<'dental' | 'insurance' | 'crm' | 'notify', ImportResult> = {} as Record<'dental' | 'insurance' | 'crm' | 'notify', ImportResult>;
 
-  const invoke = (toolKey: string, args: Record<string, unknown>, callId = randomUUID(), confirmationToken = ''): Promise<InvokeResponse> =>
-    stack.executorClient.invoke({ orgId: stack.orgId, toolKey, callId, argumentsJson: JSON.stringify(args), context: { ...NO_CONTEXT, confirmationToken } });
+  const invoke = (toolKey: string, args: Record<string, unknown>, callId = randomUUID(), confirmationToken = '', context: CallContext = NO_CONTEXT): Promise<InvokeResponse> =>
+    stack.executorClient.invoke({ orgId: stack.orgId, toolKey, callId, argumentsJson: JSON.stringify(args), context: { ...context, confirmationToken } });
+
+  /**
+   * Verified level (the import's default for DELETE and for patient or identity data): refused, with
+   * nothing sent, until the runtime says how the caller was verified; then it runs.
+   */
+  const verifyAndInvoke = async (toolKey: string, args: Record<string, unknown>, upstream: Upstream): Promise<InvokeResponse> => {
+    const calls = () => upstream.requests.filter((r) => !r.url.startsWith('/oauth/')).length;
+    const before = calls();
+    const refused = await invoke(toolKey, args);
+    expect(refused.outcome, `${toolKey}: ${refused.detail}`).toBe(Outcome.OUTCOME_VERIFICATION_REQUIRED);
+    expect(calls()).toBe(before);
+    const res = await invoke(toolKey, args, randomUUID(), '', VERIFIED);
+    expect(res.outcome, `${toolKey}: ${res.reason} ${res.detail}`).toBe(Outcome.OUTCOME_SUCCESS);
+    expect(calls()).toBe(before + 1);
+    return res;
+  };
 
   /** Confirmed level: the first call only asks; the second, with the token, runs. */
   const confirmAndInvoke = async (toolKey: string, args: Record<string, unknown>, upstream: Upstream): Promise<{ prompt: string; result: InvokeResponse }> => {
@@ -114,8 +131,10 @@ describe('OpenAPI import, end to end', () => {
     }
   });
 
-  it('dental PMS (3.0, API key header): reads conversationally, books and cancels after confirmation', async () => {
-    const list = (await succeed('list_patient_appointments', { patientId: 'p-1042', date: '2026-03-03' })) as { appointments: { reason: string }[] };
+  it('dental PMS (3.0, API key header): patient reads once verified, books after confirmation, cancels once verified', async () => {
+    const list = JSON.parse((await verifyAndInvoke('list_patient_appointments', { patientId: 'p-1042', date: '2026-03-03' }, dental)).resultJson) as {
+      appointments: { reason: string }[];
+    };
     expect(list.appointments.map((a) => a.reason)).toEqual(['checkup']);
     expect(lastRequest(dental)).toMatchObject({ method: 'GET', url: '/pms/v2/patients/p-1042/appointments?date=2026-03-03&status=booked' });
     expect(lastRequest(dental).headers['x-pms-key']).toBe(SECRETS.dentalApiKey);
@@ -124,7 +143,7 @@ describe('OpenAPI import, end to end', () => {
     const providers = (await succeed('list_providers', { specialty: 'hygiene' })) as { value: { display_name: string }[] };
     expect(providers.value.map((p) => p.display_name)).toEqual(['Ada Lovelace, RDH']);
 
-    const invalid = await invoke('list_patient_appointments', { patientId: 'patient 1042' });
+    const invalid = await invoke('list_patient_appointments', { patientId: 'patient 1042' }, randomUUID(), '', VERIFIED);
     expect(invalid.outcome).toBe(Outcome.OUTCOME_INVALID_ARGUMENTS);
 
     const booking = { patient_id: 'p-1042', start: '2026-03-03T14:00:00-05:00', reason: 'cleaning' };
@@ -134,8 +153,7 @@ describe('OpenAPI import, end to end', () => {
     const appointment = JSON.parse(booked.result.resultJson) as { id: string; status: string };
     expect(appointment.status).toBe('booked');
 
-    const cancelled = await confirmAndInvoke('cancel_appointment', { appointmentId: appointment.id }, dental);
-    expect(cancelled.prompt).toBe(`Shall I go ahead and cancel an appointment: appointment id ${appointment.id}?`);
+    await verifyAndInvoke('cancel_appointment', { appointmentId: appointment.id }, dental);
     expect(lastRequest(dental)).toMatchObject({ method: 'DELETE', url: `/pms/v2/appointments/${appointment.id}` });
   });
 
@@ -144,13 +162,13 @@ describe('OpenAPI import, end to end', () => {
     expect(coverage).toMatchObject({ active: true, plan: 'Delta Dental PPO Plus' });
     expect(insurance.tokenRequests.at(-1)?.get('scope')).toBe('coverage.read');
 
-    const check = await confirmAndInvoke(
+    // A member's date of birth is identity data: verified, not just confirmed.
+    const check = await verifyAndInvoke(
       'create_eligibility_check',
       { member_id: 'W123456789', member_date_of_birth: '1984-07-12', payer_id: 'DELTA1', service_type: 'preventive', procedure_code: 'D1110' },
       insurance,
     );
-    expect(check.prompt).toContain('member id W123456789');
-    expect(JSON.parse(check.result.resultJson)).toEqual({ covered: true, coinsurance_percent: 0, member_owes: 0 });
+    expect(JSON.parse(check.resultJson)).toEqual({ covered: true, coinsurance_percent: 0, member_owes: 0 });
     const sent = insurance.requests.filter((r) => r.url === '/eligibility/v1/eligibility-checks').at(-1)!;
     expect(JSON.parse(sent.body)).toEqual({ member: { id: 'W123456789', date_of_birth: '1984-07-12' }, payer_id: 'DELTA1', service_type: 'preventive', procedure_code: 'D1110' });
     expect(insurance.tokenRequests.at(-1)?.get('scope')).toBe('eligibility.write coverage.read');
