@@ -1,5 +1,5 @@
 import { AuthType, type Integration } from '@switchboard/contracts';
-import { SwitchboardError } from '@switchboard/errors';
+import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
 import type { CredentialSource, OAuthTokenKey, ResolvedCredential, TokenSource } from './auth/index.js';
 import type { OutboundRequest } from './outbound-request.js';
 import { signRequest } from './signing.js';
@@ -36,7 +36,24 @@ export async function accessTokenFor(
   const auth = integration.auth;
   if (!auth || !credential) return undefined;
   if (auth.type !== AuthType.AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS && auth.type !== AuthType.AUTH_TYPE_OAUTH2_REFRESH_TOKEN) return undefined;
-  return oauth.getToken(oauthKey(orgId, integration), credential, signal);
+  try {
+    return await oauth.getToken(oauthKey(orgId, integration), credential, signal);
+  } catch (error) {
+    // The token source gives up with the signal's own reason (a DOMException): the budget ran out.
+    if (signal.aborted && !isSwitchboardError(error)) throw tokenTimeout(integration, error);
+    throw error;
+  }
+}
+
+/** A token endpoint slower than the call's time budget: TIMEOUT, like a slow upstream. */
+function tokenTimeout(integration: Integration, cause: unknown): SwitchboardError {
+  let host = 'the token endpoint';
+  try {
+    host = new URL(integration.auth?.oauth2?.tokenUrl ?? '').host;
+  } catch {
+    // An unparsable URL fails before any wait; keep the generic name.
+  }
+  return new SwitchboardError('TIMEOUT', `no OAuth 2 access token from ${host} within the call's time budget (token_endpoint_timeout)`, { cause });
 }
 
 /**
