@@ -4,6 +4,7 @@ import { resolvePlacedValues } from './arguments.js';
 import type { OutboundRequest } from './outbound-request.js';
 import { REDACTED, redactArguments, redactRequest, sensitiveBodyKeys } from './redact.js';
 import { buildRequest } from './request-builder.js';
+import { signRequest } from './signing.js';
 
 function request(overrides: Partial<OutboundRequest> = {}): OutboundRequest {
   return {
@@ -34,6 +35,15 @@ describe('redactRequest', () => {
       { name: 'cookie', value: REDACTED },
       { name: 'x-clinic', value: 'c-1' },
     ]);
+  });
+
+  it('hides the signature (replayable beside the method, URL, timestamp and body) but keeps the timestamp', () => {
+    const req = request({ body: '{"a":1}' });
+    signRequest(req, 'whsec-1', 1_700_000_000_000);
+    const out = redactRequest(req);
+    expect(out.headers).toContainEqual({ name: 'x-switchboard-signature', value: REDACTED });
+    expect(out.headers).toContainEqual({ name: 'x-switchboard-timestamp', value: '1700000000' });
+    expect(JSON.stringify(out)).not.toContain(req.headers['x-switchboard-signature']!.slice(3));
   });
 
   it('hides secret query values in the URL and keeps the rest encoded', () => {

@@ -1,6 +1,7 @@
 import { ContextField, ParameterLocation, type Integration } from '@switchboard/contracts';
 import type { HttpMethodName } from './http-method.js';
 import type { OutboundRequest } from './outbound-request.js';
+import { SIGNATURE_HEADER } from './signing.js';
 
 export const REDACTED = '[REDACTED]';
 
@@ -12,8 +13,9 @@ export interface RedactedRequest {
   readonly body: string;
 }
 
-// Hidden even when no step listed them: a credential here must never reach the Test output.
-const ALWAYS_SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie']);
+// Hidden even when no step listed them: a credential here must never reach the Test output, and a
+// signature kept beside its method, URL, timestamp and body could be replayed within the window.
+const ALWAYS_SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', SIGNATURE_HEADER]);
 
 /**
  * Redacts a built request: headers and query parameters listed as secret, the values of sensitive
