@@ -1,8 +1,18 @@
-import { DeliveryState, Outcome, SpeechMode, type AuditEvent, type InvokeResponse, type RecordedResponse, type SpeechGuidance } from '@switchboard/contracts';
+import {
+  DeliveryState,
+  Outcome,
+  SpeechMode,
+  type AuditEvent,
+  type InvokeResponse,
+  type RecordedRequest,
+  type RecordedResponse,
+  type SpeechGuidance,
+} from '@switchboard/contracts';
 import { speechOf } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
 import { ACCEPTED_SUMMARY } from '../delivery/delivery-acceptor.js';
 import { classifyFailure } from '../outcome.js';
+import type { RequestSecrets } from '../secret-masker.js';
 import { UpstreamStatusError, type SentResponse } from '../send/index.js';
 import type { InvocationContext, InvocationResult } from './types.js';
 
@@ -30,7 +40,10 @@ interface Verdict {
  * whichever step ended it.
  */
 export function record(ctx: InvocationContext, testBodyMaxBytes: number): InvocationResult {
-  const v = verdictOf(ctx);
+  const secrets = ctx.authenticated?.secrets;
+  // The upstream's answer is masked as it arrives (send stage); the texts built from it and from errors here.
+  const v = secrets === undefined || secrets.empty ? verdictOf(ctx) : masked(verdictOf(ctx), secrets);
+  const recordedRequest = secrets === undefined || secrets.empty || ctx.request === undefined ? ctx.request : maskedRequest(ctx.request, secrets);
   const latencyMs = performance.now() - ctx.started;
   const { input, mode, invocationId, end } = ctx;
   const accepted = end?.kind === 'accepted';
@@ -58,7 +71,7 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
     time: ctx.time,
     test: mode.test,
     gate: ctx.gate,
-    request: ctx.request,
+    request: recordedRequest,
     argumentsJson: ctx.argumentsJson ?? '',
     outcome: v.outcome,
     reason: v.reason,
@@ -80,7 +93,7 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
   return {
     response,
     audit,
-    request: ctx.request,
+    request: recordedRequest,
     // Only Test shows the upstream's answer; a live call does not pay for copying it.
     upstreamResponse: sent && mode.showsUpstreamResponse ? recordedResponse(sent, testBodyMaxBytes) : undefined,
     latency: {
@@ -131,6 +144,28 @@ function verdictOf(ctx: InvocationContext): Verdict {
       };
     }
   }
+}
+
+/** A verdict's texts with every echo of the request's secrets masked. */
+function masked(v: Verdict, secrets: RequestSecrets): Verdict {
+  return {
+    ...v,
+    agentMessage: secrets.mask(v.agentMessage),
+    detail: secrets.mask(v.detail),
+    error: secrets.mask(v.error),
+    fieldErrors: v.fieldErrors?.map((f) => ({ ...f, message: secrets.mask(f.message) })),
+    resultJson: secrets.mask(v.resultJson),
+    summary: secrets.mask(v.summary),
+  };
+}
+
+function maskedRequest(request: RecordedRequest, secrets: RequestSecrets): RecordedRequest {
+  return {
+    ...request,
+    url: secrets.mask(request.url),
+    headers: request.headers.map((h) => ({ name: h.name, value: secrets.mask(h.value) })),
+    body: secrets.mask(request.body),
+  };
 }
 
 function recordedResponse(sent: SentResponse, limit: number): RecordedResponse {

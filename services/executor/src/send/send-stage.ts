@@ -5,6 +5,8 @@ import { applyAuth, type CredentialSource, type ResolvedCredential, type TokenSo
 import { accessTokenFor, credentialFor, oauthKey, signFor } from '../authenticate.js';
 import type { BreakerRegistry, BreakerState } from '../breakers.js';
 import type { OutboundRequest } from '../outbound-request.js';
+import { RequestSecrets } from '../secret-masker.js';
+import { SIGNATURE_HEADER } from '../signing.js';
 import { guardHop, type GuardedHop, type Hop } from './hop-guard.js';
 import { sendRequest, type SentResponse } from './http-sender.js';
 import type { RetryPlan, SendPlan } from './send-plan.js';
@@ -33,6 +35,8 @@ export interface Authenticated {
   readonly credential: ResolvedCredential | undefined;
   readonly accessToken: string | undefined;
   readonly signingSecret: string | undefined;
+  /** Every secret the request went out with (a refreshed token and each hop's signature added as sent), for masking echoes. */
+  readonly secrets: RequestSecrets;
 }
 
 /**
@@ -51,7 +55,30 @@ export async function authenticate(
   const accessToken = await accessTokenFor(deps.oauth, orgId, integration, credential, signal);
   applyAuth(outbound, integration.auth, credential, accessToken);
   const signingSecret = await signFor(deps.credentials, orgId, integration, outbound);
-  return { credential, accessToken, signingSecret };
+  const secrets = new RequestSecrets();
+  addCredential(secrets, credential);
+  secrets.add(accessToken);
+  secrets.add(signingSecret);
+  secrets.addSignature(signatureOf(outbound.headers));
+  return { credential, accessToken, signingSecret, secrets };
+}
+
+// Fields that name who the caller is rather than prove it; every other field of a credential is secret.
+const IDENTIFIER_FIELDS: ReadonlySet<string> = new Set(['username', 'client_id']);
+
+function addCredential(secrets: RequestSecrets, credential: ResolvedCredential | undefined): void {
+  if (credential === undefined) return;
+  const fields = credential.fields;
+  for (const name of Object.keys(fields)) if (!IDENTIFIER_FIELDS.has(name)) secrets.add(fields[name]);
+  // Basic auth sends base64("user:password"), which an echo repeats whole.
+  const { username, password } = fields;
+  if (username !== undefined && password !== undefined) secrets.add(Buffer.from(`${username}:${password}`, 'utf8').toString('base64'));
+}
+
+/** The MAC of a signed request's signature header (`v1=<hex>`), or undefined when it is not signed. */
+function signatureOf(headers: Readonly<Record<string, string>>): string | undefined {
+  const value = headers[SIGNATURE_HEADER];
+  return value === undefined ? undefined : value.slice(value.indexOf('=') + 1);
 }
 
 export interface SendInput {
@@ -97,7 +124,7 @@ export async function send(deps: SendStageDeps, input: SendInput, tally: SendTal
     retry === undefined && refreshAuth === undefined && hop === undefined ? undefined : { retry, refreshAuth, hop, onResend: () => tally.retries++ };
   const options = { signal, maxBodyBytes: deps.maxBodyBytes, maxRedirects, plan };
   const attempt = async (): Promise<SentResponse> => {
-    const sent = await sendRequest(outbound, input.dispatcher, options);
+    const sent = maskSent(await sendRequest(outbound, input.dispatcher, options), input.authenticated.secrets);
     if (sent.status >= 400) throw new UpstreamStatusError(sent);
     return sent;
   };
@@ -123,20 +150,41 @@ export async function send(deps: SendStageDeps, input: SendInput, tally: SendTal
 /** Every hop of a request that follows redirects: credentials kept to their origin, each hop signed over itself. */
 function hopGuardFor(input: SendInput): (hop: Hop) => GuardedHop | undefined {
   const { outbound } = input;
-  const secret = input.authenticated.signingSecret;
-  return (hop) => guardHop(outbound, hop, secret);
+  const { signingSecret, secrets } = input.authenticated;
+  return (hop) => {
+    const guarded = guardHop(outbound, hop, signingSecret);
+    if (guarded !== undefined) secrets.addSignature(signatureOf(guarded.headers));
+    return guarded;
+  };
+}
+
+/** The answer with every echo of the request's secrets masked, before anything reads it (map, Test, audit). */
+function maskSent(sent: SentResponse, secrets: RequestSecrets): SentResponse {
+  if (secrets.empty) return sent;
+  let headers = sent.headers;
+  for (const [name, value] of Object.entries(sent.headers)) {
+    if (value === undefined) continue;
+    const masked = Array.isArray(value) ? value.map((v) => secrets.mask(v)) : secrets.mask(value);
+    if (String(masked) === String(value)) continue;
+    if (headers === sent.headers) headers = { ...sent.headers };
+    headers[name] = masked;
+  }
+  const body = secrets.maskBytes(sent.body);
+  return headers === sent.headers && body === sent.body ? sent : { ...sent, headers, body };
 }
 
 /** For an OAuth request: drop the token the upstream refused, fetch another, re-authenticate and re-sign. */
 function refresherFor(deps: SendStageDeps, input: SendInput): (() => Promise<Record<string, string>>) | undefined {
-  const { credential, accessToken } = input.authenticated;
+  const { credential, accessToken, secrets } = input.authenticated;
   if (accessToken === undefined || credential === undefined) return undefined;
   const { orgId, integration, outbound, signal } = input;
   return async () => {
     await deps.oauth.invalidate(oauthKey(orgId, integration), accessToken);
     const fresh = await accessTokenFor(deps.oauth, orgId, integration, credential, signal);
+    secrets.add(fresh);
     applyAuth(outbound, integration.auth, credential, fresh);
     await signFor(deps.credentials, orgId, integration, outbound);
+    secrets.addSignature(signatureOf(outbound.headers));
     return outbound.headers;
   };
 }
