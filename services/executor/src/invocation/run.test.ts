@@ -284,6 +284,21 @@ describe('run: each way a run ends early', () => {
     expect(logged.join('')).toContain(response.invocationId);
     expect(logged.join('')).toContain('gate exploded');
   });
+
+  it("masks the request's secrets in the log line of an unexpected error", async () => {
+    const auth = { type: AuthType.AUTH_TYPE_API_KEY, credentialId: 'api', apiKeyIn: ApiKeyPlacement.API_KEY_PLACEMENT_HEADER, apiKeyName: 'X-Api-Key' };
+    const f = fakeDeps([def('leaky', '/ok', { auth })]);
+    // A bug whose message quotes the credential it was handling.
+    const breakers = { fire: () => Promise.reject(new Error('bug while holding key-secret')), state: () => 'closed' as const };
+    try {
+      const { response } = await run({ ...f.deps, breakers: breakers as unknown as BreakerRegistry }, live('leaky'));
+      expect(response).toMatchObject({ outcome: Outcome.OUTCOME_INTERNAL, reason: 'INTERNAL' });
+      expect(f.logged.join('')).toContain('bug while holding [REDACTED]');
+      expect(f.logged.join('')).not.toContain('key-secret');
+    } finally {
+      await f.close();
+    }
+  });
 });
 
 describe('run: async integrations', () => {
