@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { echoForms, maskerFor, RequestSecrets } from './secret-masker.js';
+import { echoForms, loggableError, maskerFor, RequestSecrets } from './secret-masker.js';
 
 const SECRET = 'sk_live/+"key ü';
 
@@ -73,5 +73,18 @@ describe('RequestSecrets', () => {
     expect(secrets.empty).toBe(false);
     expect(secrets.mask(`token-one token-two v1=${mac}`)).toBe('[REDACTED] [REDACTED] v1=[REDACTED]');
     expect(secrets.maskBytes(Buffer.from(`v1=${mac}`)).toString()).toBe('v1=[REDACTED]');
+  });
+});
+
+describe('loggableError', () => {
+  it("masks the request's secrets in an error's message and stack, and leaves errors of requests without secrets as they are", () => {
+    const secrets = new RequestSecrets();
+    const error = new Error('failed near api-key-123');
+    expect(loggableError(error, secrets)).toBe(error);
+    secrets.add('api-key-123');
+    const shown = loggableError(error, secrets) as { type: string; message: string; stack: string };
+    expect(shown.type).toBe('Error');
+    expect(shown.message).toBe('failed near [REDACTED]');
+    expect(JSON.stringify(shown)).not.toContain('api-key-123');
   });
 });

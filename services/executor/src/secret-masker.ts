@@ -139,3 +139,10 @@ export class RequestSecrets {
     return this.compiled;
   }
 }
+
+/** An error as a log line may show it: its message and stack with the request's secrets masked. */
+export function loggableError(error: unknown, secrets: RequestSecrets | undefined): unknown {
+  if (secrets === undefined || secrets.empty) return error;
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { type: e.name, message: secrets.mask(e.message), stack: secrets.mask(e.stack ?? '') };
+}

@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { DefinitionCache } from '../definition-cache.js';
 import { classifyFailure } from '../outcome.js';
 import { redactRequest } from '../redact.js';
+import { loggableError, type RequestSecrets } from '../secret-masker.js';
 import { authenticate, newTally, send, UpstreamStatusError, type SendStageDeps } from '../send/index.js';
 import { isRetryable, isRetryableStatus } from './retry-policy.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -53,6 +54,7 @@ export async function attemptDelivery(deps: DeliveryAttemptDeps, queued: QueuedD
   let integration: Integration | undefined;
   let recorded: RecordedRequest | undefined;
   const tally = newTally({ breaker: true });
+  let secrets: RequestSecrets | undefined;
   let revision = queued.revision;
   const report = (r: Pick<AttemptReport, 'outcome' | 'reason' | 'httpStatus' | 'detail' | 'retryable'> & Partial<AttemptReport>): AttemptReport => ({
     retryAfterMs: undefined,
@@ -81,6 +83,7 @@ export async function attemptDelivery(deps: DeliveryAttemptDeps, queued: QueuedD
     outbound.headers[deliveryOf(def).idempotencyKeyHeader.toLowerCase()] = queued.deliveryId;
     const signal = AbortSignal.timeout(timeoutsOf(def).totalMs);
     const authenticated = await authenticate(deps, queued.orgId, def, outbound, signal);
+    secrets = authenticated.secrets;
     recorded = redactRequest(outbound, new Set(inside.sensitiveBodyKeys));
     const sent = await send(
       deps,
@@ -108,7 +111,7 @@ export async function attemptDelivery(deps: DeliveryAttemptDeps, queued: QueuedD
       detail: err instanceof SyntaxError ? 'the sealed request could not be read' : failure.detail,
       retryable: !(err instanceof SyntaxError) && isRetryable(failure.reason, 0),
       minDelayMs: failure.reason === 'CIRCUIT_OPEN' && integration ? breakerOf(integration).resetTimeoutMs : undefined,
-      ...(failure.outcome === Outcome.OUTCOME_INTERNAL ? { error: err } : {}),
+      ...(failure.outcome === Outcome.OUTCOME_INTERNAL ? { error: loggableError(err, secrets) } : {}),
     });
   }
 }

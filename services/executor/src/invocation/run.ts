@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Outcome } from '@switchboard/contracts';
-import type { RequestSecrets } from '../secret-masker.js';
+import { loggableError } from '../secret-masker.js';
 import { LIVE, TEST } from './mode.js';
 import { record } from './record.js';
 import { authenticate } from './steps/authenticate.js';
@@ -41,17 +41,11 @@ export async function run(deps: InvocationDeps, input: InvocationInput): Promise
   }
   const result = record(ctx, deps.testBodyMaxBytes);
   if (result.response.outcome === Outcome.OUTCOME_INTERNAL && ctx.end?.kind === 'failed') {
-    const secrets = ctx.authenticated?.secrets;
     // A bug's message may quote what it was handling: the request's secrets are masked in the log too.
-    const err = secrets === undefined || secrets.empty ? ctx.end.error : maskedError(ctx.end.error, secrets);
+    const err = loggableError(ctx.end.error, ctx.authenticated?.secrets);
     deps.logger.error({ err, invocationId: ctx.invocationId }, 'invocation failed unexpectedly');
   }
   return result;
-}
-
-function maskedError(error: unknown, secrets: RequestSecrets): { type: string; message: string; stack: string } {
-  const e = error instanceof Error ? error : new Error(String(error));
-  return { type: e.name, message: secrets.mask(e.message), stack: secrets.mask(e.stack ?? '') };
 }
 
 /**
