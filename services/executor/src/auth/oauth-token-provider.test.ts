@@ -478,6 +478,18 @@ describe('OAuthTokenProvider', () => {
     expect(server.count).toBe(1);
   });
 
+  it('answers TIMEOUT (not AUTH_FAILED) when the token endpoint outlasts the token request timeout, and asks again next time', async () => {
+    const server = await tokenServer({ delayMs: 600 });
+    const tokens = provider({ requestTimeoutMs: 150, lockTtlMs: 1_000 });
+    const key = tokenKey(oauthAuth(server.url, 'cc'));
+    const slow = await rejection(tokens.getToken(key, client()));
+    expect(slow.reason).toBe('TIMEOUT');
+    expect(slow.message).toContain('token_endpoint_timeout');
+    expectNoSecrets(slow, server);
+    await rejection(tokens.getToken(key, client()));
+    expect(server.count).toBe(2);
+  });
+
   it('refuses a credential of the wrong type or without a refresh token, naming no value', async () => {
     const server = await tokenServer();
     const tokens = provider();

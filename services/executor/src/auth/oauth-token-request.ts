@@ -1,5 +1,5 @@
 import { OAuthClientAuth } from '@switchboard/contracts';
-import { isSwitchboardError, type SwitchboardError } from '@switchboard/errors';
+import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
 import { request, type Dispatcher } from 'undici';
 import { authFailed } from './auth-failed.js';
 import type { PermanentFailureReason } from './types.js';
@@ -61,7 +61,7 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_CONNECT_TIMEOUT', '
 
 /**
  * POSTs one token request (RFC 6749 §4.4 / §6) and classifies the answer. Never throws: every failure
- * comes back as an AUTH_FAILED error whose message names the token endpoint's host and a code, never
+ * comes back as an AUTH_FAILED error (TIMEOUT when the endpoint is too slow) whose message names the token endpoint's host and a code, never
  * a secret or a response-body value.
  */
 export async function requestToken(input: TokenRequestInput, options: TokenRequestOptions): Promise<TokenResult> {
@@ -107,8 +107,11 @@ export async function requestToken(input: TokenRequestInput, options: TokenReque
     // The egress guard refuses with its own typed error; keep its reason (EGRESS_BLOCKED) for the outcome.
     if (isSwitchboardError(error)) return { ok: false, error };
     if (isSwitchboardError(causeOf(error))) return { ok: false, error: causeOf(error) as SwitchboardError };
-    const code = isTimeout(error) ? 'token_endpoint_timeout' : 'token_endpoint_unreachable';
-    return { ok: false, error: authFailed(`OAuth token request to ${host} failed (${code}); will retry on a later call`, error) };
+    if (isTimeout(error)) {
+      // Slow, not refused: the call answers like any upstream that took too long.
+      return { ok: false, error: new SwitchboardError('TIMEOUT', `OAuth token request to ${host} timed out (token_endpoint_timeout); will retry on a later call`, { cause: error }) };
+    }
+    return { ok: false, error: authFailed(`OAuth token request to ${host} failed (token_endpoint_unreachable); will retry on a later call`, error) };
   }
 
   const json = parseJsonObject(text);
