@@ -24,7 +24,9 @@ describe('an OAuth token endpoint slower than the budget', () => {
   beforeAll(async () => {
     upstream = await startUpstream(async (req, res) => {
       if (req.url === '/token') await new Promise((r) => setTimeout(r, TOKEN_DELAY_MS));
-      json(res, 200, req.url === '/token' ? { access_token: 'at_slow_token', token_type: 'Bearer', expires_in: 3600 } : { ok: true });
+      // As reported: 6 s, past both the default budget (5 s) and the token request's own timeout (5 s).
+      if (req.url === '/token-6s') await new Promise((r) => setTimeout(r, 6_000));
+      json(res, 200, req.url?.startsWith('/token') ? { access_token: 'at_slow_token', token_type: 'Bearer', expires_in: 3600 } : { ok: true });
     });
     stack = await startStack({ egressAllow: '127.0.0.1/32' });
     second = await startService('executor', { ...stack.envOf('executor'), EXECUTOR_PORT: '0' });
@@ -38,8 +40,14 @@ describe('an OAuth token endpoint slower than the budget', () => {
         auth: { type: AuthType.AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS, credentialId: 'slow', oauth2: { tokenUrl: `${upstream.url}/token` } },
         timeouts: { totalMs: BUDGET_MS },
       }),
+      define({
+        key: 'slower_oauth',
+        urlTemplate: `${upstream.url}/data`,
+        auth: { type: AuthType.AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS, credentialId: 'slow', oauth2: { tokenUrl: `${upstream.url}/token-6s` } },
+      }),
     );
     await waitUntilKnown({ ...stack, executorClient: secondClient }, 'slow_oauth');
+    await waitUntilKnown({ ...stack, executorClient: secondClient }, 'slower_oauth');
   }, 60_000);
 
   afterAll(async () => {
@@ -72,5 +80,17 @@ describe('an OAuth token endpoint slower than the budget', () => {
       .split('\n')
       .filter((line) => /"level":(50|60)/.test(line));
     expect(errorLines).toEqual([]);
+  });
+
+  it('answers OUTCOME_TIMEOUT with the default budget too, for calls that join a token request already under way', async () => {
+    const call = async (client: ExecutorClient) =>
+      client.invoke({ orgId: stack.orgId, toolKey: 'slower_oauth', callId: randomUUID(), argumentsJson: '{}' }, 30_000);
+    const early = [stack.executorClient, secondClient].flatMap((client) => Array.from({ length: 10 }, () => call(client)));
+    // These join the shared token request a second later: it times out before their own budget does.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const late = [stack.executorClient, secondClient].flatMap((client) => Array.from({ length: 10 }, () => call(client)));
+    const results = await Promise.all([...early, ...late]);
+    expect([...new Set(results.map((r) => `${Outcome[r.outcome]} ${r.reason}`))]).toEqual(['OUTCOME_TIMEOUT TIMEOUT']);
+    for (const res of results) expect(res.latencyMs).toBeLessThan(5_000 + 400);
   });
 });
