@@ -181,7 +181,7 @@ export const REASONS = {
     agent: CANT_REACH,
     means: 'the upstream address is in a range the egress policy refuses (loopback, private, metadata, ...)',
   },
-  TIMEOUT: { outcome: 'OUTCOME_TIMEOUT', grpc: 'DEADLINE_EXCEEDED', http: 504, agent: TOO_SLOW, means: 'the upstream did not answer within the time left' },
+  TIMEOUT: { outcome: 'OUTCOME_TIMEOUT', grpc: 'DEADLINE_EXCEEDED', http: 504, agent: TOO_SLOW, means: 'the upstream (or its OAuth token endpoint) did not answer within the time left' },
   UPSTREAM_UNREACHABLE: {
     outcome: 'OUTCOME_UPSTREAM_ERROR',
     grpc: 'UNAVAILABLE',
