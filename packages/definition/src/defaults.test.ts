@@ -9,6 +9,7 @@ import {
   confirmationPromptSource,
   deliveryOf,
   isAsyncDelivery,
+  limitsOf,
   maxResultBytesOf,
   retryOf,
   speechOf,
@@ -94,5 +95,13 @@ describe('defaults', () => {
     // Stored definitions are validated, but the executor clamps anyway.
     const wild = integration({ delivery: { mode: DeliveryMode.DELIVERY_MODE_ASYNC, maxAttempts: 5000, maxAgeMs: 1 } });
     expect(deliveryOf(wild)).toMatchObject({ maxAttempts: 100, maxAgeMs: 1000 });
+  });
+
+  it('has no limits unless max_concurrent or rate_per_second is set, and fills burst and max_queue_ms', () => {
+    expect(limitsOf(integration({}))).toBeUndefined();
+    expect(limitsOf(integration({ limits: { maxQueueMs: 500 } }))).toBeUndefined();
+    expect(limitsOf(integration({ limits: { maxConcurrent: 5 } }))).toEqual({ maxConcurrent: 5, ratePerSecond: 0, burst: 0, maxQueueMs: 1000 });
+    expect(limitsOf(integration({ limits: { ratePerSecond: 2.5 } }))).toEqual({ maxConcurrent: 0, ratePerSecond: 2.5, burst: 1, maxQueueMs: 1000 });
+    expect(limitsOf(integration({ limits: { ratePerSecond: 10, burst: 4, maxQueueMs: 90_000 } }))).toMatchObject({ burst: 4, maxQueueMs: 30_000 });
   });
 });

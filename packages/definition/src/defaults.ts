@@ -10,6 +10,7 @@ import {
   DEFAULT_DELIVERY_MAX_AGE_MS,
   DEFAULT_DELIVERY_MAX_ATTEMPTS,
   DEFAULT_IDEMPOTENCY_KEY_HEADER,
+  DEFAULT_LIMIT_MAX_QUEUE_MS,
   DEFAULT_DELAY_AFTER_MS,
   DEFAULT_MAX_RESULT_BYTES,
   DEFAULT_RETRY_BASE_DELAY_MS,
@@ -71,6 +72,18 @@ export interface EffectiveDelivery {
   readonly maxAgeMs: number;
   /** Async: the header that carries the delivery id, so the receiver can drop repeats. */
   readonly idempotencyKeyHeader: string;
+}
+
+/** How hard every executor replica together may use the upstream; see limitsOf. */
+export interface EffectiveLimits {
+  /** Requests in flight at once; 0 for no limit. */
+  readonly maxConcurrent: number;
+  /** Requests started per second; 0 for no limit. */
+  readonly ratePerSecond: number;
+  /** The token bucket's size: requests that may start at once after a quiet spell. */
+  readonly burst: number;
+  /** How long a call may wait for its turn (within its own budget). */
+  readonly maxQueueMs: number;
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -178,4 +191,21 @@ export function deliveryOf(integration: Integration): EffectiveDelivery {
 /** True for an async integration; the one check the sync hot path pays. */
 export function isAsyncDelivery(integration: Integration): boolean {
   return integration.delivery?.mode === DeliveryMode.DELIVERY_MODE_ASYNC;
+}
+
+/**
+ * The integration's limits, or undefined when it sets none (the one check the unlimited hot path pays).
+ * burst defaults to 1 (requests start evenly spaced), max_queue_ms to DEFAULT_LIMIT_MAX_QUEUE_MS, and
+ * a wait never outlasts the call's budget.
+ */
+export function limitsOf(integration: Integration): EffectiveLimits | undefined {
+  const l = integration.limits;
+  if (l === undefined || (l.maxConcurrent === 0 && !(l.ratePerSecond > 0))) return undefined;
+  const ratePerSecond = l.ratePerSecond > 0 ? l.ratePerSecond : 0;
+  return {
+    maxConcurrent: l.maxConcurrent,
+    ratePerSecond,
+    burst: ratePerSecond > 0 ? Math.max(1, l.burst) : 0,
+    maxQueueMs: Math.min(l.maxQueueMs || DEFAULT_LIMIT_MAX_QUEUE_MS, MAX_TIMEOUT_MS),
+  };
 }

@@ -171,4 +171,5 @@ export const INTEGRATION_SPEC: MessageSpec = [
   field('max_redirects', UINT),
   field('signing_credential_id', STRING),
   field('delivery', msg([field('mode', en(DELIVERY_MODE_NAMES)), field('max_attempts', UINT), field('max_age_ms', UINT)])),
+  field('limits', msg([field('max_concurrent', UINT), field('rate_per_second', DOUBLE), field('burst', UINT), field('max_queue_ms', UINT)])),
 ];

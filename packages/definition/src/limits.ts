@@ -71,3 +71,10 @@ export const MAX_PARAMETER_NESTING = 5;
 export const MAX_NESTED_PARAMETERS = 256;
 /** A property name is a JSON key the model writes. */
 export const MAX_PROPERTY_NAME_LENGTH = 64;
+
+/** Limits on the upstream (definition `limits`): the most a definition may ask for. */
+export const MAX_LIMIT_CONCURRENT = 10_000;
+export const MAX_LIMIT_RATE_PER_SECOND = 100_000;
+export const MAX_LIMIT_BURST = 10_000;
+/** How long a call may wait for its turn when the definition sets no max_queue_ms. */
+export const DEFAULT_LIMIT_MAX_QUEUE_MS = 1000;

@@ -10,6 +10,9 @@ import {
   MAX_DELIVERY_ATTEMPTS,
   MAX_DESCRIPTION_LENGTH,
   MAX_FIXED_VALUES,
+  MAX_LIMIT_BURST,
+  MAX_LIMIT_CONCURRENT,
+  MAX_LIMIT_RATE_PER_SECOND,
   MAX_NAME_LENGTH,
   MAX_PARAMETERS,
   MAX_REDIRECTS_CAP,
@@ -123,6 +126,24 @@ function validateDelivery(i: Integration, problems: FieldProblem[]): void {
   else if (d.maxAgeMs > 0 && d.maxAgeMs < MIN_DELIVERY_AGE_MS) problems.push({ field: 'delivery.max_age_ms', message: `must be at least ${MIN_DELIVERY_AGE_MS}` });
 }
 
+function validateLimits(i: Integration, problems: FieldProblem[]): void {
+  const l = i.limits;
+  if (l === undefined) return;
+  if (l.maxConcurrent > MAX_LIMIT_CONCURRENT) problems.push({ field: 'limits.max_concurrent', message: `must be at most ${MAX_LIMIT_CONCURRENT}` });
+  const rate = l.ratePerSecond;
+  if (!Number.isFinite(rate) || rate < 0 || rate > MAX_LIMIT_RATE_PER_SECOND) {
+    problems.push({ field: 'limits.rate_per_second', message: `must be a number from 0 to ${MAX_LIMIT_RATE_PER_SECOND} (0 for no rate limit)` });
+  }
+  const hasRate = Number.isFinite(rate) && rate > 0;
+  if (l.burst > 0 && !hasRate) problems.push({ field: 'limits.burst', message: 'applies to a rate limit only (set limits.rate_per_second)' });
+  else if (l.burst > MAX_LIMIT_BURST) problems.push({ field: 'limits.burst', message: `must be at most ${MAX_LIMIT_BURST}` });
+  if (l.maxQueueMs > 0 && l.maxConcurrent === 0 && !hasRate) {
+    problems.push({ field: 'limits.max_queue_ms', message: 'applies when a limit is set (limits.max_concurrent or limits.rate_per_second)' });
+  } else if (l.maxQueueMs > MAX_TIMEOUT_MS) {
+    problems.push({ field: 'limits.max_queue_ms', message: `must be at most ${MAX_TIMEOUT_MS} (a call never waits longer than its budget)` });
+  }
+}
+
 function validateSampleArguments(i: Integration, problems: FieldProblem[]): void {
   const sample: unknown = i.sampleArguments;
   if (sample === undefined) return;
@@ -169,6 +190,7 @@ export function validateIntegration(integration: Integration): FieldProblem[] {
   validateSpeech(integration.speech, parameterNames, problems);
   validateRuntime(integration, problems);
   validateDelivery(integration, problems);
+  validateLimits(integration, problems);
   validateSampleArguments(integration, problems);
   validateSize(integration, problems);
   return problems;

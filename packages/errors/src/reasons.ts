@@ -33,6 +33,7 @@ const CANT_READ = "I couldn't read the answer from that system.";
 const NOT_QUEUED = "I'm sorry, I couldn't pass that on just now.";
 const NOT_SURE = "I'm not sure that went through; let me check before we go on.";
 const CONFIRM_AGAIN = 'Let me confirm that again.';
+const BUSY = "That system is busy with other callers right now, so I can't check that at the moment.";
 const UNAVAILABLE_HERE = "That service isn't available right now.";
 
 /** One entry for a reason that only a service's own caller (console, CLI, operator) meets. */
@@ -209,6 +210,21 @@ export const REASONS = {
     http: 503,
     agent: "That system isn't responding right now, so I can't check that at the moment.",
     means: "the integration's circuit breaker is open after repeated upstream failures; calls fail fast until a probe succeeds",
+  },
+  LIMIT_QUEUE_TIMEOUT: {
+    outcome: 'OUTCOME_RATE_LIMITED',
+    grpc: 'RESOURCE_EXHAUSTED',
+    http: 429,
+    agent: BUSY,
+    means:
+      "the integration's limits (max_concurrent, rate_per_second), shared by every executor, left no turn within max_queue_ms or the call's budget; nothing was sent",
+  },
+  UPSTREAM_BACK_OFF: {
+    outcome: 'OUTCOME_RATE_LIMITED',
+    grpc: 'RESOURCE_EXHAUSTED',
+    http: 429,
+    agent: BUSY,
+    means: 'the upstream answered 429 with Retry-After to an earlier call and every executor holds its calls until then, longer than this one could wait; nothing was sent',
   },
   RESPONSE_TOO_LARGE: {
     outcome: 'OUTCOME_RESPONSE_TOO_LARGE',
