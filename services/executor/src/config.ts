@@ -26,6 +26,11 @@ const schema = z.object({
   /** Test shows at most this much of the upstream's body (flagged body_truncated); live calls are not affected. */
   TEST_BODY_MAX_BYTES: env.positiveInt(64 * 1024),
   UPSTREAM_CONNECTIONS_PER_ORIGIN: env.positiveInt(128),
+  /**
+   * Executor replicas running: while Redis is unreachable each replica enforces limit ÷ this of every
+   * integration's `limits`, so together they stay within them.
+   */
+  EXECUTOR_REPLICAS: env.positiveInt(1),
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   ...auditStreamEnv,

@@ -7,6 +7,7 @@ export interface ExecutorMetricSources {
   readonly oauth: () => { cacheHits: number; fetches: number; redisFallbacks: number; permanentFailures: number };
   readonly audit: () => { buffered: number; dropped: number; published: number };
   readonly inFlight: () => number;
+  readonly limits?: () => { queued: number; rejected: number; waitedMs: number; redisFallbacks: number };
   readonly deliveries?: () => { inFlight: number; attempts: number; delivered: number; retried: number; deadLettered: number };
 }
 
@@ -54,6 +55,15 @@ export function createExecutorMetrics(registry: Registry, sources: ExecutorMetri
       ['switchboard_delivery_dead_lettered_total', 'Async deliveries that gave up and went to the dead letters', () => deliveries().deadLettered],
     );
     new Gauge({ name: 'switchboard_delivery_attempts_in_flight', help: 'Async delivery attempts running in this executor', registers: [registry], collect() { this.set(deliveries().inFlight); } });
+  }
+  const limits = sources.limits;
+  if (limits) {
+    counters.push(
+      ['switchboard_limit_queued_total', "Calls that waited for their turn under an integration's limits", () => limits().queued],
+      ['switchboard_limit_rejected_total', "Calls refused with OUTCOME_RATE_LIMITED under an integration's limits", () => limits().rejected],
+      ['switchboard_limit_wait_seconds_total', 'Time calls spent waiting for their turn, in all', () => limits().waitedMs / 1000],
+      ['switchboard_limit_redis_fallbacks_total', "Limit checks this replica made alone (its share of the limit) because Redis did not answer", () => limits().redisFallbacks],
+    );
   }
   for (const [name, help, read] of counters) {
     // The owners keep the running totals; each counter catches up with its owner at scrape time.

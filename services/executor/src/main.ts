@@ -20,6 +20,7 @@ import { deliveryHandlers, startDeliveries } from './delivery/index.js';
 import { createEgressPolicy, createGuardedConnector } from './egress/index.js';
 import { createExecutorMetrics } from './executor-metrics.js';
 import { executorHandlers } from './grpc-handlers.js';
+import { Limiter, LocalLimitStore, RedisLimitStore } from './limits/index.js';
 import { createUpstreamPool } from './send/index.js';
 import { Invoker } from './invocation/index.js';
 
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
       logger,
     },
   );
+  const limiter = new Limiter(new RedisLimitStore(redis, config.REDIS_KEY_PREFIX), new LocalLimitStore(config.EXECUTOR_REPLICAS), logger);
   const invoker = new Invoker({
     definitions,
     credentials,
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
     testBodyMaxBytes: config.TEST_BODY_MAX_BYTES,
     testDispatcher: testDispatcherFactory(connector),
     deliveries: deliveries.acceptor,
+    limiter,
   });
 
   // Invoke, Test and DeliveryService share one gate: all stop taking calls once the executor drains.
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
     audit: () => audit.stats(),
     inFlight: () => calls.inFlight,
     deliveries: () => deliveries.stats(),
+    limits: () => limiter.stats,
   });
   const tls = config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE
     ? { certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE, clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE }

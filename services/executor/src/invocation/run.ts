@@ -8,6 +8,7 @@ import { build } from './steps/build.js';
 import { checkArguments } from './steps/check-arguments.js';
 import { enqueue } from './steps/enqueue.js';
 import { gate } from './steps/gate.js';
+import { giveBackTurn, limit } from './steps/limit.js';
 import { map } from './steps/map.js';
 import { resolve } from './steps/resolve.js';
 import { send } from './steps/send.js';
@@ -17,7 +18,7 @@ import type { Facts, InvocationContext, InvocationDeps, InvocationInput, Invocat
  * The invoke path, in order. Each step reads the context the steps before it filled and returns the
  * facts it adds; the step that sets `end` stops the run (the map step always does).
  */
-export const STEPS: readonly Step[] = [resolve, checkArguments, gate, build, enqueue, authenticate, send, map];
+export const STEPS: readonly Step[] = [resolve, checkArguments, gate, build, enqueue, authenticate, limit, send, map];
 
 /**
  * Runs one invocation through STEPS and records it. Every failure becomes an outcome, never an
@@ -39,6 +40,8 @@ export async function run(deps: InvocationDeps, input: InvocationInput): Promise
     Object.assign(ctx, facts);
     if (ctx.end) break;
   }
+  // A limited call's turn on the upstream goes back however the run ended.
+  if (ctx.turn !== undefined) giveBackTurn(ctx, deps);
   const result = record(ctx, deps.testBodyMaxBytes);
   if (result.response.outcome === Outcome.OUTCOME_INTERNAL && ctx.end?.kind === 'failed') {
     // A bug's message may quote what it was handling: the request's secrets are masked in the log too.
@@ -72,6 +75,7 @@ function newContext(input: InvocationInput): InvocationContext & { [K in keyof F
     signal: undefined,
     budgetEndsAt: undefined,
     authenticated: undefined,
+    turn: undefined,
     sent: undefined,
     retries: undefined,
     breakerState: undefined,

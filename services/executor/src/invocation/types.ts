@@ -15,6 +15,7 @@ import type { BreakerState } from '../breakers.js';
 import type { BurdenGate, GateBlock } from '../burden/index.js';
 import type { CachedDefinition } from '../definition-cache.js';
 import type { DeliveryAcceptor } from '../delivery/delivery-acceptor.js';
+import type { Limiter, Turn } from '../limits/index.js';
 import type { OutboundRequest } from '../outbound-request.js';
 import type { MappedResponse } from '../response-mapper.js';
 import type { Authenticated, SendStageDeps, SentResponse } from '../send/index.js';
@@ -64,6 +65,8 @@ export interface InvocationDeps extends SendStageDeps {
   readonly testDispatcher: () => TestPool;
   /** Queues the requests of async integrations; without it an async Invoke answers DELIVERY_UNAVAILABLE. */
   readonly deliveries?: Pick<DeliveryAcceptor, 'accept'> | undefined;
+  /** Enforces definitions' `limits`; without it limits are not enforced. */
+  readonly limiter?: Pick<Limiter, 'acquire' | 'backOff'> | undefined;
 }
 
 /** How a run ended: the one value `record()` turns into the response and the audit event. */
@@ -97,6 +100,8 @@ export interface Facts {
   readonly signal: AbortSignal;
   readonly budgetEndsAt: number;
   readonly authenticated: Authenticated;
+  /** limit: the call's turn on a limited upstream, given back when the run ends. */
+  readonly turn: Turn;
   /** send */
   readonly sent: SentResponse;
   readonly retries: number;

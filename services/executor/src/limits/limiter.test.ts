@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EffectiveLimits } from '@switchboard/definition';
+import { SwitchboardError } from '@switchboard/errors';
+import { LEASE_GRACE_MS, Limiter } from './limiter.js';
+import { LocalLimitStore } from './local-limit-store.js';
+import { RedisLimitStore } from './redis-limit-store.js';
+
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const PREFIX = `t${randomBytes(4).toString('hex')}:`;
+
+let redis: Redis;
+
+beforeAll(() => {
+  redis = new Redis(REDIS_URL, { enableOfflineQueue: true });
+});
+
+afterAll(async () => {
+  const keys = await redis.keys(`${PREFIX}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+/** One executor replica: its own limiter over the shared Redis. */
+function replica(replicas = 2, client: Redis = redis): Limiter {
+  return new Limiter(new RedisLimitStore(client, PREFIX), new LocalLimitStore(replicas));
+}
+
+function limits(overrides: Partial<EffectiveLimits>): EffectiveLimits {
+  return { maxConcurrent: 0, ratePerSecond: 0, burst: 0, maxQueueMs: 1000, ...overrides };
+}
+
+/** Waits at most `waitMs` for a turn; the call's budget ends `budgetMs` from now. */
+function request(waitMs: number, budgetMs = 5_000) {
+  const now = performance.now();
+  return { waitUntil: now + waitMs, budgetEndsAt: now + budgetMs };
+}
+
+function key(): string {
+  return `org-${randomBytes(3).toString('hex')}.lookup`;
+}
+
+async function refusalOf(promise: Promise<unknown>): Promise<SwitchboardError> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(SwitchboardError);
+  return err as SwitchboardError;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Limiter over Redis (every replica together)', () => {
+  it('never lets more than max_concurrent run at once across two replicas', async () => {
+    const k = key();
+    const [a, b] = [replica(), replica()];
+    const l = limits({ maxConcurrent: 3, maxQueueMs: 5_000 });
+    let running = 0;
+    let most = 0;
+    const work = async (limiter: Limiter) => {
+      const turn = await limiter.acquire(k, l, request(5_000));
+      running++;
+      most = Math.max(most, running);
+      await sleep(20);
+      running--;
+      turn.release();
+    };
+    await Promise.all(Array.from({ length: 24 }, (_, i) => work(i % 2 === 0 ? a : b)));
+    expect(most).toBe(3);
+    expect(a.stats.queued + b.stats.queued).toBeGreaterThan(0);
+    expect(a.stats.rejected + b.stats.rejected).toBe(0);
+  });
+
+  it('refuses with LIMIT_QUEUE_TIMEOUT once max_queue_ms passes, and counts the refusal', async () => {
+    const k = key();
+    const limiter = replica();
+    const l = limits({ maxConcurrent: 1 });
+    const held = await limiter.acquire(k, l, request(100));
+    const started = performance.now();
+    const err = await refusalOf(limiter.acquire(k, l, request(150)));
+    expect(err.reason).toBe('LIMIT_QUEUE_TIMEOUT');
+    expect(err.message).toContain('max_concurrent 1');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    expect(limiter.stats).toMatchObject({ queued: 1, rejected: 1 });
+    expect(limiter.stats.waitedMs).toBeGreaterThanOrEqual(140);
+    held.release();
+  });
+
+  it('spaces requests at rate_per_second, and refuses at once when the next token is beyond the wait', async () => {
+    const k = key();
+    const limiter = replica();
+    const l = limits({ ratePerSecond: 20, burst: 1, maxQueueMs: 5_000 });
+    const started = performance.now();
+    for (let i = 0; i < 6; i++) (await limiter.acquire(k, l, request(5_000))).release();
+    // The first goes at once, the five after it 50 ms apart.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(240);
+    const refusedAt = performance.now();
+    const err = await refusalOf(limiter.acquire(k, l, request(10)));
+    expect(err.reason).toBe('LIMIT_QUEUE_TIMEOUT');
+    expect(performance.now() - refusedAt).toBeLessThan(40);
+  });
+
+  it("gives a dead replica's slots back when their lease (the call's budget) ends", async () => {
+    const k = key();
+    const l = limits({ maxConcurrent: 2, maxQueueMs: 5_000 });
+    const dying = replica();
+    // Two turns never released: the replica holding them is gone.
+    await dying.acquire(k, l, request(100, 300));
+    await dying.acquire(k, l, request(100, 300));
+    const started = performance.now();
+    const turn = await replica().acquire(k, l, request(5_000));
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(300 + LEASE_GRACE_MS - 100);
+    expect(waited).toBeLessThan(300 + LEASE_GRACE_MS + 1_000);
+    turn.release();
+  });
+
+  it('holds every replica back while the upstream asked to (429 + Retry-After)', async () => {
+    const k = key();
+    const [a, b] = [replica(), replica()];
+    const l = limits({ maxConcurrent: 5 });
+    a.backOff(k, 400);
+    await sleep(20);
+    const err = await refusalOf(b.acquire(k, l, request(100)));
+    expect(err.reason).toBe('UPSTREAM_BACK_OFF');
+    const started = performance.now();
+    (await b.acquire(k, l, request(2_000))).release();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+  });
+});
+
+describe('Limiter while Redis is unreachable', () => {
+  it("enforces this replica's share (limit ÷ replicas) instead of failing calls", async () => {
+    const down = new Redis({ port: await freePort(), host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
+    down.on('error', () => undefined);
+    try {
+      const limiter = replica(2, down);
+      const k = key();
+      const l = limits({ maxConcurrent: 4 });
+      const first = await limiter.acquire(k, l, request(50));
+      const second = await limiter.acquire(k, l, request(50));
+      const err = await refusalOf(limiter.acquire(k, l, request(50)));
+      expect(err.reason).toBe('LIMIT_QUEUE_TIMEOUT');
+      expect(limiter.stats.redisFallbacks).toBeGreaterThanOrEqual(3);
+      first.release();
+      await sleep(10);
+      (await limiter.acquire(k, l, request(50))).release();
+      second.release();
+    } finally {
+      down.disconnect();
+    }
+  });
+});
