@@ -107,12 +107,13 @@ burden: { level: Verified, accepted_verification_methods: [otp] }
   });
 
   it('reports values of the wrong kind rather than coercing them', () => {
-    const text = `${BASIC}auth: { type: api_key, credential_id: 0042 }\ntimeouts: { total_ms: -1 }\nmax_redirects: two\n`;
+    const text = `${BASIC}auth: { type: api_key, credential_id: 0042 }\ntimeouts: { total_ms: -1 }\nmax_redirects: two\nlimits: { rate_per_second: ten }\n`;
     const fields = parseIntegrationDocuments(text, 'x.yaml').problems.map((p) => [p.field, p.message.replace(/ \(at .*\)$/, '')]);
     expect(fields).toEqual([
       ['auth.credential_id', 'must be text; put the value in quotes'],
       ['timeouts.total_ms', 'must be a whole number of 0 or more'],
       ['max_redirects', 'must be a whole number of 0 or more'],
+      ['limits.rate_per_second', 'must be a number'],
     ]);
   });
 
@@ -245,6 +246,11 @@ delivery:
   mode: async
   max_attempts: 5
   max_age_ms: 60000
+limits:
+  max_concurrent: 5
+  rate_per_second: 2.5
+  burst: 3
+  max_queue_ms: 1500
 `;
 
   it('prints what was written: snake_case, short names, nothing empty', () => {

@@ -36,6 +36,8 @@ describe('nextAction', () => {
   it('says a failure, whether the tool may have acted, and whether trying later can help', () => {
     expect(nextAction(response(Outcome.OUTCOME_UPSTREAM_ERROR, { reason: 'HTTP_503', httpStatus: 503, agentMessage: 'Busy.' }))).toMatchObject({ kind: 'say_failure', say: 'Busy.', done: 'unknown', retryable: true });
     expect(nextAction(response(Outcome.OUTCOME_UPSTREAM_ERROR, { reason: 'HTTP_404', httpStatus: 404, agentMessage: 'No.' }))).toMatchObject({ done: false, retryable: false });
+    // Limits: nothing was sent, and a later try may get its turn.
+    expect(nextAction(response(Outcome.OUTCOME_RATE_LIMITED, { reason: 'LIMIT_QUEUE_TIMEOUT', agentMessage: 'Busy.' }))).toMatchObject({ kind: 'say_failure', done: false, retryable: true });
     expect(nextAction(response(Outcome.OUTCOME_POLICY_BLOCKED, { reason: 'CALL_ID_REQUIRED', agentMessage: 'Not yet.' }))).toMatchObject({ kind: 'say_failure', retryable: false, done: false });
     expect(nextAction(localResponse(LocalReason.EXECUTOR_UNREACHABLE, 'down', 5))).toMatchObject({ kind: 'say_failure', done: false, retryable: true });
     expect(nextAction(localResponse(LocalReason.DEADLINE_EXCEEDED, 'slow', 5))).toMatchObject({ done: 'unknown', retryable: true });

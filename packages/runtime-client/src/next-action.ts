@@ -32,7 +32,7 @@ const RETRYABLE_REASONS = new Set<string>([
   'CONFIRMATION_STORE_UNAVAILABLE',
 ]);
 
-const RETRYABLE_OUTCOMES = new Set<Outcome>([Outcome.OUTCOME_CIRCUIT_OPEN, Outcome.OUTCOME_QUEUE_FULL, Outcome.OUTCOME_TIMEOUT]);
+const RETRYABLE_OUTCOMES = new Set<Outcome>([Outcome.OUTCOME_CIRCUIT_OPEN, Outcome.OUTCOME_QUEUE_FULL, Outcome.OUTCOME_RATE_LIMITED, Outcome.OUTCOME_TIMEOUT]);
 
 /** Whether the tool may have acted although it failed: a timeout, a 5xx, or a connection lost after sending. */
 function mayHaveActed(r: InvokeResponse): boolean {

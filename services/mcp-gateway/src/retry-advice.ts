@@ -48,6 +48,7 @@ export function retryAdviceOf(r: Pick<InvokeResponse, 'outcome' | 'reason'>): Re
       return UNSURE;
     case Outcome.OUTCOME_CIRCUIT_OPEN:
     case Outcome.OUTCOME_QUEUE_FULL:
+    case Outcome.OUTCOME_RATE_LIMITED:
       return LATER;
     case Outcome.OUTCOME_UPSTREAM_ERROR:
       return RETRYABLE_HTTP.has(r.reason) || !r.reason.startsWith('HTTP_') ? UNSURE : NEVER(`the other system refused the request (${r.reason})`);
