@@ -8,6 +8,7 @@ import {
   burdenLevelOf,
   confirmationPromptSource,
   deliveryOf,
+  cacheOf,
   isAsyncDelivery,
   limitsOf,
   maxResultBytesOf,
@@ -103,5 +104,12 @@ describe('defaults', () => {
     expect(limitsOf(integration({ limits: { maxConcurrent: 5 } }))).toEqual({ maxConcurrent: 5, ratePerSecond: 0, burst: 0, maxQueueMs: 1000 });
     expect(limitsOf(integration({ limits: { ratePerSecond: 2.5 } }))).toEqual({ maxConcurrent: 0, ratePerSecond: 2.5, burst: 1, maxQueueMs: 1000 });
     expect(limitsOf(integration({ limits: { ratePerSecond: 10, burst: 4, maxQueueMs: 90_000 } }))).toMatchObject({ burst: 4, maxQueueMs: 30_000 });
+  });
+
+  it('caches GET lookups only, per call unless the scope is org', () => {
+    expect(cacheOf(integration({}))).toBeUndefined();
+    expect(cacheOf(integration({ cache: { ttlSeconds: 30 } }))).toEqual({ ttlSeconds: 30, scope: 'call' });
+    expect(cacheOf(integration({ cache: { ttlSeconds: 30, scope: 2 } }))).toEqual({ ttlSeconds: 30, scope: 'org' });
+    expect(cacheOf(integration({ method: HttpMethod.HTTP_METHOD_POST, cache: { ttlSeconds: 30 } }))).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { BurdenLevel, DeliveryMode, type Integration } from '@switchboard/contracts';
+import { BurdenLevel, CacheScope, DeliveryMode, HttpMethod, type Integration } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
 import { BURDEN_LEVEL_NAMES, isKnownEnumValue } from './enum-names.js';
 import {
@@ -16,6 +16,7 @@ import {
   DEFAULT_RETRY_BASE_DELAY_MS,
   DEFAULT_TIMEOUT_MS,
   MAX_BREAKER_WINDOW_MS,
+  MAX_CACHE_TTL_SECONDS,
   MAX_DELIVERY_AGE_MS,
   MAX_DELIVERY_ATTEMPTS,
   MIN_DELIVERY_AGE_MS,
@@ -208,4 +209,18 @@ export function limitsOf(integration: Integration): EffectiveLimits | undefined 
     burst: ratePerSecond > 0 ? Math.max(1, l.burst) : 0,
     maxQueueMs: Math.min(l.maxQueueMs || DEFAULT_LIMIT_MAX_QUEUE_MS, MAX_TIMEOUT_MS),
   };
+}
+
+/** How long a mapped result is kept and who shares it (definition `cache`); see cacheOf. */
+export interface EffectiveCache {
+  readonly ttlSeconds: number;
+  /** 'call': one call's invocations only; 'org': every call of the org. */
+  readonly scope: 'call' | 'org';
+}
+
+/** The integration's response cache, or undefined when it has none (no TTL, or not a GET). */
+export function cacheOf(integration: Integration): EffectiveCache | undefined {
+  const c = integration.cache;
+  if (c === undefined || c.ttlSeconds === 0 || integration.method !== HttpMethod.HTTP_METHOD_GET || isAsyncDelivery(integration)) return undefined;
+  return { ttlSeconds: Math.min(c.ttlSeconds, MAX_CACHE_TTL_SECONDS), scope: c.scope === CacheScope.CACHE_SCOPE_ORG ? 'org' : 'call' };
 }

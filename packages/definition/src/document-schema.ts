@@ -3,6 +3,7 @@ import {
   AUTH_TYPE_NAMES,
   BODY_ENCODING_NAMES,
   BURDEN_LEVEL_NAMES,
+  CACHE_SCOPE_NAMES,
   CONTEXT_FIELD_NAMES,
   DELIVERY_MODE_NAMES,
   HTTP_METHOD_NAMES,
@@ -172,4 +173,5 @@ export const INTEGRATION_SPEC: MessageSpec = [
   field('signing_credential_id', STRING),
   field('delivery', msg([field('mode', en(DELIVERY_MODE_NAMES)), field('max_attempts', UINT), field('max_age_ms', UINT)])),
   field('limits', msg([field('max_concurrent', UINT), field('rate_per_second', DOUBLE), field('burst', UINT), field('max_queue_ms', UINT)])),
+  field('cache', msg([field('ttl_seconds', UINT), field('scope', en(CACHE_SCOPE_NAMES))])),
 ];

@@ -78,3 +78,6 @@ export const MAX_LIMIT_RATE_PER_SECOND = 100_000;
 export const MAX_LIMIT_BURST = 10_000;
 /** How long a call may wait for its turn when the definition sets no max_queue_ms. */
 export const DEFAULT_LIMIT_MAX_QUEUE_MS = 1000;
+
+/** Response cache (definition `cache`): the longest a mapped result is kept. */
+export const MAX_CACHE_TTL_SECONDS = 86_400;

@@ -1,6 +1,7 @@
 import {
   AuthType,
   BurdenLevel,
+  CacheScope,
   ContextField,
   DeliveryMode,
   HttpMethod,
@@ -169,6 +170,9 @@ describe('validateIntegration', () => {
     ['burst without a rate', (i) => (i.limits = { maxConcurrent: 5, ratePerSecond: 0, burst: 3, maxQueueMs: 0 }), 'limits.burst'],
     ['max_queue_ms without a limit', (i) => (i.limits = { maxConcurrent: 0, ratePerSecond: 0, burst: 0, maxQueueMs: 500 }), 'limits.max_queue_ms'],
     ['max_queue_ms past any budget', (i) => (i.limits = { maxConcurrent: 5, ratePerSecond: 0, burst: 0, maxQueueMs: 60_000 }), 'limits.max_queue_ms'],
+    ['cache on a POST', (i) => (i.cache = { ttlSeconds: 60, scope: 0 }), 'cache'],
+    ['cache kept over a day', (i) => (i.cache = { ttlSeconds: 90_000, scope: 0 }), 'cache.ttl_seconds'],
+    ['unknown cache scope', (i) => (i.cache = { ttlSeconds: 0, scope: CacheScope.UNRECOGNIZED }), 'cache.scope'],
     ['sample argument that is not a parameter', (i) => (i.sampleArguments = { ...i.sampleArguments, clinic_id: '13' }), 'sample_arguments.clinic_id'],
     ['sample argument missing a required parameter', (i) => (i.sampleArguments = { patient_id: 'p1' }), 'sample_arguments.date'],
     ['sample argument of the wrong format', (i) => (i.sampleArguments = { patient_id: 'p1', date: '03/03/2025' }), 'sample_arguments.date'],

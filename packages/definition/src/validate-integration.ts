@@ -1,9 +1,10 @@
 import { DeliveryMode, HttpMethod, Integration } from '@switchboard/contracts';
 import type { FieldProblem } from '@switchboard/errors';
 import { isIdempotentMethod } from './http-method.js';
-import { BODY_ENCODING_NAMES, DELIVERY_MODE_NAMES, HTTP_METHOD_NAMES, enumNameOf, isKnownEnumValue } from './enum-names.js';
+import { BODY_ENCODING_NAMES, CACHE_SCOPE_NAMES, DELIVERY_MODE_NAMES, HTTP_METHOD_NAMES, enumNameOf, isKnownEnumValue } from './enum-names.js';
 import {
   MAX_BREAKER_WINDOW_MS,
+  MAX_CACHE_TTL_SECONDS,
   MAX_CONTEXT_VALUES,
   MAX_DEFINITION_BYTES,
   MAX_DELIVERY_AGE_MS,
@@ -144,6 +145,17 @@ function validateLimits(i: Integration, problems: FieldProblem[]): void {
   }
 }
 
+function validateCache(i: Integration, problems: FieldProblem[]): void {
+  const c = i.cache;
+  if (c === undefined) return;
+  if (!isKnownEnumValue(CACHE_SCOPE_NAMES, c.scope)) problems.push({ field: 'cache.scope', message: `must be ${CACHE_SCOPE_NAMES.choices}` });
+  if (c.ttlSeconds > MAX_CACHE_TTL_SECONDS) problems.push({ field: 'cache.ttl_seconds', message: `must be at most ${MAX_CACHE_TTL_SECONDS} (a day)` });
+  if (c.ttlSeconds === 0) return;
+  // Only a lookup may be answered twice from one request: a repeated booking must reach the upstream.
+  if (i.method !== HttpMethod.HTTP_METHOD_GET) problems.push({ field: 'cache', message: 'applies to read methods (GET) only' });
+  if (i.delivery?.mode === DeliveryMode.DELIVERY_MODE_ASYNC) problems.push({ field: 'cache', message: 'does not apply to async delivery' });
+}
+
 function validateSampleArguments(i: Integration, problems: FieldProblem[]): void {
   const sample: unknown = i.sampleArguments;
   if (sample === undefined) return;
@@ -191,6 +203,7 @@ export function validateIntegration(integration: Integration): FieldProblem[] {
   validateRuntime(integration, problems);
   validateDelivery(integration, problems);
   validateLimits(integration, problems);
+  validateCache(integration, problems);
   validateSampleArguments(integration, problems);
   validateSize(integration, problems);
   return problems;

@@ -7,6 +7,7 @@ export interface ExecutorMetricSources {
   readonly oauth: () => { cacheHits: number; fetches: number; redisFallbacks: number; permanentFailures: number };
   readonly audit: () => { buffered: number; dropped: number; published: number };
   readonly inFlight: () => number;
+  readonly cache?: () => { hits: number; misses: number; errors: number };
   readonly limits?: () => { queued: number; rejected: number; waitedMs: number; redisFallbacks: number };
   readonly deliveries?: () => { inFlight: number; attempts: number; delivered: number; retried: number; deadLettered: number };
 }
@@ -63,6 +64,14 @@ export function createExecutorMetrics(registry: Registry, sources: ExecutorMetri
       ['switchboard_limit_rejected_total', "Calls refused with OUTCOME_RATE_LIMITED under an integration's limits", () => limits().rejected],
       ['switchboard_limit_wait_seconds_total', 'Time calls spent waiting for their turn, in all', () => limits().waitedMs / 1000],
       ['switchboard_limit_redis_fallbacks_total', "Limit checks this replica made alone (its share of the limit) because Redis did not answer", () => limits().redisFallbacks],
+    );
+  }
+  const cache = sources.cache;
+  if (cache) {
+    counters.push(
+      ['switchboard_cache_hits_total', 'Lookups answered from the response cache (definition `cache`)', () => cache().hits],
+      ['switchboard_cache_misses_total', 'Cacheable lookups that went to the upstream', () => cache().misses],
+      ['switchboard_cache_errors_total', 'Cache reads or writes Redis did not answer (treated as misses)', () => cache().errors],
     );
   }
   for (const [name, help, read] of counters) {

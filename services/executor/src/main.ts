@@ -20,6 +20,7 @@ import { deliveryHandlers, startDeliveries } from './delivery/index.js';
 import { createEgressPolicy, createGuardedConnector } from './egress/index.js';
 import { createExecutorMetrics } from './executor-metrics.js';
 import { executorHandlers } from './grpc-handlers.js';
+import { ResponseCache } from './cache/response-cache.js';
 import { Limiter, LocalLimitStore, RedisLimitStore } from './limits/index.js';
 import { createUpstreamPool } from './send/index.js';
 import { Invoker } from './invocation/index.js';
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     },
   );
   const limiter = new Limiter(new RedisLimitStore(redis, config.REDIS_KEY_PREFIX), new LocalLimitStore(config.EXECUTOR_REPLICAS), logger);
+  const responseCache = new ResponseCache(redis, keyRingSealer(keyRing), config.REDIS_KEY_PREFIX);
   const invoker = new Invoker({
     definitions,
     credentials,
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
     testDispatcher: testDispatcherFactory(connector),
     deliveries: deliveries.acceptor,
     limiter,
+    cache: responseCache,
   });
 
   // Invoke, Test and DeliveryService share one gate: all stop taking calls once the executor drains.
@@ -142,6 +145,7 @@ async function main(): Promise<void> {
     inFlight: () => calls.inFlight,
     deliveries: () => deliveries.stats(),
     limits: () => limiter.stats,
+    cache: () => responseCache.stats,
   });
   const tls = config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE
     ? { certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE, clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE }

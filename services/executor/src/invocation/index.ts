@@ -1,4 +1,4 @@
-// The invoke path as named steps: resolve → arguments → gate → build → enqueue → authenticate → send → map, then record.
+// The invoke path as named steps: resolve → arguments → gate → cache → build → enqueue → authenticate → limit → send → map, then record.
 export { Invoker, run, STEPS } from './run.js';
 export { record } from './record.js';
 export { LIVE, TEST } from './mode.js';

@@ -21,6 +21,8 @@ export interface InvocationMode {
   readonly ownPool: boolean;
   /** The upstream's answer is copied into the result. */
   readonly showsUpstreamResponse: boolean;
+  /** Repeated lookups are answered from the response cache (Test always asks the upstream). */
+  readonly usesCache: boolean;
 }
 
 export const LIVE: InvocationMode = Object.freeze({
@@ -33,6 +35,7 @@ export const LIVE: InvocationMode = Object.freeze({
   breaker: true,
   ownPool: false,
   showsUpstreamResponse: false,
+  usesCache: true,
 });
 
 export const TEST: InvocationMode = Object.freeze({
@@ -45,4 +48,5 @@ export const TEST: InvocationMode = Object.freeze({
   breaker: false,
   ownPool: true,
   showsUpstreamResponse: true,
+  usesCache: false,
 });

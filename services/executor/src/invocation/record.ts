@@ -83,6 +83,7 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
     error: v.error,
     integrationRevision: ctx.revision ?? 0,
   };
+  if (ctx.cacheHit === true) audit.cacheHit = true;
   if (ctx.deliveryId !== undefined) {
     response.deliveryId = ctx.deliveryId;
     audit.deliveryId = ctx.deliveryId;

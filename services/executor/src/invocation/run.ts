@@ -5,6 +5,7 @@ import { LIVE, TEST } from './mode.js';
 import { record } from './record.js';
 import { authenticate } from './steps/authenticate.js';
 import { build } from './steps/build.js';
+import { cache, fillCache } from './steps/cache.js';
 import { checkArguments } from './steps/check-arguments.js';
 import { enqueue } from './steps/enqueue.js';
 import { gate } from './steps/gate.js';
@@ -18,7 +19,7 @@ import type { Facts, InvocationContext, InvocationDeps, InvocationInput, Invocat
  * The invoke path, in order. Each step reads the context the steps before it filled and returns the
  * facts it adds; the step that sets `end` stops the run (the map step always does).
  */
-export const STEPS: readonly Step[] = [resolve, checkArguments, gate, build, enqueue, authenticate, limit, send, map];
+export const STEPS: readonly Step[] = [resolve, checkArguments, gate, cache, build, enqueue, authenticate, limit, send, map];
 
 /**
  * Runs one invocation through STEPS and records it. Every failure becomes an outcome, never an
@@ -42,6 +43,7 @@ export async function run(deps: InvocationDeps, input: InvocationInput): Promise
   }
   // A limited call's turn on the upstream goes back however the run ended.
   if (ctx.turn !== undefined) giveBackTurn(ctx, deps);
+  if (ctx.cacheKey !== undefined) fillCache(ctx, deps);
   const result = record(ctx, deps.testBodyMaxBytes);
   if (result.response.outcome === Outcome.OUTCOME_INTERNAL && ctx.end?.kind === 'failed') {
     // A bug's message may quote what it was handling: the request's secrets are masked in the log too.
@@ -69,6 +71,8 @@ function newContext(input: InvocationInput): InvocationContext & { [K in keyof F
     gate: undefined,
     speech: undefined,
     gateRequirement: undefined,
+    cacheKey: undefined,
+    cacheHit: undefined,
     outbound: undefined,
     request: undefined,
     deliveryId: undefined,

@@ -15,6 +15,7 @@ import type { BreakerState } from '../breakers.js';
 import type { BurdenGate, GateBlock } from '../burden/index.js';
 import type { CachedDefinition } from '../definition-cache.js';
 import type { DeliveryAcceptor } from '../delivery/delivery-acceptor.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import type { Limiter, Turn } from '../limits/index.js';
 import type { OutboundRequest } from '../outbound-request.js';
 import type { MappedResponse } from '../response-mapper.js';
@@ -67,6 +68,8 @@ export interface InvocationDeps extends SendStageDeps {
   readonly deliveries?: Pick<DeliveryAcceptor, 'accept'> | undefined;
   /** Enforces definitions' `limits`; without it limits are not enforced. */
   readonly limiter?: Pick<Limiter, 'acquire' | 'backOff'> | undefined;
+  /** Answers repeated lookups of definitions with `cache`; without it nothing is cached. */
+  readonly cache?: Pick<ResponseCache, 'keyOf' | 'get' | 'set'> | undefined;
 }
 
 /** How a run ended: the one value `record()` turns into the response and the audit event. */
@@ -90,6 +93,10 @@ export interface Facts {
   readonly gate: GateDecision;
   readonly speech: SpeechGuidance;
   readonly gateRequirement: string;
+  /** cache: the entry a miss fills when the run succeeds. */
+  readonly cacheKey: string;
+  /** cache: the result came from the cache; nothing was sent. */
+  readonly cacheHit: boolean;
   /** build: the request, authenticated in place by the authenticate step. */
   readonly outbound: OutboundRequest;
   /** enqueue or authenticate: the request as queued or sent, redacted. */
