@@ -3,6 +3,8 @@ import {
   ExecutorServiceClient,
   type InvokeRequest,
   type InvokeResponse,
+  type PrefetchAmbientRequest,
+  type PrefetchAmbientResponse,
   type TestRequest,
   type TestResponse,
 } from '@switchboard/contracts';
@@ -25,6 +27,12 @@ export class ExecutorClient {
   test(request: Partial<TestRequest> & Pick<TestRequest, 'orgId'>, timeoutMs = 30_000): Promise<TestResponse> {
     const full: TestRequest = { toolKey: '', integration: undefined, argumentsJson: '', context: undefined, ...request };
     return this.c.call(this.c.raw.test, full, timeoutMs);
+  }
+
+  /** The org's ambient lookups at call start; the executor answers at `deadlineMs` with those that ended. */
+  prefetchAmbient(request: Partial<PrefetchAmbientRequest> & Pick<PrefetchAmbientRequest, 'orgId'>, timeoutMs = 12_000): Promise<PrefetchAmbientResponse> {
+    const full: PrefetchAmbientRequest = { callId: '', context: undefined, deadlineMs: 0, ...request };
+    return this.c.call(this.c.raw.prefetchAmbient, full, timeoutMs);
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { PromiseClient } from '@switchboard/client';
-import { ExecutorServiceClient, type InvokeRequest, type InvokeResponse } from '@switchboard/contracts';
+import { ExecutorServiceClient, type InvokeRequest, type InvokeResponse, type PrefetchAmbientRequest, type PrefetchAmbientResponse } from '@switchboard/contracts';
 import type { ClientTransportOptions } from '@switchboard/grpc-kit';
 
 /**
@@ -24,6 +24,10 @@ export class ExecutorChannel {
 
   invoke(request: InvokeRequest, timeoutMs: number): Promise<InvokeResponse> {
     return this.c.call(this.c.raw.invoke, request, timeoutMs);
+  }
+
+  prefetchAmbient(request: PrefetchAmbientRequest, timeoutMs: number): Promise<PrefetchAmbientResponse> {
+    return this.c.call(this.c.raw.prefetchAmbient, request, timeoutMs);
   }
 
   close(): void {

@@ -6,6 +6,8 @@ export { toAnthropicToolResult, toOpenAIToolMessage, toolResultContent } from '.
 export type { ToolResultContent } from './tool-results.js';
 export { phrasesWhileWaiting, speechFor } from './speech.js';
 export { nextAction } from './next-action.js';
+export { ambientKnowledgeOf } from './ambient-knowledge.js';
+export type { AmbientKnowledge } from './ambient-knowledge.js';
 export type { NextAction } from './next-action.js';
 export { sayWhileWaiting } from './delay-phrase-timer.js';
 export type { DelayPhraseTimer, WaitPhrases } from './delay-phrase-timer.js';

@@ -1,6 +1,7 @@
 import { RegistryClient } from '@switchboard/client';
 import { Outcome, ToolFormat, type CallContext, type InvokeRequest, type InvokeResponse } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
+import { ambientKnowledgeOf, type AmbientKnowledge } from './ambient-knowledge.js';
 import { sayWhileWaiting, type WaitPhrases } from './delay-phrase-timer.js';
 import { ExecutorChannel } from './executor-channel.js';
 import { classifyInvokeFailure } from './invoke-failure.js';
@@ -257,6 +258,20 @@ export class SwitchboardRuntime {
   /** The caller said no (or changed something): forgets the question; nothing is sent. */
   decline(pending: PendingConfirmation): void {
     this.pending.delete(pending.token);
+  }
+
+  /**
+   * At call start: every ambient integration the call context can fill runs at once, and what answered
+   * within `deadlineMs` (default 1500) comes back ready for the system prompt. Each lookup is audited.
+   * Rejects with the gRPC error when the executor cannot be asked (the call can start without it).
+   */
+  async prefetchAmbient(callContext: CallContextInput, options: { deadlineMs?: number } = {}): Promise<AmbientKnowledge> {
+    const deadlineMs = options.deadlineMs ?? 1_500;
+    const response = await this.executor.prefetchAmbient(
+      { orgId: this.orgId, callId: callContext.callId, context: toCallContext(callContext), deadlineMs },
+      deadlineMs + 500,
+    );
+    return ambientKnowledgeOf(response);
   }
 
   /** Forgets the call's unanswered questions (call it when the call ends). */

@@ -35,6 +35,11 @@ export class DefinitionCache {
     return this.byKey.get(integrationKvKey(orgId, key));
   }
 
+  /** Every definition of one org (walks every org's: for once-a-call work such as the ambient prefetch, not per Invoke). */
+  *ofOrg(orgId: string): Iterable<CachedDefinition> {
+    for (const d of this.byKey.values()) if (d.orgId === orgId) yield d;
+  }
+
   get size(): number {
     return this.byKey.size;
   }

@@ -5,6 +5,8 @@ import type {
   ExecutorServiceServer,
   InvokeRequest,
   InvokeResponse,
+  PrefetchAmbientRequest,
+  PrefetchAmbientResponse,
   TestRequest,
   TestResponse,
 } from '@switchboard/contracts';
@@ -14,9 +16,12 @@ import { SwitchboardError } from '@switchboard/errors';
 import { ORG_ID_PATTERN } from '@switchboard/store';
 import { callScopeProblems } from './call-scope.js';
 import type { Invoker } from './invocation/index.js';
+import { DEFAULT_PREFETCH_DEADLINE_MS, MAX_PREFETCH_DEADLINE_MS, prefetchAmbient, type AmbientPrefetchDeps } from './prefetch/ambient-prefetch.js';
 
 export interface ExecutorHandlerDeps {
   readonly invoker: Invoker;
+  /** PrefetchAmbient lists the org's definitions here; without it the RPC answers no lookups. */
+  readonly definitions?: AmbientPrefetchDeps['definitions'] | undefined;
   readonly publishAudit: (event: AuditEvent) => void;
   /** Told of every finished invocation after its reply went out (metrics). */
   readonly onFinished?: (event: AuditEvent) => void;
@@ -102,6 +107,21 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
         gateRequirement: result.gateRequirement,
       }),
       afterReply,
+    }),
+
+    prefetchAmbient: h.unary('PrefetchAmbient', async (req: PrefetchAmbientRequest, call: ServerUnaryCall<PrefetchAmbientRequest, PrefetchAmbientResponse>) => {
+      requireScope(req.orgId, '', true);
+      const definitions = deps.definitions;
+      if (definitions === undefined) return { lookups: [], lateToolKeys: [] };
+      const wait = Math.min(req.deadlineMs || DEFAULT_PREFETCH_DEADLINE_MS, MAX_PREFETCH_DEADLINE_MS);
+      // Answer a little before the runtime's own deadline, so the answer still reaches it.
+      const deadline = Math.min(Date.now() + wait, deadlineOf(call) - 50);
+      // Each lookup's audit event is published as it ends (late ones too); metrics as for Invoke.
+      const publishAudit = (event: AuditEvent) => {
+        deps.publishAudit(event);
+        deps.onFinished?.(event);
+      };
+      return prefetchAmbient({ definitions, invoker: deps.invoker, publishAudit }, { orgId: req.orgId, callId: req.callId, context: req.context, deadline });
     }),
   };
 }

@@ -157,6 +157,7 @@ async function main(): Promise<void> {
         definition: ExecutorServiceService,
         implementation: executorHandlers({
           invoker,
+          definitions,
           publishAudit: (event) => audit.publish(event),
           logger,
           serviceToken: config.SERVICE_TOKEN,
