@@ -60,6 +60,19 @@ function turnLines(turn: TurnReport): string[] {
   return lines;
 }
 
+/** The prefetch step: what the system prompt gets at call start, and what did not make it. */
+function prefetchLines(prefetch: NonNullable<SimulationReport['prefetch']>): string[] {
+  const lines = ['prefetch (at call start, before the first word)'];
+  if (prefetch.problem !== undefined) return [...lines, `  problem: ${prefetch.problem}`];
+  const k = prefetch.knowledge;
+  if (k === undefined) return lines;
+  if (k.known.length === 0) lines.push('  the agent knows nothing yet (no ambient lookup answered)');
+  else lines.push('  the agent knows:', ...k.promptText.split('\n').map((l) => `  ${l}`));
+  for (const f of k.failed) lines.push(`  ${f.toolKey} failed: ${f.outcome.replace(/^OUTCOME_/, '')} (${f.reason}); the agent says nothing about it`);
+  for (const late of k.late) lines.push(`  ${late} did not answer in time`);
+  return lines;
+}
+
 /** The rehearsal as a reader follows it: turn by turn, what was said, sent and recorded, and what was expected. */
 export function renderSimulation(report: SimulationReport, scriptPath: string): string {
   const lines = [`simulating ${report.name ? `"${report.name}" ` : ''}(${scriptPath})`, `org ${report.orgId}, call ${report.callId}, tool calls in ${report.model} form`];
@@ -70,6 +83,7 @@ export function renderSimulation(report: SimulationReport, scriptPath: string): 
   if (report.turns.some((t) => t.reason === 'EXECUTOR_UNREACHABLE')) lines.push(`the executor at ${report.executor} did not answer; is it running?`);
   const unavailable = report.turns.find((t) => t.audit.unavailable)?.audit.unavailable;
   if (unavailable) lines.push(`audit events not read: ${unavailable}`);
+  if (report.prefetch) lines.push('', ...prefetchLines(report.prefetch));
   for (const turn of report.turns) lines.push('', ...turnLines(turn));
   lines.push('');
   const problems = report.turns.filter((t) => t.problem).length;

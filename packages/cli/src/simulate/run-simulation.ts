@@ -4,6 +4,7 @@ import {
   LocalReason,
   isLocalResponse,
   phrasesWhileWaiting,
+  type AmbientKnowledge,
   type CallContextInput,
   type Invocation,
   type PendingConfirmation,
@@ -66,6 +67,8 @@ export interface SimulationReport {
   readonly model: SimulationScript['model'];
   readonly tools: readonly string[];
   readonly toolsProblem: string;
+  /** The prefetch step (call.prefetch_ms): what the agent knows at call start, or why it is not known. */
+  readonly prefetch?: { readonly knowledge?: AmbientKnowledge; readonly problem?: string };
   readonly turns: readonly TurnReport[];
   readonly failed: number;
   readonly checked: number;
@@ -126,6 +129,19 @@ export async function runSimulation(script: SimulationScript, deps: SimulationDe
     tools = listed.map((t) => ('function' in t ? t.function.name : t.name));
   } catch (err) {
     toolsProblem = err instanceof Error ? err.message : String(err);
+  }
+
+  let prefetch: SimulationReport['prefetch'];
+  if (script.prefetchMs !== undefined) {
+    try {
+      const knowledge = await runtime.prefetchAmbient(
+        { callId: deps.callId, ...(script.callerNumber ? { callerNumber: script.callerNumber } : {}) },
+        { deadlineMs: script.prefetchMs },
+      );
+      prefetch = { knowledge };
+    } catch (err) {
+      prefetch = { problem: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   let verification: CallContextInput['verification'];
@@ -244,6 +260,7 @@ export async function runSimulation(script: SimulationScript, deps: SimulationDe
     model: script.model,
     tools,
     toolsProblem,
+    ...(prefetch ? { prefetch } : {}),
     turns,
     failed: all.filter((e) => !e.ok).length + problems,
     checked: all.length,

@@ -84,4 +84,12 @@ turns:
     expect(parseSimulationScript('- a\n- b\n').problems).toEqual([{ field: '(file)', message: 'must be a map with turns' }]);
     expect(parseSimulationScript('name: x\n').problems).toEqual([{ field: 'turns', message: 'must be a list with at least one turn' }]);
   });
+
+  it('reads the prefetch step (call.prefetch_ms) and refuses a wait it cannot honour', () => {
+    const ok = parseSimulationScript('call: { prefetch_ms: 1200 }\nturns:\n  - caller: Hello\n');
+    expect(ok.problems).toEqual([]);
+    expect(ok.script?.prefetchMs).toBe(1200);
+    const bad = parseSimulationScript('call: { prefetch_ms: 60000 }\nturns:\n  - caller: Hello\n');
+    expect(bad.problems.map((p) => p.field)).toEqual(['call.prefetch_ms']);
+  });
 });

@@ -39,6 +39,8 @@ export interface SimulationScript {
   readonly callId?: string;
   readonly callerNumber?: string;
   readonly turnBudgetMs: number;
+  /** Set: before turn 1 the runtime prefetches the ambient lookups, waiting at most this long. */
+  readonly prefetchMs?: number;
   readonly turns: readonly ScriptTurn[];
 }
 
@@ -53,7 +55,7 @@ const OUTCOME_NAMES = new Set(
 const TURN_KEYS = new Set(['caller', 'verify', 'tool', 'args', 'asked', 'confirm', 'expect']);
 const EXPECT_KEYS = new Set(['outcome', 'reason', 'says', 'http_status', 'upstream_requests']);
 const TOP_KEYS = new Set(['name', 'model', 'call', 'turns']);
-const CALL_KEYS = new Set(['call_id', 'caller_number', 'turn_budget_ms']);
+const CALL_KEYS = new Set(['call_id', 'caller_number', 'turn_budget_ms', 'prefetch_ms']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -168,7 +170,8 @@ export function parseSimulationScript(text: string): { script?: SimulationScript
   let callId: string | undefined;
   let callerNumber: string | undefined;
   let turnBudgetMs = DEFAULT_TURN_BUDGET_MS;
-  if (!isObject(call)) problems.push({ field: 'call', message: 'must be a map (call_id, caller_number, turn_budget_ms)' });
+  let prefetchMs: number | undefined;
+  if (!isObject(call)) problems.push({ field: 'call', message: 'must be a map (call_id, caller_number, turn_budget_ms, prefetch_ms)' });
   else {
     unknownKeys(call, CALL_KEYS, 'call', problems);
     if (call['call_id'] !== undefined) {
@@ -183,6 +186,11 @@ export function parseSimulationScript(text: string): { script?: SimulationScript
       const b = call['turn_budget_ms'];
       if (typeof b !== 'number' || !(b > 0)) problems.push({ field: 'call.turn_budget_ms', message: 'must be a positive number of milliseconds' });
       else turnBudgetMs = b;
+    }
+    if (call['prefetch_ms'] !== undefined) {
+      const p = call['prefetch_ms'];
+      if (typeof p !== 'number' || !(p > 0) || p > 10_000) problems.push({ field: 'call.prefetch_ms', message: 'must be a number of milliseconds from 1 to 10000' });
+      else prefetchMs = p;
     }
   }
   const rawTurns = doc['turns'];
@@ -200,6 +208,7 @@ export function parseSimulationScript(text: string): { script?: SimulationScript
       ...(callId ? { callId } : {}),
       ...(callerNumber ? { callerNumber } : {}),
       turnBudgetMs,
+      ...(prefetchMs !== undefined ? { prefetchMs } : {}),
       turns,
     },
     problems,
