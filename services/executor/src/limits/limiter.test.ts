@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,18 +46,6 @@ async function refusalOf(promise: Promise<unknown>): Promise<SwitchboardError> {
   const err = await promise.then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(SwitchboardError);
   return err as SwitchboardError;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('Limiter over Redis (every replica together)', () => {
@@ -142,7 +129,8 @@ describe('Limiter over Redis (every replica together)', () => {
 
 describe('Limiter while Redis is unreachable', () => {
   it("enforces this replica's share (limit ÷ replicas) instead of failing calls", async () => {
-    const down = new Redis({ port: await freePort(), host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
+    // Never connected, and no offline queue (as the executor configures it): every command fails at once.
+    const down = new Redis({ port: 1, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
     down.on('error', () => undefined);
     try {
       const limiter = replica(2, down);
