@@ -110,7 +110,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
     }),
 
     prefetchAmbient: h.unary('PrefetchAmbient', async (req: PrefetchAmbientRequest, call: ServerUnaryCall<PrefetchAmbientRequest, PrefetchAmbientResponse>) => {
-      requireScope(req.orgId, '', true);
+      requireScope(req.orgId, '', true, req.callId, req.context);
       const definitions = deps.definitions;
       if (definitions === undefined) return { lookups: [], lateToolKeys: [] };
       const wait = Math.min(req.deadlineMs || DEFAULT_PREFETCH_DEADLINE_MS, MAX_PREFETCH_DEADLINE_MS);
