@@ -14,7 +14,10 @@ export class HealthState {
   private serving = false;
   private readonly services: ReadonlySet<string>;
 
-  constructor(serviceNames: readonly string[]) {
+  constructor(
+    serviceNames: readonly string[],
+    private readonly dependenciesReady: () => boolean = () => true,
+  ) {
     this.services = new Set(['', ...serviceNames]);
   }
 
@@ -22,8 +25,9 @@ export class HealthState {
     this.serving = serving;
   }
 
+  /** Started, not draining, and every dependency the service needs is there: what `/readyz` says too. */
   get isServing(): boolean {
-    return this.serving;
+    return this.serving && this.dependenciesReady();
   }
 
   implementation(): HealthServer {
@@ -33,7 +37,7 @@ export class HealthState {
           callback({ code: status.NOT_FOUND, details: `unknown service ${call.request.service}` });
           return;
         }
-        callback(null, { status: this.serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING });
+        callback(null, { status: this.isServing ? ServingStatus.SERVING : ServingStatus.NOT_SERVING });
       },
     };
   }

@@ -21,6 +21,11 @@ export interface GrpcServerOptions {
   readonly tls?: GrpcTlsFiles;
   /** When set, every call must carry `authorization: Bearer <token>` (for meshes that end TLS). */
   readonly serviceToken?: string;
+  /**
+   * Whether a dependency the service cannot work without is there (e.g. the registry's NATS link):
+   * health answers NOT_SERVING while it says false. The same function feeds `/readyz`, so both agree.
+   */
+  readonly ready?: () => boolean;
 }
 
 export interface RunningGrpcServer {
@@ -60,7 +65,7 @@ export async function startGrpcServer(
     const typed = withTypedDecodeFailures(s.definition, s.implementation);
     server.addService(typed.definition, typed.implementation);
   }
-  const health = new HealthState(services.map((s) => serviceNameOf(s.definition)));
+  const health = new HealthState(services.map((s) => serviceNameOf(s.definition)), options.ready);
   server.addService(HealthService, health.implementation());
   if (!options.tls) {
     options.logger.warn('gRPC is served in plaintext: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE outside local development');

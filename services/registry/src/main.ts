@@ -35,8 +35,11 @@ async function main(): Promise<void> {
     ? { certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE, clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE }
     : undefined;
   const gate = new CallGate();
+  // The registry reads and writes NATS on every call: it is ready only while the link is up, on gRPC
+  // health and /readyz alike.
+  const link = trackConnection(nc);
   const server = await startGrpcServer(
-    { host: config.REGISTRY_HOST, port: config.REGISTRY_PORT, logger, tls, serviceToken: config.SERVICE_TOKEN },
+    { host: config.REGISTRY_HOST, port: config.REGISTRY_PORT, logger, tls, serviceToken: config.SERVICE_TOKEN, ready: () => link.up },
     [
       {
         definition: RegistryServiceService,
@@ -51,19 +54,17 @@ async function main(): Promise<void> {
       },
     ],
   );
-  let stopping = false;
-  const link = trackConnection(nc);
-  // The registry reads and writes NATS on every call: it is ready only while the link is up.
   const ops = config.REGISTRY_HTTP_PORT === undefined
     ? undefined
     : await startOpsServer(createMetricsRegistry('registry'), {
         service: 'registry',
         host: config.REGISTRY_HTTP_HOST,
         port: config.REGISTRY_HTTP_PORT,
-        ready: () => !stopping && link.up,
+        ready: () => server.health.isServing,
       });
   logger.info({ port: server.port, httpPort: ops?.port }, 'registry ready');
 
+  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
