@@ -20,7 +20,8 @@ async function withStore<T>(flags: TokenFlags, run: (store: OrgTokenStore) => Pr
     throw new UsageError(`cannot reach NATS at ${url} (${err instanceof Error ? err.message : String(err)})`);
   }
   try {
-    return await run(await OrgTokenStore.open(nc, { bucket: flags.bucket ?? process.env['ORG_TOKENS_BUCKET'] }));
+    // The console and MCP gateway own the bucket (at KV_REPLICAS); the CLI only binds to it.
+    return await run(await OrgTokenStore.bind(nc, { bucket: flags.bucket ?? process.env['ORG_TOKENS_BUCKET'], timeoutMs: 10_000 }));
   } finally {
     await nc.close();
   }

@@ -2,6 +2,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { timingSafeEqualString } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
+import { bindKv } from '@switchboard/store';
 import { generateToken, hashOf, looksLikeToken, ORG_ID_PATTERN, tokenIdOf } from './token-format.js';
 import type { CreatedOrgToken, OpenOrgTokenStoreOptions, OrgTokenInfo } from './types.js';
 
@@ -48,6 +49,14 @@ export class OrgTokenStore {
   static async open(nc: NatsConnection, options: OpenOrgTokenStoreOptions = {}): Promise<OrgTokenStore> {
     const kv = await new Kvm(nc).create(options.bucket ?? ORG_TOKENS_BUCKET, { history: 1, replicas: options.replicas ?? 1 });
     return new OrgTokenStore(kv);
+  }
+
+  /**
+   * For a client that is not the bucket's owner (the CLI): waits for the console or MCP gateway to have
+   * created it at KV_REPLICAS, never creates it itself.
+   */
+  static async bind(nc: NatsConnection, options: { bucket?: string | undefined; timeoutMs?: number } = {}): Promise<OrgTokenStore> {
+    return new OrgTokenStore(await bindKv(nc, options.bucket ?? ORG_TOKENS_BUCKET, { owner: 'console or MCP gateway', timeoutMs: options.timeoutMs }));
   }
 
   async create(orgId: string, name = 'token', now = new Date()): Promise<CreatedOrgToken> {

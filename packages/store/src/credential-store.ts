@@ -4,6 +4,7 @@ import { CREDENTIALS_BUCKET, credentialKvKey, splitKvKey } from './names.js';
 import { trackConnection, type ConnectionState } from './connection-state.js';
 import { isWrongLastSequence } from './nats-errors.js';
 import { guardStore } from './store-errors.js';
+import { bindKv, type BindKvOptions } from './kv-bucket.js';
 
 /**
  * A credential as stored: metadata in clear, the secret fields sealed (AES-256-GCM, see
@@ -55,6 +56,12 @@ export class CredentialStore {
 
   static async open(nc: NatsConnection, options: { bucket?: string; replicas?: number } = {}): Promise<CredentialStore> {
     const kv = await new Kvm(nc).create(options.bucket ?? CREDENTIALS_BUCKET, { history: 5, replicas: options.replicas ?? 1 });
+    return new CredentialStore(kv, trackConnection(nc));
+  }
+
+  /** For readers (the executor): the registry owns the bucket; this waits for it and never creates it. */
+  static async bind(nc: NatsConnection, options: { bucket?: string | undefined } & Omit<BindKvOptions, 'owner'> = {}): Promise<CredentialStore> {
+    const kv = await bindKv(nc, options.bucket ?? CREDENTIALS_BUCKET, { ...options, owner: 'registry' });
     return new CredentialStore(kv, trackConnection(nc));
   }
 

@@ -10,3 +10,5 @@ export type { KvMirrorHandlers } from './kv-mirror.js';
 export { trackConnection } from './connection-state.js';
 export type { ConnectionState } from './connection-state.js';
 export { isNatsUnavailable } from './nats-errors.js';
+export { bindKv } from './kv-bucket.js';
+export type { BindKvOptions } from './kv-bucket.js';

@@ -6,6 +6,7 @@ import { INTEGRATIONS_BUCKET, INTEGRATION_HISTORY, integrationKvKey } from './na
 import { trackConnection, type ConnectionState } from './connection-state.js';
 import { isWrongLastSequence } from './nats-errors.js';
 import { guardStore } from './store-errors.js';
+import { bindKv, type BindKvOptions } from './kv-bucket.js';
 
 export interface OpenStoreOptions {
   /** Bucket name override (tests use their own). */
@@ -46,6 +47,12 @@ export class IntegrationStore {
       history: INTEGRATION_HISTORY,
       replicas: options.replicas ?? 1,
     });
+    return new IntegrationStore(kv, trackConnection(nc));
+  }
+
+  /** For readers (the executor): the registry owns the bucket; this waits for it and never creates it. */
+  static async bind(nc: NatsConnection, options: { bucket?: string | undefined } & Omit<BindKvOptions, 'owner'> = {}): Promise<IntegrationStore> {
+    const kv = await bindKv(nc, options.bucket ?? INTEGRATIONS_BUCKET, { ...options, owner: 'registry' });
     return new IntegrationStore(kv, trackConnection(nc));
   }
 

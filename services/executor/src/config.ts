@@ -33,6 +33,8 @@ const schema = z.object({
   EXECUTOR_REPLICAS: env.positiveInt(1),
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  /** How long start-up waits for the registry to create the integrations and credentials buckets. */
+  KV_BIND_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
   ...auditStreamEnv,
   AUDIT_BUFFER_MAX: env.positiveInt(100_000),
   /** Same variable and default as the audit logger's: JetStream cannot change a stream's storage, so both must agree. */

@@ -53,8 +53,14 @@ async function main(): Promise<void> {
   const policy = createEgressPolicy({ allow: config.SWITCHBOARD_EGRESS_ALLOW });
 
   const nc = await connectNats({ url: config.NATS_URL, name: 'executor' });
-  const definitions = await DefinitionCache.start(await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET }));
-  const credentials = await CredentialCache.start(await CredentialStore.open(nc, { bucket: config.CREDENTIALS_BUCKET }), keyRing);
+  // The registry owns both buckets and creates them at KV_REPLICAS: the executor binds and waits for them.
+  const bind = (bucket: string | undefined) => ({
+    bucket,
+    timeoutMs: config.KV_BIND_TIMEOUT_MS,
+    onWaiting: () => logger.warn({ bucket }, 'waiting for the registry to create a KV bucket'),
+  });
+  const definitions = await DefinitionCache.start(await IntegrationStore.bind(nc, bind(config.INTEGRATIONS_BUCKET)));
+  const credentials = await CredentialCache.start(await CredentialStore.bind(nc, bind(config.CREDENTIALS_BUCKET)), keyRing);
   logger.info({ integrations: definitions.size }, 'definitions loaded');
 
   const jsm = await jetstreamManager(nc);
@@ -168,10 +174,11 @@ async function main(): Promise<void> {
       { definition: DeliveryServiceService, implementation: deliveryHandlers({ admin: deliveries.admin, logger, serviceToken: config.SERVICE_TOKEN, gate: calls }) },
     ],
   );
-  // Definitions are served from memory, so an executor stays ready through a NATS outage; only draining ends it.
+  // Definitions are served from memory, so an executor stays ready through a NATS outage; only draining
+  // ends it. /readyz reads the gRPC health state, so both always agree.
   const ops = config.EXECUTOR_HTTP_PORT === undefined
     ? undefined
-    : await startOpsServer(metricsRegistry, { service: 'executor', host: config.EXECUTOR_HTTP_HOST, port: config.EXECUTOR_HTTP_PORT, ready: () => !calls.draining });
+    : await startOpsServer(metricsRegistry, { service: 'executor', host: config.EXECUTOR_HTTP_HOST, port: config.EXECUTOR_HTTP_PORT, ready: () => server.health.isServing });
   logger.info({ port: server.port, httpPort: ops?.port, integrations: definitions.size }, 'executor ready');
 
   const stop = async (signal: string) => {
