@@ -33,8 +33,11 @@ export async function bindKv(nc: NatsConnection, bucket: string, options: BindKv
   let told = false;
   for (;;) {
     const info = await streamOf(nc, bucket);
-    if (info !== null) return new Kvm(nc).open(bucket, { allow_direct: info.config.allow_direct });
-    if (!told) {
+    // A replicated bucket that was just created has no leader for a moment: a write then would time out.
+    if (info !== null && (info.cluster === undefined || info.cluster.leader)) {
+      return new Kvm(nc).open(bucket, { allow_direct: info.config.allow_direct });
+    }
+    if (info === null && !told) {
       told = true;
       options.onWaiting?.();
     }
