@@ -1,11 +1,11 @@
 import { createReadStream, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { connect } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, type OrderedConsumerOptions } from '@nats-io/jetstream';
 import { auditEventToJson, auditFilterSubject, CONTENT_TYPE_HEADER, decodeAuditPayload, DEFAULT_AUDIT_STREAM } from '@switchboard/audit';
 import type { GlobalOptions } from './connection.js';
 import { UsageError } from './errors.js';
+import { connectCliNats } from './nats.js';
 
 export interface AuditFlags {
   readonly callId?: string;
@@ -73,9 +73,8 @@ async function fromFiles(dir: string, keep: (r: AuditRecord) => boolean): Promis
 }
 
 async function fromStream(org: string, flags: AuditFlags, keep: (r: AuditRecord) => boolean): Promise<AuditRecord[]> {
-  const url = flags.natsUrl ?? process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
-  const nc = await connect({ servers: url, timeout: 5_000 }).catch((err: unknown) => {
-    throw new UsageError(`cannot reach NATS at ${url} (${err instanceof Error ? err.message : String(err)})`);
+  const nc = await connectCliNats(flags.natsUrl, 5_000).catch((err: unknown) => {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
   });
   try {
     const js = jetstream(nc);

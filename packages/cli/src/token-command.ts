@@ -1,7 +1,8 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import type { GlobalOptions } from './connection.js';
 import { UsageError } from './errors.js';
+import { connectCliNats } from './nats.js';
 
 type Print = (text: string) => void;
 
@@ -12,12 +13,11 @@ export interface TokenFlags {
 }
 
 async function withStore<T>(flags: TokenFlags, run: (store: OrgTokenStore) => Promise<T>): Promise<T> {
-  const url = flags.natsUrl ?? process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: url, timeout: 5_000, name: 'switchboard-cli' });
+    nc = await connectCliNats(flags.natsUrl, 5_000);
   } catch (err) {
-    throw new UsageError(`cannot reach NATS at ${url} (${err instanceof Error ? err.message : String(err)})`);
+    throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   try {
     // The console and MCP gateway own the bucket (at KV_REPLICAS); the CLI only binds to it.

@@ -71,6 +71,19 @@ export const grpcClientEnv = {
   SERVICE_TOKEN: z.string().min(16).optional(),
 };
 
+/**
+ * How every service reaches NATS (read through @switchboard/store's natsOptionsFromEnv): servers, the
+ * service's NATS user, and TLS. Spread into each service's schema so all read the same names.
+ */
+export const natsEnv = {
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
+  NATS_TLS_CA_FILE: z.string().min(1).optional(),
+  NATS_TLS_CERT_FILE: z.string().min(1).optional(),
+  NATS_TLS_KEY_FILE: z.string().min(1).optional(),
+};
+
 const NAME = /^[A-Za-z0-9_-]+$/;
 
 /**
@@ -84,6 +97,8 @@ export const auditStreamEnv = {
   AUDIT_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('switchboard.audit'),
   AUDIT_MAX_AGE_MS: env.positiveInt(30 * 24 * 3600 * 1000),
   AUDIT_MAX_BYTES: env.positiveInt(10 * 1024 ** 3),
+  /** The dead-letter stream's limit; defaults to AUDIT_MAX_BYTES. JetStream reserves both on every replica's node. */
+  AUDIT_DLQ_MAX_BYTES: z.coerce.number().int().positive().optional(),
   AUDIT_DUPLICATE_WINDOW_MS: env.positiveInt(120_000),
   AUDIT_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   AUDIT_STORAGE: z.enum(['file', 'memory']).default('file'),

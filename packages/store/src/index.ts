@@ -1,6 +1,6 @@
 export * from './names.js';
-export { connectNats } from './connect-nats.js';
-export type { ConnectNatsOptions } from './connect-nats.js';
+export { connectNats, natsOptionsFromEnv, redactNatsUrl } from './connect-nats.js';
+export type { ConnectNatsOptions, NatsAuthOptions, NatsEnvironment } from './connect-nats.js';
 export { IntegrationStore, recordFromEntry } from './integration-store.js';
 export type { IntegrationPage, OpenStoreOptions } from './integration-store.js';
 export { CredentialStore, credentialAad, credentialFromEntry } from './credential-store.js';

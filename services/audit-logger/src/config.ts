@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { auditStreamEnv, env, loadConfig, z } from '@switchboard/config';
+import { auditStreamEnv, env, loadConfig, natsEnv, z } from '@switchboard/config';
 
 const NAME = /^[A-Za-z0-9_-]+$/;
 const INSTANCE_ID = /^[A-Za-z0-9_.-]+$/;
@@ -11,7 +11,7 @@ export function defaultInstanceId(host: string = hostname(), pid: number = proce
 }
 
 const schema = z.object({
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  ...natsEnv,
   AUDIT_DIR: z.string().min(1).default('.data/audit'),
   AUDIT_CONSUMER: z.string().regex(NAME).default('audit-logger'),
   ...auditStreamEnv,

@@ -9,13 +9,14 @@ import { loadAuditLoggerConfig } from './config.js';
 import { startAuditConsumer } from './consumer.js';
 import { DedupeIndex } from './dedupe-index.js';
 import { JsonlWriter } from './jsonl-writer.js';
-import { connectNats, redactNatsUrl } from './nats-connection.js';
+import { redactNatsUrl } from '@switchboard/store';
+import { connectLoggerNats } from './nats-connection.js';
 
 async function main(): Promise<void> {
   const config = loadAuditLoggerConfig();
   const logger = createLogger('audit-logger', { level: config.LOG_LEVEL });
   const dir = resolve(config.AUDIT_DIR);
-  const nc = await connectNats(config.NATS_URL, `audit-logger ${config.AUDIT_INSTANCE_ID}`);
+  const nc = await connectLoggerNats(config);
   const jsm = await jetstreamManager(nc);
   const streams = await ensureAuditStream(jsm, auditStreamOptionsFromEnv(config));
 

@@ -1,4 +1,4 @@
-import { env, grpcClientEnv, loadConfig, z } from '@switchboard/config';
+import { env, grpcClientEnv, loadConfig, natsEnv, z } from '@switchboard/config';
 
 const schema = z.object({
   CONSOLE_HOST: z.string().min(1).default('127.0.0.1'),
@@ -14,7 +14,7 @@ const schema = z.object({
   CONSOLE_SESSION_IDLE_MS: env.positiveInt(3600 * 1000),
   /** How often a session re-checks that the token it signed in with was not revoked. */
   CONSOLE_TOKEN_RECHECK_MS: env.positiveInt(30_000),
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  ...natsEnv,
   ORG_TOKENS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   /** Sessions live here, shared by every console replica; defaults to `switchboard_console_sessions`. */
   CONSOLE_SESSIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),

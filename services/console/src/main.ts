@@ -7,7 +7,7 @@ import { ServiceClients } from '@switchboard/client';
 import { runService } from '@switchboard/config';
 import { createLogger } from '@switchboard/logging';
 import { OrgTokenStore } from '@switchboard/org-tokens';
-import { connectNats } from '@switchboard/store';
+import { connectNats, natsOptionsFromEnv } from '@switchboard/store';
 import { AuditIndex } from './audit-index.js';
 import { loadConsoleConfig } from './config.js';
 import { createConsoleServer } from './console-server.js';
@@ -20,7 +20,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 async function main(): Promise<void> {
   const config = loadConsoleConfig();
   const logger = createLogger('console', { level: config.LOG_LEVEL });
-  const nc = await connectNats({ url: config.NATS_URL, name: 'console' });
+  const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'console' });
   const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas: config.KV_REPLICAS });
   const sessions = await SessionStore.open(nc, {
     bucket: config.CONSOLE_SESSIONS_BUCKET,

@@ -1,4 +1,4 @@
-import { auditStreamEnv, env, loadConfig, z } from '@switchboard/config';
+import { auditStreamEnv, env, loadConfig, natsEnv, z } from '@switchboard/config';
 import type { DeliverySettings } from './delivery/index.js';
 
 const list = z
@@ -7,7 +7,7 @@ const list = z
   .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
 const schema = z.object({
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  ...natsEnv,
   REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('sb:'),
   EXECUTOR_HOST: z.string().min(1).default('127.0.0.1'),

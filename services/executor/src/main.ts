@@ -9,7 +9,7 @@ import { KeyRing } from '@switchboard/crypto';
 import { CallGate, startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
-import { connectNats, CredentialStore, IntegrationStore } from '@switchboard/store';
+import { connectNats, natsOptionsFromEnv, CredentialStore, IntegrationStore } from '@switchboard/store';
 import { keyRingSealer, OAuthTokenProvider } from './auth/index.js';
 import { BreakerRegistry } from './breakers.js';
 import { BurdenGate, ConfirmationTokens, confirmationSecrets } from './burden/index.js';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const logger = createLogger('executor', { level: config.LOG_LEVEL });
   const policy = createEgressPolicy({ allow: config.SWITCHBOARD_EGRESS_ALLOW });
 
-  const nc = await connectNats({ url: config.NATS_URL, name: 'executor' });
+  const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'executor' });
   // The registry owns both buckets and creates them at KV_REPLICAS: the executor binds and waits for them.
   const bind = (bucket: string | undefined) => ({
     bucket,

@@ -1,4 +1,4 @@
-import { env, grpcClientEnv, loadConfig, z } from '@switchboard/config';
+import { env, grpcClientEnv, loadConfig, natsEnv, z } from '@switchboard/config';
 
 /** A comma-separated list of origins, each `scheme://host[:port]` as a browser sends it in `Origin`. */
 const originList = z
@@ -26,7 +26,7 @@ const schema = z.object({
   MCP_ELICITATION_TIMEOUT_MS: env.positiveInt(120_000),
   /** Failed bearer tokens per client address per minute before it gets 429 with Retry-After. */
   MCP_AUTH_FAILURES_PER_MINUTE: env.positiveInt(10),
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  ...natsEnv,
   /** The org-token bucket: the console's (ORG_TOKENS_BUCKET there too), so a token made there works here. */
   ORG_TOKENS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   /** Replicas of the org-token bucket if the gateway is the first to create it. */

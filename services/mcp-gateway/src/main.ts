@@ -3,7 +3,7 @@ import { ServiceClients } from '@switchboard/client';
 import { runService } from '@switchboard/config';
 import { createLogger } from '@switchboard/logging';
 import { OrgTokenStore } from '@switchboard/org-tokens';
-import { connectNats } from '@switchboard/store';
+import { connectNats, natsOptionsFromEnv } from '@switchboard/store';
 import { loadGatewayConfig } from './config.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { createGatewayServer } from './http-server.js';
@@ -13,7 +13,7 @@ import { SessionTable } from './sessions.js';
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = createLogger('mcp-gateway', { level: config.LOG_LEVEL });
-  const nc = await connectNats({ url: config.NATS_URL, name: 'mcp-gateway' });
+  const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'mcp-gateway' });
   const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas: config.KV_REPLICAS });
   const clients = ServiceClients.fromEnv(config);
   const { registryFor, executor } = clients;

@@ -1,7 +1,7 @@
-import { env, loadConfig, z } from '@switchboard/config';
+import { env, loadConfig, natsEnv, z } from '@switchboard/config';
 
 const schema = z.object({
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  ...natsEnv,
   REGISTRY_HOST: z.string().min(1).default('127.0.0.1'),
   REGISTRY_PORT: env.port(50051),
   SWITCHBOARD_MASTER_KEYS: z.string().optional(),

@@ -4,7 +4,7 @@ import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
 import { CallGate, startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
-import { connectNats, CredentialStore, IntegrationStore, trackConnection } from '@switchboard/store';
+import { connectNats, natsOptionsFromEnv, CredentialStore, IntegrationStore, trackConnection } from '@switchboard/store';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
 import { loadRegistryConfig } from './config.js';
 import { registryHandlers } from './grpc-handlers.js';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadRegistryConfig();
   const keyRing = KeyRing.fromEnvironment({ keys: config.SWITCHBOARD_MASTER_KEYS, keysFile: config.SWITCHBOARD_MASTER_KEYS_FILE });
   const logger = createLogger('registry', { level: config.LOG_LEVEL });
-  const nc = await connectNats({ url: config.NATS_URL, name: 'registry' });
+  const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'registry' });
   const replicas = config.KV_REPLICAS;
   const credentials = await CredentialStore.open(nc, { bucket: config.CREDENTIALS_BUCKET, replicas });
 

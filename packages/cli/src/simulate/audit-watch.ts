@@ -1,7 +1,8 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { auditFilterSubject, CONTENT_TYPE_HEADER, decodeAuditPayload, DEFAULT_AUDIT_STREAM } from '@switchboard/audit';
 import type { AuditEvent } from '@switchboard/contracts';
+import { connectCliNats } from '../nats.js';
 
 export interface AuditWatchOptions {
   readonly natsUrl: string;
@@ -34,9 +35,9 @@ export function noAudit(reason: string): AuditSource {
 export async function watchAudit(options: AuditWatchOptions): Promise<AuditSource> {
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: options.natsUrl, timeout: 3_000 });
+    nc = await connectCliNats(options.natsUrl, 3_000);
   } catch (err) {
-    return noAudit(`cannot reach NATS at ${options.natsUrl} (${err instanceof Error ? err.message : String(err)})`);
+    return noAudit(err instanceof Error ? err.message : String(err));
   }
   const stream = options.stream ?? DEFAULT_AUDIT_STREAM;
   let messages: ConsumerMessages;
