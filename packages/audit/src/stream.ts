@@ -27,6 +27,8 @@ export interface AuditStreamOptions {
   readonly subjectPrefix?: string | undefined;
   readonly maxAgeMs: number;
   readonly maxBytes: number;
+  /** The dead-letter stream's byte limit; defaults to maxBytes. Both are reserved on every node that holds a replica. */
+  readonly dlqMaxBytes?: number | undefined;
   /** How long a repeated Nats-Msg-Id (invocation id) is recognised; a publisher's retries must fit inside. */
   readonly duplicateWindowMs: number;
   /** 1 for a single server; 3 in production (see README). */
@@ -73,6 +75,7 @@ export async function ensureAuditStream(jsm: JetStreamManager, options: AuditStr
   });
   const dlqChange = await upsertStream(jsm, {
     ...base,
+    max_bytes: options.dlqMaxBytes ?? options.maxBytes,
     name: dlqStream,
     subjects: auditDlqStreamSubjects(prefix),
     description: 'Switchboard audit payloads the logger could not record; reason in Switchboard-Dlq-Reason',
@@ -148,6 +151,7 @@ export function auditStreamOptionsFromEnv(env: {
   AUDIT_SUBJECT_PREFIX: string;
   AUDIT_MAX_AGE_MS: number;
   AUDIT_MAX_BYTES: number;
+  AUDIT_DLQ_MAX_BYTES?: number | undefined;
   AUDIT_DUPLICATE_WINDOW_MS: number;
   AUDIT_REPLICAS: number;
   AUDIT_STORAGE: AuditStorage;
@@ -158,6 +162,7 @@ export function auditStreamOptionsFromEnv(env: {
     subjectPrefix: env.AUDIT_SUBJECT_PREFIX,
     maxAgeMs: env.AUDIT_MAX_AGE_MS,
     maxBytes: env.AUDIT_MAX_BYTES,
+    dlqMaxBytes: env.AUDIT_DLQ_MAX_BYTES,
     duplicateWindowMs: env.AUDIT_DUPLICATE_WINDOW_MS,
     replicas: env.AUDIT_REPLICAS,
     storage: env.AUDIT_STORAGE,
