@@ -113,4 +113,34 @@ describe('Kubernetes manifests', () => {
     expect(compose.volumes).toHaveProperty('nats-data');
     for (const s of ['registry', 'executor', 'audit-logger']) expect(compose.services[s]!.environment!['NATS_URL']).toBe('nats://nats:4222');
   });
+
+  // Issue 20 item 9.
+  describe('compose', () => {
+    const text = readFileSync(path.join(ROOT, 'deploy', 'compose.yaml'), 'utf8');
+    const compose = load(path.join(ROOT, 'deploy', 'compose.yaml'))[0] as {
+      services: Record<string, { environment?: Record<string, string>; ports?: string[]; build?: { args?: { SERVICE?: string } } }>;
+    };
+
+    it('gives each image HEALTHCHECK the port it asks (the logger opens /readyz only with AUDIT_HTTP_PORT)', () => {
+      const needs: Record<string, string> = { registry: 'REGISTRY_HTTP_PORT', executor: 'EXECUTOR_HTTP_PORT', 'audit-logger': 'AUDIT_HTTP_PORT' };
+      for (const [service, variable] of Object.entries(needs)) {
+        expect(compose.services[service]!.build?.args?.SERVICE, service).toBe(service);
+        expect(compose.services[service]!.environment?.[variable], `${service} ${variable}`).toMatch(/^\d+$/);
+      }
+    });
+
+    it('names only services that exist in its instructions', () => {
+      for (const m of text.matchAll(/compose[^\n]*\brun\s+(?:--rm\s+)?([a-z][\w-]*)/g)) expect(Object.keys(compose.services), `"${m[0]}"`).toContain(m[1]);
+    });
+
+    it('publishes the registry for the CLI on the host, and nothing without the service token or beyond loopback', () => {
+      expect(compose.services['registry']!.ports).toContain('127.0.0.1:50051:50051');
+      for (const [name, svc] of Object.entries(compose.services)) {
+        for (const port of svc.ports ?? []) {
+          expect(port, `${name} is published on loopback only`).toMatch(/^127\.0\.0\.1:/);
+          expect(svc.environment?.['SERVICE_TOKEN'], `${name} is published, so it needs SERVICE_TOKEN`).toMatch(/^\$\{SWITCHBOARD_SERVICE_TOKEN:\?/);
+        }
+      }
+    });
+  });
 });
