@@ -11,6 +11,8 @@ export interface NatsServerOptions {
   /** Extra nats-server arguments (e.g. ['-c', configFile]). */
   readonly args?: readonly string[];
   readonly readyTimeoutMs?: number;
+  /** Extra environment (a configuration's `$VARIABLE` references read it). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       command: 'nats-server',
       args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...(options.args ?? [])],
       readyLine: 'Server is ready',
+      ...(options.env ? { env: options.env } : {}),
       readyTimeoutMs: options.readyTimeoutMs ?? 15_000,
     });
   };
