@@ -9,6 +9,11 @@ const list = z
 const schema = z.object({
   ...natsEnv,
   REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  /** Redis Sentinel: `host:port[,…]` of the sentinels, and the monitored primary's name. Overrides REDIS_URL. */
+  REDIS_SENTINELS: z.string().regex(/^\s*[^\s,:]+(:\d{1,5})?\s*(,\s*[^\s,:]+(:\d{1,5})?\s*)*$/, 'must be host:port[,host:port…]').optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   REDIS_KEY_PREFIX: z.string().default('sb:'),
   EXECUTOR_HOST: z.string().min(1).default('127.0.0.1'),
   EXECUTOR_PORT: env.port(50052),

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { Redis } from 'ioredis';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Agent, type Dispatcher } from 'undici';
 import { AuditPublisher, auditStreamOptionsFromEnv, ensureAuditStream } from '@switchboard/audit';
@@ -23,6 +22,7 @@ import { executorHandlers } from './grpc-handlers.js';
 import { ResponseCache } from './cache/response-cache.js';
 import { Limiter, LocalLimitStore, RedisLimitStore } from './limits/index.js';
 import { createUpstreamPool } from './send/index.js';
+import { createRedis } from './redis-connection.js';
 import { Invoker } from './invocation/index.js';
 
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -72,15 +72,7 @@ async function main(): Promise<void> {
     logger,
   });
 
-  // Commands fail fast while Redis is away instead of queueing: the call must go on without it.
-  const redis = new Redis(config.REDIS_URL, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 250,
-    connectTimeout: 1_000,
-    retryStrategy: (times) => Math.min(times * 100, 2_000),
-  });
-  redis.on('error', () => undefined);
+  const redis = createRedis(config);
 
   const connector = createGuardedConnector({ policy, connectTimeoutMs: CONNECT_TIMEOUT_MS });
   const upstream = createUpstreamPool({ connect: connector, connectionsPerOrigin: config.UPSTREAM_CONNECTIONS_PER_ORIGIN });
