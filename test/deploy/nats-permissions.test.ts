@@ -134,7 +134,7 @@ describe('NATS users and permissions from deploy/nats/values.yaml', () => {
     const job = await queue.next({ expires: 5_000 });
     expect(job?.string()).toBe('job');
     job!.ack();
-    const deadLetters = await DeadLetterStore.open(nc, jsm, { bucket: 'switchboard_dead_letters', maxAgeMs: 3_600_000, maxBytes: 1024 * 1024, replicas: 1 });
+    const deadLetters = await DeadLetterStore.open(nc, jsm, { bucket: 'switchboard_dead_letters', maxAgeMs: 3_600_000, maxBytes: 1024 * 1024, replicas: 1, storage: 'file' });
     expect(deadLetters).toBeDefined();
     nc.publish('switchboard.events.credential.acme', '{}');
     await nc.flush();

@@ -102,11 +102,20 @@ export function renderOverlay(name: OverlayName): K8sObject[] {
 /** The NATS users Switchboard's services sign in as (deploy/nats/values.yaml), one Secret key each. */
 export const NATS_USERS = ['registry', 'executor', 'audit-logger', 'console', 'mcp-gateway', 'operator'] as const;
 
+/**
+ * A NATS user's password as deploy/README.md says to make one. nats-server parses a `$VARIABLE`'s value
+ * as a configuration value, so a password starting with a digit is read as a (broken) number: letters
+ * first, then hex.
+ */
+export function natsPassword(): string {
+  return `nats${randomBytes(24).toString('hex')}`;
+}
+
 /** The dev overlay's secret files, as deploy/README.md tells an operator to make them. */
 export function writeDevSecrets(overlayDir: string): void {
   writeFileSync(path.join(overlayDir, 'dev-master.keys'), `k1:${randomBytes(32).toString('base64')}\n`);
   writeFileSync(path.join(overlayDir, 'dev-service.token'), randomBytes(24).toString('hex'));
-  writeFileSync(path.join(overlayDir, 'dev-nats-users.env'), NATS_USERS.map((u) => `${u}=${randomBytes(24).toString('hex')}\n`).join(''));
+  writeFileSync(path.join(overlayDir, 'dev-nats-users.env'), NATS_USERS.map((u) => `${u}=${natsPassword()}\n`).join(''));
 }
 
 export function workloads(objects: readonly K8sObject[]): Workload[] {

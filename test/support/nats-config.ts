@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bytesOf, type NatsValues } from './k8s-render.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats } from '@switchboard/store';
+import { bytesOf, natsPassword, type NatsValues } from './k8s-render.js';
+import { startNatsServer, type PrivateNatsServer } from './nats-server.js';
+import { freePort, waitFor } from './processes.js';
 
 export interface NatsConfigOptions {
   readonly port: number;
@@ -57,8 +61,83 @@ export function natsUserSecrets(values: NatsValues): { passwords: Record<string,
     }
     const ref = source.valueFrom.secretKeyRef;
     if (ref.name !== 'switchboard-nats-users') throw new Error(`NATS env ${variable} reads Secret ${ref.name}`);
-    passwords[ref.key] ??= randomBytes(18).toString('base64url');
+    passwords[ref.key] ??= natsPassword();
     serverEnv[variable] = passwords[ref.key]!;
   }
   return { passwords, serverEnv };
+}
+
+/** Deep merge of Helm values files, later ones winning (`helm install -f a -f b`). */
+export function mergeValues<T>(base: T, ...overrides: unknown[]): T {
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (b === undefined) return a;
+    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+      const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+      for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = merge(out[k], v);
+      return out;
+    }
+    return b;
+  };
+  return overrides.reduce((acc: unknown, o) => merge(acc, o), base) as T;
+}
+
+export interface ValuesCluster {
+  /** Client URLs of every node, with the scheme clients must use (tls:// when the values turn TLS on). */
+  readonly urls: readonly string[];
+  readonly servers: readonly PrivateNatsServer[];
+  dispose(): Promise<void>;
+}
+
+/**
+ * The chart's StatefulSet on loopback: `values.config.cluster.replicas` nats-servers, each configured from
+ * the values (natsServerConfig) with routes to the others and the NATS container's environment (the users'
+ * passwords). Resolves once JetStream answers on every node for `probeUser`.
+ */
+export async function startNatsClusterFromValues(
+  values: NatsValues,
+  options: { dir: string; serverEnv: Record<string, string>; tls?: { certFile: string; keyFile: string; caFile: string }; probeUser: { user: string; password: string } },
+): Promise<ValuesCluster> {
+  const size = values.config.cluster.enabled ? values.config.cluster.replicas : 1;
+  const name = `sb-values-${randomBytes(3).toString('hex')}`;
+  const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const clusterPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const servers: PrivateNatsServer[] = [];
+  try {
+    for (let i = 0; i < size; i++) {
+      const routes = clusterPorts.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`);
+      const conf = writeNatsConfig(options.dir, values, {
+        port: ports[i]!,
+        serverName: `${name}-${i}`,
+        ...(options.tls ? { tls: options.tls } : {}),
+        ...(size > 1 ? { cluster: { name, port: clusterPorts[i]!, routes } } : {}),
+      });
+      servers.push(await startNatsServer({ port: ports[i]!, args: ['-c', conf], env: options.serverEnv, readyTimeoutMs: 20_000 }));
+    }
+    const tlsOn = values.config.nats?.tls?.enabled === true;
+    const urls = ports.map((p) => `${tlsOn ? 'tls' : 'nats'}://127.0.0.1:${p}`);
+    for (const url of urls) {
+      await waitFor(
+        async () => {
+          const nc = await connectNats({ url, name: 'quorum-probe', ...options.probeUser, ...(tlsOn && options.tls ? { tlsCaFile: options.tls.caFile } : {}), reconnect: false, timeoutMs: 2_000 });
+          try {
+            await (await jetstreamManager(nc, { timeout: 2_000 })).getAccountInfo();
+            return true;
+          } finally {
+            await nc.close();
+          }
+        },
+        { timeoutMs: 30_000, intervalMs: 250, what: `JetStream on ${url}` },
+      );
+    }
+    return {
+      urls,
+      servers,
+      dispose: async () => {
+        await Promise.all(servers.map((s) => s.dispose()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.dispose()));
+    throw err;
+  }
 }
