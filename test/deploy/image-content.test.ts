@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/processes.js';
 import { ROOT, removeNatsState, startService, uniqueId, NATS_URL, REDIS_URL } from '../support/stack.js';
 import { randomBytes } from 'node:crypto';
+import { connectNats, CredentialStore, IntegrationStore } from '@switchboard/store';
 
 const SERVICES = ['registry', 'executor', 'audit-logger', 'console', 'mcp-gateway'] as const;
 const PNPM = ['-y', 'pnpm@10.34.9'];
@@ -70,6 +71,13 @@ describe('container image content', () => {
         AUDIT_MAX_BYTES: String(64 * 1024 * 1024),
         SERVICE: service,
       };
+      if (service === 'executor') {
+        // The executor only binds to the registry's buckets (it never creates them): create them as the registry would.
+        const nc = await connectNats({ url: NATS_URL, name: 'image-content' });
+        await IntegrationStore.open(nc, { bucket: env.INTEGRATIONS_BUCKET });
+        await CredentialStore.open(nc, { bucket: env.CREDENTIALS_BUCKET });
+        await nc.close();
+      }
       const proc = await startService(service, env, path.join(dir, 'dist', 'main.js'));
       try {
         const probe = spawnSync(process.execPath, [path.join(dir, 'node_modules', '@switchboard', 'grpc-kit', 'dist', 'probe.js')], {
