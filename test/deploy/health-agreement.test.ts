@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthCheckResponse_ServingStatus as ServingStatus, HealthClient } from '@switchboard/contracts';
 import { startNatsServer, type PrivateNatsServer } from '../support/nats-server.js';
 import { waitFor } from '../support/processes.js';
-import { startService, uniqueId, type ServiceProcess } from '../support/stack.js';
+import { isolatedNames, startService, uniqueId, type ServiceProcess } from '../support/stack.js';
 
 /** What a Kubernetes gRPC probe and an HTTP /readyz probe would each see right now. */
 async function probes(svc: ServiceProcess): Promise<{ grpc: string; readyz: number }> {
@@ -38,17 +38,7 @@ describe('gRPC health and /readyz agree', () => {
     const env = {
       NATS_URL: nats.url,
       SWITCHBOARD_MASTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      INTEGRATIONS_BUCKET: `t_${id}_integrations`,
-      CREDENTIALS_BUCKET: `t_${id}_credentials`,
-      AUDIT_STREAM: `T_${id}_AUDIT`,
-      AUDIT_SUBJECT_PREFIX: `t${id}.audit`,
-      AUDIT_MAX_BYTES: String(16 * 1024 * 1024),
-      DELIVERY_STREAM: `T_${id}_DELIVERIES`,
-      DELIVERY_SUBJECT_PREFIX: `t${id}.delivery`,
-      DELIVERY_DEAD_LETTER_BUCKET: `t_${id}_dead_letters`,
-      DELIVERY_QUEUE_MAX_BYTES: String(16 * 1024 * 1024),
-      DELIVERY_DEAD_LETTER_MAX_BYTES: String(16 * 1024 * 1024),
-      REDIS_KEY_PREFIX: `t${id}:`,
+      ...isolatedNames(id),
     };
     registry = await startService('registry', { ...env, REGISTRY_PORT: '0', REGISTRY_HTTP_PORT: '0' });
     executor = await startService('executor', { ...env, EXECUTOR_PORT: '0', EXECUTOR_HTTP_PORT: '0' });

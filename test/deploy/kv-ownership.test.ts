@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { startNatsCluster, type NatsCluster } from '../support/nats-cluster.js';
 import { waitFor } from '../support/processes.js';
-import { ROOT, startService, uniqueId, type ServiceProcess } from '../support/stack.js';
+import { isolatedNames, ROOT, startService, uniqueId, type ServiceProcess } from '../support/stack.js';
 
 /**
  * Issue 20 item 4: on a fresh 3-node cluster, whichever process starts first must not fix a KV bucket
@@ -40,20 +40,11 @@ describe('KV buckets are created by their owner only', () => {
 
   it('an executor started before the registry waits, and the buckets end up at the registry\'s KV_REPLICAS', async () => {
     const id = uniqueId();
+    const names = isolatedNames(id);
     const env = {
       NATS_URL: cluster.url,
       SWITCHBOARD_MASTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      INTEGRATIONS_BUCKET: `t_${id}_integrations`,
-      CREDENTIALS_BUCKET: `t_${id}_credentials`,
-      AUDIT_STREAM: `T_${id}_AUDIT`,
-      AUDIT_SUBJECT_PREFIX: `t${id}.audit`,
-      AUDIT_MAX_BYTES: String(16 * 1024 * 1024),
-      DELIVERY_STREAM: `T_${id}_DELIVERIES`,
-      DELIVERY_SUBJECT_PREFIX: `t${id}.delivery`,
-      DELIVERY_DEAD_LETTER_BUCKET: `t_${id}_dead_letters`,
-      DELIVERY_QUEUE_MAX_BYTES: String(16 * 1024 * 1024),
-      DELIVERY_DEAD_LETTER_MAX_BYTES: String(16 * 1024 * 1024),
-      REDIS_KEY_PREFIX: `t${id}:`,
+      ...names,
       EXECUTOR_PORT: '0',
       REGISTRY_PORT: '0',
     };
@@ -62,14 +53,14 @@ describe('KV buckets are created by their owner only', () => {
     executor.then((s) => started.push(s), () => undefined);
     // Give it the time it needs to connect and (wrongly) create the buckets, had it been going to.
     await new Promise((r) => setTimeout(r, 3_000));
-    expect(await replicasOf(env.INTEGRATIONS_BUCKET), 'the executor created no bucket').toBeNull();
-    expect(await replicasOf(env.CREDENTIALS_BUCKET)).toBeNull();
+    expect(await replicasOf(names['INTEGRATIONS_BUCKET']!), 'the executor created no bucket').toBeNull();
+    expect(await replicasOf(names['CREDENTIALS_BUCKET']!)).toBeNull();
 
     started.push(await startService('registry', { ...env, KV_REPLICAS: '3' }));
     const ready = await executor;
     expect(ready.output()).toContain('waiting for the registry to create a KV bucket');
-    expect(await replicasOf(env.INTEGRATIONS_BUCKET)).toBe(3);
-    expect(await replicasOf(env.CREDENTIALS_BUCKET)).toBe(3);
+    expect(await replicasOf(names['INTEGRATIONS_BUCKET']!)).toBe(3);
+    expect(await replicasOf(names['CREDENTIALS_BUCKET']!)).toBe(3);
   });
 
   it('the CLI waits for the org tokens bucket instead of creating it', async () => {
