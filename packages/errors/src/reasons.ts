@@ -337,6 +337,11 @@ export const REASONS = {
   REVISION_CONFLICT: service('ABORTED', 409, 'the integration changed since the edit started (expected revision is not the latest)'),
   UNAVAILABLE: service('UNAVAILABLE', 503, "the registry's store (NATS JetStream KV) did not answer; a write may or may not have been saved"),
   NATS_UNREACHABLE: service('UNAVAILABLE', 503, 'NATS cannot be reached'),
+  KV_BUCKET_MISSING: service(
+    'UNAVAILABLE',
+    503,
+    'a KV bucket another service owns does not exist yet: the executor and the CLI bind to buckets and wait for the registry, console or MCP gateway to create them',
+  ),
   DRAINING: service('UNAVAILABLE', 503, 'the service is shutting down; retry on another replica'),
   INTERNAL: { outcome: 'OUTCOME_INTERNAL', grpc: 'INTERNAL', http: 500, agent: SORRY_SENTENCE, means: 'an unexpected error; the detail is only in the log of the service that failed' },
   SERVICE_UNAVAILABLE: service('UNAVAILABLE', 503, 'the registry or executor is not answering (a front service, a CLI or the runtime client reports it)'),
