@@ -30,6 +30,13 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
+  it('divides per-integration limits by at least as many executors as the HPA may run while Redis is away', () => {
+    const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('switchboard-config'))!;
+    const replicas = Number((config as { data: Record<string, string> }).data['EXECUTOR_REPLICAS']);
+    const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && (o.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === 'executor');
+    expect(replicas).toBeGreaterThanOrEqual((hpa!.spec as { maxReplicas: number }).maxReplicas);
+  });
+
   it('runs no fewer replicas than the HPA minimum, and every PodDisruptionBudget lets a node drain', () => {
     for (const hpa of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
       const spec = hpa.spec as { minReplicas: number; maxReplicas: number; scaleTargetRef: { name: string } };
