@@ -1,2 +1,2 @@
-export { ConfigError, loadConfig, env, auditStreamEnv, grpcClientEnv, natsEnv, runService } from './load-config.js';
+export { ConfigError, loadConfig, env, auditStreamEnv, grpcClientEnv, natsEnv, grpcServerEnv, runService } from './load-config.js';
 export { z } from 'zod';

@@ -84,6 +84,25 @@ export const natsEnv = {
   NATS_TLS_KEY_FILE: z.string().min(1).optional(),
 };
 
+/**
+ * The variables of a gRPC server (the registry, the executor): TLS, and who may call it. Spread into
+ * its schema so both read them the same way. `SERVICE_TOKEN_<NAME>` (one per identity) is read from
+ * the same environment by `parseServiceIdentities` (@switchboard/grpc-kit).
+ */
+export const grpcServerEnv = {
+  GRPC_TLS_CERT_FILE: z.string().optional(),
+  GRPC_TLS_KEY_FILE: z.string().optional(),
+  GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
+  /** Compatibility mode: one token with full access to every method for every org. */
+  SERVICE_TOKEN: z.string().min(16).optional(),
+  /** `name:Method,Method;name:*`: one identity per calling service, each with its allow-list. */
+  SERVICE_IDENTITIES: z.string().optional(),
+  /** Serve TLS although no caller is authenticated (refused at start-up otherwise). */
+  GRPC_ALLOW_UNAUTHENTICATED: env.bool(false),
+  /** The org-token bucket (the console's ORG_TOKENS_BUCKET), so org tokens are accepted directly. */
+  ORG_TOKENS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+};
+
 const NAME = /^[A-Za-z0-9_-]+$/;
 
 /**

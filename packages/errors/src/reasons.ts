@@ -348,8 +348,15 @@ export const REASONS = {
   SERVICE_NOT_AUTHORISED: service(
     'UNAUTHENTICATED',
     502,
-    "the registry or executor refused this service's credentials (SERVICE_TOKEN, client certificate)",
+    "the registry or executor refused the caller's credentials: none, a wrong or revoked token (service or org token), or no accepted client certificate",
   ),
+  METHOD_NOT_PERMITTED: service('PERMISSION_DENIED', 403, "the calling service's identity may not call this method (its allow-list in SERVICE_IDENTITIES)"),
+  ORG_NOT_PERMITTED: service(
+    'PERMISSION_DENIED',
+    403,
+    "an org token was used for another org's org_id; the answer is the same whether or not the other org's thing exists",
+  ),
+  UNDECODABLE_REQUEST: service('INVALID_ARGUMENT', 400, "a gRPC request's bytes are not a valid protobuf message of the method's request type"),
   DECRYPT_FAILED: service('INTERNAL', 500, 'a sealed secret cannot be opened with the configured master keys'),
   INVALID_MASTER_KEY: service('FAILED_PRECONDITION', 500, 'a master key in SWITCHBOARD_MASTER_KEYS is malformed'),
   INVALID_CONFIRMATION_SECRET: service('FAILED_PRECONDITION', 500, 'a CONFIRMATION_SECRET entry is not base64 of at least 32 bytes'),

@@ -19,13 +19,32 @@ export interface GrpcServerOptions {
   readonly logger: Logger;
   /** Plaintext is for local development only and is announced with a warning. */
   readonly tls?: GrpcTlsFiles;
-  /** When set, every call must carry `authorization: Bearer <token>` (for meshes that end TLS). */
-  readonly serviceToken?: string;
   /**
    * Whether a dependency the service cannot work without is there (e.g. the registry's NATS link):
    * health answers NOT_SERVING while it says false. The same function feeds `/readyz`, so both agree.
    */
   readonly ready?: () => boolean;
+  /**
+   * Whether the handlers authenticate their callers (a token, service identities or client
+   * certificates). TLS that authenticates nobody refuses to start unless `allowUnauthenticated`:
+   * it would look protected while anyone who reaches the port may act for every org.
+   */
+  readonly authenticatesCallers: boolean;
+  /** GRPC_ALLOW_UNAUTHENTICATED: accept TLS without caller authentication deliberately. */
+  readonly allowUnauthenticated?: boolean;
+}
+
+/** Refuses a server configuration that would serve every caller while looking protected. */
+export function checkCallerAuthentication(options: Pick<GrpcServerOptions, 'tls' | 'authenticatesCallers' | 'allowUnauthenticated' | 'logger'>): void {
+  if (options.authenticatesCallers) return;
+  if (options.tls && !options.allowUnauthenticated) {
+    throw new SwitchboardError(
+      'INVALID_CONFIG',
+      'gRPC TLS is on but no caller is authenticated, so anyone who reaches the port could act for every org: set SERVICE_IDENTITIES ' +
+        '(with SERVICE_TOKEN_<NAME> for each), SERVICE_TOKEN or GRPC_TLS_CLIENT_CA_FILE, or set GRPC_ALLOW_UNAUTHENTICATED=true to accept this deliberately',
+    );
+  }
+  options.logger.warn('gRPC callers are not authenticated (no SERVICE_IDENTITIES, SERVICE_TOKEN or client CA): any caller may act for every org; for local development only');
 }
 
 export interface RunningGrpcServer {
@@ -56,17 +75,17 @@ export async function startGrpcServer(
   options: GrpcServerOptions,
   services: readonly { definition: ServiceDefinition; implementation: UntypedServiceImplementation }[],
 ): Promise<RunningGrpcServer> {
+  checkCallerAuthentication(options);
   const server = new Server({
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  for (const s of services) {
+  const health = new HealthState(services.map((s) => serviceNameOf(s.definition)), options.ready);
+  for (const s of [...services, { definition: HealthService, implementation: health.implementation() }]) {
     const typed = withTypedDecodeFailures(s.definition, s.implementation);
     server.addService(typed.definition, typed.implementation);
   }
-  const health = new HealthState(services.map((s) => serviceNameOf(s.definition)), options.ready);
-  server.addService(HealthService, health.implementation());
   if (!options.tls) {
     options.logger.warn('gRPC is served in plaintext: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE outside local development');
   }

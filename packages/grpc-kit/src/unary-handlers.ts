@@ -1,6 +1,6 @@
 import { status, type handleUnaryCall, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from '@switchboard/logging';
-import { checkServiceToken } from './service-token.js';
+import { CallerAuth } from './caller-auth.js';
 import { refusal, toServiceError } from './status-mapping.js';
 
 /** Calls in flight and whether the service is draining, shared by its handlers and its shutdown. */
@@ -15,7 +15,12 @@ export interface UnaryHandlerOptions {
   /** Names the service in logs and in the draining refusal ("executor is shutting down"). */
   readonly service: string;
   readonly logger: Logger;
-  /** When set, every call must carry `authorization: Bearer <token>`. */
+  /**
+   * Who may call which method for which org. Every call is authenticated and authorized before it
+   * counts or runs; without it (and without `serviceToken`), calls are not authenticated.
+   */
+  readonly auth?: CallerAuth | undefined;
+  /** Shorthand for an `auth` with this one full-access token (the compatibility mode). */
   readonly serviceToken?: string | undefined;
   /** Counts calls in flight and refuses new ones (UNAVAILABLE, reason DRAINING) once draining began. */
   readonly gate: CallGate;
@@ -44,7 +49,11 @@ export interface UnaryMethod<Req, Res, Out> {
  * what the caller cannot fix, and runs the after-reply work.
  */
 export class UnaryHandlers {
-  constructor(private readonly options: UnaryHandlerOptions) {}
+  private readonly auth: CallerAuth;
+
+  constructor(private readonly options: UnaryHandlerOptions) {
+    this.auth = options.auth ?? new CallerAuth({ legacyToken: options.serviceToken });
+  }
 
   /** A method that answers what `run` returns. */
   unary<Req, Res>(method: string, run: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>): handleUnaryCall<Req, Res> {
@@ -52,12 +61,8 @@ export class UnaryHandlers {
   }
 
   method<Req, Res, Out>(method: string, spec: UnaryMethod<Req, Res, Out>): handleUnaryCall<Req, Res> {
-    const { gate, serviceToken } = this.options;
+    const { gate } = this.options;
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-      if (serviceToken !== undefined && !checkServiceToken(call.metadata, serviceToken)) {
-        callback(refusal('SERVICE_NOT_AUTHORISED', 'missing or wrong service token'));
-        return;
-      }
       if (gate.draining) {
         callback(refusal('DRAINING', `${this.options.service} is shutting down; retry on another replica`));
         return;
@@ -66,9 +71,11 @@ export class UnaryHandlers {
       const done = () => {
         gate.inFlight--;
       };
-      // A run that throws before its first await, or a reply that cannot be made, is answered like a
-      // run that rejects.
-      const replied = new Promise<Out>((resolve) => resolve(spec.run(call.request, call))).then((out) => ({ out, res: spec.reply(out) }));
+      // A refused caller, a run that throws before its first await, or a reply that cannot be made, is
+      // answered like a run that rejects.
+      const replied = this.admit(method, call)
+        .then(() => spec.run(call.request, call))
+        .then((out) => ({ out, res: spec.reply(out) }));
       replied.then(
         ({ out, res }) => {
           try {
@@ -84,6 +91,12 @@ export class UnaryHandlers {
         },
       );
     };
+  }
+
+  /** Authenticates the caller, then authorizes the method and the request's org, before anything is read. */
+  private async admit<Req, Res>(method: string, call: ServerUnaryCall<Req, Res>): Promise<void> {
+    const caller = await this.auth.authenticate(call);
+    this.auth.authorize(caller, method, (call.request as { orgId?: unknown }).orgId);
   }
 
   private after(method: string, work: () => void, done: () => void): void {

@@ -1,11 +1,11 @@
 import {
-  status,
   type handleUnaryCall,
   type MethodDefinition,
   type ServerUnaryCall,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { refusal } from './status-mapping.js';
 
 /** Stands in for a request whose bytes are not the message the method takes. */
 const UNDECODABLE = Symbol('undecodable request');
@@ -20,7 +20,8 @@ function isUndecodable(request: unknown): request is Undecodable {
 
 /**
  * grpc-js answers a request it cannot decode with INTERNAL, which reads as a fault of the server; it
- * is the caller's malformed request, so unary methods answer it INVALID_ARGUMENT (as the README says).
+ * is the caller's malformed request, so unary methods answer it INVALID_ARGUMENT with reason
+ * UNDECODABLE_REQUEST (as the README says).
  * The decoder never throws: a failure becomes a marker the wrapped handler answers before running.
  */
 export function withTypedDecodeFailures(
@@ -49,7 +50,7 @@ export function withTypedDecodeFailures(
     const unary = handler as handleUnaryCall<unknown, unknown>;
     typedImplementation[name] = ((call: ServerUnaryCall<unknown, unknown>, callback) => {
       if (isUndecodable(call.request)) {
-        callback({ code: status.INVALID_ARGUMENT, details: `the request is not a valid ${call.request[UNDECODABLE]} request message` });
+        callback(refusal('UNDECODABLE_REQUEST', `the request is not a valid ${call.request[UNDECODABLE]} request message`));
         return;
       }
       unary(call, callback);

@@ -1,4 +1,6 @@
-import { auditStreamEnv, env, loadConfig, natsEnv, z } from '@switchboard/config';
+import { auditStreamEnv, env, grpcServerEnv, loadConfig, natsEnv, z } from '@switchboard/config';
+import { DeliveryServiceService, ExecutorServiceService } from '@switchboard/contracts';
+import { identitiesOf, methodNamesOf, type ServiceIdentity } from '@switchboard/grpc-kit';
 import type { DeliverySettings } from './delivery/index.js';
 
 const list = z
@@ -67,10 +69,7 @@ const schema = z.object({
   /** How long an async Invoke waits for the queue to confirm (less when the call's deadline is nearer). */
   DELIVERY_ENQUEUE_TIMEOUT_MS: env.positiveInt(2_000),
   CREDENTIAL_EVENTS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('switchboard.events.credential'),
-  GRPC_TLS_CERT_FILE: z.string().optional(),
-  GRPC_TLS_KEY_FILE: z.string().optional(),
-  GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
-  SERVICE_TOKEN: z.string().min(16).optional(),
+  ...grpcServerEnv,
   /** Operations port (/metrics, /healthz, /readyz); unset keeps it closed. */
   EXECUTOR_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   EXECUTOR_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -80,10 +79,11 @@ const schema = z.object({
   LOG_LEVEL: env.logLevel(),
 });
 
-export type ExecutorConfig = z.output<typeof schema>;
+export type ExecutorConfig = z.output<typeof schema> & { readonly identities: readonly ServiceIdentity[] };
 
 export function loadExecutorConfig(source: NodeJS.ProcessEnv = process.env): ExecutorConfig {
-  return loadConfig('executor', schema, source);
+  const config = loadConfig('executor', schema, source);
+  return { ...config, identities: identitiesOf(config, source, methodNamesOf(ExecutorServiceService, DeliveryServiceService)) };
 }
 
 export function deliverySettingsOf(config: ExecutorConfig): DeliverySettings {

@@ -10,7 +10,7 @@ import type {
   TestRequest,
   TestResponse,
 } from '@switchboard/contracts';
-import { UnaryHandlers, type CallGate } from '@switchboard/grpc-kit';
+import { UnaryHandlers, type CallerAuth, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
 import { ORG_ID_PATTERN } from '@switchboard/store';
@@ -26,7 +26,8 @@ export interface ExecutorHandlerDeps {
   /** Told of every finished invocation after its reply went out (metrics). */
   readonly onFinished?: (event: AuditEvent) => void;
   readonly logger: Logger;
-  readonly serviceToken?: string | undefined;
+  /** Who may call which method for which org. */
+  readonly auth?: CallerAuth | undefined;
   /** Counts calls in flight (until their audit event is queued) and refuses new ones while draining. */
   readonly gate: CallGate;
 }
@@ -53,7 +54,7 @@ function traceparentOf(call: ServerUnaryCall<unknown, unknown>): string | undefi
 
 /** Invoke and Test. The response goes out first, so a call never waits on (or fails because of) the audit trail. */
 export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServer {
-  const h = new UnaryHandlers({ service: 'executor', logger: deps.logger, serviceToken: deps.serviceToken, gate: deps.gate });
+  const h = new UnaryHandlers({ service: 'executor', logger: deps.logger, auth: deps.auth, gate: deps.gate });
 
   /**
    * Encoding and queueing the audit event (and the metrics) wait for the next turn of the event loop,

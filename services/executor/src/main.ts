@@ -5,7 +5,8 @@ import { AuditPublisher, auditStreamOptionsFromEnv, ensureAuditStream } from '@s
 import { DeliveryServiceService, ExecutorServiceService } from '@switchboard/contracts';
 import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
-import { CallGate, startGrpcServer } from '@switchboard/grpc-kit';
+import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit';
+import { OrgTokenStore } from '@switchboard/org-tokens';
 import { createLogger } from '@switchboard/logging';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
 import { connectNats, natsOptionsFromEnv, CredentialStore, IntegrationStore } from '@switchboard/store';
@@ -145,11 +146,10 @@ async function main(): Promise<void> {
     limits: () => limiter.stats,
     cache: () => responseCache.stats,
   });
-  const tls = config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE
-    ? { certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE, clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE }
-    : undefined;
+  const orgTokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET });
+  const { tls, auth, allowUnauthenticated } = serverSecurity(config, (token) => orgTokens.verify(token));
   const server = await startGrpcServer(
-    { host: config.EXECUTOR_HOST, port: config.EXECUTOR_PORT, logger, tls, serviceToken: config.SERVICE_TOKEN },
+    { host: config.EXECUTOR_HOST, port: config.EXECUTOR_PORT, logger, tls, authenticatesCallers: auth.authenticates, allowUnauthenticated },
     [
       {
         definition: ExecutorServiceService,
@@ -158,12 +158,12 @@ async function main(): Promise<void> {
           definitions,
           publishAudit: (event) => audit.publish(event),
           logger,
-          serviceToken: config.SERVICE_TOKEN,
+          auth,
           gate: calls,
           onFinished: (event) => metrics.observe(event),
         }),
       },
-      { definition: DeliveryServiceService, implementation: deliveryHandlers({ admin: deliveries.admin, logger, serviceToken: config.SERVICE_TOKEN, gate: calls }) },
+      { definition: DeliveryServiceService, implementation: deliveryHandlers({ admin: deliveries.admin, logger, auth, gate: calls }) },
     ],
   );
   // Definitions are served from memory, so an executor stays ready through a NATS outage; only draining

@@ -1,4 +1,6 @@
-import { env, loadConfig, natsEnv, z } from '@switchboard/config';
+import { RegistryServiceService } from '@switchboard/contracts';
+import { env, grpcServerEnv, loadConfig, natsEnv, z } from '@switchboard/config';
+import { identitiesOf, methodNamesOf, type ServiceIdentity } from '@switchboard/grpc-kit';
 
 const schema = z.object({
   ...natsEnv,
@@ -9,10 +11,7 @@ const schema = z.object({
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   KV_REPLICAS: env.replicas(),
-  GRPC_TLS_CERT_FILE: z.string().optional(),
-  GRPC_TLS_KEY_FILE: z.string().optional(),
-  GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
-  SERVICE_TOKEN: z.string().min(16).optional(),
+  ...grpcServerEnv,
   /** Operations port (/metrics, /healthz, /readyz); unset keeps it closed. */
   REGISTRY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   REGISTRY_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -22,8 +21,9 @@ const schema = z.object({
   LOG_LEVEL: env.logLevel(),
 });
 
-export type RegistryConfig = z.output<typeof schema>;
+export type RegistryConfig = z.output<typeof schema> & { readonly identities: readonly ServiceIdentity[] };
 
 export function loadRegistryConfig(source: NodeJS.ProcessEnv = process.env): RegistryConfig {
-  return loadConfig('registry', schema, source);
+  const config = loadConfig('registry', schema, source);
+  return { ...config, identities: identitiesOf(config, source, methodNamesOf(RegistryServiceService)) };
 }

@@ -1,7 +1,7 @@
 import type { RegistryServiceServer } from '@switchboard/contracts';
 import type { KeyRing } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
-import { UnaryHandlers, type CallGate } from '@switchboard/grpc-kit';
+import { UnaryHandlers, type CallerAuth, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { CREDENTIAL_ID_PATTERN, checkOrgId, type CredentialStore } from '@switchboard/store';
 import { credentialInfo, putCredential } from './credential-service.js';
@@ -12,14 +12,15 @@ export interface RegistryHandlerDeps {
   readonly credentials: CredentialStore;
   readonly keyRing: KeyRing;
   readonly logger: Logger;
-  readonly serviceToken?: string | undefined;
+  /** Who may call which method for which org. */
+  readonly auth?: CallerAuth | undefined;
   /** Counts calls for a draining shutdown and refuses new ones once it began. */
   readonly gate: CallGate;
 }
 
 /** The gRPC surface: thin adapters from messages to the services' plain functions. */
 export function registryHandlers(deps: RegistryHandlerDeps): RegistryServiceServer {
-  const h = new UnaryHandlers({ service: 'registry', logger: deps.logger, serviceToken: deps.serviceToken, gate: deps.gate });
+  const h = new UnaryHandlers({ service: 'registry', logger: deps.logger, auth: deps.auth, gate: deps.gate });
   const { integrations } = deps;
   return {
     createIntegration: h.unary('CreateIntegration', async (req) => ({ record: await integrations.create(req.orgId, req.integration) })),

@@ -2,8 +2,9 @@
 import { RegistryServiceService } from '@switchboard/contracts';
 import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
-import { CallGate, startGrpcServer } from '@switchboard/grpc-kit';
+import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
+import { OrgTokenStore } from '@switchboard/org-tokens';
 import { connectNats, natsOptionsFromEnv, CredentialStore, IntegrationStore, trackConnection } from '@switchboard/store';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
 import { loadRegistryConfig } from './config.js';
@@ -31,15 +32,14 @@ async function main(): Promise<void> {
   }
 
   const store = await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas });
-  const tls = config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE
-    ? { certFile: config.GRPC_TLS_CERT_FILE, keyFile: config.GRPC_TLS_KEY_FILE, clientCaFile: config.GRPC_TLS_CLIENT_CA_FILE }
-    : undefined;
+  const orgTokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas });
+  const { tls, auth, allowUnauthenticated } = serverSecurity(config, (token) => orgTokens.verify(token));
   const gate = new CallGate();
   // The registry reads and writes NATS on every call: it is ready only while the link is up, on gRPC
   // health and /readyz alike.
   const link = trackConnection(nc);
   const server = await startGrpcServer(
-    { host: config.REGISTRY_HOST, port: config.REGISTRY_PORT, logger, tls, serviceToken: config.SERVICE_TOKEN, ready: () => link.up },
+    { host: config.REGISTRY_HOST, port: config.REGISTRY_PORT, logger, tls, authenticatesCallers: auth.authenticates, allowUnauthenticated, ready: () => link.up },
     [
       {
         definition: RegistryServiceService,
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
           credentials,
           keyRing,
           logger,
-          serviceToken: config.SERVICE_TOKEN,
+          auth,
           gate,
         }),
       },

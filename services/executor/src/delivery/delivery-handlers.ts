@@ -6,7 +6,7 @@ import {
   type RetryDeliveryRequest,
   type RetryDeliveryResponse,
 } from '@switchboard/contracts';
-import { UnaryHandlers, type CallGate } from '@switchboard/grpc-kit';
+import { UnaryHandlers, type CallerAuth, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError, type FieldProblem } from '@switchboard/errors';
 import { INTEGRATION_KEY_PATTERN, isNatsUnavailable, ORG_ID_PATTERN } from '@switchboard/store';
@@ -15,7 +15,8 @@ import type { DeliveryAdmin } from './delivery-admin.js';
 export interface DeliveryHandlerDeps {
   readonly admin: DeliveryAdmin;
   readonly logger: Logger;
-  readonly serviceToken?: string | undefined;
+  /** Who may call which method for which org. */
+  readonly auth?: CallerAuth | undefined;
   /** The executor's gate: DeliveryService stops taking calls while the executor drains, like Invoke. */
   readonly gate: CallGate;
 }
@@ -39,7 +40,7 @@ function storeFailure(err: unknown): unknown {
 
 /** DeliveryService: the dead letters of an org, and putting one back on the work queue. */
 export function deliveryHandlers(deps: DeliveryHandlerDeps): DeliveryServiceServer {
-  const h = new UnaryHandlers({ service: 'executor', logger: deps.logger, serviceToken: deps.serviceToken, gate: deps.gate, translate: storeFailure });
+  const h = new UnaryHandlers({ service: 'executor', logger: deps.logger, auth: deps.auth, gate: deps.gate, translate: storeFailure });
   return {
     listDeliveries: h.unary('ListDeliveries', async (req: ListDeliveriesRequest): Promise<ListDeliveriesResponse> => {
       const problems: FieldProblem[] = [];
