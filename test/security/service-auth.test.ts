@@ -15,6 +15,7 @@ function baseEnv(): Record<string, string> {
     SWITCHBOARD_MASTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     INTEGRATIONS_BUCKET: `t_${id}_integrations`,
     CREDENTIALS_BUCKET: `t_${id}_credentials`,
+    ORG_TOKENS_BUCKET: `t_${id}_org_tokens`,
     REGISTRY_PORT: '0',
   };
 }
@@ -71,12 +72,56 @@ describe('service authentication', () => {
     expect(proc.output()).not.toContain(TOKEN);
   });
 
+  it('TLS that authenticates no caller refuses to start and says why, unless accepted explicitly', async () => {
+    for (const service of ['registry', 'executor'] as const) {
+      const env = { ...baseEnv(), EXECUTOR_PORT: '0', GRPC_TLS_CERT_FILE: certs.serverCert, GRPC_TLS_KEY_FILE: certs.serverKey };
+      const failure = await startService(service, env).then(
+        async (proc) => {
+          await proc.stop();
+          return 'started';
+        },
+        (err: Error) => err.message,
+      );
+      await removeNatsState(env);
+      expect(failure, service).toMatch(/exited with 1/);
+      expect(failure, service).toMatch(/TLS is on but no caller is authenticated.*SERVICE_IDENTITIES.*GRPC_ALLOW_UNAUTHENTICATED=true/);
+    }
+    const accepted = await start({ GRPC_TLS_CERT_FILE: certs.serverCert, GRPC_TLS_KEY_FILE: certs.serverKey, GRPC_ALLOW_UNAUTHENTICATED: 'true' });
+    expect(accepted.output()).toMatch(/callers are not authenticated/);
+  });
+
+  it('a service identity with a method the server does not have stops start-up with a sentence naming it', async () => {
+    const failure = await start({ SERVICE_IDENTITIES: 'runtime:Invoke', SERVICE_TOKEN_RUNTIME: TOKEN }).then(
+      () => 'started',
+      (err: Error) => err.message,
+    );
+    expect(failure).toMatch(/identity "runtime" names method "Invoke", which this service does not have/);
+    expect(failure).not.toContain(TOKEN);
+  });
+
+  it('mutual TLS with service identities: the client certificate CN names the identity and its allow-list', async () => {
+    // test-certs.ts issues the client certificate to CN=call-runtime.
+    const proc = await start({
+      GRPC_TLS_CERT_FILE: certs.serverCert,
+      GRPC_TLS_KEY_FILE: certs.serverKey,
+      GRPC_TLS_CLIENT_CA_FILE: certs.caCert,
+      SERVICE_IDENTITIES: 'call-runtime:ListTools',
+    });
+    const client = new RegistryClient({ address: `127.0.0.1:${proc.port}`, caFile: certs.caCert, certFile: certs.clientCert, keyFile: certs.clientKey }, 'org-a');
+    try {
+      expect(await codeOf(client.tools())).toBe(status.OK);
+      expect(await codeOf(client.list())).toBe(status.PERMISSION_DENIED);
+    } finally {
+      client.close();
+    }
+  });
+
   it('serves TLS: a client trusting the CA connects, a plaintext client does not', async () => {
-    const proc = await start({ GRPC_TLS_CERT_FILE: certs.serverCert, GRPC_TLS_KEY_FILE: certs.serverKey });
+    const proc = await start({ GRPC_TLS_CERT_FILE: certs.serverCert, GRPC_TLS_KEY_FILE: certs.serverKey, SERVICE_TOKEN: TOKEN });
     expect(proc.output()).not.toMatch(/plaintext/);
     const address = `127.0.0.1:${proc.port}`;
-    const tls = new RegistryClient({ address, caFile: certs.caCert }, 'org-a');
-    const plain = new RegistryClient({ address }, 'org-a');
+    const tls = new RegistryClient({ address, caFile: certs.caCert, serviceToken: TOKEN }, 'org-a');
+    const plain = new RegistryClient({ address, serviceToken: TOKEN }, 'org-a');
     try {
       expect(await codeOf(tls.list())).toBe(status.OK);
       expect(await codeOf(plain.list())).toBe(status.UNAVAILABLE);

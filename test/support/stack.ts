@@ -131,6 +131,8 @@ export function isolatedNames(id: string): Record<string, string> {
   return {
     INTEGRATIONS_BUCKET: `t_${id}_integrations`,
     CREDENTIALS_BUCKET: `t_${id}_credentials`,
+    // The registry and executor read org tokens from this bucket: the test's own, never the shared default.
+    ORG_TOKENS_BUCKET: `t_${id}_org_tokens`,
     AUDIT_STREAM: `T_${id}_AUDIT`,
     AUDIT_SUBJECT_PREFIX: `t${id}.audit`,
     AUDIT_CONSUMER: `t_${id}_logger`,

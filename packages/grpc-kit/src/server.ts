@@ -4,6 +4,7 @@ import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
 import { HealthService } from '@switchboard/contracts';
 import { HealthState } from './health.js';
+import { refuseUnauthenticatedTls } from './unauthenticated-tls.js';
 import { withTypedDecodeFailures } from './undecodable-requests.js';
 
 export interface GrpcTlsFiles {
@@ -34,16 +35,10 @@ export interface GrpcServerOptions {
   readonly allowUnauthenticated?: boolean;
 }
 
-/** Refuses a server configuration that would serve every caller while looking protected. */
+/** Refuses a server configuration that would serve every caller while looking protected; warns about plaintext ones. */
 export function checkCallerAuthentication(options: Pick<GrpcServerOptions, 'tls' | 'authenticatesCallers' | 'allowUnauthenticated' | 'logger'>): void {
   if (options.authenticatesCallers) return;
-  if (options.tls && !options.allowUnauthenticated) {
-    throw new SwitchboardError(
-      'INVALID_CONFIG',
-      'gRPC TLS is on but no caller is authenticated, so anyone who reaches the port could act for every org: set SERVICE_IDENTITIES ' +
-        '(with SERVICE_TOKEN_<NAME> for each), SERVICE_TOKEN or GRPC_TLS_CLIENT_CA_FILE, or set GRPC_ALLOW_UNAUTHENTICATED=true to accept this deliberately',
-    );
-  }
+  refuseUnauthenticatedTls(options.tls !== undefined, options.allowUnauthenticated === true);
   options.logger.warn('gRPC callers are not authenticated (no SERVICE_IDENTITIES, SERVICE_TOKEN or client CA): any caller may act for every org; for local development only');
 }
 

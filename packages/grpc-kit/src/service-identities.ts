@@ -1,4 +1,5 @@
 import { SwitchboardError } from '@switchboard/errors';
+import { refuseUnauthenticatedTls } from './unauthenticated-tls.js';
 
 /**
  * A calling service (the console, the MCP gateway, the call runtime) and the methods it may call on
@@ -80,11 +81,24 @@ export function parseServiceIdentities(spec: string | undefined, options: ParseI
   return identities;
 }
 
-/** The identities of a server's parsed config, read from the same environment (a start-up failure is one sentence). */
-export function identitiesOf(
-  config: { readonly SERVICE_IDENTITIES?: string | undefined; readonly GRPC_TLS_CLIENT_CA_FILE?: string | undefined },
-  env: Readonly<Record<string, string | undefined>>,
-  knownMethods: readonly string[],
-): ServiceIdentity[] {
-  return parseServiceIdentities(config.SERVICE_IDENTITIES, { knownMethods, env, clientCertificates: config.GRPC_TLS_CLIENT_CA_FILE !== undefined });
+/** The `grpcServerEnv` variables (@switchboard/config) that decide who may call a server. */
+export interface ServerAuthVariables {
+  readonly SERVICE_IDENTITIES?: string | undefined;
+  readonly SERVICE_TOKEN?: string | undefined;
+  readonly GRPC_TLS_CERT_FILE?: string | undefined;
+  readonly GRPC_TLS_KEY_FILE?: string | undefined;
+  readonly GRPC_TLS_CLIENT_CA_FILE?: string | undefined;
+  readonly GRPC_ALLOW_UNAUTHENTICATED: boolean;
+}
+
+/**
+ * The identities of a server's parsed config, read from the same environment, checked at start-up
+ * before anything connects: bad identities, and TLS that authenticates nobody, stop it with one sentence.
+ */
+export function identitiesOf(config: ServerAuthVariables, env: Readonly<Record<string, string | undefined>>, knownMethods: readonly string[]): ServiceIdentity[] {
+  const clientCertificates = config.GRPC_TLS_CLIENT_CA_FILE !== undefined;
+  const identities = parseServiceIdentities(config.SERVICE_IDENTITIES, { knownMethods, env, clientCertificates });
+  const authenticates = identities.length > 0 || config.SERVICE_TOKEN !== undefined || clientCertificates;
+  if (!authenticates) refuseUnauthenticatedTls(Boolean(config.GRPC_TLS_CERT_FILE && config.GRPC_TLS_KEY_FILE), config.GRPC_ALLOW_UNAUTHENTICATED);
+  return identities;
 }
