@@ -100,11 +100,11 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as an integrator would, optionally feeding stdin. */
-export function runCli(args: readonly string[], options: { stdin?: string; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { stdin?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'packages', 'cli', 'dist', 'main.js'), ...args], {
       cwd: options.cwd ?? ROOT,
-      env: { PATH: process.env['PATH'] ?? '' },
+      env: { PATH: process.env['PATH'] ?? '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

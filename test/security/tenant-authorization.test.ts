@@ -27,6 +27,7 @@ import {
 } from '@switchboard/contracts';
 import { reasonOf } from '@switchboard/grpc-kit';
 import { OrgTokenStore } from '@switchboard/org-tokens';
+import { runCli } from '../registry/registry-helpers.js';
 import { sendRaw } from '../support/raw-grpc.js';
 import { NATS_URL, startStack, uniqueId, type Stack } from '../support/stack.js';
 
@@ -227,6 +228,26 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
     withToken.set('authorization', `Bearer ${IDENTITY_TOKENS.runtime}`);
     expect(await sendRaw(client, ExecutorServiceService.invoke.path, garbage)).toEqual({ code: 'UNAUTHENTICATED', reason: 'SERVICE_NOT_AUTHORISED' });
     expect(await sendRaw(client, ExecutorServiceService.invoke.path, garbage, withToken)).toEqual({ code: 'INVALID_ARGUMENT', reason: 'UNDECODABLE_REQUEST' });
+  });
+
+  it('the CLI acts with an org token (--token or SWITCHBOARD_TOKEN) for its own org and is refused for another', async () => {
+    const at = ['--registry', `127.0.0.1:${stack.registry.port}`, '--executor', `127.0.0.1:${stack.executor.port}`];
+    const own = await runCli([...at, '--org', stack.orgId, '--token', orgToken, 'list']);
+    expect(own.stderr).toBe('');
+    expect(own.code).toBe(0);
+    expect(own.stdout).toContain(KEY);
+    const viaEnv = await runCli([...at, '--org', stack.orgId, 'get', KEY], { env: { SWITCHBOARD_TOKEN: orgToken } });
+    expect(viaEnv.code).toBe(0);
+    expect(viaEnv.stdout).toContain('Looks a booking up.');
+    const otherOrg = await runCli([...at, '--org', other, '--token', orgToken, 'get', KEY]);
+    expect(otherOrg.code).not.toBe(0);
+    expect(otherOrg.stderr).toContain('this org token acts only for its own org [ORG_NOT_PERMITTED]');
+    const deliveries = await runCli([...at, '--org', other, '--token', orgToken, 'deliveries', 'list', '--failed']);
+    expect(deliveries.stderr).toContain('[ORG_NOT_PERMITTED]');
+    const none = await runCli([...at, '--org', stack.orgId, 'list']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('[SERVICE_NOT_AUTHORISED]');
+    for (const r of [own, viaEnv, otherOrg, none]) expect(r.stdout + r.stderr).not.toContain(orgToken);
   });
 
   it('never writes a token into a log line', () => {

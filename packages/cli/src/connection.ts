@@ -8,6 +8,9 @@ export interface GlobalOptions {
   readonly registry: string;
   readonly executor: string;
   readonly caFile?: string;
+  /** An org API token (`sbt_…`, acts for its own org only) or a service identity's token. */
+  readonly token?: string;
+  /** The old name of `token`, still read. */
   readonly serviceToken?: string;
 }
 
@@ -17,11 +20,14 @@ export function addGlobalOptions(program: Command): Command {
     .option('--registry <host:port>', 'registry address (env SWITCHBOARD_REGISTRY)', process.env['SWITCHBOARD_REGISTRY'] ?? '127.0.0.1:50051')
     .option('--executor <host:port>', 'executor address (env SWITCHBOARD_EXECUTOR)', process.env['SWITCHBOARD_EXECUTOR'] ?? '127.0.0.1:50052')
     .option('--ca-file <path>', 'CA certificate for TLS to the services (env SWITCHBOARD_CA_FILE)', process.env['SWITCHBOARD_CA_FILE'])
-    .option('--service-token <token>', 'service token (env SWITCHBOARD_SERVICE_TOKEN)', process.env['SWITCHBOARD_SERVICE_TOKEN']);
+    .option('--token <token>', "org API token (sbt_…) from the console's Tokens page; it acts for its own org only (env SWITCHBOARD_TOKEN)", process.env['SWITCHBOARD_TOKEN'])
+    .option('--service-token <token>', 'a service token, the old name of --token (env SWITCHBOARD_SERVICE_TOKEN)', process.env['SWITCHBOARD_SERVICE_TOKEN']);
 }
 
-function transport(address: string, g: GlobalOptions): ClientTransportOptions {
-  return { address, caFile: g.caFile, serviceToken: g.serviceToken };
+/** How every command reaches a service: TLS if a CA is given, and the token (`--token` before `--service-token`). */
+export function transport(address: string, g: GlobalOptions): ClientTransportOptions {
+  const token = g.token ?? g.serviceToken;
+  return { address, caFile: g.caFile, ...(token === undefined ? {} : { serviceToken: token }) };
 }
 
 export function registryClient(g: GlobalOptions): RegistryClient {

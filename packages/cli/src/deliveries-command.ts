@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DeliveryClient } from '@switchboard/client';
 import { outcomeToJSON, type Delivery } from '@switchboard/contracts';
-import type { GlobalOptions } from './connection.js';
+import { transport, type GlobalOptions } from './connection.js';
 import { UsageError } from './errors.js';
 
 type Print = (text: string) => void;
@@ -14,7 +14,7 @@ export interface DeliveriesListFlags {
 }
 
 async function withClient<T>(g: GlobalOptions, run: (c: DeliveryClient) => Promise<T>): Promise<T> {
-  const c = new DeliveryClient({ address: g.executor, caFile: g.caFile, serviceToken: g.serviceToken });
+  const c = new DeliveryClient(transport(g.executor, g));
   try {
     return await run(c);
   } finally {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { SwitchboardRuntime, type ClientTransportOptions } from '@switchboard/runtime-client';
-import type { GlobalOptions } from '../connection.js';
+import { SwitchboardRuntime } from '@switchboard/runtime-client';
+import { transport, type GlobalOptions } from '../connection.js';
 import { UsageError } from '../errors.js';
 import { noAudit, watchAudit, type AuditSource } from './audit-watch.js';
 import { renderSimulation } from './render.js';
@@ -34,9 +34,6 @@ async function loadScript(scriptPath: string): Promise<SimulationScript> {
   return script;
 }
 
-function transport(address: string, g: GlobalOptions): ClientTransportOptions {
-  return { address, caFile: g.caFile, serviceToken: g.serviceToken };
-}
 
 /**
  * `switchboard simulate <script>`: rehearses a call against the running registry and executor without a
