@@ -62,12 +62,15 @@ describe('service authentication', () => {
     const anonymous = new RegistryClient({ address }, 'org-a');
     const wrong = new RegistryClient({ address, serviceToken: `${TOKEN}x` }, 'org-a');
     const right = new RegistryClient({ address, serviceToken: TOKEN }, 'org-a');
+    // No console has created the org-token bucket here: an org token is unknown, not an internal error.
+    const orgToken = new RegistryClient({ address, serviceToken: `sbt_${randomBytes(32).toString('base64url')}` }, 'org-a');
     try {
       expect(await codeOf(anonymous.list())).toBe(status.UNAUTHENTICATED);
       expect(await codeOf(wrong.list())).toBe(status.UNAUTHENTICATED);
+      expect(await codeOf(orgToken.list())).toBe(status.UNAUTHENTICATED);
       expect(await codeOf(right.list())).toBe(status.OK);
     } finally {
-      for (const c of [anonymous, wrong, right]) c.close();
+      for (const c of [anonymous, wrong, right, orgToken]) c.close();
     }
     expect(proc.output()).not.toContain(TOKEN);
   });

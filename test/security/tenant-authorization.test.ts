@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, credentials, Metadata, status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import {
@@ -103,6 +103,8 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
   let stack: Stack;
   const clients = new Map<string, Client>();
   let orgToken: string;
+  let tokens: OrgTokenStore;
+  let nc: NatsConnection;
   let other: string;
   const orgTokensBucket = `t_${uniqueId()}_org_tokens`;
 
@@ -136,12 +138,9 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
       executorEnv: { SERVICE_IDENTITIES: EXECUTOR_IDENTITIES },
     });
     other = `${stack.orgId}-other`;
-    const nc = await connect({ servers: NATS_URL });
-    try {
-      orgToken = (await (await OrgTokenStore.open(nc, { bucket: orgTokensBucket })).create(stack.orgId, 'cli')).token;
-    } finally {
-      await nc.close();
-    }
+    nc = await connect({ servers: NATS_URL });
+    tokens = await OrgTokenStore.open(nc, { bucket: orgTokensBucket });
+    orgToken = (await tokens.create(stack.orgId, 'cli')).token;
     // Both orgs hold the integration and the credential, so "other org" means a thing that exists.
     for (const orgId of [stack.orgId, other]) {
       expect((await call(RPCS[0]!, orgId, LEGACY)).code).toBe('OK');
@@ -151,6 +150,7 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
 
   afterAll(async () => {
     for (const c of clients.values()) c.close();
+    await nc?.close();
     await stack?.stop();
   });
 
@@ -228,6 +228,14 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
     withToken.set('authorization', `Bearer ${IDENTITY_TOKENS.runtime}`);
     expect(await sendRaw(client, ExecutorServiceService.invoke.path, garbage)).toEqual({ code: 'UNAUTHENTICATED', reason: 'SERVICE_NOT_AUTHORISED' });
     expect(await sendRaw(client, ExecutorServiceService.invoke.path, garbage, withToken)).toEqual({ code: 'INVALID_ARGUMENT', reason: 'UNDECODABLE_REQUEST' });
+  });
+
+  it('refuses a revoked org token on the very next call', async () => {
+    const created = await tokens.create(stack.orgId, 'short-lived');
+    const list = RPCS.find((r) => r.method === 'ListIntegrations')!;
+    expect((await call(list, stack.orgId, created.token)).code).toBe('OK');
+    await tokens.revoke(stack.orgId, created.info.tokenId);
+    expect(await call(list, stack.orgId, created.token)).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SERVICE_NOT_AUTHORISED' });
   });
 
   it('the CLI acts with an org token (--token or SWITCHBOARD_TOKEN) for its own org and is refused for another', async () => {

@@ -102,7 +102,11 @@ export class CallerAuth {
 
   private async orgCaller(token: string): Promise<Caller> {
     const verify = this.options.verifyOrgToken;
-    const info = verify ? await verify(token) : undefined;
+    const info = verify
+      ? await verify(token).catch((err: unknown) => {
+          throw new SwitchboardError('UNAVAILABLE', 'org tokens cannot be checked right now (their store did not answer); retry', { cause: err });
+        })
+      : undefined;
     if (!info) throw notAuthorised();
     return { kind: 'org', orgId: info.orgId, tokenId: info.tokenId };
   }

@@ -1,3 +1,4 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { timingSafeEqualString } from '@switchboard/crypto';
@@ -75,11 +76,23 @@ export class OrgTokenStore {
     return { token, info: infoOf(stored) };
   }
 
-  /** The token's org and label, or undefined for a malformed, unknown or revoked token. */
+  /**
+   * For a service that only verifies tokens (the registry, the executor): opens the bucket without
+   * creating it and without waiting for it. Until its owner (the console or the MCP gateway) created
+   * it, no token exists, so none verifies.
+   */
+  static async forVerifying(nc: NatsConnection, options: Pick<OpenOrgTokenStoreOptions, 'bucket'> = {}): Promise<OrgTokenStore> {
+    return new OrgTokenStore(await new Kvm(nc).open(options.bucket ?? ORG_TOKENS_BUCKET));
+  }
+
+  /** The token's org and label, or undefined for a malformed, unknown or revoked token (or a bucket nobody created yet). */
   async verify(token: string): Promise<OrgTokenInfo | undefined> {
     if (!looksLikeToken(token)) return undefined;
     const hash = hashOf(token);
-    const entry = await this.kv.get(hashKey(hash));
+    const entry = await this.kv.get(hashKey(hash)).catch((err: unknown) => {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return null;
+      throw err;
+    });
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
     const stored = entry.json<StoredToken>();
     if (!timingSafeEqualString(stored.hash, hash)) return undefined;

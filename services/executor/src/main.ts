@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     limits: () => limiter.stats,
     cache: () => responseCache.stats,
   });
-  const orgTokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET });
+  const orgTokens = await OrgTokenStore.forVerifying(nc, { bucket: config.ORG_TOKENS_BUCKET });
   const { tls, auth, allowUnauthenticated } = serverSecurity(config, (token) => orgTokens.verify(token));
   const server = await startGrpcServer(
     { host: config.EXECUTOR_HOST, port: config.EXECUTOR_PORT, logger, tls, authenticatesCallers: auth.authenticates, allowUnauthenticated },

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   }
 
   const store = await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas });
-  const orgTokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas });
+  const orgTokens = await OrgTokenStore.forVerifying(nc, { bucket: config.ORG_TOKENS_BUCKET });
   const { tls, auth, allowUnauthenticated } = serverSecurity(config, (token) => orgTokens.verify(token));
   const gate = new CallGate();
   // The registry reads and writes NATS on every call: it is ready only while the link is up, on gRPC
