@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, credentials, Metadata, status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import {
   CreateIntegrationRequest,
   CredentialType,
@@ -25,10 +25,9 @@ import {
   ToolFormat,
   UpdateIntegrationRequest,
 } from '@switchboard/contracts';
-import { reasonOf } from '@switchboard/grpc-kit';
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { runCli } from '../registry/registry-helpers.js';
-import { sendRaw } from '../support/raw-grpc.js';
+import { sendRaw, type RawAnswer } from '../support/raw-grpc.js';
 import { NATS_URL, startStack, uniqueId, type Stack } from '../support/stack.js';
 
 /**
@@ -41,7 +40,7 @@ const LEGACY = token('legacy');
 const IDENTITY_TOKENS = { console: token('console'), 'mcp-gateway': token('gateway'), runtime: token('runtime') };
 type Identity = keyof typeof IDENTITY_TOKENS;
 
-/** The allow-lists deploy/ ships, separately for each server. */
+/** The recommended allow-lists (SECURITY.md, "Who may call what"), separately for each server. */
 const REGISTRY_IDENTITIES = 'console:*;mcp-gateway:ListTools;runtime:ListTools';
 const EXECUTOR_IDENTITIES = 'console:Test,ListDeliveries,RetryDelivery;mcp-gateway:Invoke;runtime:Invoke';
 const ALLOWED: Record<Identity, Record<'registry' | 'executor', readonly string[] | '*'>> = {
@@ -63,13 +62,13 @@ const definition = Integration.fromPartial({
 interface Rpc {
   readonly server: 'registry' | 'executor';
   readonly method: string;
-  readonly definition: MethodDefinition<unknown, unknown>;
-  /** A request whose answer does not change when it is repeated (so every caller meets the same state). */
-  readonly request: (orgId: string) => unknown;
+  readonly path: string;
+  /** A request whose answer does not change when it is repeated (so every caller meets the same state), encoded. */
+  readonly bytes: (orgId: string) => Buffer;
 }
 
-function rpc<Req>(server: Rpc['server'], method: string, def: MethodDefinition<Req, unknown>, request: (orgId: string) => Req): Rpc {
-  return { server, method, definition: def as MethodDefinition<unknown, unknown>, request };
+function rpc<Req>(server: Rpc['server'], method: string, def: { path: string; requestSerialize: (r: Req) => Buffer }, request: (orgId: string) => Req): Rpc {
+  return { server, method, path: def.path, bytes: (orgId) => def.requestSerialize(request(orgId)) };
 }
 
 const RPCS: readonly Rpc[] = [
@@ -93,11 +92,7 @@ const RPCS: readonly Rpc[] = [
   rpc('executor', 'RetryDelivery', DeliveryServiceService.retryDelivery, (orgId) => RetryDeliveryRequest.fromPartial({ orgId, deliveryId: 'never-made' })),
 ];
 
-interface Answer {
-  readonly code: string;
-  readonly reason: string | undefined;
-  readonly details: string;
-}
+type Answer = RawAnswer;
 
 describe('tenant authorization: every RPC × caller × own/other org', () => {
   let stack: Stack;
@@ -108,21 +103,21 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
   let other: string;
   const orgTokensBucket = `t_${uniqueId()}_org_tokens`;
 
-  const call = (r: Rpc, orgId: string, bearer: string | undefined): Promise<Answer> =>
-    new Promise((resolve) => {
-      const address = `127.0.0.1:${r.server === 'registry' ? stack.registry.port : stack.executor.port}`;
-      let client = clients.get(address);
-      if (!client) {
-        client = new Client(address, credentials.createInsecure());
-        clients.set(address, client);
-      }
-      const md = new Metadata();
-      if (bearer !== undefined) md.set('authorization', `Bearer ${bearer}`);
-      const d = r.definition;
-      client.makeUnaryRequest(d.path, d.requestSerialize, d.responseDeserialize, r.request(orgId), md, { deadline: Date.now() + 10_000 }, (err: ServiceError | null) => {
-        resolve(err ? { code: status[err.code], reason: reasonOf(err), details: err.details } : { code: 'OK', reason: undefined, details: '' });
-      });
-    });
+  const clientOf = (server: Rpc['server']): Client => {
+    const address = `127.0.0.1:${server === 'registry' ? stack.registry.port : stack.executor.port}`;
+    let client = clients.get(address);
+    if (!client) {
+      client = new Client(address, credentials.createInsecure());
+      clients.set(address, client);
+    }
+    return client;
+  };
+
+  const call = (r: Rpc, orgId: string, bearer: string | undefined): Promise<Answer> => {
+    const md = new Metadata();
+    if (bearer !== undefined) md.set('authorization', `Bearer ${bearer}`);
+    return sendRaw(clientOf(r.server), r.path, r.bytes(orgId), md);
+  };
 
   beforeAll(async () => {
     stack = await startStack({
@@ -220,14 +215,12 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
   });
 
   it('asks for credentials before it reads a request: undecodable bytes from nobody are UNAUTHENTICATED', async () => {
-    const address = `127.0.0.1:${stack.executor.port}`;
-    const client = clients.get(address) ?? new Client(address, credentials.createInsecure());
-    clients.set(address, client);
+    const client = clientOf('executor');
     const garbage = Buffer.from([0x0a, 0xff, 0x01, 0x41]);
     const withToken = new Metadata();
     withToken.set('authorization', `Bearer ${IDENTITY_TOKENS.runtime}`);
-    expect(await sendRaw(client, ExecutorServiceService.invoke.path, garbage)).toEqual({ code: 'UNAUTHENTICATED', reason: 'SERVICE_NOT_AUTHORISED' });
-    expect(await sendRaw(client, ExecutorServiceService.invoke.path, garbage, withToken)).toEqual({ code: 'INVALID_ARGUMENT', reason: 'UNDECODABLE_REQUEST' });
+    expect(await sendRaw(client, ExecutorServiceService.invoke.path, garbage)).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SERVICE_NOT_AUTHORISED' });
+    expect(await sendRaw(client, ExecutorServiceService.invoke.path, garbage, withToken)).toMatchObject({ code: 'INVALID_ARGUMENT', reason: 'UNDECODABLE_REQUEST' });
   });
 
   it('refuses a revoked org token on the very next call', async () => {

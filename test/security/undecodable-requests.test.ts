@@ -58,6 +58,6 @@ describe('undecodable requests', () => {
   it('still serves a well-formed request on the same connection afterwards', async () => {
     const list = RegistryServiceService.listIntegrations;
     const bytes = list.requestSerialize({ orgId: stack.orgId });
-    expect(await sendRaw(registry, list.path, bytes)).toEqual({ code: 'OK', reason: undefined });
+    expect(await sendRaw(registry, list.path, bytes)).toEqual({ code: 'OK', reason: undefined, details: '' });
   });
 });
