@@ -86,6 +86,18 @@ describe('CallerAuth', () => {
     expect(await who(mtlsAndToken, call(undefined, 'anyone'))).toBe('SERVICE_NOT_AUTHORISED');
   });
 
+  it('knows an identity by either of its tokens while one is rotated', async () => {
+    const rotating = parseServiceIdentities('console:*', {
+      knownMethods: ['Invoke'],
+      env: { SERVICE_TOKEN_CONSOLE: `new-${env.SERVICE_TOKEN_CONSOLE},${env.SERVICE_TOKEN_CONSOLE}` },
+      clientCertificates: false,
+    });
+    const auth = new CallerAuth({ identities: rotating });
+    expect(await who(auth, call(`new-${env.SERVICE_TOKEN_CONSOLE}`))).toBe('service:console');
+    expect(await who(auth, call(env.SERVICE_TOKEN_CONSOLE))).toBe('service:console');
+    expect(await who(auth, call(`${env.SERVICE_TOKEN_CONSOLE},x`))).toBe('SERVICE_NOT_AUTHORISED');
+  });
+
   it('refuses an identity token equal to the full-access SERVICE_TOKEN', () => {
     expect(() => new CallerAuth({ legacyToken: env.SERVICE_TOKEN_RUNTIME, identities: identities() })).toThrow(/must differ from SERVICE_TOKEN/);
   });

@@ -1,7 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SwitchboardError } from '@switchboard/errors';
-import type { ServiceIdentity } from './service-identities.js';
+import { tokenVariableOf, type ServiceIdentity } from './service-identities.js';
 
 /** Who made a call, once its credential was checked. */
 export type Caller =
@@ -57,11 +57,11 @@ export class CallerAuth {
     if (options.legacyToken !== undefined) this.tokens.push({ hash: digest(options.legacyToken), caller: { kind: 'legacy' } });
     for (const identity of options.identities ?? []) {
       const caller: Caller = { kind: 'service', identity };
-      if (identity.token !== undefined) {
-        if (identity.token === options.legacyToken) {
-          throw new SwitchboardError('INVALID_CONFIG', `SERVICE_TOKEN_${identity.name.toUpperCase().replace(/-/g, '_')} must differ from SERVICE_TOKEN, which has full access`);
+      for (const token of identity.tokens) {
+        if (token === options.legacyToken) {
+          throw new SwitchboardError('INVALID_CONFIG', `${tokenVariableOf(identity.name)} must differ from SERVICE_TOKEN, which has full access`);
         }
-        this.tokens.push({ hash: digest(identity.token), caller });
+        this.tokens.push({ hash: digest(token), caller });
       }
       if (options.clientCertificates) this.byCertificateName.set(identity.name, caller);
     }

@@ -13,10 +13,10 @@ const parse = (spec: string | undefined, overrides: Partial<Parameters<typeof pa
 describe('SERVICE_IDENTITIES', () => {
   it('reads one identity per calling service, its allow-list and its token', () => {
     const ids = parse('console:*; mcp-gateway:Invoke ; runtime:Invoke,Test');
-    expect(ids.map((i) => [i.name, i.methods === '*' ? '*' : [...i.methods].join('|'), i.token])).toEqual([
-      ['console', '*', env.SERVICE_TOKEN_CONSOLE],
-      ['mcp-gateway', 'Invoke', env.SERVICE_TOKEN_MCP_GATEWAY],
-      ['runtime', 'Invoke|Test', env.SERVICE_TOKEN_RUNTIME],
+    expect(ids.map((i) => [i.name, i.methods === '*' ? '*' : [...i.methods].join('|'), i.tokens])).toEqual([
+      ['console', '*', [env.SERVICE_TOKEN_CONSOLE]],
+      ['mcp-gateway', 'Invoke', [env.SERVICE_TOKEN_MCP_GATEWAY]],
+      ['runtime', 'Invoke|Test', [env.SERVICE_TOKEN_RUNTIME]],
     ]);
     expect(tokenVariableOf('mcp-gateway')).toBe('SERVICE_TOKEN_MCP_GATEWAY');
     expect(parse(undefined)).toEqual([]);
@@ -30,7 +30,8 @@ describe('SERVICE_IDENTITIES', () => {
     expect(() => parse('console:*;console:Invoke')).toThrow(/listed twice/);
     expect(() => parse('console:')).toThrow(/allows no method/);
     expect(() => parse('ci:Invoke')).toThrow(/has no token: set SERVICE_TOKEN_CI/);
-    expect(() => parse('console:*', { env: { SERVICE_TOKEN_CONSOLE: 'short' } })).toThrow(/SERVICE_TOKEN_CONSOLE must be at least 16/);
+    expect(() => parse('console:*', { env: { SERVICE_TOKEN_CONSOLE: 'short' } })).toThrow(/every token in SERVICE_TOKEN_CONSOLE must be at least 16/);
+    expect(() => parse('console:*', { env: { SERVICE_TOKEN_CONSOLE: `${env.SERVICE_TOKEN_CONSOLE},short` } })).toThrow(/at least 16/);
     expect(() => parse('console:*;runtime:Invoke', { env: { SERVICE_TOKEN_CONSOLE: 'same-token-0123456789', SERVICE_TOKEN_RUNTIME: 'same-token-0123456789' } })).toThrow(
       /share a token/,
     );
@@ -38,7 +39,12 @@ describe('SERVICE_IDENTITIES', () => {
 
   it('lets an identity go without a token when client certificates name it', () => {
     const [ci] = parse('ci:Invoke', { clientCertificates: true });
-    expect(ci?.token).toBeUndefined();
+    expect(ci?.tokens).toEqual([]);
+  });
+
+  it('accepts the new and the old token of an identity during a rotation', () => {
+    const [console] = parse('console:*', { env: { SERVICE_TOKEN_CONSOLE: 'new-console-token-0123456789, old-console-token-0123456789' } });
+    expect(console?.tokens).toEqual(['new-console-token-0123456789', 'old-console-token-0123456789']);
   });
 
   it('never echoes a token in its messages', () => {

@@ -8,8 +8,11 @@ import { refuseUnauthenticatedTls } from './unauthenticated-tls.js';
  */
 export interface ServiceIdentity {
   readonly name: string;
-  /** Undefined when the identity is recognised by its client certificate only. */
-  readonly token?: string | undefined;
+  /**
+   * The tokens it may present: one, or, during a rotation, the new and the old (`SERVICE_TOKEN_<NAME>`
+   * holds them comma-separated). Empty when it is recognised by its client certificate only.
+   */
+  readonly tokens: readonly string[];
   /** Method names as in the proto (`Invoke`, `ListTools`), or `*` for every method of this server. */
   readonly methods: ReadonlySet<string> | '*';
 }
@@ -38,7 +41,7 @@ export interface ParseIdentitiesOptions {
 /**
  * Parses `SERVICE_IDENTITIES`: `name:Method,Method;name:*`, e.g.
  * `console:*;mcp-gateway:ListTools,Invoke;runtime:ListTools,Invoke`. Each identity's token is read
- * from `SERVICE_TOKEN_<NAME>`. Refuses, with a sentence naming the entry, unknown methods, duplicate
+ * from `SERVICE_TOKEN_<NAME>` (comma-separated tokens while one is being rotated). Refuses, with a sentence naming the entry, unknown methods, duplicate
  * names, short or shared tokens, and identities that could not prove who they are.
  */
 export function parseServiceIdentities(spec: string | undefined, options: ParseIdentitiesOptions): ServiceIdentity[] {
@@ -66,17 +69,17 @@ export function parseServiceIdentities(spec: string | undefined, options: ParseI
       methods = new Set(list);
     }
     const variable = tokenVariableOf(name);
-    const token = options.env[variable];
-    if (token !== undefined && token.length < MIN_TOKEN_LENGTH) throw invalid(`${variable} must be at least ${MIN_TOKEN_LENGTH} characters`);
-    if (token === undefined && !options.clientCertificates) {
+    const own = (options.env[variable] ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
+    if (own.some((t) => t.length < MIN_TOKEN_LENGTH)) throw invalid(`every token in ${variable} must be at least ${MIN_TOKEN_LENGTH} characters`);
+    if (own.length === 0 && !options.clientCertificates) {
       throw invalid(`identity "${name}" has no token: set ${variable}, or require client certificates (GRPC_TLS_CLIENT_CA_FILE) whose CN is "${name}"`);
     }
-    if (token !== undefined) {
+    for (const token of own) {
       const other = tokens.get(token);
       if (other !== undefined) throw invalid(`identities "${other}" and "${name}" share a token; give each service its own`);
       tokens.set(token, name);
     }
-    identities.push({ name, token, methods });
+    identities.push({ name, tokens: own, methods });
   }
   return identities;
 }
