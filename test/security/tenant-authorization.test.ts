@@ -28,7 +28,8 @@ import {
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { runCli } from '../registry/registry-helpers.js';
 import { sendRaw, type RawAnswer } from '../support/raw-grpc.js';
-import { NATS_URL, startStack, uniqueId, type Stack } from '../support/stack.js';
+import { startGateway } from '../mcp/mcp-harness.js';
+import { NATS_URL, startStack, type Stack } from '../support/stack.js';
 
 /**
  * Issue 17 item 5: every RPC of the registry and the executor, called by every kind of caller, for
@@ -101,7 +102,6 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
   let tokens: OrgTokenStore;
   let nc: NatsConnection;
   let other: string;
-  const orgTokensBucket = `t_${uniqueId()}_org_tokens`;
 
   const clientOf = (server: Rpc['server']): Client => {
     const address = `127.0.0.1:${server === 'registry' ? stack.registry.port : stack.executor.port}`;
@@ -128,13 +128,12 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
         SERVICE_TOKEN_CONSOLE: IDENTITY_TOKENS.console,
         SERVICE_TOKEN_MCP_GATEWAY: IDENTITY_TOKENS['mcp-gateway'],
         SERVICE_TOKEN_RUNTIME: IDENTITY_TOKENS.runtime,
-        ORG_TOKENS_BUCKET: orgTokensBucket,
       },
       executorEnv: { SERVICE_IDENTITIES: EXECUTOR_IDENTITIES },
     });
     other = `${stack.orgId}-other`;
     nc = await connect({ servers: NATS_URL });
-    tokens = await OrgTokenStore.open(nc, { bucket: orgTokensBucket });
+    tokens = await OrgTokenStore.open(nc, { bucket: stack.env['ORG_TOKENS_BUCKET']! });
     orgToken = (await tokens.create(stack.orgId, 'cli')).token;
     // Both orgs hold the integration and the credential, so "other org" means a thing that exists.
     for (const orgId of [stack.orgId, other]) {
@@ -249,6 +248,16 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
     expect(none.code).not.toBe(0);
     expect(none.stderr).toContain('[SERVICE_NOT_AUTHORISED]');
     for (const r of [own, viaEnv, otherOrg, none]) expect(r.stdout + r.stderr).not.toContain(orgToken);
+  });
+
+  it('the MCP gateway, with its own identity token, serves the tools of the org its caller\'s org token names', async () => {
+    const right = await startGateway(stack, { SERVICE_TOKEN: IDENTITY_TOKENS['mcp-gateway'] });
+    try {
+      const client = await right.connect(orgToken);
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain(KEY);
+    } finally {
+      await right.stop();
+    }
   });
 
   it('never writes a token into a log line', () => {
