@@ -109,9 +109,16 @@ describe('UnaryHandlers', () => {
     expect(gate.inFlight).toBe(0);
   });
 
-  it('refuses a wrong service token with UNAUTHENTICATED and reason SERVICE_NOT_AUTHORISED', async () => {
-    behaviour = () => Promise.resolve({ deliveries: [] });
+  it('refuses a wrong service token with UNAUTHENTICATED and reason SERVICE_NOT_AUTHORISED, before the handler runs', async () => {
+    let ran = false;
+    behaviour = () => {
+      ran = true;
+      return Promise.resolve({ deliveries: [] });
+    };
     expect(await failure('wrong')).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SERVICE_NOT_AUTHORISED' });
+    expect(ran).toBe(false);
+    expect(gate.inFlight).toBe(0);
+    expect(logged.filter((l) => l.level >= 40)).toEqual([]);
   });
 
   it("answers a SwitchboardError with its catalogue status, its reason, its message and its field errors", async () => {
