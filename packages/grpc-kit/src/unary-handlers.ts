@@ -44,9 +44,9 @@ export interface UnaryMethod<Req, Res, Out> {
 
 /**
  * The one adapter from async functions to grpc-js handlers, shared by every Switchboard gRPC service:
- * it checks the service token, refuses calls while draining, counts calls in flight, answers errors
- * with the reason catalogue's status (x-switchboard-reason and field errors in the metadata), logs
- * what the caller cannot fix, and runs the after-reply work.
+ * it refuses calls while draining, authenticates and authorizes the caller (caller-auth.ts), counts
+ * calls in flight, answers errors with the reason catalogue's status (x-switchboard-reason and field
+ * errors in the metadata), logs what the caller cannot fix, and runs the after-reply work.
  */
 export class UnaryHandlers {
   private readonly auth: CallerAuth;
