@@ -213,15 +213,6 @@ describe('tenant authorization: every RPC × caller × own/other org', () => {
     expect(answers[2]).toEqual(answers[0]);
   });
 
-  it('asks for credentials before it reads a request: undecodable bytes from nobody are UNAUTHENTICATED', async () => {
-    const client = clientOf('executor');
-    const garbage = Buffer.from([0x0a, 0xff, 0x01, 0x41]);
-    const withToken = new Metadata();
-    withToken.set('authorization', `Bearer ${IDENTITY_TOKENS.runtime}`);
-    expect(await sendRaw(client, ExecutorServiceService.invoke.path, garbage)).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SERVICE_NOT_AUTHORISED' });
-    expect(await sendRaw(client, ExecutorServiceService.invoke.path, garbage, withToken)).toMatchObject({ code: 'INVALID_ARGUMENT', reason: 'UNDECODABLE_REQUEST' });
-  });
-
   it('refuses a revoked org token on the very next call', async () => {
     const created = await tokens.create(stack.orgId, 'short-lived');
     const list = RPCS.find((r) => r.method === 'ListIntegrations')!;
