@@ -18,6 +18,7 @@ import {
   ListIntegrationsRequest,
   ListRevisionsRequest,
   ListToolsRequest,
+  PrefetchAmbientRequest,
   PutCredentialRequest,
   RegistryServiceService,
   RetryDeliveryRequest,
@@ -43,11 +44,11 @@ type Identity = keyof typeof IDENTITY_TOKENS;
 
 /** The recommended allow-lists (SECURITY.md, "Who may call what"), separately for each server. */
 const REGISTRY_IDENTITIES = 'console:*;mcp-gateway:ListTools;runtime:ListTools';
-const EXECUTOR_IDENTITIES = 'console:Test,ListDeliveries,RetryDelivery;mcp-gateway:Invoke;runtime:Invoke';
+const EXECUTOR_IDENTITIES = 'console:Test,ListDeliveries,RetryDelivery;mcp-gateway:Invoke;runtime:Invoke,PrefetchAmbient';
 const ALLOWED: Record<Identity, Record<'registry' | 'executor', readonly string[] | '*'>> = {
   console: { registry: '*', executor: ['Test', 'ListDeliveries', 'RetryDelivery'] },
   'mcp-gateway': { registry: ['ListTools'], executor: ['Invoke'] },
-  runtime: { registry: ['ListTools'], executor: ['Invoke'] },
+  runtime: { registry: ['ListTools'], executor: ['Invoke', 'PrefetchAmbient'] },
 };
 
 const KEY = 'lookup';
@@ -88,6 +89,7 @@ const RPCS: readonly Rpc[] = [
   rpc('registry', 'DeleteCredential', RegistryServiceService.deleteCredential, (orgId) => DeleteCredentialRequest.fromPartial({ orgId, credentialId: 'never-made' })),
   rpc('registry', 'ListTools', RegistryServiceService.listTools, (orgId) => ListToolsRequest.fromPartial({ orgId, format: ToolFormat.TOOL_FORMAT_OPENAI })),
   rpc('executor', 'Invoke', ExecutorServiceService.invoke, (orgId) => InvokeRequest.fromPartial({ orgId, toolKey: 'never-made', argumentsJson: '{}' })),
+  rpc('executor', 'PrefetchAmbient', ExecutorServiceService.prefetchAmbient, (orgId) => PrefetchAmbientRequest.fromPartial({ orgId, deadlineMs: 500 })),
   rpc('executor', 'Test', ExecutorServiceService.test, (orgId) => TestRequest.fromPartial({ orgId, toolKey: 'never-made', argumentsJson: '{}' })),
   rpc('executor', 'ListDeliveries', DeliveryServiceService.listDeliveries, (orgId) => ListDeliveriesRequest.fromPartial({ orgId })),
   rpc('executor', 'RetryDelivery', DeliveryServiceService.retryDelivery, (orgId) => RetryDeliveryRequest.fromPartial({ orgId, deliveryId: 'never-made' })),
