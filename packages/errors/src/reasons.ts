@@ -241,6 +241,15 @@ export const REASONS = {
     means: "the upstream's answer cannot be parsed or mapped by the definition's response mapping",
   },
 
+  // The audit trail.
+  EXECUTOR_STOPPED: {
+    outcome: 'OUTCOME_UNKNOWN',
+    grpc: 'UNAVAILABLE',
+    http: 503,
+    agent: NOT_SURE,
+    means: 'audit only: the executor stopped while the request was in flight; its write-ahead intent got no outcome in time, so the upstream may or may not have acted',
+  },
+
   // Async delivery.
   DELIVERY_QUEUE_FULL: {
     outcome: 'OUTCOME_QUEUE_FULL',
