@@ -1,6 +1,9 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { AUDIT_CONTENT_TYPE, AuditPublisher, decodeAuditEvent, ensureAuditStream, type AuditLogger } from '@switchboard/audit';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AUDIT_CONTENT_TYPE, AuditPublisher, AuditSpool, decodeAuditEvent, ensureAuditStream, type AuditLogger } from '@switchboard/audit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startNatsServer, type PrivateNatsServer } from '../support/nats-server.js';
 import { waitFor } from '../support/processes.js';
@@ -168,6 +171,57 @@ describe('audit publisher against real NATS', () => {
     publisher.publish(makeEvent(10_000));
     expect(await publisher.flush(5_000)).toBe(true);
     expect(publisher.stats()).toMatchObject({ published: 21, dropped: 1 });
+    await deleteStreams(jsm, names.stream, names.dlqStream);
+  });
+
+  it('rides out an outage longer than its memory buffer in the disk spool: 0 events lost, drops only past the disk budget', async () => {
+    const server: PrivateNatsServer = await startNatsServer();
+    cleanups.push(() => server.dispose());
+    const dir = await mkdtemp(join(tmpdir(), 'sb-audit-spool-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    cleanups.push(() => nc.close());
+    const jsm = await jetstreamManager(nc);
+    const names = uniqueAuditNames();
+    await ensureAuditStream(jsm, streamLimits(names));
+    // Small segments so draining deletes acknowledged ones while the outage is still being replayed.
+    const { spool } = await AuditSpool.open({ dir, maxBytes: 256 * 1024, segmentBytes: 16 * 1024 });
+    const publisher = new AuditPublisher(jetstream(nc), {
+      maxBuffered: 50,
+      maxInFlight: 8,
+      subjectPrefix: names.prefix,
+      publishTimeoutMs: 300,
+      retryMaxMs: 200,
+      connection: nc,
+      spool,
+    });
+
+    await server.stop();
+    const during = Array.from({ length: 1_000 }, (_, i) => makeEvent(20_000 + i));
+    for (const e of during) publisher.publish(e);
+    // Twenty times what memory holds, and nothing dropped: the overflow is on disk.
+    expect(publisher.stats()).toMatchObject({ dropped: 0 });
+    expect(publisher.stats().spooled).toBeGreaterThanOrEqual(950);
+    await spool.sync();
+    expect(spool.stats().records).toBeGreaterThanOrEqual(950);
+
+    // Past the disk budget (about 1,600 such events), and only then, events are dropped and counted.
+    const beyond = Array.from({ length: 1_500 }, (_, i) => makeEvent(40_000 + i));
+    for (const e of beyond) publisher.publish(e);
+    const dropped = publisher.stats().dropped;
+    expect(dropped).toBeGreaterThan(0);
+    expect(spool.stats().refused).toBe(dropped);
+
+    await server.start();
+    expect(await publisher.flush(45_000)).toBe(true);
+    const stored = await readStream(jetstream(nc), jsm, names.stream);
+    const storedIds = stored.map((m) => m.header('Nats-Msg-Id'));
+    expect(storedIds).toHaveLength(new Set(storedIds).size);
+    for (const e of during) expect(storedIds).toContain(e.invocationId);
+    expect(storedIds).toHaveLength(during.length + beyond.length - dropped);
+    // Acknowledged segments are gone: only the one being written stays.
+    await waitFor(() => spool.stats().records === 0, { what: 'spool drained' });
+    await spool.close();
     await deleteStreams(jsm, names.stream, names.dlqStream);
   });
 });

@@ -4,6 +4,8 @@ import type { AuditEvent } from '@switchboard/contracts';
 import { BoundedQueue } from './bounded-queue.js';
 import { encodeAuditEvent } from './codec.js';
 import { silentLogger, type AuditLogger } from './logger.js';
+import { decodeSpoolEnvelope, encodeSpoolEnvelope } from './spool-envelope.js';
+import type { AuditSpool } from './spool.js';
 import { AUDIT_CONTENT_TYPE, auditSubject, CONTENT_TYPE_HEADER, DEFAULT_AUDIT_SUBJECT_PREFIX } from './subjects.js';
 
 export interface AuditPublisherOptions {
@@ -31,6 +33,13 @@ export interface AuditPublisherOptions {
    * back instead of dropping new events for up to `retryMaxMs` more.
    */
   readonly connection?: NatsConnection | undefined;
+  /**
+   * A disk spool (see AuditSpool): it holds write-ahead intents (`publishDurable`), the outcomes that
+   * complete them (`publishSpooled`), and every event the full memory buffer cannot take, until the
+   * stream acknowledges them; records left by an earlier process are replayed. Without it a full
+   * buffer drops.
+   */
+  readonly spool?: AuditSpool | undefined;
 }
 
 export interface AuditPublisherStats {
@@ -43,14 +52,23 @@ export interface AuditPublisherStats {
   readonly duplicates: number;
   readonly dropped: number;
   readonly retries: number;
+  /** Written to the disk spool instead of the memory buffer (intents, their outcomes, overflow). */
+  readonly spooled: number;
 }
 
-export type AuditDropReason = 'buffer_full' | 'unencodable' | 'missing_invocation_id' | 'rejected' | 'closed';
+export type AuditDropReason = 'buffer_full' | 'spool_full' | 'unencodable' | 'missing_invocation_id' | 'rejected' | 'closed';
 
 interface PendingEvent {
   readonly subject: string;
   readonly bytes: Uint8Array;
   readonly msgID: string;
+  /** Read back from the spool: the segment to acknowledge once the stream holds it. */
+  readonly segment?: number | undefined;
+}
+
+/** The message id of an event: an intent's differs from its outcome's, so the stream keeps both. */
+export function auditMessageId(event: Pick<AuditEvent, 'invocationId' | 'intent'>): string {
+  return event.intent ? `${event.invocationId}:intent` : event.invocationId;
 }
 
 const DEFAULTS = {
@@ -87,7 +105,10 @@ export class AuditPublisher {
   #duplicates = 0;
   #dropped = 0;
   #retries = 0;
+  #spooled = 0;
   #closed = false;
+  readonly #spool: AuditSpool | undefined;
+  #spoolReading = false;
 
   #lastDropLog = Number.NEGATIVE_INFINITY;
   #unloggedDrops = new Map<AuditDropReason, number>();
@@ -112,7 +133,10 @@ export class AuditPublisher {
     this.#retryMaxMs = options.retryMaxMs ?? DEFAULTS.retryMaxMs;
     this.#maxRejections = options.maxRejections ?? DEFAULTS.maxRejections;
     this.#dropLogIntervalMs = options.dropLogIntervalMs ?? DEFAULTS.dropLogIntervalMs;
+    this.#spool = options.spool;
     if (options.connection) this.#resumeOnReconnect(options.connection);
+    // Records an earlier process left in the spool go out first.
+    if (this.#spool?.hasUnread()) this.#schedulePump();
   }
 
   /** Ends every back-off now: the outage they were waiting out is over. */
@@ -136,21 +160,81 @@ export class AuditPublisher {
   /** Never blocks and never throws: the event is queued, or dropped and counted. */
   publish(event: AuditEvent): void {
     if (this.#closed) return this.#drop('closed');
-    if (this.#queue.length + this.#inFlight >= this.#maxBuffered) return this.#drop('buffer_full');
-    if (event.invocationId === '') return this.#drop('missing_invocation_id');
-    let pending: PendingEvent;
+    const pending = this.#encode(event);
+    if (pending === null) return;
+    if (this.#queue.length + this.#inFlight >= this.#maxBuffered) {
+      if (this.#spool === undefined) return this.#drop('buffer_full');
+      if (!this.#spool.append(encodeSpoolEnvelope(pending))) return this.#drop('spool_full');
+      this.#spooled++;
+    } else {
+      this.#queue.push(pending);
+    }
+    this.#schedulePump();
+  }
+
+  /**
+   * A write-ahead intent: resolves once the event is on disk in the spool (one fdatasync shared with
+   * every concurrent call), so a request sent afterwards is on record whatever happens to the process.
+   * Never rejects: without a spool, with the disk budget spent or a failing disk, the event takes the
+   * memory path instead (the call goes on; the spool's `refused` count and the log say so).
+   */
+  async publishDurable(event: AuditEvent): Promise<void> {
+    if (this.#closed || this.#spool === undefined) return this.publish(event);
+    const pending = this.#encode(event);
+    if (pending === null) return;
+    let stored = false;
+    try {
+      stored = await this.#spool.append(encodeSpoolEnvelope(pending), true);
+    } catch (err) {
+      this.#logFailure(err);
+    }
+    if (!stored) return this.publish(event);
+    this.#spooled++;
+    this.#schedulePump();
+  }
+
+  /**
+   * Appends to the spool without waiting for the disk: survives the process being killed once written
+   * (the next group commit, within one fdatasync), though not a crash of the machine before that
+   * commit. For the outcome that completes an intent. Falls back to `publish`.
+   */
+  publishSpooled(event: AuditEvent): void {
+    if (this.#closed || this.#spool === undefined) return this.publish(event);
+    const pending = this.#encode(event);
+    if (pending === null) return;
+    if (!this.#spool.append(encodeSpoolEnvelope(pending))) return this.publish(event);
+    this.#spooled++;
+    this.#schedulePump();
+  }
+
+  /** For a graceful stop that ran out of time: what still waits in memory goes to the spool, on disk. */
+  async spill(): Promise<number> {
+    if (this.#spool === undefined) return 0;
+    let spilled = 0;
+    for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
+      if (this.#spool.append(encodeSpoolEnvelope(next))) spilled++;
+      else this.#drop('spool_full');
+    }
+    await this.#spool.sync();
+    return spilled;
+  }
+
+  #encode(event: AuditEvent): PendingEvent | null {
+    if (event.invocationId === '') {
+      this.#drop('missing_invocation_id');
+      return null;
+    }
     try {
       // Encoding now snapshots the event: the caller may reuse or change the object afterwards.
-      pending = {
+      return {
         subject: auditSubject(event.orgId, event.toolKey, this.#prefix),
         bytes: encodeAuditEvent(event),
-        msgID: event.invocationId,
+        msgID: auditMessageId(event),
       };
     } catch {
-      return this.#drop('unencodable');
+      this.#drop('unencodable');
+      return null;
     }
-    this.#queue.push(pending);
-    this.#schedulePump();
   }
 
   #pumpScheduled = false;
@@ -176,6 +260,7 @@ export class AuditPublisher {
       duplicates: this.#duplicates,
       dropped: this.#dropped,
       retries: this.#retries,
+      spooled: this.#spooled,
     };
   }
 
@@ -211,12 +296,44 @@ export class AuditPublisher {
   }
 
   #pump(): void {
+    this.#drainSpool();
     while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
       const next = this.#queue.shift();
       if (next === undefined) break;
       this.#inFlight++;
       void this.#send(next);
     }
+  }
+
+  /** Reads spooled records back from the disk into free publish slots, oldest first. */
+  #drainSpool(): void {
+    const spool = this.#spool;
+    if (spool === undefined || this.#spoolReading || this.#closed || !spool.hasUnread()) return;
+    const room = this.#maxInFlight - this.#inFlight;
+    if (room <= 0) return;
+    this.#spoolReading = true;
+    // The slots are taken now so the memory queue cannot fill them while the disk is read.
+    this.#inFlight += room;
+    void spool
+      .read(room)
+      .then(
+        (records) => {
+          this.#inFlight -= room - records.length;
+          for (const r of records) {
+            const envelope = decodeSpoolEnvelope(r.payload);
+            void this.#send({ ...envelope, segment: r.segment });
+          }
+        },
+        (err: unknown) => {
+          this.#inFlight -= room;
+          this.#logFailure(err);
+        },
+      )
+      .finally(() => {
+        this.#spoolReading = false;
+        this.#pump();
+        if (this.#isIdle()) this.#wakeIdle();
+      });
   }
 
   async #send(event: PendingEvent): Promise<void> {
@@ -226,7 +343,8 @@ export class AuditPublisher {
     let rejections = 0;
     for (;;) {
       if (this.#closed) {
-        this.#drop('closed');
+        // A spooled record stays on disk for the next start; only a memory one is lost.
+        if (event.segment === undefined) this.#drop('closed');
         break;
       }
       try {
@@ -237,12 +355,13 @@ export class AuditPublisher {
         });
         this.#published++;
         if (ack.duplicate) this.#duplicates++;
+        if (event.segment !== undefined) this.#spool?.ack(event.segment);
         break;
       } catch (err) {
         if (err instanceof ClosedConnectionError) {
           // The service closed its connection: nothing will ever deliver this event.
           this.#closed = true;
-          this.#drop('closed');
+          if (event.segment === undefined) this.#drop('closed');
           break;
         }
         if (err instanceof JetStreamApiError && ++rejections >= this.#maxRejections) {
@@ -251,6 +370,7 @@ export class AuditPublisher {
             'audit event rejected by the stream; dropped',
           );
           this.#drop('rejected');
+          if (event.segment !== undefined) this.#spool?.ack(event.segment);
           break;
         }
         this.#logFailure(err);
@@ -284,7 +404,7 @@ export class AuditPublisher {
   }
 
   #isIdle(): boolean {
-    return this.#queue.length === 0 && this.#inFlight === 0;
+    return this.#queue.length === 0 && this.#inFlight === 0 && !this.#spoolReading && !(this.#spool?.hasUnread() ?? false);
   }
 
   #wakeIdle(): void {

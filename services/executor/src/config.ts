@@ -44,6 +44,14 @@ const schema = z.object({
   KV_BIND_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
   ...auditStreamEnv,
   AUDIT_BUFFER_MAX: env.positiveInt(100_000),
+  /**
+   * The audit spool (packages/audit README): write-ahead intents, their outcomes and the overflow of the
+   * memory buffer, on disk until the stream holds them. Must be on a volume that outlives the container
+   * (one per executor replica); never shared by two running executors.
+   */
+  AUDIT_SPOOL_DIR: z.string().min(1).default('.data/audit-spool'),
+  /** The spool's disk budget in bytes (at least 1 MiB); beyond it overflow events are dropped and counted. */
+  AUDIT_SPOOL_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
   /** Same variable and default as the audit logger's: JetStream cannot change a stream's storage, so both must agree. */
   /** The async delivery work queue (work-queue stream), its subjects and the executors' shared consumer. */
   DELIVERY_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('SWITCHBOARD_DELIVERIES'),

@@ -6,6 +6,7 @@ export interface ExecutorMetricSources {
   readonly breakerStates: () => Map<string, BreakerState>;
   readonly oauth: () => { cacheHits: number; fetches: number; redisFallbacks: number; permanentFailures: number };
   readonly audit: () => { buffered: number; dropped: number; published: number };
+  readonly auditSpool?: () => { bytes: number; maxBytes: number; records: number; syncs: number; refused: number };
   readonly inFlight: () => number;
   readonly cache?: () => { hits: number; misses: number; errors: number };
   readonly limits?: () => { queued: number; rejected: number; waitedMs: number; redisFallbacks: number };
@@ -45,8 +46,18 @@ export function createExecutorMetrics(registry: Registry, sources: ExecutorMetri
     ['switchboard_oauth_redis_fallbacks_total', 'Token look-ups that went around an unavailable Redis', () => sources.oauth().redisFallbacks],
     ['switchboard_oauth_permanent_failures_total', 'Token requests refused for good (revoked grant, bad client)', () => sources.oauth().permanentFailures],
     ['switchboard_audit_published_total', 'Audit events stored in the stream', () => sources.audit().published],
-    ['switchboard_audit_dropped_total', 'Audit events dropped because the buffer was full', () => sources.audit().dropped],
+    ['switchboard_audit_dropped_total', 'Audit events dropped (buffer full and spool past its budget, or unusable)', () => sources.audit().dropped],
   ];
+  const spool = sources.auditSpool;
+  if (spool) {
+    counters.push(
+      ['switchboard_audit_spool_syncs_total', 'Group commits (fdatasync) of the audit spool', () => spool().syncs],
+      ['switchboard_audit_spool_refused_total', 'Audit spool appends refused because the disk budget was reached', () => spool().refused],
+    );
+    new Gauge({ name: 'switchboard_audit_spool_bytes', help: 'Bytes in the audit spool on disk', registers: [registry], collect() { this.set(spool().bytes); } });
+    new Gauge({ name: 'switchboard_audit_spool_max_bytes', help: 'The audit spool disk budget (AUDIT_SPOOL_MAX_BYTES)', registers: [registry], collect() { this.set(spool().maxBytes); } });
+    new Gauge({ name: 'switchboard_audit_spool_records', help: 'Audit records in the spool not yet stored by the stream', registers: [registry], collect() { this.set(spool().records); } });
+  }
   const deliveries = sources.deliveries;
   if (deliveries) {
     counters.push(

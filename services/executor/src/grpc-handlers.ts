@@ -22,7 +22,8 @@ export interface ExecutorHandlerDeps {
   readonly invoker: Invoker;
   /** PrefetchAmbient lists the org's definitions here; without it the RPC answers no lookups. */
   readonly definitions?: AmbientPrefetchDeps['definitions'] | undefined;
-  readonly publishAudit: (event: AuditEvent) => void;
+  /** `spooled`: the event completes a write-ahead intent, so it goes to the disk spool as well. */
+  readonly publishAudit: (event: AuditEvent, spooled?: boolean) => void;
   /** Told of every finished invocation after its reply went out (metrics). */
   readonly onFinished?: (event: AuditEvent) => void;
   readonly logger: Logger;
@@ -61,8 +62,8 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
    * after the reply's bytes were written: the caller hears the answer without waiting for the audit
    * trail. The call stays counted in flight until then, so a draining executor flushes its event.
    */
-  const afterReply = (result: { audit: AuditEvent }) => {
-    deps.publishAudit(result.audit);
+  const afterReply = (result: { audit: AuditEvent; intent: boolean }) => {
+    deps.publishAudit(result.audit, result.intent);
     deps.onFinished?.(result.audit);
   };
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Agent, type Dispatcher } from 'undici';
-import { AuditPublisher, auditStreamOptionsFromEnv, ensureAuditStream } from '@switchboard/audit';
-import { DeliveryServiceService, ExecutorServiceService } from '@switchboard/contracts';
+import { AuditPublisher, AuditSpool, auditStreamOptionsFromEnv, ensureAuditStream } from '@switchboard/audit';
+import { DeliveryServiceService, ExecutorServiceService, type AuditEvent } from '@switchboard/contracts';
 import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
 import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit';
@@ -66,12 +66,19 @@ async function main(): Promise<void> {
 
   const jsm = await jetstreamManager(nc);
   await ensureAuditStream(jsm, auditStreamOptionsFromEnv(config));
+  // Opened before any call is taken: what an earlier process left (intents of calls in flight at a
+  // crash, unpublished overflow) is replayed to the stream first.
+  const { spool, recovered } = await AuditSpool.open({ dir: config.AUDIT_SPOOL_DIR, maxBytes: config.AUDIT_SPOOL_MAX_BYTES });
+  if (recovered.records > 0 || recovered.tornBytes > 0) logger.warn({ ...recovered, dir: config.AUDIT_SPOOL_DIR }, 'audit spool replaying records left by an earlier process');
   const audit = new AuditPublisher(jetstream(nc), {
     connection: nc,
     maxBuffered: config.AUDIT_BUFFER_MAX,
     subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
     logger,
+    spool,
   });
+  const auditIntent = (event: AuditEvent) => audit.publishDurable(event);
+  const publishAudit = (event: AuditEvent, spooled?: boolean) => (spooled === true ? audit.publishSpooled(event) : audit.publish(event));
 
   const redis = createRedis(config);
 
@@ -112,7 +119,8 @@ async function main(): Promise<void> {
       breakers,
       upstream,
       maxBodyBytes: config.RESPONSE_MAX_BYTES,
-      publishAudit: (event) => audit.publish(event),
+      publishAudit,
+      auditIntent,
       logger,
     },
   );
@@ -132,6 +140,7 @@ async function main(): Promise<void> {
     deliveries: deliveries.acceptor,
     limiter,
     cache: responseCache,
+    auditIntent,
   });
 
   // Invoke, Test and DeliveryService share one gate: all stop taking calls once the executor drains.
@@ -141,6 +150,7 @@ async function main(): Promise<void> {
     breakerStates: () => breakers.states(),
     oauth: () => oauth.stats(),
     audit: () => audit.stats(),
+    auditSpool: () => spool.stats(),
     inFlight: () => calls.inFlight,
     deliveries: () => deliveries.stats(),
     limits: () => limiter.stats,
@@ -156,7 +166,7 @@ async function main(): Promise<void> {
         implementation: executorHandlers({
           invoker,
           definitions,
-          publishAudit: (event) => audit.publish(event),
+          publishAudit,
           logger,
           auth,
           gate: calls,
@@ -185,10 +195,12 @@ async function main(): Promise<void> {
     if (!settled) logger.warn(deliveries.stats(), 'delivery attempts still in flight at shutdown');
     const flushed = await audit.flush(Math.max(0, deadline - Date.now()));
     if (!flushed) {
-      // What could not be published is lost with the process: counted as dropped and said loudly.
+      // What could not be published waits in the spool for the next start; only past its budget is it lost.
+      const spilled = await audit.spill();
       const lost = audit.close();
-      logger.error({ ...audit.stats(), lost }, 'audit events not published before shutdown');
+      logger.error({ ...audit.stats(), spilled, lost, spool: spool.stats() }, 'audit events not published before shutdown; kept in the spool');
     }
+    await spool.close();
     definitions.stop();
     credentials.stop();
     breakers.shutdown();

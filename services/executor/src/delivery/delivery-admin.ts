@@ -78,6 +78,7 @@ export class DeliveryAdmin {
       retries: 0,
       resultBytes: 0,
       error: '',
+      intent: false,
       integrationRevision: message.revision,
       deliveryId,
       attempt: 0,

@@ -1,4 +1,4 @@
-import { Outcome, type GateDecision, type Integration, type RecordedRequest } from '@switchboard/contracts';
+import { Outcome, type AuditEvent, type GateDecision, type Integration, type RecordedRequest } from '@switchboard/contracts';
 import type { KeyRing } from '@switchboard/crypto';
 import { breakerOf, deliveryOf, timeoutsOf } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
@@ -8,6 +8,7 @@ import { classifyFailure } from '../outcome.js';
 import { redactRequest } from '../redact.js';
 import { loggableError, type RequestSecrets } from '../secret-masker.js';
 import { authenticate, newTally, send, UpstreamStatusError, type SendStageDeps } from '../send/index.js';
+import { attemptEvent } from './delivery-worker.js';
 import { isRetryable, isRetryableStatus } from './retry-policy.js';
 import { parseRetryAfter } from './retry-after.js';
 import { deserializeRequest, gateOf, openDelivery, type QueuedDelivery, type SealedDelivery } from './queued-delivery.js';
@@ -17,6 +18,8 @@ export interface DeliveryAttemptDeps extends SendStageDeps {
   /** The shared, egress-guarded pool of live calls. */
   readonly upstream: Dispatcher;
   readonly ring: KeyRing;
+  /** Persists the attempt's write-ahead intent (resolves once durable) before the request goes out. */
+  readonly auditIntent?: ((event: AuditEvent) => Promise<void>) | undefined;
 }
 
 /** What one attempt did, for the retry decision, the audit event and the dead letter. */
@@ -39,6 +42,8 @@ export interface AttemptReport {
   readonly revision: number;
   /** An unexpected error (outcome INTERNAL), for the executor's log only. */
   readonly error?: unknown;
+  /** A write-ahead intent was recorded before the request went out: the attempt's event completes it. */
+  readonly intent?: boolean;
 }
 
 /**
@@ -56,6 +61,7 @@ export async function attemptDelivery(deps: DeliveryAttemptDeps, queued: QueuedD
   const tally = newTally({ breaker: true });
   let secrets: RequestSecrets | undefined;
   let revision = queued.revision;
+  let intent = false;
   const report = (r: Pick<AttemptReport, 'outcome' | 'reason' | 'httpStatus' | 'detail' | 'retryable'> & Partial<AttemptReport>): AttemptReport => ({
     retryAfterMs: undefined,
     minDelayMs: undefined,
@@ -67,6 +73,7 @@ export async function attemptDelivery(deps: DeliveryAttemptDeps, queued: QueuedD
     breakerState: tally.breakerState,
     retries: tally.retries,
     revision,
+    intent,
   });
 
   try {
@@ -85,6 +92,12 @@ export async function attemptDelivery(deps: DeliveryAttemptDeps, queued: QueuedD
     const authenticated = await authenticate(deps, queued.orgId, def, outbound, signal);
     secrets = authenticated.secrets;
     recorded = redactRequest(outbound, new Set(inside.sensitiveBodyKeys));
+    if (deps.auditIntent !== undefined) {
+      // Every attempt is a request that may change the customer's system: on disk before it goes out.
+      const pending = report({ outcome: Outcome.OUTCOME_UNSPECIFIED, reason: '', httpStatus: 0, detail: '', retryable: false });
+      await deps.auditIntent({ ...attemptEvent(queued, attempt, pending), latencyMs: 0, intent: true });
+      intent = true;
+    }
     const sent = await send(
       deps,
       { orgId: queued.orgId, integration: def, outbound, authenticated, dispatcher: deps.upstream, signal, retry: undefined, breaker: true },

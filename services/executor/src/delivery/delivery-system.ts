@@ -46,7 +46,9 @@ export interface DeliveryDeps {
   readonly breakers: BreakerRegistry;
   readonly upstream: Dispatcher;
   readonly maxBodyBytes: number;
-  readonly publishAudit: (event: AuditEvent) => void;
+  readonly publishAudit: (event: AuditEvent, spooled?: boolean) => void;
+  /** Write-ahead intents of delivery attempts (see DeliveryAttemptDeps). */
+  readonly auditIntent?: ((event: AuditEvent) => Promise<void>) | undefined;
   readonly logger: Logger;
 }
 

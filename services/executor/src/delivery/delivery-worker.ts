@@ -23,7 +23,8 @@ export interface DeliveryWorkerOptions {
   readonly limitsFor: (orgId: string, toolKey: string) => DeliveryLimits;
   readonly attempt: (queued: QueuedDelivery, attempt: number) => Promise<AttemptReport>;
   readonly deadLetters: DeadLetterStore;
-  readonly publishAudit: (event: AuditEvent) => void;
+  /** `spooled`: the event completes a write-ahead intent, so it goes to the disk spool as well. */
+  readonly publishAudit: (event: AuditEvent, spooled?: boolean) => void;
   readonly logger: Logger;
 }
 
@@ -183,7 +184,7 @@ export class DeliveryWorker {
         event.deliveryState = DeliveryState.DELIVERY_STATE_RETRYING;
         event.retryDelayMs = delay;
         event.error = `${event.error}${event.error ? '; ' : ''}giving up (${step.reason}) failed: the dead letter could not be stored`;
-        this.o.publishAudit(event);
+        this.o.publishAudit(event, report.intent === true);
         return;
       }
       this.counts.deadLettered++;
@@ -192,7 +193,7 @@ export class DeliveryWorker {
       event.error = event.error === '' ? step.detail : `${event.error}; gave up: ${step.detail}`;
       this.o.logger.warn({ deliveryId: queued.deliveryId, orgId: queued.orgId, toolKey: queued.toolKey, attempts: attempt, reason: step.reason, last: report.reason }, 'delivery dead-lettered');
     }
-    this.o.publishAudit(event);
+    this.o.publishAudit(event, report.intent === true);
   }
 
   private logError(err: unknown, message: string): void {
@@ -244,6 +245,7 @@ export function attemptEvent(queued: QueuedDelivery, attempt: number, r: Attempt
     resultBytes: 0,
     error: r.detail,
     integrationRevision: r.revision,
+    intent: false,
     deliveryId: queued.deliveryId,
     attempt,
     deliveryState: DeliveryState.DELIVERY_STATE_UNSPECIFIED,

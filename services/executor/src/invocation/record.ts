@@ -82,6 +82,7 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
     resultBytes: Buffer.byteLength(v.resultJson),
     error: v.error,
     integrationRevision: ctx.revision ?? 0,
+    intent: false,
   };
   if (ctx.cacheHit === true) audit.cacheHit = true;
   if (ctx.deliveryId !== undefined) {
@@ -104,6 +105,7 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
       bodyMs: sent ? sent.totalMs - sent.firstByteMs : 0,
     },
     gateRequirement: ctx.gateRequirement ?? '',
+    intent: ctx.intent === true,
   };
 }
 

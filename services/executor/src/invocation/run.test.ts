@@ -14,6 +14,7 @@ import {
   ParameterLocation,
   ParameterType,
   SpeechMode,
+  type AuditEvent,
   type ConfirmationRequest,
   type SpeechGuidance,
 } from '@switchboard/contracts';
@@ -119,6 +120,8 @@ function fakeDeps(definitions: Integration[], options: { gate?: (input: GateInpu
   const invalidated: string[] = [];
   const accepted: AcceptInput[] = [];
   const logged: string[] = [];
+  /** Each write-ahead intent, with how many requests the upstream had seen when it was persisted. */
+  const intents: { event: AuditEvent; upstreamHadSeen: number }[] = [];
   const policy = createEgressPolicy({ allow: ['127.0.0.1/32'] });
   const upstream = new Agent({ connect: createGuardedConnector({ policy, connectTimeoutMs: 1_000 }) });
   const breakers = new BreakerRegistry();
@@ -155,12 +158,16 @@ function fakeDeps(definitions: Integration[], options: { gate?: (input: GateInpu
         return Promise.resolve(options.acceptance ?? { kind: 'queued' });
       },
     },
+    auditIntent: (event) => {
+      intents.push({ event, upstreamHadSeen: seen.length });
+      return Promise.resolve();
+    },
   };
   const close = async () => {
     breakers.shutdown();
     await upstream.close();
   };
-  return { deps, invalidated, accepted, logged, close, tokensIssued: () => issued };
+  return { deps, invalidated, accepted, logged, intents, close, tokensIssued: () => issued };
 }
 
 function live(toolKey: string, extra: Partial<InvocationInput> = {}): InvocationInput {
@@ -438,5 +445,41 @@ describe('run: the send stage', () => {
     const { response, result } = await runOnce([def('garbled', '/not-json')], live('garbled', { test: true }));
     expect(response).toMatchObject({ outcome: Outcome.OUTCOME_MAPPING_FAILED, reason: 'MAPPING_FAILED', httpStatus: 200 });
     expect(result.upstreamResponse?.status).toBe(200);
+  });
+});
+
+describe('run: write-ahead intent', () => {
+  it('persists the intent of a write before the request goes out, and the result says the outcome completes it', async () => {
+    const integration = def('book', '/ok', { method: HttpMethod.HTTP_METHOD_POST });
+    const { response, audit, result, intents } = await runOnce([integration], live('book'));
+    expect(response.outcome).toBe(Outcome.OUTCOME_SUCCESS);
+    expect(seen).toHaveLength(1);
+    expect(intents).toHaveLength(1);
+    expect(intents[0]?.upstreamHadSeen).toBe(0);
+    expect(intents[0]?.event).toMatchObject({ invocationId: audit.invocationId, orgId: ORG, toolKey: 'book', intent: true, outcome: Outcome.OUTCOME_UNSPECIFIED });
+    expect(intents[0]?.event.request?.method).toBe('POST');
+    expect(result.intent).toBe(true);
+    expect(audit.intent).toBe(false);
+  });
+
+  it('writes no intent for a read, nor for a write stopped before it was sent', async () => {
+    const read = await runOnce([def('look_up', '/ok')], live('look_up'));
+    expect(read.intents).toHaveLength(0);
+    expect(read.result.intent).toBe(false);
+    const blocked = await runOnce([def('book', '/ok', { method: HttpMethod.HTTP_METHOD_POST })], live('book', { argumentsJson: 'not json' }));
+    expect(blocked.response.outcome).toBe(Outcome.OUTCOME_INVALID_ARGUMENTS);
+    expect(blocked.intents).toHaveLength(0);
+  });
+
+  it('sends nothing when the intent cannot be persisted', async () => {
+    const f = fakeDeps([def('book', '/ok', { method: HttpMethod.HTTP_METHOD_POST })]);
+    const deps: InvocationDeps = { ...f.deps, auditIntent: () => Promise.reject(new Error('disk gone')) };
+    try {
+      const { response } = await run(deps, live('book'));
+      expect(response.outcome).toBe(Outcome.OUTCOME_INTERNAL);
+      expect(seen).toHaveLength(0);
+    } finally {
+      await f.close();
+    }
   });
 });

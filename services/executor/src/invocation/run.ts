@@ -10,6 +10,7 @@ import { checkArguments } from './steps/check-arguments.js';
 import { enqueue } from './steps/enqueue.js';
 import { gate } from './steps/gate.js';
 import { giveBackTurn, limit } from './steps/limit.js';
+import { intent } from './steps/intent.js';
 import { map } from './steps/map.js';
 import { resolve } from './steps/resolve.js';
 import { send } from './steps/send.js';
@@ -19,7 +20,7 @@ import type { Facts, InvocationContext, InvocationDeps, InvocationInput, Invocat
  * The invoke path, in order. Each step reads the context the steps before it filled and returns the
  * facts it adds; the step that sets `end` stops the run (the map step always does).
  */
-export const STEPS: readonly Step[] = [resolve, checkArguments, gate, cache, build, enqueue, authenticate, limit, send, map];
+export const STEPS: readonly Step[] = [resolve, checkArguments, gate, cache, build, enqueue, authenticate, limit, intent, send, map];
 
 /**
  * Runs one invocation through STEPS and records it. Every failure becomes an outcome, never an
@@ -80,6 +81,7 @@ function newContext(input: InvocationInput): InvocationContext & { [K in keyof F
     budgetEndsAt: undefined,
     authenticated: undefined,
     turn: undefined,
+    intent: undefined,
     sent: undefined,
     retries: undefined,
     breakerState: undefined,

@@ -45,6 +45,8 @@ export interface InvocationResult {
   readonly upstreamResponse: RecordedResponse | undefined;
   readonly latency: LatencyBreakdown;
   readonly gateRequirement: string;
+  /** A write-ahead intent was recorded: the audit event completes it and goes to the spool too. */
+  readonly intent: boolean;
 }
 
 /** A fresh pool per Test so connect time can be measured honestly. */
@@ -70,6 +72,11 @@ export interface InvocationDeps extends SendStageDeps {
   readonly limiter?: Pick<Limiter, 'acquire' | 'backOff'> | undefined;
   /** Answers repeated lookups of definitions with `cache`; without it nothing is cached. */
   readonly cache?: Pick<ResponseCache, 'keyOf' | 'get' | 'set'> | undefined;
+  /**
+   * Persists a write-ahead intent (resolves once it is durable) before a request that can change the
+   * customer's system goes out; without it no intent is written.
+   */
+  readonly auditIntent?: ((event: AuditEvent) => Promise<void>) | undefined;
 }
 
 /** How a run ended: the one value `record()` turns into the response and the audit event. */
@@ -109,6 +116,8 @@ export interface Facts {
   readonly authenticated: Authenticated;
   /** limit: the call's turn on a limited upstream, given back when the run ends. */
   readonly turn: Turn;
+  /** intent: a write-ahead intent is on disk, so the outcome event must be spooled too. */
+  readonly intent: boolean;
   /** send */
   readonly sent: SentResponse;
   readonly retries: number;

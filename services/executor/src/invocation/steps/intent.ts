@@ -1,0 +1,52 @@
+import { Outcome, type AuditEvent } from '@switchboard/contracts';
+import type { HttpMethodName } from '../../http-method.js';
+import type { After, InvocationContext, InvocationDeps, Step, StepResult } from '../types.js';
+
+/** Methods that cannot change the customer's system: their calls need no write-ahead intent. */
+const READS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether a request of this method is written ahead to the audit spool before it goes out. */
+export function needsIntent(method: HttpMethodName): boolean {
+  return !READS.has(method);
+}
+
+/**
+ * intent: before a request that can change the customer's system goes out, a write-ahead intent
+ * (invocation id, org, tool, the redacted request, time) is on disk in the audit spool; the outcome
+ * event completes it. If the process dies before the outcome is recorded, the audit logger turns the
+ * lone intent into OUTCOME_UNKNOWN, so no call that reached the upstream goes unrecorded.
+ */
+export const intent: Step = {
+  name: 'intent',
+  async run(ctx: After<'integration' | 'outbound' | 'request'>, deps: InvocationDeps): Promise<StepResult> {
+    if (deps.auditIntent === undefined || !needsIntent(ctx.outbound.method)) return {};
+    await deps.auditIntent(intentEvent(ctx));
+    return { intent: true };
+  },
+};
+
+/** The intent of a run: what the outcome event will say, less the outcome. */
+export function intentEvent(ctx: InvocationContext): AuditEvent {
+  return {
+    schemaVersion: 1,
+    invocationId: ctx.invocationId,
+    orgId: ctx.input.orgId,
+    callId: ctx.input.callId,
+    toolKey: ctx.input.toolKey,
+    time: ctx.time,
+    test: ctx.mode.test,
+    gate: ctx.gate,
+    request: ctx.request,
+    argumentsJson: ctx.argumentsJson ?? '',
+    outcome: Outcome.OUTCOME_UNSPECIFIED,
+    reason: '',
+    httpStatus: 0,
+    latencyMs: 0,
+    breakerState: '',
+    retries: 0,
+    resultBytes: 0,
+    error: '',
+    integrationRevision: ctx.revision ?? 0,
+    intent: true,
+  };
+}
