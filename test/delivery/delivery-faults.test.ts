@@ -50,7 +50,7 @@ describe('async delivery under faults', () => {
     await waitFor(() => (receiver!.requests.length >= 1 ? true : undefined), 'the first attempt to reach the receiver');
 
     // Only now a second replica, so the first one is certainly the one holding the message.
-    second = await startService('executor', { ...stack.envOf('executor'), EXECUTOR_PORT: '0' });
+    second = await startService('executor', { ...stack.envOf('executor'), ...stack.spoolEnv(), EXECUTOR_PORT: '0' });
     await sleep(2500); // heartbeats keep the message with the first replica past ack_wait: no early redelivery
     expect(receiver.requests).toHaveLength(1);
     const killedAt = performance.now();

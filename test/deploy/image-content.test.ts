@@ -56,6 +56,7 @@ describe('container image content', () => {
         AUDIT_SUBJECT_PREFIX: `t${id}.audit`,
         AUDIT_CONSUMER: `t_${id}_logger`,
         AUDIT_DIR: path.join(out, `${service}-audit`),
+        AUDIT_SPOOL_DIR: path.join(out, `${service}-audit-spool`),
         AUDIT_HTTP_PORT: httpPort,
         REGISTRY_PORT: await port(),
         EXECUTOR_PORT: await port(),

@@ -234,7 +234,7 @@ describe('executor authentication, end to end', () => {
   });
 
   it('OAuth 2: many concurrent invokes on two executor replicas make one token request', async () => {
-    const second: ServiceProcess = await startService('executor', { ...stack.env, SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' });
+    const second: ServiceProcess = await startService('executor', { ...stack.env, ...stack.spoolEnv(), SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' });
     const client2 = new ExecutorClient({ address: `127.0.0.1:${second.port}` });
     try {
       await waitFor(async () => {

@@ -150,7 +150,13 @@ describe('scale-out: 3-node NATS cluster, two executors, two loggers', () => {
     // can take longer than a JetStream API request waits when both race to do it.
     await start('audit-logger', { AUDIT_DIR: shared, AUDIT_INSTANCE_ID: 'logger-a' });
     await start('audit-logger', { AUDIT_DIR: shared, AUDIT_INSTANCE_ID: 'logger-b' });
-    execA = await start('executor');
+    // Each executor its own audit spool, as each pod has its own volume.
+    const spools = ['a', 'b'].map((name) => {
+      const dir = mkdtempSync(path.join(tmpdir(), `sb-spool-${id}-${name}-`));
+      dirs.push(dir);
+      return dir;
+    });
+    execA = await start('executor', { AUDIT_SPOOL_DIR: spools[0]! });
     // The node that holds executor a's definition feed (its KV watcher, an R1 ordered consumer): the
     // node this test kills, so the surviving executor's feed has to recover.
     watcherHost = await waitFor(
@@ -163,7 +169,7 @@ describe('scale-out: 3-node NATS cluster, two executors, two loggers', () => {
       },
       { what: "executor a's KV watcher" },
     );
-    execB = await start('executor');
+    execB = await start('executor', { AUDIT_SPOOL_DIR: spools[1]! });
 
     registryClient = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, orgId);
     clientA = new ExecutorClient({ address: `127.0.0.1:${execA.port}` });

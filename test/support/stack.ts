@@ -114,6 +114,11 @@ export interface Stack {
   restart(name: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
   /** The environment a service was last started with (for one-off commands such as rotate-keys). */
   envOf(name: ServiceName): Record<string, string>;
+  /**
+   * A new audit spool directory for one more executor of this stack (each executor needs its own),
+   * removed by stop(): `{ AUDIT_SPOOL_DIR: ... }`.
+   */
+  spoolEnv(): Record<string, string>;
   /** Everything every process of this stack wrote, restarted ones included. */
   allOutput(): string;
   stop(): Promise<void>;
@@ -165,6 +170,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
+  const spoolDirs: string[] = [];
+  const spoolEnv = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), `sb-spool-${id}-`));
+    spoolDirs.push(dir);
+    return { AUDIT_SPOOL_DIR: dir };
+  };
   const started: ServiceProcess[] = [];
   const current = new Map<ServiceName, ServiceProcess>();
   const envs = new Map<ServiceName, Record<string, string>>();
@@ -180,6 +191,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (options.withLogger !== false) await launch('audit-logger', env);
     const executor = await launch('executor', {
       ...env,
+      ...spoolEnv(),
       ...(options.egressAllow ? { SWITCHBOARD_EGRESS_ALLOW: options.egressAllow } : {}),
       ...options.executorEnv,
     });
@@ -211,6 +223,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       executorClient,
       client,
       envOf: (name) => ({ ...envs.get(name)! }),
+      spoolEnv,
       allOutput: () => started.map((s) => s.output()).join('\n'),
       restart: async (name, extra = {}) => {
         const before = current.get(name);
@@ -226,12 +239,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await removeNatsState(env);
         await removeRedisKeys(env['REDIS_KEY_PREFIX']!);
         rmSync(auditDir, { recursive: true, force: true });
+        for (const dir of spoolDirs) rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await Promise.all(started.map((s) => s.stop('SIGKILL')));
     await removeNatsState(env).catch(() => undefined);
     rmSync(auditDir, { recursive: true, force: true });
+    for (const dir of spoolDirs) rmSync(dir, { recursive: true, force: true });
     throw err;
   }
 }

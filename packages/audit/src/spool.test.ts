@@ -14,6 +14,7 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
+const segments = async (dir: string) => (await readdir(dir)).filter((n) => n.endsWith('.log'));
 const text = (payload: Uint8Array) => Buffer.from(payload).toString();
 
 async function readAll(spool: AuditSpool): Promise<{ payload: string; segment: number }[]> {
@@ -72,7 +73,7 @@ describe('AuditSpool', () => {
     const { spool } = await AuditSpool.open({ dir, maxBytes: 1024 * 1024 });
     for (let i = 0; i < 5; i++) spool.append(Buffer.from(`record-${i}`));
     await spool.close();
-    const [name] = await readdir(dir);
+    const [name] = await segments(dir);
     const file = join(dir, name as string);
     const whole = (await stat(file)).size;
     // What kill -9 in the middle of a write leaves: a header and part of the payload.
@@ -91,7 +92,7 @@ describe('AuditSpool', () => {
     spool.append(Buffer.from('good'));
     spool.append(Buffer.from('lost'));
     await spool.close();
-    const [name] = await readdir(dir);
+    const [name] = await segments(dir);
     const file = join(dir, name as string);
     // Cut the last payload short by one byte, then pad it back with another byte: the length fits, the checksum does not.
     await truncate(file, (await stat(file)).size - 1);
@@ -118,9 +119,27 @@ describe('AuditSpool', () => {
     await expect.poll(async () => {
       spool.append(payload);
       await spool.sync();
-      return (await readdir(dir)).length;
+      return (await segments(dir)).length;
     }).toBeLessThanOrEqual(2);
     expect(spool.stats().bytes).toBeLessThan(64 * 1024);
+    await spool.close();
+  });
+});
+
+describe('AuditSpool lock', () => {
+  it('refuses a directory another live process holds, and takes over a stale lock', async () => {
+    const { spawn } = await import('node:child_process');
+    const { writeFile } = await import('node:fs/promises');
+    const dir = await tempDir();
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      await writeFile(join(dir, 'spool.lock'), `${other.pid}\n`);
+      await expect(AuditSpool.open({ dir, maxBytes: 1024 * 1024 })).rejects.toThrow(/in use by process/);
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('exit', r));
+    }
+    const { spool } = await AuditSpool.open({ dir, maxBytes: 1024 * 1024 });
     await spool.close();
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AuditError } from './errors.js';
@@ -56,6 +56,7 @@ const HEADER = 8;
 const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
 const READ_CHUNK = 256 * 1024;
 const NAME = /^spool-(\d{10})\.log$/;
+const LOCK = 'spool.lock';
 
 interface Segment {
   readonly seq: number;
@@ -110,6 +111,7 @@ export class AuditSpool {
     }
     const segmentBytes = Math.max(16 * 1024, Math.min(options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, Math.floor(options.maxBytes / 4)));
     await mkdir(options.dir, { recursive: true });
+    await lockDir(options.dir);
     const names = (await readdir(options.dir)).filter((n) => NAME.test(n)).sort();
     const segments: Segment[] = [];
     let tornBytes = 0;
@@ -242,6 +244,7 @@ export class AuditSpool {
     await this.sync();
     this.#closed = true;
     await this.#fh.close();
+    await rm(join(this.#dir, LOCK), { force: true });
   }
 
   #bytesUsed(): number {
@@ -302,6 +305,33 @@ export class AuditSpool {
       this.#segments.shift();
       await rm(oldest.path, { force: true });
     }
+  }
+}
+
+/**
+ * One process per spool directory: two writers would interleave segments and delete each other's
+ * records. The lock file holds the owner's pid; a lock whose process is gone (or is this process, as
+ * after a container restart where the executor is pid 1 again) is taken over.
+ */
+async function lockDir(dir: string): Promise<void> {
+  const path = join(dir, LOCK);
+  try {
+    const owner = Number((await readFile(path, 'utf8')).trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      throw new AuditError('audit_spool_locked', `the audit spool ${dir} is in use by process ${owner}; give each executor its own AUDIT_SPOOL_DIR`);
+    }
+  } catch (err) {
+    if (err instanceof AuditError) throw err;
+  }
+  await writeFile(path, `${process.pid}\n`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -23,6 +23,11 @@ const schema = z.object({
   AUDIT_BATCH_MAX: env.positiveInt(1_000),
   AUDIT_ACK_WAIT_MS: env.positiveInt(30_000),
   AUDIT_MAX_ACK_PENDING: env.positiveInt(10_000),
+  /**
+   * How long a write-ahead intent waits for its outcome before the logger writes OUTCOME_UNKNOWN for
+   * it. Longer than an executor takes to restart and replay its spool, or a slow outcome reads UNKNOWN.
+   */
+  AUDIT_INTENT_TIMEOUT_MS: env.positiveInt(120_000),
   /** Operations port (/metrics, /healthz, /readyz); unset keeps it closed. */
   AUDIT_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   AUDIT_HTTP_HOST: z.string().min(1).default('127.0.0.1'),

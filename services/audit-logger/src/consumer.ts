@@ -8,10 +8,12 @@ import {
   ensureConsumer,
   isAuditDecodeError,
 } from '@switchboard/audit';
+import type { AuditEvent } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logging';
 import { publishDeadLetter, type DeadLetter } from './dead-letter.js';
 import type { DedupeIndex } from './dedupe-index.js';
 import type { JsonlWriter } from './jsonl-writer.js';
+import { PendingIntents, unknownOutcomeOf } from './pending-intents.js';
 
 export interface AuditConsumerOptions {
   readonly js: JetStreamClient;
@@ -26,6 +28,8 @@ export interface AuditConsumerOptions {
   readonly batchMax: number;
   readonly ackWaitMs: number;
   readonly maxAckPending: number;
+  /** How long a write-ahead intent waits for its outcome before OUTCOME_UNKNOWN is written for it. */
+  readonly intentTimeoutMs: number;
   /** Told after every batch reached the disk: how many lines and how long the write and fsync took. */
   readonly onWrite?: ((lines: number, ms: number) => void) | undefined;
 }
@@ -36,6 +40,10 @@ export interface AuditConsumerStats {
   readonly duplicates: number;
   readonly deadLettered: number;
   readonly failedBatches: number;
+  /** Intents whose outcome never came, written as OUTCOME_UNKNOWN. */
+  readonly unknown: number;
+  /** Intents held waiting for their outcome. */
+  readonly pendingIntents: number;
 }
 
 export interface RunningAuditConsumer {
@@ -46,6 +54,7 @@ export interface RunningAuditConsumer {
 
 const NANOS_PER_MS = 1_000_000;
 const RETRY_DELAY_MS = 1_000;
+const INTENT_TICK_MS = 250;
 
 /**
  * Runs the durable pull consumer. Every process that names the same consumer shares its messages, so
@@ -85,6 +94,7 @@ interface DecodedMessage {
   readonly msg: JsMsg;
   readonly id: string;
   readonly line: string;
+  readonly event: AuditEvent;
 }
 
 /** Turns delivered messages into durable lines, then acks them. */
@@ -97,9 +107,22 @@ class BatchWriter {
   #duplicates = 0;
   #deadLettered = 0;
   #failedBatches = 0;
+  #unknown = 0;
+  readonly #intents: PendingIntents<JsMsg>;
+  #intentsDue = false;
+  readonly #intentTimer: NodeJS.Timeout;
 
   constructor(options: AuditConsumerOptions) {
     this.#o = options;
+    this.#intents = new PendingIntents(options.intentTimeoutMs);
+    this.#intentTimer = setInterval(() => {
+      if (!this.#accepting || this.#intents.size === 0) return;
+      // Held intents stay ours while they wait: the server would otherwise redeliver them after ack_wait.
+      this.#intents.touch(Date.now(), options.ackWaitMs / 3, (msg) => msg.working());
+      this.#intentsDue = true;
+      this.#running ??= this.#run();
+    }, INTENT_TICK_MS);
+    this.#intentTimer.unref();
   }
 
   add(msg: JsMsg): void {
@@ -109,10 +132,12 @@ class BatchWriter {
     this.#running ??= this.#run();
   }
 
-  /** Processes everything already delivered, then refuses more. */
+  /** Processes everything already delivered, then refuses more; held intents go back to the server. */
   async drain(): Promise<void> {
     while (this.#running !== null) await this.#running;
     this.#accepting = false;
+    clearInterval(this.#intentTimer);
+    this.#intents.clear();
   }
 
   stats(): AuditConsumerStats {
@@ -121,12 +146,24 @@ class BatchWriter {
       duplicates: this.#duplicates,
       deadLettered: this.#deadLettered,
       failedBatches: this.#failedBatches,
+      unknown: this.#unknown,
+      pendingIntents: this.#intents.size,
     };
   }
 
   async #run(): Promise<void> {
     try {
-      while (this.#pending.length > 0) {
+      while (this.#pending.length > 0 || this.#intentsDue) {
+        if (this.#intentsDue) {
+          this.#intentsDue = false;
+          try {
+            await this.#expireIntents();
+          } catch (err) {
+            this.#failedBatches++;
+            this.#o.logger.error({ err: describe(err) }, 'unknown outcomes could not be written; the intents will be redelivered');
+          }
+          continue;
+        }
         const batch = this.#pending.splice(0, this.#o.batchMax);
         try {
           await this.#process(batch);
@@ -148,7 +185,7 @@ class BatchWriter {
     for (const msg of batch) {
       try {
         const event = decodeAuditPayload(msg.data, msg.headers?.get(CONTENT_TYPE_HEADER));
-        events.push({ msg, id: event.invocationId, line: auditEventToJsonLine(event) });
+        events.push({ msg, id: event.invocationId, line: event.intent ? '' : auditEventToJsonLine(event), event });
       } catch (err) {
         letters.push({
           msg,
@@ -168,9 +205,11 @@ class BatchWriter {
     const fresh: DecodedMessage[] = [];
     const onDisk: JsMsg[] = [];
     const repeatsInBatch: JsMsg[] = [];
+    const intents: DecodedMessage[] = [];
     const seen = new Set<string>();
     for (const e of events) {
-      if (index.has(e.id)) onDisk.push(e.msg);
+      if (e.event.intent) intents.push(e);
+      else if (index.has(e.id)) onDisk.push(e.msg);
       else if (seen.has(e.id)) repeatsInBatch.push(e.msg);
       else {
         seen.add(e.id);
@@ -193,7 +232,11 @@ class BatchWriter {
         );
         this.#written += fresh.length;
         this.#duplicates += repeatsInBatch.length;
-        for (const e of fresh) e.msg.ack();
+        for (const e of fresh) {
+          e.msg.ack();
+          // The outcome completes its intent: the intent leaves no line of its own.
+          this.#intents.complete(e.id)?.ack();
+        }
         for (const msg of repeatsInBatch) msg.ack();
       } catch (err) {
         this.#failedBatches++;
@@ -205,7 +248,35 @@ class BatchWriter {
         for (const msg of repeatsInBatch) msg.nak(RETRY_DELAY_MS);
       }
     }
+    // An intent whose outcome is already on disk is done; the others wait for theirs.
+    const now = Date.now();
+    for (const e of intents) {
+      if (index.has(e.id)) e.msg.ack();
+      else this.#intents.hold(e.event, e.msg, now);
+    }
     await deadLettering;
+  }
+
+  /** Writes OUTCOME_UNKNOWN for every intent whose time ran out without its outcome. */
+  async #expireIntents(): Promise<void> {
+    const due = this.#intents.takeDue(Date.now());
+    if (due.length === 0) return;
+    const { index } = this.#o;
+    // Another replica may have written the outcome: read what the others appended since.
+    await index.refresh();
+    const lone = due.filter((d) => !index.has(d.event.invocationId));
+    for (const d of due) if (index.has(d.event.invocationId)) d.msg.ack();
+    if (lone.length === 0) return;
+    try {
+      const written = await this.#o.writer.append(lone.map((d) => auditEventToJsonLine(unknownOutcomeOf(d.event))));
+      index.record(lone.map((d) => d.event.invocationId), written.date, written.file);
+    } catch (err) {
+      for (const d of lone) d.msg.nak(RETRY_DELAY_MS);
+      throw err;
+    }
+    this.#unknown += lone.length;
+    for (const d of lone) d.msg.ack();
+    this.#o.logger.warn({ count: lone.length, invocationIds: lone.slice(0, 20).map((d) => d.event.invocationId) }, 'write-ahead intents without an outcome recorded as OUTCOME_UNKNOWN');
   }
 
   async #deadLetter(letter: DeadLetter): Promise<void> {

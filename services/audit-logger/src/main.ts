@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     batchMax: config.AUDIT_BATCH_MAX,
     ackWaitMs: config.AUDIT_ACK_WAIT_MS,
     maxAckPending: config.AUDIT_MAX_ACK_PENDING,
+    intentTimeoutMs: config.AUDIT_INTENT_TIMEOUT_MS,
   });
   let lag = 0;
   let natsUp = true;
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
     ['switchboard_audit_written_total', 'Audit events written to disk by this logger', 'written'],
     ['switchboard_audit_duplicates_total', 'Redelivered audit events already on disk, acked without a second line', 'duplicates'],
     ['switchboard_audit_dead_lettered_total', 'Undecodable payloads sent to the dead-letter stream', 'deadLettered'],
+    ['switchboard_audit_unknown_outcomes_total', 'Write-ahead intents with no outcome in time, written as OUTCOME_UNKNOWN', 'unknown'],
+    ['switchboard_audit_pending_intents', 'Write-ahead intents held waiting for their outcome', 'pendingIntents'],
   ] as const) {
     new Gauge({ name, help, registers: [metrics], collect() { this.set(consumer.stats()[key]); } });
   }
