@@ -1,5 +1,6 @@
 import {
   API_KEY_PLACEMENT_NAMES,
+  AUDIT_MODE_NAMES,
   AUTH_TYPE_NAMES,
   BODY_ENCODING_NAMES,
   BURDEN_LEVEL_NAMES,
@@ -174,4 +175,5 @@ export const INTEGRATION_SPEC: MessageSpec = [
   field('delivery', msg([field('mode', en(DELIVERY_MODE_NAMES)), field('max_attempts', UINT), field('max_age_ms', UINT)])),
   field('limits', msg([field('max_concurrent', UINT), field('rate_per_second', DOUBLE), field('burst', UINT), field('max_queue_ms', UINT)])),
   field('cache', msg([field('ttl_seconds', UINT), field('scope', en(CACHE_SCOPE_NAMES))])),
+  field('audit', en(AUDIT_MODE_NAMES)),
 ];

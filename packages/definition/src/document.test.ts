@@ -1,4 +1,4 @@
-import { ApiKeyPlacement, AuthType, BurdenLevel, HttpMethod, OAuthClientAuth, ParameterLocation, StringFormat } from '@switchboard/contracts';
+import { ApiKeyPlacement, AuditMode, AuthType, BurdenLevel, HttpMethod, OAuthClientAuth, ParameterLocation, StringFormat } from '@switchboard/contracts';
 import { parse as parseYaml, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { integrationToDocument, parseIntegrationDocuments } from './document.js';
@@ -26,6 +26,13 @@ describe('parseIntegrationDocuments', () => {
     expect(i?.method).toBe(HttpMethod.HTTP_METHOD_GET);
     expect(i?.urlTemplate).toBe('https://api.example.com/items/{item_id}');
     expect(i?.parameters[0]?.location).toBe(ParameterLocation.PARAMETER_LOCATION_PATH);
+  });
+
+  it('reads audit: strict (write-ahead intents for reads too)', () => {
+    const { integrations, problems } = parseIntegrationDocuments(`${BASIC}audit: strict\n`, 'x.yaml');
+    expect(problems).toEqual([]);
+    expect(integrations[0]?.audit).toBe(AuditMode.AUDIT_MODE_STRICT);
+    expect(parseIntegrationDocuments(BASIC, 'x.yaml').integrations[0]?.audit).toBe(AuditMode.AUDIT_MODE_UNSPECIFIED);
   });
 
   it('keeps an explicit enabled: false', () => {
@@ -251,6 +258,7 @@ limits:
   rate_per_second: 2.5
   burst: 3
   max_queue_ms: 1500
+audit: strict
 `;
 
   it('prints what was written: snake_case, short names, nothing empty', () => {

@@ -1,5 +1,6 @@
 import {
   ApiKeyPlacement,
+  AuditMode,
   AuthType,
   BodyEncoding,
   BurdenLevel,
@@ -77,6 +78,7 @@ export const OAUTH_CLIENT_AUTH_NAMES = enumNames('OAuth client authentication', 
 export const BURDEN_LEVEL_NAMES = enumNames('burden level', BurdenLevel, 'BURDEN_LEVEL_');
 export const DELIVERY_MODE_NAMES = enumNames('delivery mode', DeliveryMode, 'DELIVERY_MODE_');
 export const CACHE_SCOPE_NAMES = enumNames('cache scope', CacheScope, 'CACHE_SCOPE_');
+export const AUDIT_MODE_NAMES = enumNames('audit mode', AuditMode, 'AUDIT_MODE_');
 
 /** The value for a written name, or undefined when the name is not one of the choices. */
 export function enumValueOf(names: EnumNames, written: string): number | undefined {

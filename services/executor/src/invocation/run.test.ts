@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   ApiKeyPlacement,
+  AuditMode,
   AuthType,
   BurdenLevel,
   CredentialType,
@@ -469,6 +470,13 @@ describe('run: write-ahead intent', () => {
     const blocked = await runOnce([def('book', '/ok', { method: HttpMethod.HTTP_METHOD_POST })], live('book', { argumentsJson: 'not json' }));
     expect(blocked.response.outcome).toBe(Outcome.OUTCOME_INVALID_ARGUMENTS);
     expect(blocked.intents).toHaveLength(0);
+  });
+
+  it('writes one for a read of an integration with audit: strict', async () => {
+    const { intents, result } = await runOnce([def('look_up', '/ok', { audit: AuditMode.AUDIT_MODE_STRICT })], live('look_up'));
+    expect(intents).toHaveLength(1);
+    expect(intents[0]?.upstreamHadSeen).toBe(0);
+    expect(result.intent).toBe(true);
   });
 
   it('sends nothing when the intent cannot be persisted', async () => {
