@@ -174,6 +174,27 @@ describe('audit publisher against real NATS', () => {
     await deleteStreams(jsm, names.stream, names.dlqStream);
   });
 
+  it('publishes a lone spooled intent and its outcome under their own message ids, with nothing else to wake it', async () => {
+    admin ??= await connect({ servers: NATS_URL });
+    adminJsm = await jetstreamManager(admin);
+    const names = uniqueAuditNames();
+    await ensureAuditStream(adminJsm, streamLimits(names));
+    cleanups.push(() => deleteStreams(adminJsm, names.stream, names.dlqStream));
+    const dir = await mkdtemp(join(tmpdir(), 'sb-audit-spool-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { spool } = await AuditSpool.open({ dir, maxBytes: 1024 * 1024 });
+    cleanups.push(() => spool.close());
+    const publisher = new AuditPublisher(jetstream(admin), { maxBuffered: 10, subjectPrefix: names.prefix, spool });
+
+    const outcome = makeEvent(77);
+    await publisher.publishDurable({ ...outcome, intent: true });
+    publisher.publishSpooled(outcome);
+    await waitFor(async () => (await adminJsm.streams.info(names.stream)).state.messages === 2, { what: 'both in the stream', timeoutMs: 10_000 });
+    const ids = (await readStream(jetstream(admin), adminJsm, names.stream)).map((m) => m.header('Nats-Msg-Id'));
+    expect(ids.sort()).toEqual([outcome.invocationId, `${outcome.invocationId}:intent`]);
+    await waitFor(() => spool.stats().records === 0, { what: 'the spool acknowledged' });
+  });
+
   it('rides out an outage longer than its memory buffer in the disk spool: 0 events lost, drops only past the disk budget', async () => {
     const server: PrivateNatsServer = await startNatsServer();
     cleanups.push(() => server.dispose());

@@ -118,7 +118,7 @@ export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
   };
 }
 
-/** Every audit event the executor published on this stack's stream, decoded (independent of the logger). */
+/** Every complete audit event (intents left out) the executor published on this stack's stream, decoded (independent of the logger). */
 export async function auditEvents(stack: Stack): Promise<AuditEvent[]> {
   const nc = await connect({ servers: NATS_URL });
   try {
@@ -128,7 +128,10 @@ export async function auditEvents(stack: Stack): Promise<AuditEvent[]> {
     const events: AuditEvent[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
       const msg = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
-      if (msg) events.push(AuditEvent.decode(msg.data));
+      if (!msg) continue;
+      const event = AuditEvent.decode(msg.data);
+      // Write-ahead intents are not records of their own: the event with the same id completes them.
+      if (!event.intent) events.push(event);
     }
     return events;
   } finally {

@@ -134,6 +134,8 @@ export class AuditPublisher {
     this.#maxRejections = options.maxRejections ?? DEFAULTS.maxRejections;
     this.#dropLogIntervalMs = options.dropLogIntervalMs ?? DEFAULTS.dropLogIntervalMs;
     this.#spool = options.spool;
+    // Spooled records become readable only once their group commit wrote them: drain from then on.
+    this.#spool?.onReadable(() => this.#schedulePump());
     if (options.connection) this.#resumeOnReconnect(options.connection);
     // Records an earlier process left in the spool go out first.
     if (this.#spool?.hasUnread()) this.#schedulePump();

@@ -143,3 +143,18 @@ describe('AuditSpool lock', () => {
     await spool.close();
   });
 });
+
+describe('AuditSpool readiness', () => {
+  it('says when appended records can be read, after their write', async () => {
+    const { spool } = await AuditSpool.open({ dir: await tempDir(), maxBytes: 1024 * 1024 });
+    let told = 0;
+    spool.onReadable(() => told++);
+    spool.append(Buffer.from('a'));
+    // Not readable before the group commit wrote it.
+    expect(spool.hasUnread()).toBe(false);
+    await expect.poll(() => told).toBe(1);
+    expect(spool.hasUnread()).toBe(true);
+    expect((await spool.read(10)).map((r) => text(r.payload))).toEqual(['a']);
+    await spool.close();
+  });
+});

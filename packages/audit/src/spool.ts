@@ -93,6 +93,7 @@ export class AuditSpool {
   #syncs = 0;
   #refused = 0;
   #closed = false;
+  #onReadable: (() => void) | undefined;
 
   private constructor(dir: string, maxBytes: number, segmentBytes: number, segments: Segment[], active: Segment, fh: FileHandle) {
     this.#dir = dir;
@@ -224,6 +225,11 @@ export class AuditSpool {
     return out;
   }
 
+  /** Called whenever newly written records can be read (after each group commit's write). */
+  onReadable(listener: () => void): void {
+    this.#onReadable = listener;
+  }
+
   /** Whether records were written that `read` has not handed out yet. */
   hasUnread(): boolean {
     if (this.#readSeq !== this.#active.seq) return true;
@@ -274,6 +280,7 @@ export class AuditSpool {
           this.#active.size += bytes;
           this.#active.records += batch.length;
           this.#writingBytes = 0;
+          this.#onReadable?.();
           await this.#fh.datasync();
           this.#syncs++;
           for (const w of waiters) w.resolve();
