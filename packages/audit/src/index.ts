@@ -32,7 +32,7 @@ export {
 export { decodeAuditPayload } from './message.js';
 export { AuditPublisher, auditMessageId } from './publisher.js';
 export { AuditSpool } from './spool.js';
-export type { AuditSpoolOptions, AuditSpoolStats, SpoolRecovery } from './spool.js';
+export type { AuditSpoolOptions, AuditSpoolStats, SpoolRecovery, SpoolWait } from './spool.js';
 export type { AuditDropReason, AuditPublisherOptions, AuditPublisherStats } from './publisher.js';
 export { AUDIT_PULL_EXPIRES_MS, ensureConsumer, subscribeAuditEvents } from './subscriber.js';
 export type { AuditDeliverPolicy, AuditSubscription, SubscribeAuditOptions } from './subscriber.js';

@@ -186,7 +186,7 @@ export class AuditPublisher {
     if (pending === null) return;
     let stored = false;
     try {
-      stored = await this.#spool.append(encodeSpoolEnvelope(pending), true);
+      stored = await this.#spool.append(encodeSpoolEnvelope(pending), 'synced');
     } catch (err) {
       this.#logFailure(err);
     }
@@ -196,15 +196,21 @@ export class AuditPublisher {
   }
 
   /**
-   * Appends to the spool without waiting for the disk: survives the process being killed once written
-   * (the next group commit, within one fdatasync), though not a crash of the machine before that
-   * commit. For the outcome that completes an intent. Falls back to `publish`.
+   * The outcome that completes an intent: appended to the spool, resolving once its group commit
+   * wrote it (no fdatasync wait), so it survives the process being killed, though not a crash of the
+   * machine before the commit's fdatasync. Never rejects; falls back to `publish`.
    */
-  publishSpooled(event: AuditEvent): void {
+  async publishSpooled(event: AuditEvent): Promise<void> {
     if (this.#closed || this.#spool === undefined) return this.publish(event);
     const pending = this.#encode(event);
     if (pending === null) return;
-    if (!this.#spool.append(encodeSpoolEnvelope(pending))) return this.publish(event);
+    let stored = false;
+    try {
+      stored = await this.#spool.append(encodeSpoolEnvelope(pending), 'written');
+    } catch (err) {
+      this.#logFailure(err);
+    }
+    if (!stored) return this.publish(event);
     this.#spooled++;
     this.#schedulePump();
   }

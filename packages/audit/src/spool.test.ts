@@ -36,7 +36,7 @@ describe('AuditSpool', () => {
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next++ < calls) expect(await spool.append(payload, true)).toBe(true);
+        while (next++ < calls) expect(await spool.append(payload, 'synced')).toBe(true);
       }),
     );
     const seconds = (performance.now() - started) / 1000;
@@ -112,7 +112,7 @@ describe('AuditSpool', () => {
     await spool.sync();
     expect(accepted).toBe(Math.floor((64 * 1024) / 1_008));
     expect(spool.stats().refused).toBe(1);
-    expect(await spool.append(payload, true)).toBe(false);
+    expect(await spool.append(payload, 'synced')).toBe(false);
 
     for (const r of await spool.read(1_000)) spool.ack(r.segment);
     // Appending again rotates past the full segment; the acknowledged ones are deleted.

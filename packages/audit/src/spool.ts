@@ -70,7 +70,12 @@ interface Segment {
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
+  /** Resolve after the fdatasync, not just the write. */
+  readonly synced: boolean;
 }
+
+/** What an append waits for: the write (survives the process being killed) or the fdatasync (survives the machine). */
+export type SpoolWait = 'written' | 'synced';
 
 export class AuditSpool {
   readonly #dir: string;
@@ -149,17 +154,19 @@ export class AuditSpool {
   }
 
   /**
-   * Adds a record. Returns false when the disk budget is reached (nothing is written). With
-   * `durable`, returns a promise that resolves once the record is on disk (fdatasync), shared with
-   * every append of the same group commit; otherwise the record rides along with the next commit.
+   * Adds a record. Returns false when the disk budget is reached (nothing is written). With `wait`,
+   * returns a promise that resolves once the group commit holding the record wrote it (`written`:
+   * it survives the process being killed) or fdatasynced it (`synced`: it survives the machine); the
+   * commit is shared with every append that arrived meanwhile. Without, the record rides along with
+   * the next commit.
    */
-  append(payload: Uint8Array, durable: true): Promise<boolean>;
-  append(payload: Uint8Array, durable?: false): boolean;
-  append(payload: Uint8Array, durable = false): boolean | Promise<boolean> {
+  append(payload: Uint8Array, wait: SpoolWait): Promise<boolean>;
+  append(payload: Uint8Array, wait?: undefined): boolean;
+  append(payload: Uint8Array, wait?: SpoolWait): boolean | Promise<boolean> {
     const size = HEADER + payload.length;
     if (this.#closed || this.#bytesUsed() + size > this.#maxBytes) {
       this.#refused++;
-      return durable ? Promise.resolve(false) : false;
+      return wait !== undefined ? Promise.resolve(false) : false;
     }
     const record = Buffer.allocUnsafe(size);
     record.writeUInt32LE(payload.length, 0);
@@ -168,12 +175,12 @@ export class AuditSpool {
     this.#batch.push(record);
     this.#batchBytes += size;
     this.#appends++;
-    if (!durable) {
+    if (wait === undefined) {
       this.#startCommit();
       return true;
     }
     return new Promise<boolean>((resolve, reject) => {
-      this.#waiters.push({ resolve: () => resolve(true), reject });
+      this.#waiters.push({ resolve: () => resolve(true), reject, synced: wait === 'synced' });
       this.#startCommit();
     });
   }
@@ -281,9 +288,10 @@ export class AuditSpool {
           this.#active.records += batch.length;
           this.#writingBytes = 0;
           this.#onReadable?.();
+          for (const w of waiters) if (!w.synced) w.resolve();
           await this.#fh.datasync();
           this.#syncs++;
-          for (const w of waiters) w.resolve();
+          for (const w of waiters) if (w.synced) w.resolve();
         } catch (err) {
           this.#writingBytes = 0;
           for (const w of waiters) w.reject(err);

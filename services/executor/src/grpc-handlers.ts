@@ -15,15 +15,19 @@ import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
 import { ORG_ID_PATTERN } from '@switchboard/store';
 import { callScopeProblems } from './call-scope.js';
-import type { Invoker } from './invocation/index.js';
+import type { InvocationResult, Invoker } from './invocation/index.js';
 import { DEFAULT_PREFETCH_DEADLINE_MS, MAX_PREFETCH_DEADLINE_MS, prefetchAmbient, type AmbientPrefetchDeps } from './prefetch/ambient-prefetch.js';
 
 export interface ExecutorHandlerDeps {
   readonly invoker: Invoker;
   /** PrefetchAmbient lists the org's definitions here; without it the RPC answers no lookups. */
   readonly definitions?: AmbientPrefetchDeps['definitions'] | undefined;
-  /** `spooled`: the event completes a write-ahead intent, so it goes to the disk spool as well. */
-  readonly publishAudit: (event: AuditEvent, spooled?: boolean) => void;
+  readonly publishAudit: (event: AuditEvent) => void;
+  /**
+   * The event that completes a write-ahead intent: written to the audit spool before the reply goes
+   * out, so a caller is never told an outcome the trail could lose to a kill.
+   */
+  readonly completeIntent?: ((event: AuditEvent) => Promise<void>) | undefined;
   /** Told of every finished invocation after its reply went out (metrics). */
   readonly onFinished?: (event: AuditEvent) => void;
   readonly logger: Logger;
@@ -62,8 +66,12 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
    * after the reply's bytes were written: the caller hears the answer without waiting for the audit
    * trail. The call stays counted in flight until then, so a draining executor flushes its event.
    */
-  const afterReply = (result: { audit: AuditEvent; intent: boolean }) => {
-    deps.publishAudit(result.audit, result.intent);
+  const complete = async (result: InvocationResult): Promise<InvocationResult> => {
+    if (result.intent && deps.completeIntent) await deps.completeIntent(result.audit);
+    return result;
+  };
+  const afterReply = (result: InvocationResult) => {
+    if (!(result.intent && deps.completeIntent)) deps.publishAudit(result.audit);
     deps.onFinished?.(result.audit);
   };
 
@@ -71,7 +79,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
     invoke: h.method('Invoke', {
       run: async (req: InvokeRequest, call: ServerUnaryCall<InvokeRequest, InvokeResponse>) => {
         requireScope(req.orgId, req.toolKey, false, req.callId, req.context);
-        return deps.invoker.run({
+        return complete(await deps.invoker.run({
           orgId: req.orgId,
           toolKey: req.toolKey,
           callId: req.callId,
@@ -80,7 +88,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
           test: false,
           deadline: deadlineOf(call),
           traceparent: traceparentOf(call),
-        });
+        }));
       },
       reply: (result) => result.response,
       afterReply,
@@ -89,7 +97,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
     test: h.method('Test', {
       run: async (req: TestRequest, call: ServerUnaryCall<TestRequest, TestResponse>) => {
         requireScope(req.orgId, req.toolKey, req.integration !== undefined, '', req.context);
-        return deps.invoker.run({
+        return complete(await deps.invoker.run({
           orgId: req.orgId,
           toolKey: req.integration?.key ?? req.toolKey,
           callId: '',
@@ -99,7 +107,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
           deadline: deadlineOf(call),
           draft: req.integration,
           traceparent: traceparentOf(call),
-        });
+        }));
       },
       reply: (result): TestResponse => ({
         result: result.response,

@@ -78,7 +78,9 @@ async function main(): Promise<void> {
     spool,
   });
   const auditIntent = (event: AuditEvent) => audit.publishDurable(event);
-  const publishAudit = (event: AuditEvent, spooled?: boolean) => (spooled === true ? audit.publishSpooled(event) : audit.publish(event));
+  const completeIntent = (event: AuditEvent) => audit.publishSpooled(event);
+  // Async delivery attempts: no caller waits, so the outcome of an intent is spooled without waiting.
+  const publishAudit = (event: AuditEvent, spooled?: boolean) => (spooled === true ? void completeIntent(event) : audit.publish(event));
 
   const redis = createRedis(config);
 
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
           invoker,
           definitions,
           publishAudit,
+          completeIntent,
           logger,
           auth,
           gate: calls,
