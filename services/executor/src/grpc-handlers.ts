@@ -65,6 +65,8 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
    * Encoding and queueing the audit event (and the metrics) wait for the next turn of the event loop,
    * after the reply's bytes were written: the caller hears the answer without waiting for the audit
    * trail. The call stays counted in flight until then, so a draining executor flushes its event.
+   * The exception: a call with a write-ahead intent has its outcome written to the spool before the
+   * reply (`complete`), so what the caller is told is on disk first.
    */
   const complete = async (result: InvocationResult): Promise<InvocationResult> => {
     if (result.intent && deps.completeIntent) await deps.completeIntent(result.audit);
