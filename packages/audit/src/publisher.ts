@@ -5,7 +5,7 @@ import { BoundedQueue } from './bounded-queue.js';
 import { encodeAuditEvent } from './codec.js';
 import { silentLogger, type AuditLogger } from './logger.js';
 import { decodeSpoolEnvelope, encodeSpoolEnvelope } from './spool-envelope.js';
-import type { AuditSpool } from './spool.js';
+import type { AuditSpool, SpoolWait } from './spool.js';
 import { AUDIT_CONTENT_TYPE, auditSubject, CONTENT_TYPE_HEADER, DEFAULT_AUDIT_SUBJECT_PREFIX } from './subjects.js';
 
 export interface AuditPublisherOptions {
@@ -180,19 +180,8 @@ export class AuditPublisher {
    * Never rejects: without a spool, with the disk budget spent or a failing disk, the event takes the
    * memory path instead (the call goes on; the spool's `refused` count and the log say so).
    */
-  async publishDurable(event: AuditEvent): Promise<void> {
-    if (this.#closed || this.#spool === undefined) return this.publish(event);
-    const pending = this.#encode(event);
-    if (pending === null) return;
-    let stored = false;
-    try {
-      stored = await this.#spool.append(encodeSpoolEnvelope(pending), 'synced');
-    } catch (err) {
-      this.#logFailure(err);
-    }
-    if (!stored) return this.publish(event);
-    this.#spooled++;
-    this.#schedulePump();
+  publishDurable(event: AuditEvent): Promise<void> {
+    return this.#spoolAndWait(event, 'synced');
   }
 
   /**
@@ -200,13 +189,17 @@ export class AuditPublisher {
    * wrote it (no fdatasync wait), so it survives the process being killed, though not a crash of the
    * machine before the commit's fdatasync. Never rejects; falls back to `publish`.
    */
-  async publishSpooled(event: AuditEvent): Promise<void> {
+  publishSpooled(event: AuditEvent): Promise<void> {
+    return this.#spoolAndWait(event, 'written');
+  }
+
+  async #spoolAndWait(event: AuditEvent, wait: SpoolWait): Promise<void> {
     if (this.#closed || this.#spool === undefined) return this.publish(event);
     const pending = this.#encode(event);
     if (pending === null) return;
     let stored = false;
     try {
-      stored = await this.#spool.append(encodeSpoolEnvelope(pending), 'written');
+      stored = await this.#spool.append(encodeSpoolEnvelope(pending), wait);
     } catch (err) {
       this.#logFailure(err);
     }
