@@ -52,7 +52,7 @@ describe('per-integration limits across two executor replicas', () => {
       }
     });
     stack = await startExecutorStack({ egressAllow: '127.0.0.1/32', withLogger: false, executorEnv: { EXECUTOR_REPLICAS: '2' } });
-    second = await startService('executor', stack.envOf('executor'));
+    second = await startService('executor', { ...stack.envOf('executor'), ...stack.spoolEnv() });
     clientB = new ExecutorClient({ address: `127.0.0.1:${second.port}` });
     const api = (key: string, limits: DeepPartial<Integration['limits']>, extra: DeepPartial<Integration> = {}) =>
       define({ key, urlTemplate: `${upstream.url}/${key}`, limits, ...extra });

@@ -29,7 +29,7 @@ describe('an OAuth token endpoint slower than the budget', () => {
       json(res, 200, req.url?.startsWith('/token') ? { access_token: 'at_slow_token', token_type: 'Bearer', expires_in: 3600 } : { ok: true });
     });
     stack = await startStack({ egressAllow: '127.0.0.1/32' });
-    second = await startService('executor', { ...stack.envOf('executor'), EXECUTOR_PORT: '0' });
+    second = await startService('executor', { ...stack.envOf('executor'), ...stack.spoolEnv(), EXECUTOR_PORT: '0' });
     secondClient = new ExecutorClient({ address: `127.0.0.1:${second.port}` });
     await stack.registryClient.putCredential('slow', CredentialType.CREDENTIAL_TYPE_OAUTH2_CLIENT, { client_id: 'sb', client_secret: 'cs_slow_secret' });
     await register(

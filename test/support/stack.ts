@@ -150,6 +150,9 @@ export function isolatedNames(id: string): Record<string, string> {
     // Reserved up front on the server like the audit stream's limit: small, so many stacks fit.
     DELIVERY_QUEUE_MAX_BYTES: String(16 * 1024 * 1024),
     DELIVERY_DEAD_LETTER_MAX_BYTES: String(16 * 1024 * 1024),
+    // Each executor its own audit spool, never the shared default under the working directory (a
+    // stack gives its executors fresh ones from spoolEnv(), removed at stop()).
+    AUDIT_SPOOL_DIR: path.join(tmpdir(), `sb-spool-${id}`),
   };
 }
 
