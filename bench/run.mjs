@@ -282,15 +282,20 @@ async function main() {
     const upstreamStats = await upstream.request({ cmd: 'stats' });
     const flow = await waitForLogger(jsm, env.AUDIT_STREAM, env.AUDIT_CONSUMER, { stallMs: 20_000, maxMs: 120_000 });
     const files = auditFileStats(auditDir);
+    // Every booking (a POST) that reached the upstream put a write-ahead intent in the stream before
+    // it was sent; the logger pairs it with its outcome and writes one line, so only outcomes count here.
+    const intents = upstreamStats.bookings;
+    const outcomes = flow.streamMessages - intents;
     const audit = {
       invokesSent,
       streamMessages: flow.streamMessages,
+      intents,
       linesWritten: files.lines,
       distinctInvocations: files.distinctInvocations,
       files: files.files,
       bytes: files.bytes,
-      droppedBeforeStream: invokesSent - flow.streamMessages,
-      lostByLogger: flow.streamMessages - files.distinctInvocations,
+      droppedBeforeStream: invokesSent - outcomes,
+      lostByLogger: outcomes - files.distinctInvocations,
       duplicateLines: files.lines - files.distinctInvocations,
       waitedMs: flow.waitedMs,
     };

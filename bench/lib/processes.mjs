@@ -3,7 +3,8 @@
 // and /proc readings (CPU time, RSS) of any of them.
 import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from './deps.mjs';
@@ -67,11 +68,15 @@ export function serviceEnv(id, auditDir) {
  */
 export function startService(name, env, { nodeArgs = [], readyTimeoutMs = 30_000 } = {}) {
   const spawnedAt = performance.now();
+  // Each executor needs an audit spool of its own (it refuses one another live process holds), and a
+  // run may have several executors up at once: a fresh one per start unless the caller chose one.
+  const spool = name === 'executor' && env.AUDIT_SPOOL_DIR === undefined ? mkdtempSync(path.join(tmpdir(), 'sb-bench-spool-')) : undefined;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'services', name, 'dist', 'main.js')], {
-      env: { ...process.env, ...env, NODE_OPTIONS: '' },
+      env: { ...process.env, ...env, ...(spool ? { AUDIT_SPOOL_DIR: spool } : {}), NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (spool) child.once('exit', () => rmSync(spool, { recursive: true, force: true }));
     children.add(child);
     let tail = '';
     let pending = '';
