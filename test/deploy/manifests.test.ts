@@ -2,6 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { Metadata } from '@grpc/grpc-js';
+import { DeliveryServiceService, ExecutorServiceService, RegistryServiceService } from '@switchboard/contracts';
+import type { SwitchboardError } from '@switchboard/errors';
+import { CallerAuth, identitiesOf, methodNamesOf } from '@switchboard/grpc-kit';
 import { ROOT } from '../support/stack.js';
 
 const K8S = path.join(ROOT, 'deploy', 'k8s');
@@ -133,14 +137,42 @@ describe('Kubernetes manifests', () => {
       for (const m of text.matchAll(/compose[^\n]*\brun\s+(?:--rm\s+)?([a-z][\w-]*)/g)) expect(Object.keys(compose.services), `"${m[0]}"`).toContain(m[1]);
     });
 
-    it('publishes the registry for the CLI on the host, and nothing without the service token or beyond loopback', () => {
+    it('publishes the registry for the CLI on the host, and nothing without the service token or beyond loopback', async () => {
       expect(compose.services['registry']!.ports).toContain('127.0.0.1:50051:50051');
+      const methods: Record<string, string[]> = {
+        registry: methodNamesOf(RegistryServiceService),
+        executor: methodNamesOf(ExecutorServiceService, DeliveryServiceService),
+      };
+      // Compose's own interpolation: `${VAR:?message}` stops `up` while VAR is unset.
+      const hostToken = 'host-token-0123456789abcdef';
+      const interpolate = (value: string) =>
+        value.replace(/\$\{(\w+):\?[^}]*\}/g, (_, name: string) => {
+          expect(name, 'the one variable an operator exports').toBe('SWITCHBOARD_TOKEN');
+          return hostToken;
+        });
+      let published = 0;
       for (const [name, svc] of Object.entries(compose.services)) {
         for (const port of svc.ports ?? []) {
+          published++;
           expect(port, `${name} is published on loopback only`).toMatch(/^127\.0\.0\.1:/);
-          expect(svc.environment?.['SERVICE_TOKEN'], `${name} is published, so it needs SERVICE_TOKEN`).toMatch(/^\$\{SWITCHBOARD_SERVICE_TOKEN:\?/);
+          const env = Object.fromEntries(Object.entries(svc.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
+          expect(env['SERVICE_TOKEN'], `${name} has no full-access SERVICE_TOKEN`).toBeUndefined();
+          expect(env['GRPC_ALLOW_UNAUTHENTICATED'], name).toBeUndefined();
+          // The servers' own start-up parsing and caller check, with exactly this environment.
+          const identities = identitiesOf({ SERVICE_IDENTITIES: env['SERVICE_IDENTITIES'], GRPC_ALLOW_UNAUTHENTICATED: false }, env, methods[name]!);
+          const auth = new CallerAuth({ identities });
+          expect(auth.authenticates, `${name} is published, so it authenticates its callers`).toBe(true);
+          const asking = (token?: string) => {
+            const metadata = new Metadata();
+            if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
+            return auth.authenticate({ metadata }).then((c) => (c.kind === 'service' ? c.identity.name : c.kind), (err: SwitchboardError) => err.reason);
+          };
+          expect(await asking(), `${name} without a token`).toBe('SERVICE_NOT_AUTHORISED');
+          expect(await asking('some-other-token-0123456789'), name).toBe('SERVICE_NOT_AUTHORISED');
+          expect(await asking(hostToken), `${name} with SWITCHBOARD_TOKEN`).toBe('operator');
         }
       }
+      expect(published).toBe(2);
     });
   });
 });

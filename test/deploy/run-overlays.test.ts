@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { natsPassword, natsValues, OVERLAYS, renderOverlay, workloads, type K8sObject, type NatsValues, type Workload } from '../support/k8s-render.js';
+import { natsPassword, natsValues, OVERLAYS, renderOverlay, SERVICE_IDENTITIES, workloads, type K8sObject, type NatsValues, type Workload } from '../support/k8s-render.js';
 import { mergeValues, startNatsClusterFromValues, type ValuesCluster } from '../support/nats-config.js';
 import { startPod, type PodContext, type RunningPod } from '../support/pod-emulator.js';
 import { freePort, spawnProcess, type ManagedProcess } from '../support/processes.js';
@@ -17,15 +17,15 @@ const API_KEY = `pms-${randomBytes(12).toString('hex')}`;
 const CLI = path.join(ROOT, 'packages', 'cli', 'dist', 'main.js');
 
 function secretData(objects: readonly K8sObject[], name: string): Record<string, string> {
-  // secretGenerator names carry a content hash (switchboard-service-token-5f7k…) unless disabled.
+  // secretGenerator names carry a content hash (switchboard-service-token-console-5f7k…) unless disabled.
   const s = objects.find((o) => o.kind === 'Secret' && (o.metadata.name === name || new RegExp(`^${name}-[a-z0-9]{10}$`).test(o.metadata.name)));
   if (!s) throw new Error(`Secret ${name} is not rendered`);
   return Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }
 
-function runCli(args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runCli(args: string[], input?: string, env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { env: { PATH: process.env['PATH'] }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { PATH: process.env['PATH'], ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -60,6 +60,8 @@ describe.each(OVERLAYS)('the %s overlay, run as its manifests say', (overlay) =>
   let redis: ManagedProcess;
   let upstream: Upstream;
   let secrets: Record<string, Record<string, string>>;
+  let natsUrl: string;
+  let natsUsers: Record<string, string>;
   const pods: RunningPod[] = [];
   const podOf = (name: string) => pods.find((p) => p.name.startsWith(`${name}-`))!;
 
@@ -85,12 +87,12 @@ describe.each(OVERLAYS)('the %s overlay, run as its manifests say', (overlay) =>
       const users = ['registry', 'executor', 'audit-logger', 'console', 'mcp-gateway', 'operator'];
       secrets = {
         'switchboard-master-keys': { 'master.keys': `k1:${randomBytes(32).toString('base64')}` },
-        'switchboard-service-token': { token: randomBytes(24).toString('hex') },
+        ...Object.fromEntries(SERVICE_IDENTITIES.map((identity) => [`switchboard-service-token-${identity}`, { token: randomBytes(24).toString('hex') }])),
         'switchboard-nats-users': Object.fromEntries(users.map((u) => [u, natsPassword()])),
         'switchboard-nats-ca': { 'ca.crt': readFileSync(certs!.caCert, 'utf8') },
       };
     }
-    const natsUsers = secrets['switchboard-nats-users'] ?? secretData(objects, 'switchboard-nats-users');
+    natsUsers = secrets['switchboard-nats-users'] ?? secretData(objects, 'switchboard-nats-users');
     const serverEnv: Record<string, string> = {};
     for (const [variable, source] of Object.entries(values.container?.env ?? {})) {
       if (typeof source !== 'string') serverEnv[variable] = natsUsers[source.valueFrom.secretKeyRef.key]!;
@@ -116,6 +118,7 @@ describe.each(OVERLAYS)('the %s overlay, run as its manifests say', (overlay) =>
 
     const scheme = cluster.urls[0]!.split('://')[0]!;
     const natsTarget = cluster.urls.map((u) => u.split('://')[1]).join(`,${scheme}://`);
+    natsUrl = `${scheme}://${natsTarget}`;
     const ctx = (services: Record<string, string>): PodContext => ({
       objects,
       secrets,
@@ -158,12 +161,45 @@ describe.each(OVERLAYS)('the %s overlay, run as its manifests say', (overlay) =>
     }
   });
 
+  const identityToken = (identity: string): string =>
+    secrets[`switchboard-service-token-${identity}`]?.['token'] ?? secretData(objects, `switchboard-service-token-${identity}`)['token']!;
+  const address = (): string[] => ['--registry', `127.0.0.1:${podOf('registry').ports[50051]}`, '--executor', `127.0.0.1:${podOf('executor').ports[50052]}`];
+  /** An org token made the way deploy/README.md says: `switchboard token create` as NATS's operator user. */
+  const orgToken = async (org: string): Promise<string> => {
+    const tls: Record<string, string> = certs ? { NATS_TLS_CA_FILE: certs.caCert } : {};
+    const r = await runCli([CLI, '--org', org, 'token', 'create', '--name', 'run-overlays'], undefined, {
+      NATS_URL: natsUrl,
+      NATS_USER: 'operator',
+      NATS_PASSWORD: natsUsers['operator']!,
+      ...tls,
+    });
+    expect(r.status, `switchboard token create\n${r.stderr}`).toBe(0);
+    return r.stdout.trim();
+  };
+
+  it('runs the registry and the executor with one identity per calling service and no shared token', async () => {
+    await Promise.all(pods.map((p) => p.ready(90_000)));
+    const as = (token: string, args: string[]) => runCli([CLI, '--org', 'acme', ...address(), '--token', token, ...args]);
+    // The console's identity may read definitions but not invoke; the runtime's may list tools but not read definitions.
+    expect((await as(identityToken('console'), ['list'])).status).toBe(0);
+    expect((await as(identityToken('console'), ['invoke', 'x', '--args', '{}'])).stderr).toMatch(/may not call Invoke \[METHOD_NOT_PERMITTED\]/);
+    expect((await as(identityToken('runtime'), ['list'])).stderr).toMatch(/may not call ListIntegrations \[METHOD_NOT_PERMITTED\]/);
+    expect((await as(identityToken('mcp-gateway'), ['list'])).stderr).toMatch(/may not call ListIntegrations \[METHOD_NOT_PERMITTED\]/);
+    // No token but one of theirs opens anything, and each caller mounts only its own.
+    expect((await as(randomBytes(24).toString('hex'), ['list'])).stderr).toMatch(/missing or wrong credentials/);
+    for (const p of pods.filter((p) => /^(console|mcp-gateway)-/.test(p.name))) {
+      const own = p.name.startsWith('console-') ? 'console' : 'mcp-gateway';
+      const environ = readFileSync(`/proc/${p.process.pid}/environ`, 'utf8');
+      for (const identity of SERVICE_IDENTITIES) expect(environ.includes(identityToken(identity)), `${p.name} holds ${identity}'s token`).toBe(identity === own);
+    }
+  });
+
   it('invokes a definition applied with the CLI, end to end, and the logger records it', async () => {
-    const token = secrets['switchboard-service-token']?.['token'] ?? secretData(objects, 'switchboard-service-token')['token']!;
-    const address = ['--registry', `127.0.0.1:${podOf('registry').ports[50051]}`, '--executor', `127.0.0.1:${podOf('executor').ports[50052]}`];
+    const token = await orgToken('acme');
+    expect(token).toMatch(/^sbt_/);
     // Asynchronous: the customer API answers from this very process.
     const cli = async (args: string[], input?: string) => {
-      const r = await runCli([CLI, '--org', 'acme', ...address, '--service-token', token, ...args], input);
+      const r = await runCli([CLI, '--org', 'acme', ...address(), '--token', token, ...args], input);
       expect(r.status, `switchboard ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
       return r.stdout;
     };

@@ -28,6 +28,7 @@ import {
 } from '@switchboard/contracts';
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { runCli } from '../registry/registry-helpers.js';
+import { shippedServiceIdentities } from '../support/k8s-render.js';
 import { sendRaw, type RawAnswer } from '../support/raw-grpc.js';
 import { startGateway } from '../mcp/mcp-harness.js';
 import { NATS_URL, startStack, type Stack } from '../support/stack.js';
@@ -42,9 +43,12 @@ const LEGACY = token('legacy');
 const IDENTITY_TOKENS = { console: token('console'), 'mcp-gateway': token('gateway'), runtime: token('runtime') };
 type Identity = keyof typeof IDENTITY_TOKENS;
 
-/** The recommended allow-lists (SECURITY.md, "Who may call what"), separately for each server. */
-const REGISTRY_IDENTITIES = 'console:*;mcp-gateway:ListTools;runtime:ListTools';
-const EXECUTOR_IDENTITIES = 'console:Test,ListDeliveries,RetryDelivery;mcp-gateway:Invoke;runtime:Invoke,PrefetchAmbient';
+/**
+ * The allow-lists the Kubernetes manifests ship, separately for each server; ALLOWED is what SECURITY.md's
+ * table says they mean (test/security/authorization-table.test.ts keeps the two in step).
+ */
+const REGISTRY_IDENTITIES = shippedServiceIdentities('registry');
+const EXECUTOR_IDENTITIES = shippedServiceIdentities('executor');
 const ALLOWED: Record<Identity, Record<'registry' | 'executor', readonly string[] | '*'>> = {
   console: { registry: '*', executor: ['Test', 'ListDeliveries', 'RetryDelivery'] },
   'mcp-gateway': { registry: ['ListTools'], executor: ['Invoke'] },

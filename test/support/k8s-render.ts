@@ -99,6 +99,9 @@ export function renderOverlay(name: OverlayName): K8sObject[] {
   }
 }
 
+/** The service identities the registry and executor know (SERVICE_IDENTITIES), one Secret `switchboard-service-token-<name>` each. */
+export const SERVICE_IDENTITIES = ['console', 'mcp-gateway', 'runtime'] as const;
+
 /** The NATS users Switchboard's services sign in as (deploy/nats/values.yaml), one Secret key each. */
 export const NATS_USERS = ['registry', 'executor', 'audit-logger', 'console', 'mcp-gateway', 'operator'] as const;
 
@@ -114,7 +117,7 @@ export function natsPassword(): string {
 /** The dev overlay's secret files, as deploy/README.md tells an operator to make them. */
 export function writeDevSecrets(overlayDir: string): void {
   writeFileSync(path.join(overlayDir, 'dev-master.keys'), `k1:${randomBytes(32).toString('base64')}\n`);
-  writeFileSync(path.join(overlayDir, 'dev-service.token'), randomBytes(24).toString('hex'));
+  for (const identity of SERVICE_IDENTITIES) writeFileSync(path.join(overlayDir, `dev-${identity}.token`), randomBytes(24).toString('hex'));
   writeFileSync(path.join(overlayDir, 'dev-nats-users.env'), NATS_USERS.map((u) => `${u}=${natsPassword()}\n`).join(''));
 }
 
@@ -198,4 +201,18 @@ export function bytesOf(quantity: string): number {
     TB: 1024 ** 4,
   };
   return Number(m[1]) * factor[unit]!;
+}
+
+/**
+ * The `SERVICE_IDENTITIES` the base manifests give a gRPC server (deploy/k8s/base/<server>.yaml), read
+ * without kubectl, so tests can run the real servers with exactly the shipped allow-lists.
+ */
+export function shippedServiceIdentities(server: 'registry' | 'executor'): string {
+  const file = path.join(ROOT, 'deploy', 'k8s', 'base', `${server}.yaml`);
+  const deployment = parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((d) => d.toJS() as K8sObject | null)
+    .find((o): o is Workload => o?.kind === 'Deployment' && o.metadata.name === server);
+  const spec = deployment?.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'SERVICE_IDENTITIES')?.value;
+  if (spec === undefined) throw new Error(`${path.relative(ROOT, file)} sets no SERVICE_IDENTITIES`);
+  return spec;
 }
