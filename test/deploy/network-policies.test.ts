@@ -71,6 +71,7 @@ describe.each(OVERLAYS)('NetworkPolicies (%s)', (overlay) => {
     ['NATS → NATS routes', natsPeer, nats, 6222],
     ['executor → Redis in the cluster', executor!, redisPod, 6379],
     ['console → Redis (failed sign-in counts)', consolePod!, redisPod, 6379],
+    ['mcp-gateway → Redis (failed bearer counts)', mcp!, redisPod, 6379],
     ['executor → managed Redis on a private address', executor!, managedRedis, 6379],
     ['executor → Redis Sentinel on a private address', executor!, managedRedis, 26379],
     ['executor → a customer API (443)', executor!, internet, 443],

@@ -7,7 +7,7 @@ import { Outcome, type Integration } from '@switchboard/contracts';
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { waitFor } from '../support/audit-files.js';
 import { spawnNodeService, type ManagedProcess } from '../support/processes.js';
-import { NATS_URL, startStack, type Stack, type StackOptions } from '../support/stack.js';
+import { NATS_URL, REDIS_URL, startStack, type Stack, type StackOptions } from '../support/stack.js';
 import { startUpstream, type Upstream, type UpstreamHandler } from '../support/upstream.js';
 
 /** The MCP gateway process started against a stack, with its own org-token bucket. */
@@ -34,6 +34,9 @@ export async function startGateway(stack: Stack, env: Record<string, string> = {
       MCP_HOST: '127.0.0.1',
       MCP_PORT: '0',
       LOG_LEVEL: 'info',
+      // The stack's own key space: removed with it, and no other test's failures count against this one.
+      REDIS_URL,
+      MCP_AUTH_KEY_PREFIX: `${stack.env['REDIS_KEY_PREFIX']}mcp:auth`,
       ...env,
     },
     readyLine: 'mcp-gateway ready',

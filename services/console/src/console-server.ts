@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '@switchboard/logging';
-import type { OrgTokenInfo } from '@switchboard/org-tokens';
+import { tokenPrefixOf, type FailureThrottle, type OrgTokenInfo } from '@switchboard/org-tokens';
 import { SwitchboardError } from '@switchboard/errors';
 import type { ApiDeps, ApiHandler, ApiRequest } from './api-context.js';
 import { integrationStats, listCalls } from './calls-api.js';
@@ -13,7 +13,6 @@ import { applyImport, previewImport } from './import-api.js';
 import { createIntegration, deleteIntegration, getIntegration, listIntegrations, updateIntegration } from './integrations-api.js';
 import { checkCsrf, checkOrigin } from './request-guard.js';
 import type { Session, SessionStore } from './sessions.js';
-import { tokenPrefixOf, type SignInThrottle } from './sign-in-throttle.js';
 import type { StaticFile } from './static-files.js';
 import { runTest } from './test-api.js';
 import { listTools } from './tools-api.js';
@@ -33,7 +32,7 @@ export interface ConsoleServerOptions {
   readonly sessionTtlMs: number;
   readonly logger: Logger;
   /** Failed sign-in counts, shared by the replicas. */
-  readonly throttle: SignInThrottle;
+  readonly throttle: FailureThrottle;
   /** How often a session re-checks that its token was not revoked. */
   readonly tokenRecheckMs?: number;
 }

@@ -2,17 +2,15 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { ServiceClients } from '@switchboard/client';
 import { runService } from '@switchboard/config';
 import { createLogger } from '@switchboard/logging';
-import { OrgTokenStore } from '@switchboard/org-tokens';
+import { FailureThrottle, OrgTokenStore, throttleRedis } from '@switchboard/org-tokens';
 import { connectNats, natsOptionsFromEnv } from '@switchboard/store';
 import { AuditIndex } from './audit-index.js';
 import { loadConsoleConfig } from './config.js';
 import { createConsoleServer } from './console-server.js';
 import { SessionStore } from './sessions.js';
-import { SignInThrottle } from './sign-in-throttle.js';
 import { loadStaticFiles } from './static-files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,20 +27,8 @@ async function main(): Promise<void> {
     idleMs: config.CONSOLE_SESSION_IDLE_MS,
   });
   // Fails fast while Redis is away: the throttle then counts in memory per replica until it is back.
-  const redis = new Redis(config.REDIS_URL, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 250,
-    connectTimeout: 1_000,
-    retryStrategy: (times) => Math.min(times * 100, 2_000),
-  });
-  let redisDown = false;
-  redis.on('error', (err: Error) => {
-    if (!redisDown) logger.warn({ err: err.message }, 'Redis unavailable: sign-in throttling counts per replica until it is back');
-    redisDown = true;
-  });
-  redis.on('ready', () => (redisDown = false));
-  const throttle = new SignInThrottle(redis, {
+  const redis = throttleRedis(config.REDIS_URL, (err) => logger.warn({ err: err.message }, 'Redis unavailable: sign-in throttling counts per replica until it is back'));
+  const throttle = new FailureThrottle(redis, {
     maxPerAddress: config.CONSOLE_SIGNIN_MAX_PER_ADDRESS,
     maxPerPrefix: config.CONSOLE_SIGNIN_MAX_PER_PREFIX,
     windowMs: config.CONSOLE_SIGNIN_WINDOW_MS,

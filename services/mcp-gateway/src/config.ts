@@ -24,8 +24,14 @@ const schema = z.object({
   MCP_SESSION_IDLE_MS: env.positiveInt(30 * 60_000),
   /** How long a confirmation question asked through elicitation may wait for the caller's answer. */
   MCP_ELICITATION_TIMEOUT_MS: env.positiveInt(120_000),
-  /** Failed bearer tokens per client address per minute before it gets 429 with Retry-After. */
+  /** Failed bearer tokens per client address per minute before it gets 429 with Retry-After (counted across replicas). */
   MCP_AUTH_FAILURES_PER_MINUTE: env.positiveInt(10),
+  /** Failed bearer tokens per minute of one token prefix from every address together (distributed guessing). */
+  MCP_AUTH_FAILURES_PER_PREFIX: env.positiveInt(500),
+  /** Redis holding the failure counts every replica shares; while it is unreachable each replica counts alone. */
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  /** Key prefix of those counts in Redis (its own, apart from the console's). */
+  MCP_AUTH_KEY_PREFIX: z.string().min(1).default('switchboard:mcp:auth'),
   ...natsEnv,
   /** The org-token bucket: the console's (ORG_TOKENS_BUCKET there too), so a token made there works here. */
   ORG_TOKENS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),

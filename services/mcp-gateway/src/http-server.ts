@@ -3,10 +3,10 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ErrorCode, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { answerModeOf, normaliseAccept } from './accept-header.js';
-import type { AuthThrottle } from './auth-throttle.js';
 import { readJsonBody } from './http-body.js';
 import { createMcpServer, type GatewayDeps } from './mcp-server.js';
-import { authenticate, type OrgPrincipal, type TokenVerifier } from './org-auth.js';
+import { authenticate, bearerTokenOf, type OrgPrincipal, type TokenVerifier } from './org-auth.js';
+import { tokenPrefixOf, type FailureThrottle } from '@switchboard/org-tokens';
 import { originAllowed } from './origin-policy.js';
 import { mcpRouteOf } from './route.js';
 import type { McpSession, SessionTable } from './sessions.js';
@@ -17,7 +17,7 @@ export interface GatewayServerOptions {
   readonly maxBodyBytes: number;
   /** Browser origins allowed in `Origin` (lower case); requests without one are not from a browser page. */
   readonly allowedOrigins: ReadonlySet<string>;
-  readonly throttle: AuthThrottle;
+  readonly throttle: FailureThrottle;
   readonly sessions: SessionTable;
 }
 
@@ -133,18 +133,20 @@ async function handle(options: GatewayServerOptions, req: IncomingMessage, res: 
     return;
   }
   const client = req.socket.remoteAddress ?? 'unknown';
-  const wait = options.throttle.retryAfterSeconds(client);
-  if (wait > 0) {
-    sendError(res, 429, ErrorCode.InvalidRequest, 'Too many failed tokens; wait before trying again', { 'retry-after': String(wait) });
+  // Checked before the token is looked up, so a guesser past the limit costs no KV read; no success
+  // (of this token or another) resets a count.
+  const prefix = tokenPrefixOf(bearerTokenOf(req.headers.authorization) ?? '');
+  const waitMs = await options.throttle.retryAfterMs(client, prefix);
+  if (waitMs > 0) {
+    sendError(res, 429, ErrorCode.InvalidRequest, 'Too many failed tokens; wait before trying again', { 'retry-after': String(Math.ceil(waitMs / 1000)) });
     return;
   }
   const principal = await authenticate(options.tokens, req.headers.authorization, route.orgId);
   if (principal === undefined) {
-    options.throttle.failed(client);
+    await options.throttle.failed(client, prefix);
     unauthorized(res);
     return;
   }
-  options.throttle.succeeded(client);
   const sessionId = headerOf(req, 'mcp-session-id');
   if (sessionId === undefined) {
     await openSession(options, principal, req, res);

@@ -2,10 +2,9 @@
 import { ServiceClients } from '@switchboard/client';
 import { runService } from '@switchboard/config';
 import { createLogger } from '@switchboard/logging';
-import { OrgTokenStore } from '@switchboard/org-tokens';
+import { FailureThrottle, OrgTokenStore, throttleRedis } from '@switchboard/org-tokens';
 import { connectNats, natsOptionsFromEnv } from '@switchboard/store';
 import { loadGatewayConfig } from './config.js';
-import { AuthThrottle } from './auth-throttle.js';
 import { createGatewayServer } from './http-server.js';
 import { originSet } from './origin-policy.js';
 import { SessionTable } from './sessions.js';
@@ -18,6 +17,13 @@ async function main(): Promise<void> {
   const clients = ServiceClients.fromEnv(config);
   const { registryFor, executor } = clients;
   const sessions = new SessionTable(config.MCP_MAX_SESSIONS, config.MCP_SESSION_IDLE_MS);
+  const redis = throttleRedis(config.REDIS_URL, (err) => logger.warn({ err: err.message }, 'Redis unavailable: bearer failures are counted per replica until it is back'));
+  const throttle = new FailureThrottle(redis, {
+    maxPerAddress: config.MCP_AUTH_FAILURES_PER_MINUTE,
+    maxPerPrefix: config.MCP_AUTH_FAILURES_PER_PREFIX,
+    windowMs: 60_000,
+    keyPrefix: config.MCP_AUTH_KEY_PREFIX,
+  });
   const server = createGatewayServer({
     deps: {
       registryFor,
@@ -30,7 +36,7 @@ async function main(): Promise<void> {
     tokens,
     maxBodyBytes: config.MCP_MAX_BODY_BYTES,
     allowedOrigins: originSet(config.MCP_ALLOWED_ORIGINS),
-    throttle: new AuthThrottle(config.MCP_AUTH_FAILURES_PER_MINUTE),
+    throttle,
     sessions,
   });
   await new Promise<void>((resolve, reject) => {
@@ -53,6 +59,7 @@ async function main(): Promise<void> {
     force.unref();
     await closed;
     clients.close();
+    redis.disconnect();
     await nc.drain();
     logger.info('mcp-gateway stopped');
     logger.flush();
