@@ -129,6 +129,25 @@ describe('UnaryHandlers', () => {
     expect(gate.inFlight).toBe(0);
   });
 
+  // Issue 17 item 8: found by test/security/any-rpc-input.test.ts, where a definition with control
+  // characters in a sample argument's name took the registry down (grpc-js throws on such a metadata value).
+  it('answers field errors that quote any text, and any number of them, and keeps serving', async () => {
+    const hostile = [
+      { field: 'sample_arguments.\u0012\ufffd\u{1F642}\r\n', message: '\ud800 is required \u007f' },
+      ...Array.from({ length: 500 }, (_, i) => ({ field: `burden.accepted_verification_methods[${i}]`, message: `must be a method name, not ${'é'.repeat(10)}` })),
+    ];
+    behaviour = () => Promise.reject(new SwitchboardError('INVALID_DEFINITION', `the definition is invalid: ${'ü'.repeat(20_000)}`, { fieldErrors: hostile }));
+    const answer = await failure();
+    expect(answer).toMatchObject({ code: 'INVALID_ARGUMENT', reason: 'INVALID_DEFINITION' });
+    expect(answer.details.length).toBeLessThanOrEqual(2_048);
+    expect(answer.fields[0]).toEqual(hostile[0]);
+    expect(answer.fields.length).toBeGreaterThan(5);
+    expect(answer.fields.at(-1)).toEqual({ field: '(more)', message: `${hostile.length - answer.fields.length + 1} more problems not listed` });
+    behaviour = () => Promise.resolve({ deliveries: [] });
+    expect((await call()).ok).toBe(true);
+    expect(gate.inFlight).toBe(0);
+  });
+
   it('answers anything else as INTERNAL with a fixed sentence, and logs it', async () => {
     behaviour = () => Promise.reject(new Error('secret-bearing internals'));
     expect(await failure()).toEqual({ code: 'INTERNAL', reason: 'INTERNAL', details: 'internal error; see the service log', fields: [] });
