@@ -85,12 +85,20 @@ describe('every RPC answers any input with a typed status, never INTERNAL', () =
         '4f1c2a3b-0000-4000-8000-000000000001',
         'id',
       ],
+      byField: {
+        org_id: [stack.orgId],
+        tool_key: ['lookup'],
+        key: ['lookup'],
+        arguments_json: ['{"id":"b-1"}', '{}', '{"id":"' + 'x'.repeat(5_000) + '"}', '['.repeat(50_000), '{"id":"b-1","extra":{"deep":[[[[[]]]]]}}'],
+        call_id: ['4f1c2a3b-0000-4000-8000-000000000001'],
+        url_template: [`${upstream.url}/bookings/{id}`],
+      },
     };
     await fc.assert(
       fc.asyncProperty(messageBytes(contracts, rpc.inputType, pool), async (bytes) => {
         const got = await sendRaw(clientOf[server], rpc.path, Buffer.from(bytes));
         // A process that died says why in its output: the last of it goes with the failure.
-        expect(serverFailed(got), `${rpc.path} answered ${got.code}/${got.reason}: ${got.details}\n${serverFailed(got) ? stack.allOutput().slice(-3_000) : ''}`).toBe(false);
+        expect(serverFailed(got), `${rpc.path} answered ${got.code}/${got.reason}: ${got.details}\n${serverFailed(got) ? stack[server].output().slice(-3_000) : ''}`).toBe(false);
       }),
       { numRuns: RUNS },
     );

@@ -97,6 +97,8 @@ function fixed(bytes: number, write: (view: DataView) => void): number[] {
 export interface FuzzPool {
   /** Strings that name real things (the test's org, an existing integration key, a loopback upstream URL). */
   readonly known: readonly string[];
+  /** Values for fields of a given name (`org_id`, `tool_key`), drawn most of the time, so calls get past their lookups. */
+  readonly byField?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -155,8 +157,13 @@ export function messageBytes(contracts: Contracts, typeName: string, pool: FuzzP
   const memo = new Map<string, fc.Arbitrary<number[]>>();
 
   const fieldValue = (f: FieldDescriptor, level: number): fc.Arbitrary<number[]> | undefined => {
+    const hinted = pool.byField?.[f.name];
     switch (f.type) {
       case 'TYPE_STRING':
+        if (hinted) {
+          const hint = fc.constantFrom(...hinted).map((s) => [...Buffer.from(s, 'utf8')]);
+          return fc.oneof({ weight: 4, arbitrary: hint }, { weight: 1, arbitrary: stringBytes }).map((b) => delimited(f.number, b));
+        }
         return stringBytes.map((b) => delimited(f.number, b));
       case 'TYPE_BYTES':
         return fc.uint8Array({ maxLength: 64 }).map((b) => delimited(f.number, [...b].filter((x) => x !== 0x3a)));
@@ -203,7 +210,8 @@ export function messageBytes(contracts: Contracts, typeName: string, pool: FuzzP
       if (!value) continue;
       // Absent half the time; a repeated field (a map included) up to 5 entries, or, of scalars, once in a while 200.
       const many = f.type === 'TYPE_MESSAGE' ? fc.array(value, { maxLength: 5 }) : fc.oneof({ weight: 9, arbitrary: fc.array(value, { maxLength: 5 }) }, { weight: 1, arbitrary: fc.array(value, { minLength: 200, maxLength: 200 }) });
-      parts.push(fc.oneof({ weight: 1, arbitrary: fc.constant([] as number[]) }, { weight: 1, arbitrary: f.label === 'LABEL_REPEATED' ? many.map((xs) => xs.flat()) : value }));
+      const present = f.label === 'LABEL_REPEATED' ? many.map((xs) => xs.flat()) : value;
+      parts.push(fc.oneof({ weight: 1, arbitrary: fc.constant([] as number[]) }, { weight: pool.byField?.[f.name] ? 6 : 1, arbitrary: present }));
     }
     // An unknown field now and then: a reader must skip it.
     parts.push(fc.oneof({ weight: 4, arbitrary: fc.constant([] as number[]) }, { weight: 1, arbitrary: fc.integer({ min: 900, max: 2_000 }).map((n) => [...tag(n, 0), 1]) }));

@@ -23,6 +23,11 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** Lone surrogates (from the caller's own input, or a cut pair) as U+FFFD: grpc-js's encodeURI of the details throws on them. */
+function wellFormed(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
 /**
  * JSON of the field problems as a metadata value can carry it: printable ASCII only (grpc-js throws on
  * anything else, which would take the process down), every non-ASCII character escaped the JSON way so
@@ -49,7 +54,7 @@ export function fieldErrorsHeader(problems: readonly FieldProblem[]): string {
 export function refusal(reason: Reason, details: string): Partial<ServiceError> {
   const metadata = new Metadata();
   metadata.set(REASON_METADATA_KEY, reason);
-  return { code: statusOfReason(reason), details: clip(details, DETAILS_MAX_CHARS), metadata };
+  return { code: statusOfReason(reason), details: wellFormed(clip(details, DETAILS_MAX_CHARS)), metadata };
 }
 
 /**

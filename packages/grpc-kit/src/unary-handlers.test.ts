@@ -140,6 +140,11 @@ describe('UnaryHandlers', () => {
     const answer = await failure();
     expect(answer).toMatchObject({ code: 'INVALID_ARGUMENT', reason: 'INVALID_DEFINITION' });
     expect(answer.details.length).toBeLessThanOrEqual(2_048);
+    // A lone surrogate in the details (grpc-js's encodeURI throws on it), and one made by clipping a pair.
+    behaviour = () => Promise.reject(new SwitchboardError('INVALID_DEFINITION', 'key \ud800x is not valid'));
+    expect(await failure()).toMatchObject({ code: 'INVALID_ARGUMENT', details: 'key \ufffdx is not valid' });
+    behaviour = () => Promise.reject(new SwitchboardError('INVALID_DEFINITION', `${'a'.repeat(2_046)}\u{1F642}b`));
+    expect((await failure()).details).toBe(`${'a'.repeat(2_046)}\ufffd…`);
     expect(answer.fields[0]).toEqual(hostile[0]);
     expect(answer.fields.length).toBeGreaterThan(5);
     expect(answer.fields.at(-1)).toEqual({ field: '(more)', message: `${hostile.length - answer.fields.length + 1} more problems not listed` });
