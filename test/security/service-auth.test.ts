@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { RegistryClient } from '@switchboard/client';
+import { RegistryClient, ServiceClients } from '@switchboard/client';
 import { NATS_URL, removeNatsState, startService, uniqueId, type ServiceProcess } from '../support/stack.js';
 import { makeTestCerts, type TestCerts } from '../support/test-certs.js';
 
@@ -73,6 +73,20 @@ describe('service authentication', () => {
       for (const c of [anonymous, wrong, right, orgToken]) c.close();
     }
     expect(proc.output()).not.toContain(TOKEN);
+  });
+
+  it("a service identity's one Secret can hold the new and the old token while it rotates: the servers accept both, callers send the first", async () => {
+    const [next, previous] = [`new-${TOKEN}`, `old-${TOKEN}`];
+    const proc = await start({ SERVICE_IDENTITIES: 'console:*', SERVICE_TOKEN_CONSOLE: `${next},${previous}` });
+    const clientsWith = (token: string) =>
+      ServiceClients.fromEnv({ REGISTRY_ADDRESS: `127.0.0.1:${proc.port}`, EXECUTOR_ADDRESS: `127.0.0.1:${proc.port}`, SERVICE_TOKEN: token });
+    const all = [clientsWith(`${previous},${next}`), clientsWith(`${next},${previous}`), clientsWith(next), clientsWith(`x${previous}`)];
+    try {
+      const codes = await Promise.all(all.map((c) => codeOf(c.registryFor('org-a').list())));
+      expect(codes).toEqual([status.OK, status.OK, status.OK, status.UNAUTHENTICATED]);
+    } finally {
+      for (const c of all) c.close();
+    }
   });
 
   it('TLS that authenticates no caller refuses to start and says why, unless accepted explicitly', async () => {

@@ -29,7 +29,11 @@ export class ServiceClients {
     this.deliveries = new DeliveryClient(this.transportTo(options.executorAddress));
   }
 
-  /** From the variables of `grpcClientEnv` (@switchboard/config), as every front service reads them. */
+  /**
+   * From the variables of `grpcClientEnv` (@switchboard/config), as every front service reads them.
+   * `SERVICE_TOKEN` may be the `new,old` list the servers accept during a rotation (deploy/ mounts one
+   * Secret per identity on both sides): the first token is the one sent.
+   */
   static fromEnv(env: {
     REGISTRY_ADDRESS: string;
     EXECUTOR_ADDRESS: string;
@@ -44,7 +48,7 @@ export class ServiceClients {
       caFile: env.GRPC_CA_FILE,
       certFile: env.GRPC_CLIENT_CERT_FILE,
       keyFile: env.GRPC_CLIENT_KEY_FILE,
-      serviceToken: env.SERVICE_TOKEN,
+      serviceToken: env.SERVICE_TOKEN?.split(',')[0]?.trim(),
     });
   }
 
