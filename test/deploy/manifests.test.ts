@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Metadata } from '@grpc/grpc-js';
 import { DeliveryServiceService, ExecutorServiceService, RegistryServiceService } from '@switchboard/contracts';
-import type { SwitchboardError } from '@switchboard/errors';
 import { CallerAuth, identitiesOf, methodNamesOf } from '@switchboard/grpc-kit';
 import { ROOT } from '../support/stack.js';
 
@@ -165,7 +164,7 @@ describe('Kubernetes manifests', () => {
           const asking = (token?: string) => {
             const metadata = new Metadata();
             if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
-            return auth.authenticate({ metadata }).then((c) => (c.kind === 'service' ? c.identity.name : c.kind), (err: SwitchboardError) => err.reason);
+            return auth.authenticate({ metadata }).then((c) => (c.kind === 'service' ? c.identity.name : c.kind), (err: { reason?: string }) => err.reason);
           };
           expect(await asking(), `${name} without a token`).toBe('SERVICE_NOT_AUTHORISED');
           expect(await asking('some-other-token-0123456789'), name).toBe('SERVICE_NOT_AUTHORISED');
