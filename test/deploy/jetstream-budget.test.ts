@@ -21,8 +21,8 @@ interface Reservation {
 function envOf(objects: readonly K8sObject[], name: string): Record<string, string> {
   const w = workloads(objects).find((x) => x.metadata.name === name);
   if (!w) throw new Error(`no workload ${name}`);
-  const secret = new Proxy({}, { get: () => 'placeholder-secret-value' }) as Record<string, string>;
-  const secrets = new Proxy({}, { get: () => secret }) as Record<string, Record<string, string>>;
+  // One value per Secret and key: the services refuse two identities that share a token.
+  const secrets = new Proxy({}, { get: (_, name) => new Proxy({}, { get: (__, key) => `placeholder-${String(name)}-${String(key)}` }) }) as Record<string, Record<string, string>>;
   return containerEnv(objects, w.spec.template.spec.containers[0]!, { podName: `${name}-0`, secrets });
 }
 
