@@ -352,6 +352,11 @@ export const REASONS = {
     'a KV bucket another service owns does not exist yet: the executor and the CLI bind to buckets and wait for the registry, console or MCP gateway to create them',
   ),
   DRAINING: service('UNAVAILABLE', 503, 'the service is shutting down; retry on another replica'),
+  WRONG_SHARD: service(
+    'FAILED_PRECONDITION',
+    421,
+    "a sharded executor pool was asked for an org of another shard; metadata x-switchboard-shard names the owner as <index>/<count>, and the shard-aware clients send the call there once",
+  ),
   INTERNAL: { outcome: 'OUTCOME_INTERNAL', grpc: 'INTERNAL', http: 500, agent: SORRY_SENTENCE, means: 'an unexpected error; the detail is only in the log of the service that failed' },
   SERVICE_UNAVAILABLE: service('UNAVAILABLE', 503, 'the registry or executor is not answering (a front service, a CLI or the runtime client reports it)'),
   SERVICE_NOT_AUTHORISED: service(

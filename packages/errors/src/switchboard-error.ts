@@ -14,6 +14,11 @@ export interface SwitchboardErrorOptions {
   readonly agentMessage?: string;
   readonly fieldErrors?: readonly FieldProblem[];
   readonly cause?: unknown;
+  /**
+   * Facts a caller acts on, sent as gRPC metadata next to the reason (WRONG_SHARD names the owning
+   * shard). Keys start with `x-switchboard-`; values are routing facts, never a secret.
+   */
+  readonly metadata?: Readonly<Record<`x-switchboard-${string}`, string>>;
 }
 
 /**
@@ -25,12 +30,14 @@ export interface SwitchboardErrorOptions {
 export class SwitchboardError extends Error {
   readonly reason: Reason;
   readonly fieldErrors: readonly FieldProblem[];
+  readonly metadata: Readonly<Record<string, string>>;
 
   constructor(reason: Reason, message: string, options: SwitchboardErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SwitchboardError';
     this.reason = reason;
     this.fieldErrors = options.fieldErrors ?? [];
+    this.metadata = options.metadata ?? {};
   }
 
   /** The sentence safe to speak on a call, from the catalogue. */

@@ -66,6 +66,7 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
   if (!isSwitchboardError(err)) return refusal('INTERNAL', 'internal error; see the service log');
   const mapped = refusal(err.reason, err.message);
   if (err.fieldErrors.length > 0) mapped.metadata!.set(FIELD_ERRORS_METADATA_KEY, fieldErrorsHeader(err.fieldErrors));
+  for (const [key, value] of Object.entries(err.metadata)) mapped.metadata!.set(key, value);
   return mapped;
 }
 

@@ -2,6 +2,7 @@ import { Integration, IntegrationRecord } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { partitionKeyPrefix, partitionedKey, type KeyLayout } from '@switchboard/sharding';
 import { INTEGRATIONS_BUCKET, INTEGRATION_HISTORY, integrationKvKey } from './names.js';
 import { trackConnection, type ConnectionState } from './connection-state.js';
 import { isWrongLastSequence } from './nats-errors.js';
@@ -12,6 +13,8 @@ export interface OpenStoreOptions {
   /** Bucket name override (tests use their own). */
   readonly bucket?: string;
   readonly replicas?: number;
+  /** How keys are written (sharding reads `partitioned`); `flat`, today's `<org>.<key>`, by default. */
+  readonly layout?: KeyLayout;
 }
 
 /** Decodes a KV entry into a record, or undefined for a delete marker. */
@@ -40,6 +43,7 @@ export class IntegrationStore {
   private constructor(
     readonly kv: KV,
     private readonly link?: ConnectionState,
+    readonly layout: KeyLayout = 'flat',
   ) {}
 
   static async open(nc: NatsConnection, options: OpenStoreOptions = {}): Promise<IntegrationStore> {
@@ -47,13 +51,69 @@ export class IntegrationStore {
       history: INTEGRATION_HISTORY,
       replicas: options.replicas ?? 1,
     });
-    return new IntegrationStore(kv, trackConnection(nc));
+    return new IntegrationStore(kv, trackConnection(nc), options.layout);
   }
 
   /** For readers (the executor): the registry owns the bucket; this waits for it and never creates it. */
   static async bind(nc: NatsConnection, options: { bucket?: string | undefined } & Omit<BindKvOptions, 'owner'> = {}): Promise<IntegrationStore> {
     const kv = await bindKv(nc, options.bucket ?? INTEGRATIONS_BUCKET, { ...options, owner: 'registry' });
     return new IntegrationStore(kv, trackConnection(nc));
+  }
+
+  /** Where this store writes the integration. */
+  kvKey(orgId: string, key: string): string {
+    return this.layout === 'partitioned' ? partitionedKey(orgId, key) : integrationKvKey(orgId, key);
+  }
+
+  /** The filter that lists one org's keys in this store's layout. */
+  private orgFilter(orgId: string): string {
+    return this.layout === 'partitioned' ? `${partitionKeyPrefix(orgId)}.${orgId}.*` : `${orgId}.*`;
+  }
+
+  /**
+   * Where the integration is now: its key in this store's layout or, in a bucket still being moved to
+   * the partitioned layout, its flat key (a registry of the old layout may have written it meanwhile).
+   */
+  private async currentKey(orgId: string, key: string): Promise<string> {
+    const own = this.kvKey(orgId, key);
+    if (this.layout === 'flat' || (await this.kv.get(own)) !== null) return own;
+    const flat = integrationKvKey(orgId, key);
+    return (await this.kv.get(flat))?.operation === 'PUT' ? flat : own;
+  }
+
+  /**
+   * Moves every flat key into the partitioned layout (the registry runs it at start when configured
+   * partitioned): the latest revision is written under the new key, then the flat key is deleted,
+   * compare-and-set on the revision read, so a write racing the move fails with a conflict rather than
+   * being lost. Idempotent; answers how many keys moved. Older revisions stay in the flat key's history.
+   */
+  migrateToPartitioned(): Promise<number> {
+    return guardStore(this.link, 'write', async () => {
+      if (this.layout !== 'partitioned') return 0;
+      const flat: string[] = [];
+      for await (const k of await this.kv.keys('*.*')) flat.push(k);
+      let moved = 0;
+      for (const k of flat) {
+        const entry = await this.kv.get(k);
+        if (entry?.operation !== 'PUT') continue;
+        const record = IntegrationRecord.decode(entry.value);
+        if (!record.integration) continue;
+        const target = partitionedKey(record.orgId, record.integration.key);
+        try {
+          await this.kv.create(target, entry.value);
+        } catch (err) {
+          // Already moved (an earlier run, or another registry replica): only the flat copy is left to drop.
+          if (!isWrongLastSequence(err)) throw err;
+        }
+        try {
+          await this.kv.delete(k, { previousSeq: entry.revision });
+          moved += 1;
+        } catch (err) {
+          if (!isWrongLastSequence(err)) throw err;
+        }
+      }
+      return moved;
+    });
   }
 
   create(orgId: string, integration: Integration, now = new Date()): Promise<IntegrationRecord> {
@@ -91,8 +151,11 @@ export class IntegrationStore {
 
   private async createNow(orgId: string, integration: Integration, now = new Date()): Promise<IntegrationRecord> {
     const record: IntegrationRecord = { orgId, integration, revision: 0, createdAt: now, updatedAt: now };
+    if (this.layout === 'partitioned' && (await this.currentKey(orgId, integration.key)) !== this.kvKey(orgId, integration.key)) {
+      throw new SwitchboardError('ALREADY_EXISTS', `integration ${integration.key} already exists in org ${orgId}; use update`);
+    }
     try {
-      record.revision = await this.kv.create(integrationKvKey(orgId, integration.key), IntegrationRecord.encode(record).finish());
+      record.revision = await this.kv.create(this.kvKey(orgId, integration.key), IntegrationRecord.encode(record).finish());
     } catch (err) {
       if (isWrongLastSequence(err)) {
         throw new SwitchboardError('ALREADY_EXISTS', `integration ${integration.key} already exists in org ${orgId}; use update`);
@@ -103,7 +166,7 @@ export class IntegrationStore {
   }
 
   private async getNow(orgId: string, key: string, revision = 0): Promise<IntegrationRecord> {
-    const entry = await this.kv.get(integrationKvKey(orgId, key), revision > 0 ? { revision } : undefined);
+    const entry = await this.kv.get(await this.currentKey(orgId, key), revision > 0 ? { revision } : undefined);
     const record = entry ? recordFromEntry(entry) : undefined;
     // A revision of another key reads as "not found": the KV answers by sequence, not by key.
     if (!record || record.orgId !== orgId || record.integration?.key !== key) {
@@ -116,7 +179,7 @@ export class IntegrationStore {
 
   private async listNow(orgId: string): Promise<IntegrationRecord[]> {
     const keys: string[] = [];
-    for await (const k of await this.kv.keys(`${orgId}.*`)) keys.push(k);
+    for await (const k of await this.kv.keys(this.orgFilter(orgId))) keys.push(k);
     keys.sort();
     const records = await Promise.all(keys.map((k) => this.kv.get(k)));
     return records.flatMap((e) => {
@@ -126,10 +189,11 @@ export class IntegrationStore {
   }
 
   private async listPageNow(orgId: string, afterKey: string, limit: number): Promise<IntegrationPage> {
-    const prefix = `${orgId}.`;
+    const filter = this.orgFilter(orgId);
+    const prefix = filter.slice(0, -1);
     const after = afterKey === '' ? '' : `${prefix}${afterKey}`;
     const keys: string[] = [];
-    for await (const k of await this.kv.keys(`${orgId}.*`)) if (k > after) keys.push(k);
+    for await (const k of await this.kv.keys(filter)) if (k > after) keys.push(k);
     keys.sort();
     const page = keys.slice(0, limit);
     const records = await Promise.all(page.map((k) => this.kv.get(k)));
@@ -146,12 +210,16 @@ export class IntegrationStore {
     const current = await this.getNow(orgId, integration.key);
     if (expectedRevision !== 0 && current.revision !== expectedRevision) throw conflict(integration.key, expectedRevision, current.revision);
     const record: IntegrationRecord = { orgId, integration, revision: 0, createdAt: current.createdAt, updatedAt: now };
+    const at = await this.currentKey(orgId, integration.key);
     try {
-      record.revision = await this.kv.update(
-        integrationKvKey(orgId, integration.key),
-        IntegrationRecord.encode(record).finish(),
-        current.revision,
-      );
+      if (at === this.kvKey(orgId, integration.key)) {
+        record.revision = await this.kv.update(at, IntegrationRecord.encode(record).finish(), current.revision);
+      } else {
+        // A flat key not moved yet: the update moves it. The new key first, so a reader never misses
+        // the integration (readers prefer the partitioned copy while both exist).
+        record.revision = await this.kv.create(this.kvKey(orgId, integration.key), IntegrationRecord.encode(record).finish());
+        await this.kv.delete(at, { previousSeq: current.revision });
+      }
     } catch (err) {
       if (isWrongLastSequence(err)) throw conflict(integration.key, expectedRevision || current.revision, undefined);
       throw err;
@@ -163,7 +231,7 @@ export class IntegrationStore {
     const current = await this.getNow(orgId, key);
     if (expectedRevision !== 0 && current.revision !== expectedRevision) throw conflict(key, expectedRevision, current.revision);
     try {
-      await this.kv.delete(integrationKvKey(orgId, key), { previousSeq: current.revision });
+      await this.kv.delete(await this.currentKey(orgId, key), { previousSeq: current.revision });
     } catch (err) {
       if (isWrongLastSequence(err)) throw conflict(key, expectedRevision || current.revision, undefined);
       throw err;
@@ -172,7 +240,7 @@ export class IntegrationStore {
 
   private async historyNow(orgId: string, key: string): Promise<IntegrationRecord[]> {
     const out: IntegrationRecord[] = [];
-    const iter = await this.kv.history({ key: integrationKvKey(orgId, key) });
+    const iter = await this.kv.history({ key: await this.currentKey(orgId, key) });
     for await (const entry of iter) {
       out.push(recordFromEntry(entry) ?? { orgId, integration: undefined, revision: entry.revision, createdAt: undefined, updatedAt: entry.created });
     }

@@ -1,4 +1,4 @@
-import type { KV, KvEntry, KvWatchEntry } from '@nats-io/kv';
+import { Bucket, type KV, type KvEntry, type KvWatchEntry } from '@nats-io/kv';
 
 export interface KvMirrorHandlers {
   /** A key was written (or was present at start). */
@@ -12,6 +12,30 @@ export interface KvMirrorOptions {
   readonly checkEveryMs?: number;
   /** Told when the mirror had fallen behind and restarted its watch. */
   readonly onResync?: (info: { appliedRevision: number; bucketRevision: number }) => void;
+  /**
+   * Follow only the keys this filter selects (`s.0.1.>`: one shard's partitions); the server applies
+   * it, so the keys of other shards cost this process nothing. Default: every key.
+   */
+  readonly filter?: string;
+}
+
+/**
+ * The last revision among the keys the filter selects (0 when none): the filtered feed is current
+ * when it has applied it. The whole bucket's last revision would do for an unfiltered feed only, since
+ * writes to other shards' keys raise it without ever reaching this feed.
+ */
+async function lastRevision(kv: KV, filter: string | undefined): Promise<number> {
+  if (filter === undefined || !(kv instanceof Bucket)) return (await kv.status()).streamInfo.state.last_seq;
+  try {
+    return (await kv.jsm.streams.getMessage(kv.stream, { last_by_subj: kv.fullKeyName(filter) }))?.seq ?? 0;
+  } catch (err) {
+    if (isNoMessage(err)) return 0;
+    throw err;
+  }
+}
+
+function isNoMessage(err: unknown): boolean {
+  return err instanceof Error && /no message found|not found/i.test(err.message);
 }
 
 /**
@@ -43,7 +67,8 @@ export async function mirrorKv(kv: KV, handlers: KvMirrorHandlers, options: KvMi
   };
 
   const follow = async (fromRevision: number): Promise<void> => {
-    const iter = await kv.watch(fromRevision > 0 ? { resumeFromRevision: fromRevision } : {});
+    const key = options.filter === undefined ? {} : { key: options.filter };
+    const iter = await kv.watch(fromRevision > 0 ? { ...key, resumeFromRevision: fromRevision } : key);
     current = iter;
     void (async () => {
       try {
@@ -59,7 +84,7 @@ export async function mirrorKv(kv: KV, handlers: KvMirrorHandlers, options: KvMi
     })();
   };
 
-  if ((await kv.status()).values === 0) markReady();
+  if (options.filter === undefined ? (await kv.status()).values === 0 : (await lastRevision(kv, options.filter)) === 0) markReady();
   await follow(0);
   await ready;
 
@@ -68,7 +93,7 @@ export async function mirrorKv(kv: KV, handlers: KvMirrorHandlers, options: KvMi
     if (stopped) return;
     let last: number;
     try {
-      last = (await kv.status()).streamInfo.state.last_seq;
+      last = await lastRevision(kv, options.filter);
     } catch {
       return; // NATS itself is away; the client reconnects, and the next check tries again.
     }

@@ -1,6 +1,7 @@
-import { auditStreamEnv, env, grpcServerEnv, loadConfig, natsEnv, z } from '@switchboard/config';
+import { ConfigError, auditStreamEnv, env, grpcServerEnv, loadConfig, natsEnv, z } from '@switchboard/config';
 import { DeliveryServiceService, ExecutorServiceService } from '@switchboard/contracts';
 import { identitiesOf, methodNamesOf, type ServiceIdentity } from '@switchboard/grpc-kit';
+import { PARTITIONS } from '@switchboard/sharding';
 import type { DeliverySettings } from './delivery/index.js';
 
 const list = z
@@ -38,6 +39,13 @@ const schema = z.object({
    * integration's `limits`, so together they stay within them.
    */
   EXECUTOR_REPLICAS: env.positiveInt(1),
+  /**
+   * Sharding by org (docs/operations.md): this executor serves shard SHARD_INDEX of SHARD_COUNT, follows
+   * only that shard's definitions (the registry must write the partitioned key layout) and refuses the
+   * other shards' orgs with WRONG_SHARD. 1 (the default) serves every org, as an unsharded executor.
+   */
+  SHARD_COUNT: z.coerce.number().int().min(1).max(PARTITIONS).default(1),
+  SHARD_INDEX: z.coerce.number().int().min(0).default(0),
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   /** How long start-up waits for the registry to create the integrations and credentials buckets. */
@@ -91,6 +99,9 @@ export type ExecutorConfig = z.output<typeof schema> & { readonly identities: re
 
 export function loadExecutorConfig(source: NodeJS.ProcessEnv = process.env): ExecutorConfig {
   const config = loadConfig('executor', schema, source);
+  if (config.SHARD_INDEX >= config.SHARD_COUNT) {
+    throw new ConfigError(`executor cannot start: SHARD_INDEX is invalid (must be less than SHARD_COUNT, ${config.SHARD_COUNT}).`);
+  }
   return { ...config, identities: identitiesOf(config, source, methodNamesOf(ExecutorServiceService, DeliveryServiceService)) };
 }
 

@@ -1,4 +1,6 @@
+import type { KvEntry } from '@nats-io/kv';
 import type { Integration, IntegrationRecord } from '@switchboard/contracts';
+import { isPartitionedKey, partitionedKey } from '@switchboard/sharding';
 import { IntegrationStore, integrationKvKey, mirrorKv, recordFromEntry } from '@switchboard/store';
 
 export interface CachedDefinition {
@@ -14,24 +16,39 @@ export interface CachedDefinition {
  */
 export class DefinitionCache {
   private readonly byKey = new Map<string, CachedDefinition>();
-  private stopFeed: (() => void) | undefined;
+  private stopFeeds: (() => void)[] = [];
+  /** Set once a partitioned key arrived: until then a lookup needs no hash of the org id. */
+  private partitioned = false;
 
-  static async start(store: IntegrationStore): Promise<DefinitionCache> {
+  /**
+   * `filters` (a shard's key filters from @switchboard/sharding) follows only those keys, one feed per
+   * filter; without them, the whole bucket in either key layout.
+   */
+  static async start(store: IntegrationStore, filters?: readonly string[]): Promise<DefinitionCache> {
     const cache = new DefinitionCache();
-    const feed = await mirrorKv(store.kv, {
-      put: (entry) => {
+    const handlers = {
+      put: (entry: KvEntry) => {
         const record: IntegrationRecord | undefined = recordFromEntry(entry);
         if (record?.integration) {
+          if (!cache.partitioned && isPartitionedKey(entry.key)) cache.partitioned = true;
           cache.byKey.set(entry.key, { orgId: record.orgId, integration: record.integration, revision: record.revision });
         }
       },
-      remove: (key) => cache.byKey.delete(key),
-    });
-    cache.stopFeed = feed.stop;
+      remove: (key: string) => cache.byKey.delete(key),
+    };
+    try {
+      for (const filter of filters ?? [undefined]) cache.stopFeeds.push((await mirrorKv(store.kv, handlers, filter === undefined ? {} : { filter })).stop);
+    } catch (err) {
+      cache.stop();
+      throw err;
+    }
     return cache;
   }
 
   get(orgId: string, key: string): CachedDefinition | undefined {
+    // While a bucket moves to the partitioned layout a definition can sit under either key; the
+    // partitioned one is the newer.
+    if (this.partitioned) return this.byKey.get(partitionedKey(orgId, key)) ?? this.byKey.get(integrationKvKey(orgId, key));
     return this.byKey.get(integrationKvKey(orgId, key));
   }
 
@@ -45,6 +62,7 @@ export class DefinitionCache {
   }
 
   stop(): void {
-    this.stopFeed?.();
+    for (const stop of this.stopFeeds) stop();
+    this.stopFeeds = [];
   }
 }

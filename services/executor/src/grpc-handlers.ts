@@ -14,7 +14,9 @@ import { UnaryHandlers, type CallerAuth, type CallGate } from '@switchboard/grpc
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
 import { ORG_ID_PATTERN } from '@switchboard/store';
+import { SINGLE_SHARD, type ShardSpec } from '@switchboard/sharding';
 import { callScopeProblems } from './call-scope.js';
+import { requireOwnShard } from './shard-gate.js';
 import type { InvocationResult, Invoker } from './invocation/index.js';
 import { DEFAULT_PREFETCH_DEADLINE_MS, MAX_PREFETCH_DEADLINE_MS, prefetchAmbient, type AmbientPrefetchDeps } from './prefetch/ambient-prefetch.js';
 
@@ -35,6 +37,8 @@ export interface ExecutorHandlerDeps {
   readonly auth?: CallerAuth | undefined;
   /** Counts calls in flight (until their audit event is queued) and refuses new ones while draining. */
   readonly gate: CallGate;
+  /** The orgs this executor serves; others are refused with WRONG_SHARD. Default: all. */
+  readonly shard?: ShardSpec | undefined;
 }
 
 function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
@@ -60,6 +64,7 @@ function traceparentOf(call: ServerUnaryCall<unknown, unknown>): string | undefi
 /** Invoke and Test. The response goes out first, so a call never waits on (or fails because of) the audit trail. */
 export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServer {
   const h = new UnaryHandlers({ service: 'executor', logger: deps.logger, auth: deps.auth, gate: deps.gate });
+  const shard = deps.shard ?? SINGLE_SHARD;
 
   /**
    * Encoding and queueing the audit event (and the metrics) wait for the next turn of the event loop,
@@ -81,6 +86,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
     invoke: h.method('Invoke', {
       run: async (req: InvokeRequest, call: ServerUnaryCall<InvokeRequest, InvokeResponse>) => {
         requireScope(req.orgId, req.toolKey, false, req.callId, req.context);
+        requireOwnShard(shard, req.orgId);
         return complete(await deps.invoker.run({
           orgId: req.orgId,
           toolKey: req.toolKey,
@@ -99,6 +105,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
     test: h.method('Test', {
       run: async (req: TestRequest, call: ServerUnaryCall<TestRequest, TestResponse>) => {
         requireScope(req.orgId, req.toolKey, req.integration !== undefined, '', req.context);
+        requireOwnShard(shard, req.orgId);
         return complete(await deps.invoker.run({
           orgId: req.orgId,
           toolKey: req.integration?.key ?? req.toolKey,
@@ -123,6 +130,7 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
 
     prefetchAmbient: h.unary('PrefetchAmbient', async (req: PrefetchAmbientRequest, call: ServerUnaryCall<PrefetchAmbientRequest, PrefetchAmbientResponse>) => {
       requireScope(req.orgId, '', true, req.callId, req.context);
+      requireOwnShard(shard, req.orgId);
       const definitions = deps.definitions;
       if (definitions === undefined) return { lookups: [], lateToolKeys: [] };
       const wait = Math.min(req.deadlineMs || DEFAULT_PREFETCH_DEADLINE_MS, MAX_PREFETCH_DEADLINE_MS);

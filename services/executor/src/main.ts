@@ -16,6 +16,7 @@ import { BurdenGate, ConfirmationTokens, confirmationSecrets } from './burden/in
 import { deliverySettingsOf, loadExecutorConfig } from './config.js';
 import { CredentialCache } from './credential-cache.js';
 import { DefinitionCache } from './definition-cache.js';
+import { shardKeyFilters } from '@switchboard/sharding';
 import { deliveryHandlers, startDeliveries } from './delivery/index.js';
 import { createEgressPolicy, createGuardedConnector } from './egress/index.js';
 import { createExecutorMetrics } from './executor-metrics.js';
@@ -60,9 +61,14 @@ async function main(): Promise<void> {
     timeoutMs: config.KV_BIND_TIMEOUT_MS,
     onWaiting: () => logger.warn({ bucket }, 'waiting for the registry to create a KV bucket'),
   });
-  const definitions = await DefinitionCache.start(await IntegrationStore.bind(nc, bind(config.INTEGRATIONS_BUCKET)));
+  const shard = { count: config.SHARD_COUNT, index: config.SHARD_INDEX };
+  // Sharded, it follows only its shard's partitioned keys (filtered by the server); unsharded, every key.
+  const definitions = await DefinitionCache.start(
+    await IntegrationStore.bind(nc, bind(config.INTEGRATIONS_BUCKET)),
+    shard.count > 1 ? shardKeyFilters(shard) : undefined,
+  );
   const credentials = await CredentialCache.start(await CredentialStore.bind(nc, bind(config.CREDENTIALS_BUCKET)), keyRing);
-  logger.info({ integrations: definitions.size }, 'definitions loaded');
+  logger.info({ integrations: definitions.size, shard: `${shard.index}/${shard.count}` }, 'definitions loaded');
 
   const jsm = await jetstreamManager(nc);
   await ensureAuditStream(jsm, auditStreamOptionsFromEnv(config));
@@ -173,6 +179,7 @@ async function main(): Promise<void> {
           logger,
           auth,
           gate: calls,
+          shard,
           onFinished: (event) => metrics.observe(event),
         }),
       },

@@ -11,6 +11,11 @@ const schema = z.object({
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   KV_REPLICAS: env.replicas(),
+  /**
+   * How definitions are keyed: `flat` (`<org>.<key>`, the default) or `partitioned` (by the org's
+   * partition, which sharded executors need). Switching to `partitioned` moves existing keys at start.
+   */
+  INTEGRATION_KEY_LAYOUT: z.enum(['flat', 'partitioned']).default('flat'),
   ...grpcServerEnv,
   /** Operations port (/metrics, /healthz, /readyz); unset keeps it closed. */
   REGISTRY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),

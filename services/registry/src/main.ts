@@ -31,7 +31,11 @@ async function main(): Promise<void> {
     return;
   }
 
-  const store = await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas });
+  const store = await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas, layout: config.INTEGRATION_KEY_LAYOUT });
+  // Before serving: the keys an earlier (flat) registry wrote move to the partitioned layout, so the
+  // sharded executors, which watch only partitioned keys, see every definition.
+  const moved = await store.migrateToPartitioned();
+  if (moved > 0) logger.info({ moved }, 'definitions moved to the partitioned key layout');
   const orgTokens = await OrgTokenStore.forVerifying(nc, { bucket: config.ORG_TOKENS_BUCKET });
   const { tls, auth, allowUnauthenticated } = serverSecurity(config, (token) => orgTokens.verify(token));
   const gate = new CallGate();
