@@ -6,3 +6,5 @@ export type { ServiceClientsOptions } from './service-clients.js';
 export { DeliveryClient } from './delivery-client.js';
 export { fromServiceError, isServiceError } from './service-failure.js';
 export type { ServiceName } from './service-failure.js';
+export { ShardedExecutorClient, redirectTarget, shardRedirectOf } from './shard-routing.js';
+export type { ShardedExecutorOptions } from './shard-routing.js';

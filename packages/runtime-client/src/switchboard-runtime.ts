@@ -1,4 +1,5 @@
-import { RegistryClient } from '@switchboard/client';
+import { RegistryClient, redirectTarget } from '@switchboard/client';
+import { shardOf } from '@switchboard/sharding';
 import { Outcome, ToolFormat, type CallContext, type InvokeRequest, type InvokeResponse } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
 import { ambientKnowledgeOf, type AmbientKnowledge } from './ambient-knowledge.js';
@@ -13,6 +14,7 @@ import { toAnthropicToolResult, toOpenAIToolMessage } from './tool-results.js';
 import { TtlCache } from './ttl-cache.js';
 import type {
   AnthropicToolResultBlock,
+  ClientTransportOptions,
   CallContextInput,
   Invocation,
   InvokeOptions,
@@ -55,6 +57,9 @@ export class SwitchboardRuntime {
   readonly orgId: string;
   readonly turnBudgetMs: number;
   private executor: ExecutorChannel;
+  /** The pools this runtime may use (one when unsharded) and the one its org's calls go to. */
+  private readonly executorTargets: readonly ClientTransportOptions[];
+  private executorShard: number;
   private readonly registry: RegistryClient;
   private readonly options: RuntimeOptions;
   private readonly toolCache: TtlCache<ModelFormat, ToolsByFormat[ModelFormat]>;
@@ -68,7 +73,11 @@ export class SwitchboardRuntime {
     this.options = options;
     this.orgId = options.orgId;
     this.turnBudgetMs = options.turnBudgetMs;
-    this.executor = new ExecutorChannel(options.executor);
+    const targets = options.executorShards ?? (options.executor ? [options.executor] : []);
+    if (targets.length === 0) throw new SwitchboardError('INVALID_OPTIONS', 'executor (or executorShards) is required');
+    this.executorTargets = targets;
+    this.executorShard = shardOf(options.orgId, targets.length);
+    this.executor = new ExecutorChannel(targets[this.executorShard]!);
     this.registry = new RegistryClient(options.registry, options.orgId);
     this.toolCache = new TtlCache(options.toolsTtlMs ?? DEFAULT_TOOLS_TTL_MS, (format) => this.fetchTools(format));
   }
@@ -170,6 +179,7 @@ export class SwitchboardRuntime {
       context: toCallContext(callContext),
     };
     let response: InvokeResponse | undefined;
+    let redirected = false;
     for (let attempt = 1; response === undefined; attempt++) {
       const left = deadline - Date.now();
       if (left < MIN_INVOKE_MS) {
@@ -178,6 +188,15 @@ export class SwitchboardRuntime {
       try {
         response = await this.executor.invoke(request, left);
       } catch (err) {
+        // A pool of another shard refused it before anything ran: sent once more, to the pool it named.
+        const owner = redirected ? undefined : redirectTarget(err, this.executorTargets.length, this.executorShard);
+        if (owner !== undefined) {
+          redirected = true;
+          attempt -= 1;
+          this.executorShard = owner;
+          this.reconnect();
+          continue;
+        }
         const failure = classifyInvokeFailure(err);
         if (failure.kind === 'rejected') throw failure.error;
         if (failure.kind === 'maybe-ran') return localResponse(failure.reason, failure.detail, Date.now() - started);
@@ -192,7 +211,7 @@ export class SwitchboardRuntime {
   /** A new channel, with a connection of its own, for the retry: the old one may lead to a replica that is going away. */
   private reconnect(): void {
     const old = this.executor;
-    this.executor = new ExecutorChannel(this.options.executor);
+    this.executor = new ExecutorChannel(this.executorTargets[this.executorShard]!);
     old.close();
   }
 
@@ -267,11 +286,16 @@ export class SwitchboardRuntime {
    */
   async prefetchAmbient(callContext: CallContextInput, options: { deadlineMs?: number } = {}): Promise<AmbientKnowledge> {
     const deadlineMs = options.deadlineMs ?? 1_500;
-    const response = await this.executor.prefetchAmbient(
-      { orgId: this.orgId, callId: callContext.callId, context: toCallContext(callContext), deadlineMs },
-      deadlineMs + 500,
-    );
-    return ambientKnowledgeOf(response);
+    const request = { orgId: this.orgId, callId: callContext.callId, context: toCallContext(callContext), deadlineMs };
+    try {
+      return ambientKnowledgeOf(await this.executor.prefetchAmbient(request, deadlineMs + 500));
+    } catch (err) {
+      const owner = redirectTarget(err, this.executorTargets.length, this.executorShard);
+      if (owner === undefined) throw err;
+      this.executorShard = owner;
+      this.reconnect();
+      return ambientKnowledgeOf(await this.executor.prefetchAmbient(request, deadlineMs + 500));
+    }
   }
 
   /** Forgets the call's unanswered questions (call it when the call ends). */

@@ -7,7 +7,12 @@ export type ModelFormat = 'openai' | 'anthropic';
 
 export interface RuntimeOptions {
   /** The executor (Invoke). Plaintext without `caFile`, for local development only. */
-  readonly executor: ClientTransportOptions;
+  readonly executor?: ClientTransportOptions;
+  /**
+   * Sharded executor pools, one target per shard in shard order (instead of `executor`): the runtime
+   * sends its org's calls to the org's pool, and follows a WRONG_SHARD answer once to the pool it names.
+   */
+  readonly executorShards?: readonly ClientTransportOptions[];
   /** The registry (ListTools). */
   readonly registry: ClientTransportOptions;
   readonly orgId: string;
