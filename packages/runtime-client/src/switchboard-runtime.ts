@@ -76,7 +76,7 @@ export class SwitchboardRuntime {
     const targets = options.executorShards ?? (options.executor ? [options.executor] : []);
     if (targets.length === 0) throw new SwitchboardError('INVALID_OPTIONS', 'executor (or executorShards) is required');
     this.executorTargets = targets;
-    this.executorShard = shardOf(options.orgId, targets.length);
+    this.executorShard = Math.min(targets.length - 1, Math.max(0, (options.executorRoute ?? shardOf)(options.orgId, targets.length)));
     this.executor = new ExecutorChannel(targets[this.executorShard]!);
     this.registry = new RegistryClient(options.registry, options.orgId);
     this.toolCache = new TtlCache(options.toolsTtlMs ?? DEFAULT_TOOLS_TTL_MS, (format) => this.fetchTools(format));

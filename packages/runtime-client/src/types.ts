@@ -13,6 +13,11 @@ export interface RuntimeOptions {
    * sends its org's calls to the org's pool, and follows a WRONG_SHARD answer once to the pool it names.
    */
   readonly executorShards?: readonly ClientTransportOptions[];
+  /**
+   * Which of `executorShards` to try first (default: the executors' own hash of the org id). A runtime
+   * that cannot compute it (pools picked by another scheme) still lands right after one WRONG_SHARD.
+   */
+  readonly executorRoute?: (orgId: string, count: number) => number;
   /** The registry (ListTools). */
   readonly registry: ClientTransportOptions;
   readonly orgId: string;

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
+import { ExecutorClient, ShardedExecutorClient } from '@switchboard/client';
+import { Outcome } from '@switchboard/contracts';
+import { reasonOf } from '@switchboard/grpc-kit';
+import { SwitchboardRuntime } from '@switchboard/runtime-client';
+import { SHARD_METADATA_KEY, isPartitionedKey, shardOf } from '@switchboard/sharding';
+import { startService, NATS_URL, type ServiceProcess, type Stack } from '../support/stack.js';
+import { startUpstream, type Upstream } from '../support/upstream.js';
+import { define, outcomeName, startExecutorStack } from './helpers.js';
+
+/** Org ids spread so that every shard of 4 (and so of 2) has `perShard` of them. */
+function orgsOverShards(prefix: string, perShard: number): string[] {
+  const per = new Map<number, string[]>();
+  for (let i = 0; [0, 1, 2, 3].some((s) => (per.get(s)?.length ?? 0) < perShard); i++) {
+    const org = `${prefix}-${i}`;
+    const s = shardOf(org, 4);
+    const list = per.get(s) ?? [];
+    if (list.length < perShard) per.set(s, [...list, org]);
+  }
+  return [...per.values()].flat();
+}
+
+function loadedIntegrations(p: ServiceProcess): number {
+  const line = p.output().split('\n').find((l) => l.includes('definitions loaded'));
+  return (JSON.parse(line ?? '{}') as { integrations?: number }).integrations ?? -1;
+}
+
+describe('executor pools sharded by org', () => {
+  let stack: Stack;
+  let upstream: Upstream;
+  let orgs: string[];
+  const pools: ServiceProcess[] = [];
+  const clients: { close(): void }[] = [];
+
+  const startPool = async (count: number, index: number): Promise<ServiceProcess> => {
+    const p = await startService('executor', { ...stack.envOf('executor'), ...stack.spoolEnv(), EXECUTOR_PORT: '0', SHARD_COUNT: String(count), SHARD_INDEX: String(index) });
+    pools.push(p);
+    return p;
+  };
+  const target = (p: ServiceProcess) => ({ address: `127.0.0.1:${p.port}` });
+  const sharded = (options: ConstructorParameters<typeof ShardedExecutorClient>[0]) => {
+    const c = new ShardedExecutorClient(options);
+    clients.push(c);
+    return c;
+  };
+  const call = (c: { invoke: ExecutorClient['invoke'] }, orgId: string) => c.invoke({ orgId, toolKey: 'look_up', argumentsJson: '{}' });
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    // The registry starts in today's flat layout: the move to the partitioned one is part of what is tested.
+    stack = await startExecutorStack({ egressAllow: '127.0.0.1/32' });
+    orgs = orgsOverShards(`shard-${stack.id}`, 2);
+    for (const org of orgs) await stack.client(org).create(define({ key: 'look_up', urlTemplate: `${upstream.url}/${org}` }));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await Promise.all(pools.map((p) => p.stop()));
+    await stack?.stop();
+    await upstream?.close();
+  });
+
+  it('moves the flat keys to the partitioned layout when the registry is switched, and the unsharded executor keeps serving every org', async () => {
+    await stack.restart('registry', { INTEGRATION_KEY_LAYOUT: 'partitioned' });
+    expect(stack.registry.output()).toContain(`"moved":${orgs.length}`);
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const kv = await new Kvm(nc).open(stack.env['INTEGRATIONS_BUCKET']!);
+      const keys: string[] = [];
+      for await (const k of await kv.keys()) keys.push(k);
+      expect(keys.length).toBe(orgs.length);
+      expect(keys.every(isPartitionedKey)).toBe(true);
+    } finally {
+      await nc.close();
+    }
+    // The default executor (SHARD_COUNT 1) reads either layout, so nothing changes for it.
+    for (const org of orgs) expect(outcomeName((await call(stack.executorClient, org)).outcome)).toBe('OUTCOME_SUCCESS');
+    // New definitions go to the partitioned layout; registry reads find them.
+    expect((await stack.client(orgs[0]!).get('look_up')).integration?.key).toBe('look_up');
+  });
+
+  it('each pool holds only its shard, serves its orgs and refuses the others with WRONG_SHARD naming the owner', async () => {
+    const [p0, p1] = [await startPool(2, 0), await startPool(2, 1)];
+    const mine = (index: number) => orgs.filter((o) => shardOf(o, 2) === index);
+    expect(loadedIntegrations(p0)).toBe(mine(0).length);
+    expect(loadedIntegrations(p1)).toBe(mine(1).length);
+
+    const direct = new ExecutorClient(target(p0));
+    clients.push(direct);
+    expect(outcomeName((await call(direct, mine(0)[0]!)).outcome)).toBe('OUTCOME_SUCCESS');
+    const refused = (await call(direct, mine(1)[0]!).catch((e: unknown) => e)) as ServiceError;
+    expect(refused.code).toBe(status.FAILED_PRECONDITION);
+    expect(reasonOf(refused)).toBe('WRONG_SHARD');
+    expect(refused.metadata.get(SHARD_METADATA_KEY)).toEqual(['1/2']);
+  });
+
+  it('the shard-aware clients send each call to its pool, and follow a WRONG_SHARD answer once', async () => {
+    const [p0, p1] = pools.slice(-2) as [ServiceProcess, ServiceProcess];
+    const routed = sharded({ shards: [target(p0), target(p1)] });
+    for (const org of orgs) expect(outcomeName((await call(routed, org)).outcome)).toBe('OUTCOME_SUCCESS');
+    expect(routed.redirects).toBe(0);
+
+    // A client that cannot compute the shard tries pool 0 first: shard 1's orgs take one redirect each.
+    const blind = sharded({ shards: [target(p0), target(p1)], route: () => 0 });
+    for (const org of orgs) expect(outcomeName((await call(blind, org)).outcome)).toBe('OUTCOME_SUCCESS');
+    expect(blind.redirects).toBe(orgs.filter((o) => shardOf(o, 2) === 1).length);
+
+    // Followed once only: a list that names the wrong pool for the owner too ends in the refusal.
+    const wrong = sharded({ shards: [target(p0), target(p0)], route: () => 0 });
+    const org1 = orgs.find((o) => shardOf(o, 2) === 1)!;
+    const err = (await call(wrong, org1).catch((e: unknown) => e)) as ServiceError;
+    expect(reasonOf(err)).toBe('WRONG_SHARD');
+    expect(wrong.redirects).toBe(1);
+
+    const runtime = new SwitchboardRuntime({
+      orgId: org1,
+      turnBudgetMs: 5_000,
+      executorShards: [target(p0), target(p1)],
+      executorRoute: () => 0,
+      registry: { address: `127.0.0.1:${stack.registry.port}` },
+    });
+    clients.push(runtime);
+    const r = await runtime.invoke({ toolKey: 'look_up', argumentsJson: '{}', toolCallId: 't1' }, { callId: randomUUID() });
+    expect(outcomeName(r.outcome)).toBe('OUTCOME_SUCCESS');
+  });
+
+  it('a reshard from 2 to 4 pools under continuous calls loses no call', async () => {
+    const old = pools.slice(-2) as [ServiceProcess, ServiceProcess];
+    const client = sharded({ shards: old.map(target) });
+    const failures: string[] = [];
+    let calls = 0;
+    let afterOldStopped = 0;
+    let oldStopped = false;
+    let running = true;
+    const worker = async (w: number) => {
+      for (let i = w; running; i++) {
+        const org = orgs[i % orgs.length]!;
+        try {
+          const r = await call(client, org);
+          if (r.outcome !== Outcome.OUTCOME_SUCCESS) failures.push(`${org}: ${outcomeName(r.outcome)}`);
+        } catch (err) {
+          failures.push(`${org}: ${(err as Error).message}`);
+        }
+        calls += 1;
+        if (oldStopped) afterOldStopped += 1;
+      }
+    };
+    const workers = [0, 1, 2, 3].map(worker);
+    await new Promise((r) => setTimeout(r, 500));
+    // The new pools start and load their shards while the old ones serve; then the client moves over
+    // and the old pools drain (calls in flight finish on them).
+    const next: ServiceProcess[] = [];
+    for (let i = 0; i < 4; i++) next.push(await startPool(4, i));
+    client.retarget(next.map(target));
+    await Promise.all(old.map((p) => p.stop('SIGTERM')));
+    oldStopped = true;
+    await new Promise((r) => setTimeout(r, 1_000));
+    running = false;
+    await Promise.all(workers);
+
+    expect(failures).toEqual([]);
+    expect(afterOldStopped).toBeGreaterThan(20);
+    expect(calls).toBeGreaterThan(100);
+    expect(client.redirects).toBe(0);
+    for (const [i, p] of next.entries()) expect(loadedIntegrations(p)).toBe(orgs.filter((o) => shardOf(o, 4) === i).length);
+  }, 120_000);
+});
