@@ -105,11 +105,25 @@ export function loadExecutorConfig(source: NodeJS.ProcessEnv = process.env): Exe
   return { ...config, identities: identitiesOf(config, source, methodNamesOf(ExecutorServiceService, DeliveryServiceService)) };
 }
 
+/**
+ * A sharded pool holds only its shard's definitions, so it must attempt only its shard's deliveries:
+ * each pool (shard i of N) gets its own work queue, named after the configured one. During a reshard
+ * the old pools drain their queues while the new pools fill theirs.
+ */
+function poolQueueNames(config: ExecutorConfig): Pick<DeliverySettings, 'stream' | 'subjectPrefix' | 'consumer'> {
+  if (config.SHARD_COUNT <= 1) return { stream: config.DELIVERY_STREAM, subjectPrefix: config.DELIVERY_SUBJECT_PREFIX, consumer: config.DELIVERY_CONSUMER };
+  const pool = `S${config.SHARD_COUNT}_${config.SHARD_INDEX}`;
+  return {
+    stream: `${config.DELIVERY_STREAM}_${pool}`,
+    // A sibling of the unsharded prefix, not under it: JetStream refuses streams whose subjects overlap.
+    subjectPrefix: `${config.DELIVERY_SUBJECT_PREFIX}-${pool.toLowerCase()}`,
+    consumer: `${config.DELIVERY_CONSUMER}-${pool.toLowerCase()}`,
+  };
+}
+
 export function deliverySettingsOf(config: ExecutorConfig): DeliverySettings {
   return {
-    stream: config.DELIVERY_STREAM,
-    subjectPrefix: config.DELIVERY_SUBJECT_PREFIX,
-    consumer: config.DELIVERY_CONSUMER,
+    ...poolQueueNames(config),
     deadLetterBucket: config.DELIVERY_DEAD_LETTER_BUCKET,
     queueMaxMsgs: config.DELIVERY_QUEUE_MAX_MSGS,
     queueMaxBytes: config.DELIVERY_QUEUE_MAX_BYTES,

@@ -183,7 +183,7 @@ async function main(): Promise<void> {
           onFinished: (event) => metrics.observe(event),
         }),
       },
-      { definition: DeliveryServiceService, implementation: deliveryHandlers({ admin: deliveries.admin, logger, auth, gate: calls }) },
+      { definition: DeliveryServiceService, implementation: deliveryHandlers({ admin: deliveries.admin, logger, auth, gate: calls, shard }) },
     ],
   );
   // Definitions are served from memory, so an executor stays ready through a NATS outage; only draining

@@ -10,7 +10,9 @@ import { UnaryHandlers, type CallerAuth, type CallGate } from '@switchboard/grpc
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError, type FieldProblem } from '@switchboard/errors';
 import { INTEGRATION_KEY_PATTERN, isNatsUnavailable, ORG_ID_PATTERN } from '@switchboard/store';
+import { SINGLE_SHARD, type ShardSpec } from '@switchboard/sharding';
 import type { DeliveryAdmin } from './delivery-admin.js';
+import { requireOwnShard } from '../shard-gate.js';
 
 export interface DeliveryHandlerDeps {
   readonly admin: DeliveryAdmin;
@@ -19,6 +21,8 @@ export interface DeliveryHandlerDeps {
   readonly auth?: CallerAuth | undefined;
   /** The executor's gate: DeliveryService stops taking calls while the executor drains, like Invoke. */
   readonly gate: CallGate;
+  /** A sharded executor puts a dead letter back only on its own pool's queue, for its own orgs. */
+  readonly shard?: ShardSpec | undefined;
 }
 
 // Delivery ids are the UUIDs the executor made; anything else cannot name one (and must not reach a KV key).
@@ -58,6 +62,7 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): DeliveryServiceServ
       checkOrg(req.orgId, problems);
       if (!DELIVERY_ID_PATTERN.test(req.deliveryId)) problems.push({ field: 'delivery_id', message: 'must be a delivery id (a UUID)' });
       if (problems.length > 0) throw invalid(problems);
+      requireOwnShard(deps.shard ?? SINGLE_SHARD, req.orgId);
       return { delivery: await deps.admin.retry(req.orgId, req.deliveryId) };
     }),
   };
