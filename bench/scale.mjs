@@ -7,6 +7,9 @@
 //   3. 1,000 Invokes in flight against an upstream holding each answer 2 s: RSS, outcomes, early timeouts,
 //      with a pool big enough for all of them and with the default pool (128 per origin);
 //   4. audit: a backlog of events drained by one logger, then by two sharing the durable consumer.
+//   5. sharded executors (bench/lib/shards.mjs): four pools over 250,000 definitions and a reshard from
+//      two pools to four under calls; `--only shards` runs just this case, `--shard-definitions N` sizes
+//      it; the smoke run leaves it out unless asked with `--only shards`.
 // Writes bench/results/scale.json and the scale section of docs/performance.md.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,7 @@ import {
   waitUntil,
 } from './lib/processes.mjs';
 import { writeReport } from './lib/report.mjs';
+import { runShardBench, shardDefinitionsOf } from './lib/shards.mjs';
 
 const opts = parseOptions(process.argv.slice(2), process.env, {
   full: { samples: 5_000, concurrency: [1, 16], profile: false, timeLimitS: 600 },
@@ -458,7 +462,19 @@ function auditEvent(AuditEvent, i) {
   });
 }
 
-main().then(
+/** The sharded case, after the others (or alone with `--only shards`). */
+async function shards() {
+  mkdirSync(opts.resultsDir, { recursive: true });
+  const infra = await ensureNatsAndRedis((m) => say(`bench:scale: ${m}`));
+  try {
+    await runShardBench({ opts, say, definitions: shardDefinitionsOf(process.argv.slice(2), opts.smoke) });
+  } finally {
+    for (const child of infra) child.kill('SIGTERM');
+  }
+}
+
+const onlyShards = process.argv.slice(2).join(' ').replace('=', ' ').includes('--only shards');
+(onlyShards ? shards() : main().then(() => (opts.smoke ? undefined : shards()))).then(
   () => process.exit(0),
   (err) => {
     say(`bench:scale failed: ${err instanceof Error ? err.stack : String(err)}`);
