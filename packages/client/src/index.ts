@@ -1,5 +1,6 @@
 export { RegistryClient } from './registry-client.js';
 export { ExecutorClient } from './executor-client.js';
+export type { ExecutorCalls } from './executor-client.js';
 export { PromiseClient } from './promise-client.js';
 export { ServiceClients } from './service-clients.js';
 export type { ServiceClientsOptions } from './service-clients.js';

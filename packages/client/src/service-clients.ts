@@ -1,11 +1,17 @@
 import type { ClientTransportOptions } from '@switchboard/grpc-kit';
 import { DeliveryClient } from './delivery-client.js';
-import { ExecutorClient } from './executor-client.js';
+import { ExecutorClient, type ExecutorCalls } from './executor-client.js';
 import { RegistryClient } from './registry-client.js';
+import { ShardedExecutorClient } from './shard-routing.js';
 
 export interface ServiceClientsOptions {
   readonly registryAddress: string;
   readonly executorAddress: string;
+  /**
+   * Sharded executor pools, one address per shard in shard order (docs/operations.md, "Sharding"):
+   * when set, each org's calls go to its pool and `executorAddress` is not used.
+   */
+  readonly executorShardAddresses?: readonly string[] | undefined;
   /** CA of the services' certificates; without it the channels are plaintext. */
   readonly caFile?: string | undefined;
   /** This service's own certificate and key, for mutual TLS. */
@@ -20,13 +26,19 @@ export interface ServiceClientsOptions {
  * with the same address and credentials).
  */
 export class ServiceClients {
-  readonly executor: ExecutorClient;
+  readonly executor: ExecutorCalls;
   readonly deliveries: DeliveryClient;
   private readonly registries = new Map<string, RegistryClient>();
 
   constructor(private readonly options: ServiceClientsOptions) {
-    this.executor = new ExecutorClient(this.transportTo(options.executorAddress));
-    this.deliveries = new DeliveryClient(this.transportTo(options.executorAddress));
+    const shards = options.executorShardAddresses ?? [];
+    if (shards.length > 0) {
+      this.executor = new ShardedExecutorClient({ shards: shards.map((a) => this.transportTo(a)) });
+      this.deliveries = new DeliveryClient(shards.map((a) => this.transportTo(a)));
+    } else {
+      this.executor = new ExecutorClient(this.transportTo(options.executorAddress));
+      this.deliveries = new DeliveryClient(this.transportTo(options.executorAddress));
+    }
   }
 
   /**
@@ -37,6 +49,7 @@ export class ServiceClients {
   static fromEnv(env: {
     REGISTRY_ADDRESS: string;
     EXECUTOR_ADDRESS: string;
+    EXECUTOR_SHARD_ADDRESSES?: readonly string[] | undefined;
     GRPC_CA_FILE?: string | undefined;
     GRPC_CLIENT_CERT_FILE?: string | undefined;
     GRPC_CLIENT_KEY_FILE?: string | undefined;
@@ -45,6 +58,7 @@ export class ServiceClients {
     return new ServiceClients({
       registryAddress: env.REGISTRY_ADDRESS,
       executorAddress: env.EXECUTOR_ADDRESS,
+      executorShardAddresses: env.EXECUTOR_SHARD_ADDRESSES,
       caFile: env.GRPC_CA_FILE,
       certFile: env.GRPC_CLIENT_CERT_FILE,
       keyFile: env.GRPC_CLIENT_KEY_FILE,

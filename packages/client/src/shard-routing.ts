@@ -2,7 +2,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { InvokeRequest, InvokeResponse, PrefetchAmbientRequest, PrefetchAmbientResponse, TestRequest, TestResponse } from '@switchboard/contracts';
 import { reasonOf, type ClientTransportOptions } from '@switchboard/grpc-kit';
 import { SHARD_METADATA_KEY, parseShardRedirect, shardOf, type ShardRedirect } from '@switchboard/sharding';
-import { ExecutorClient } from './executor-client.js';
+import { ExecutorClient, type ExecutorCalls } from './executor-client.js';
 import { isServiceError } from './service-failure.js';
 
 /** The owner a WRONG_SHARD refusal names, or undefined for any other error. */
@@ -43,7 +43,7 @@ interface Generation {
  * answer is followed once. `retarget` swaps the pool list while calls run (a reshard): calls already
  * sent finish on the old channels, which close when the last one ends.
  */
-export class ShardedExecutorClient {
+export class ShardedExecutorClient implements ExecutorCalls {
   private current: Generation;
   private readonly route: (orgId: string, count: number) => number;
   /** Calls that were sent on after a WRONG_SHARD answer. */

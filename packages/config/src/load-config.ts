@@ -64,6 +64,12 @@ export async function runService(name: string, start: () => Promise<void>): Prom
 export const grpcClientEnv = {
   REGISTRY_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default('127.0.0.1:50051'),
   EXECUTOR_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default('127.0.0.1:50052'),
+  /** Sharded executor pools: one host:port per shard, comma-separated in shard order (replaces EXECUTOR_ADDRESS). */
+  EXECUTOR_SHARD_ADDRESSES: z
+    .string()
+    .regex(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, 'must be host:port[,host:port…], one per shard in shard order')
+    .transform((s) => s.split(',').map((a) => a.trim()))
+    .optional(),
   /** CA (and, for mutual TLS, this service's certificate and key) for gRPC to the registry and executor. */
   GRPC_CA_FILE: z.string().optional(),
   GRPC_CLIENT_CERT_FILE: z.string().optional(),

@@ -1,4 +1,4 @@
-import type { DeliveryClient, ExecutorClient, RegistryClient } from '@switchboard/client';
+import type { DeliveryClient, ExecutorCalls, RegistryClient } from '@switchboard/client';
 import type { AuditIndex } from './audit-index.js';
 import type { Session } from './sessions.js';
 
@@ -14,7 +14,7 @@ export interface ApiRequest {
 /** The console's connections. `registryFor` hands out a client bound to one org: the only way to reach the registry. */
 export interface ApiDeps {
   registryFor(orgId: string): RegistryClient;
-  readonly executor: ExecutorClient;
+  readonly executor: ExecutorCalls;
   readonly audit: AuditIndex;
   /** The executor's DeliveryService (dead letters of async deliveries). */
   readonly deliveries: DeliveryClient;
