@@ -8,6 +8,8 @@ import { ROOT } from './stack.js';
 
 export const OVERLAYS = ['dev', 'prod'] as const;
 export type OverlayName = (typeof OVERLAYS)[number];
+/** prod with the executors sharded by org: checked against prod by test/deploy/sharded-overlay.test.ts. */
+export const SHARDED_OVERLAY = 'prod-sharded';
 
 /** One rendered Kubernetes object, loosely typed: tests read the fields they check. */
 export interface K8sObject {
@@ -84,7 +86,7 @@ function kubectl(): string {
  * Renders an overlay as `kubectl apply -k` would. The dev overlay reads git-ignored secret files beside its
  * kustomization; the copy rendered here gets throwaway ones made the way deploy/README.md says.
  */
-export function renderOverlay(name: OverlayName): K8sObject[] {
+export function renderOverlay(name: OverlayName | typeof SHARDED_OVERLAY): K8sObject[] {
   const dir = mkdtempSync(path.join(tmpdir(), `sb-k8s-${name}-`));
   try {
     cpSync(path.join(ROOT, 'deploy', 'k8s'), dir, { recursive: true });
