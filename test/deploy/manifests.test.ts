@@ -104,7 +104,9 @@ describe('Kubernetes manifests', () => {
       const k = load(kustomization)[0] as { resources?: string[]; replicas?: { name: string }[]; patches?: { target: { kind: string; name: string } }[] };
       const dir = path.dirname(kustomization);
       for (const r of k.resources ?? []) expect(existsSync(path.join(dir, r)), `${r} exists`).toBe(true);
-      const names = new Set(base.map((m) => `${m.doc.kind}/${m.doc.metadata?.name}`));
+      // Objects of the base, and those an overlay defines in its own files (prod-sharded's executor pools).
+      const own = yamlFiles(dir).filter((f) => !f.endsWith('kustomization.yaml')).flatMap((f) => load(f));
+      const names = new Set([...base.map((m) => m.doc), ...own].map((d) => `${d['kind'] as string}/${(d['metadata'] as { name?: string } | undefined)?.name}`));
       for (const r of k.replicas ?? []) expect([...names].some((n) => n.endsWith(`/${r.name}`)), `replicas target ${r.name}`).toBe(true);
       for (const p of k.patches ?? []) expect(names.has(`${p.target.kind}/${p.target.name}`), `patch target ${p.target.kind}/${p.target.name}`).toBe(true);
     });

@@ -56,6 +56,17 @@ describe('the prod-sharded overlay', () => {
     }
   });
 
+  it("validates every pool's objects against the Kubernetes schema", async () => {
+    const poolObjects = objects.filter((o) => /^executor-\d+-\d+$/.test(o.metadata.name));
+    expect(poolObjects.map((o) => o.kind).sort()).toEqual(
+      ['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service'].flatMap((k) => Array<string>(POOLS).fill(k)).sort(),
+    );
+    for (const o of poolObjects) {
+      const mod = (await import(`kubernetes-models/${o.apiVersion}/${o.kind}`)) as Record<string, new (data: unknown) => { validate(): void }>;
+      expect(() => new mod[o.kind]!(o).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
+    }
+  });
+
   it('gives each pool its Service, disruption budget and autoscaler, and leaves no unsharded executor', () => {
     for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']) expect(named(objects, kind, 'executor'), kind).toBeUndefined();
     const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('switchboard-config'))!;
