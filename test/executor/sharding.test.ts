@@ -3,8 +3,9 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { ExecutorClient, ServiceClients, ShardedExecutorClient } from '@switchboard/client';
-import { Outcome } from '@switchboard/contracts';
+import { DeliveryMode, HttpMethod, Outcome, ParameterLocation, ParameterType } from '@switchboard/contracts';
 import { reasonOf } from '@switchboard/grpc-kit';
 import { SwitchboardRuntime } from '@switchboard/runtime-client';
 import { SHARD_METADATA_KEY, isPartitionedKey, shardOf } from '@switchboard/sharding';
@@ -23,6 +24,9 @@ function orgsOverShards(prefix: string, perShard: number): string[] {
   }
   return [...per.values()].flat();
 }
+
+/** Integrations each org has (look_up and notify). */
+const PER_ORG = 2;
 
 function loadedIntegrations(p: ServiceProcess): number {
   const line = p.output().split('\n').find((l) => l.includes('definitions loaded'));
@@ -54,25 +58,41 @@ describe('executor pools sharded by org', () => {
     // The registry starts in today's flat layout: the move to the partitioned one is part of what is tested.
     stack = await startExecutorStack({ egressAllow: '127.0.0.1/32' });
     orgs = orgsOverShards(`shard-${stack.id}`, 2);
-    for (const org of orgs) await stack.client(org).create(define({ key: 'look_up', urlTemplate: `${upstream.url}/${org}` }));
+    for (const org of orgs) {
+      await stack.client(org).create(define({ key: 'look_up', urlTemplate: `${upstream.url}/${org}` }));
+      await stack.client(org).create(
+        define({
+          key: 'notify',
+          method: HttpMethod.HTTP_METHOD_POST,
+          urlTemplate: `${upstream.url}/hook/${org}`,
+          parameters: [{ name: 'message', type: ParameterType.PARAMETER_TYPE_STRING, location: ParameterLocation.PARAMETER_LOCATION_BODY, required: true }],
+          delivery: { mode: DeliveryMode.DELIVERY_MODE_ASYNC, maxAttempts: 3, maxAgeMs: 60_000 },
+        }),
+      );
+    }
   }, 120_000);
 
   afterAll(async () => {
     for (const c of clients) c.close();
     await Promise.all(pools.map((p) => p.stop()));
+    // Each pool made its own delivery queue (named after the stack's); the stack removes only its own.
+    const nc = await connect({ servers: NATS_URL });
+    const jsm = await jetstreamManager(nc);
+    for (const pool of ['S2_0', 'S2_1', 'S4_0', 'S4_1', 'S4_2', 'S4_3']) await jsm.streams.delete(`${stack.env['DELIVERY_STREAM']}_${pool}`).catch(() => false);
+    await nc.close();
     await stack?.stop();
     await upstream?.close();
   });
 
   it('moves the flat keys to the partitioned layout when the registry is switched, and the unsharded executor keeps serving every org', async () => {
     await stack.restart('registry', { INTEGRATION_KEY_LAYOUT: 'partitioned' });
-    expect(stack.registry.output()).toContain(`"moved":${orgs.length}`);
+    expect(stack.registry.output()).toContain(`"moved":${orgs.length * PER_ORG}`);
     const nc = await connect({ servers: NATS_URL });
     try {
       const kv = await new Kvm(nc).open(stack.env['INTEGRATIONS_BUCKET']!);
       const keys: string[] = [];
       for await (const k of await kv.keys()) keys.push(k);
-      expect(keys.length).toBe(orgs.length);
+      expect(keys.length).toBe(orgs.length * PER_ORG);
       expect(keys.every(isPartitionedKey)).toBe(true);
     } finally {
       await nc.close();
@@ -86,8 +106,8 @@ describe('executor pools sharded by org', () => {
   it('each pool holds only its shard, serves its orgs and refuses the others with WRONG_SHARD naming the owner', async () => {
     const [p0, p1] = [await startPool(2, 0), await startPool(2, 1)];
     const mine = (index: number) => orgs.filter((o) => shardOf(o, 2) === index);
-    expect(loadedIntegrations(p0)).toBe(mine(0).length);
-    expect(loadedIntegrations(p1)).toBe(mine(1).length);
+    expect(loadedIntegrations(p0)).toBe(mine(0).length * PER_ORG);
+    expect(loadedIntegrations(p1)).toBe(mine(1).length * PER_ORG);
 
     const direct = new ExecutorClient(target(p0));
     clients.push(direct);
@@ -126,6 +146,17 @@ describe('executor pools sharded by org', () => {
     clients.push(runtime);
     const r = await runtime.invoke({ toolKey: 'look_up', argumentsJson: '{}', toolCallId: 't1' }, { callId: randomUUID() });
     expect(outcomeName(r.outcome)).toBe('OUTCOME_SUCCESS');
+  });
+
+  it("each pool delivers its own orgs' async calls from its own queue", async () => {
+    const [p0, p1] = pools.slice(-2) as [ServiceProcess, ServiceProcess];
+    const routed = sharded({ shards: [target(p0), target(p1)] });
+    for (const org of orgs) {
+      const r = await routed.invoke({ orgId: org, toolKey: 'notify', argumentsJson: JSON.stringify({ message: `hello ${org}` }) });
+      expect(outcomeName(r.outcome), org).toBe('OUTCOME_ACCEPTED');
+    }
+    const delivered = () => new Set(upstream.requests.filter((q) => q.url.startsWith('/hook/')).map((q) => q.url.slice('/hook/'.length)));
+    await expect.poll(() => [...delivered()].sort(), { timeout: 30_000 }).toEqual([...orgs].sort());
   });
 
   it('the front services (console, MCP gateway) reach each org on its pool with EXECUTOR_SHARD_ADDRESSES', async () => {
@@ -185,6 +216,6 @@ describe('executor pools sharded by org', () => {
     expect(afterOldStopped).toBeGreaterThanOrEqual(40);
     expect(calls).toBeGreaterThan(100);
     expect(client.redirects).toBe(0);
-    for (const [i, p] of next.entries()) expect(loadedIntegrations(p)).toBe(orgs.filter((o) => shardOf(o, 4) === i).length);
+    for (const [i, p] of next.entries()) expect(loadedIntegrations(p)).toBe(orgs.filter((o) => shardOf(o, 4) === i).length * PER_ORG);
   }, 120_000);
 });
