@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
@@ -9,7 +12,7 @@ import { DeliveryMode, HttpMethod, Outcome, ParameterLocation, ParameterType } f
 import { reasonOf } from '@switchboard/grpc-kit';
 import { SwitchboardRuntime } from '@switchboard/runtime-client';
 import { SHARD_METADATA_KEY, isPartitionedKey, shardOf } from '@switchboard/sharding';
-import { startService, NATS_URL, type ServiceProcess, type Stack } from '../support/stack.js';
+import { ROOT, startService, NATS_URL, type ServiceProcess, type Stack } from '../support/stack.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
 import { define, outcomeName, startExecutorStack } from './helpers.js';
 
@@ -24,6 +27,8 @@ function orgsOverShards(prefix: string, perShard: number): string[] {
   }
   return [...per.values()].flat();
 }
+
+const execFileAsync = promisify(execFile);
 
 /** Integrations each org has (look_up and notify). */
 const PER_ORG = 2;
@@ -159,7 +164,7 @@ describe('executor pools sharded by org', () => {
     await expect.poll(() => [...delivered()].sort(), { timeout: 30_000 }).toEqual([...orgs].sort());
   });
 
-  it('the front services (console, MCP gateway) reach each org on its pool with EXECUTOR_SHARD_ADDRESSES', async () => {
+  it('the front services (console, MCP gateway) and the CLI reach each org on its pool given the pools in shard order', async () => {
     const [p0, p1] = pools.slice(-2) as [ServiceProcess, ServiceProcess];
     const front = ServiceClients.fromEnv({
       REGISTRY_ADDRESS: `127.0.0.1:${stack.registry.port}`,
@@ -174,6 +179,15 @@ describe('executor pools sharded by org', () => {
       // Put back on the org's own pool's queue: an unknown delivery is NOT_FOUND there, not WRONG_SHARD.
       const err = (await front.deliveries.retry(org, randomUUID()).catch((e: unknown) => e)) as ServiceError;
       expect(reasonOf(err)).toBe('NOT_FOUND');
+    }
+    // The CLI takes the pools as a list too: `--executor a,b`.
+    for (const org of orgs.slice(0, 4)) {
+      // Not spawnSync: the upstream answering the call lives in this process.
+      const cli = await execFileAsync(process.execPath, [
+        path.join(ROOT, 'packages', 'cli', 'dist', 'main.js'),
+        ...['--org', org, '--executor', `${target(p0).address},${target(p1).address}`, 'invoke', 'look_up', '--args', '{}'],
+      ]);
+      expect(cli.stdout, org).toContain('OUTCOME_SUCCESS');
     }
   });
 
@@ -212,7 +226,7 @@ describe('executor pools sharded by org', () => {
     running = false;
     await Promise.all(workers);
 
-    expect(failures).toEqual([]);
+    expect(failures, failures.join("; ")).toEqual([]);
     expect(afterOldStopped).toBeGreaterThanOrEqual(40);
     expect(calls).toBeGreaterThan(100);
     expect(client.redirects).toBe(0);

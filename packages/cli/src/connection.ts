@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ExecutorClient, RegistryClient } from '@switchboard/client';
+import { ExecutorClient, RegistryClient, ShardedExecutorClient, type ExecutorCalls } from '@switchboard/client';
 import type { ClientTransportOptions } from '@switchboard/grpc-kit';
 
 /** Connection flags shared by every command; each has an environment variable too. */
@@ -18,7 +18,7 @@ export function addGlobalOptions(program: Command): Command {
   return program
     .option('--org <id>', 'org the command acts on (env SWITCHBOARD_ORG)', process.env['SWITCHBOARD_ORG'] ?? 'demo')
     .option('--registry <host:port>', 'registry address (env SWITCHBOARD_REGISTRY)', process.env['SWITCHBOARD_REGISTRY'] ?? '127.0.0.1:50051')
-    .option('--executor <host:port>', 'executor address (env SWITCHBOARD_EXECUTOR)', process.env['SWITCHBOARD_EXECUTOR'] ?? '127.0.0.1:50052')
+    .option('--executor <host:port>', 'executor address, or sharded pools as host:port,host:port… in shard order (env SWITCHBOARD_EXECUTOR)', process.env['SWITCHBOARD_EXECUTOR'] ?? '127.0.0.1:50052')
     .option('--ca-file <path>', 'CA certificate for TLS to the services (env SWITCHBOARD_CA_FILE)', process.env['SWITCHBOARD_CA_FILE'])
     .option('--token <token>', "org API token (sbt_…) from the console's Tokens page; it acts for its own org only (env SWITCHBOARD_TOKEN)", process.env['SWITCHBOARD_TOKEN'])
     .option('--service-token <token>', 'a service token, the old name of --token (env SWITCHBOARD_SERVICE_TOKEN)', process.env['SWITCHBOARD_SERVICE_TOKEN']);
@@ -34,6 +34,12 @@ export function registryClient(g: GlobalOptions): RegistryClient {
   return new RegistryClient(transport(g.registry, g), g.org);
 }
 
-export function executorClient(g: GlobalOptions): ExecutorClient {
-  return new ExecutorClient(transport(g.executor, g));
+/** `--executor a,b,c,d`: sharded executor pools in shard order (docs/operations.md); the org's pool is asked. */
+export function executorTargets(g: GlobalOptions): ClientTransportOptions[] {
+  return g.executor.split(',').map((a) => transport(a.trim(), g));
+}
+
+export function executorClient(g: GlobalOptions): ExecutorCalls {
+  const targets = executorTargets(g);
+  return targets.length > 1 ? new ShardedExecutorClient({ shards: targets }) : new ExecutorClient(targets[0]!);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DeliveryClient } from '@switchboard/client';
 import { outcomeToJSON, type Delivery } from '@switchboard/contracts';
-import { transport, type GlobalOptions } from './connection.js';
+import { executorTargets, type GlobalOptions } from './connection.js';
 import { UsageError } from './errors.js';
 
 type Print = (text: string) => void;
@@ -14,7 +14,7 @@ export interface DeliveriesListFlags {
 }
 
 async function withClient<T>(g: GlobalOptions, run: (c: DeliveryClient) => Promise<T>): Promise<T> {
-  const c = new DeliveryClient(transport(g.executor, g));
+  const c = new DeliveryClient(executorTargets(g));
   try {
     return await run(c);
   } finally {
