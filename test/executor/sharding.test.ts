@@ -226,7 +226,7 @@ describe('executor pools sharded by org', () => {
     running = false;
     await Promise.all(workers);
 
-    expect(failures, failures.join("; ")).toEqual([]);
+    expect(failures, failures.join('; ')).toEqual([]);
     expect(afterOldStopped).toBeGreaterThanOrEqual(40);
     expect(calls).toBeGreaterThan(100);
     expect(client.redirects).toBe(0);
