@@ -13,6 +13,8 @@ import { freePort } from '../support/processes.js';
 import { makeTestCerts } from '../support/test-certs.js';
 
 const POOLS = 4;
+/** Every Secret key a container reads, each with a placeholder of its own (identities may not share a token). */
+const secrets = new Proxy({}, { get: (_, name) => new Proxy({}, { get: (__, key) => `placeholder-${String(name)}-${String(key)}` }) }) as Record<string, Record<string, string>>;
 const POOL_LABEL = 'switchboard.io/executor-pool';
 
 function named(objects: readonly K8sObject[], kind: string, name: string): K8sObject | undefined {
@@ -90,8 +92,6 @@ describe('the prod-sharded overlay', () => {
 
   it('has the registry write the partitioned layout and the console and MCP gateway reach each pool in shard order', () => {
     const byName = (n: string) => workloads(objects).find((w) => w.metadata.name === n)!;
-    // Every Secret a container reads, with a stand-in value: only the ConfigMap's settings are asserted.
-    const secrets = new Proxy({}, { get: () => new Proxy({}, { get: () => 'stand-in-secret-value-0123456789' }) }) as Record<string, Record<string, string>>;
     const envOf = (n: string) => containerEnv(objects, byName(n).spec.template.spec.containers[0]!, { podName: `${n}-0`, secrets });
     expect(envOf('registry')['INTEGRATION_KEY_LAYOUT']).toBe('partitioned');
     for (const front of ['console', 'mcp-gateway']) {
@@ -103,7 +103,6 @@ describe('the prod-sharded overlay', () => {
   });
 
   it("reserves no more JetStream storage for the pools' delivery queues than prod does for its one", () => {
-    const secrets = new Proxy({}, { get: () => new Proxy({}, { get: () => 'stand-in-secret-value-0123456789' }) }) as Record<string, Record<string, string>>;
     const queueBytes = (objs: readonly K8sObject[], w: Workload) =>
       loadExecutorConfig(containerEnv(objs, w.spec.template.spec.containers[0]!, { podName: `${w.metadata.name}-0`, secrets })).DELIVERY_QUEUE_MAX_BYTES;
     const pooled = pools.reduce((sum, p) => sum + queueBytes(objects, p), 0);
@@ -128,8 +127,7 @@ describe('the prod-sharded overlay', () => {
       try {
         const jsm = await jetstreamManager(nc);
         for (const pool of pools) {
-          const env = Object.fromEntries((pool.spec.template.spec.containers[0]!.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
-          const d = deliverySettingsOf(loadExecutorConfig(env));
+          const d = deliverySettingsOf(loadExecutorConfig(containerEnv(objects, pool.spec.template.spec.containers[0]!, { podName: `${pool.metadata.name}-0`, secrets })));
           await ensureDeliveryStream(jsm, { ...d, maxMsgs: 100, maxBytes: 1024 * 1024, duplicateWindowMs: 60_000, replicas: 1, storage: 'file', ackWaitMs: 30_000 });
           expect((await jetstream(nc).publish(`${d.subjectPrefix}.acme.notify`, 'job')).stream).toBe(d.stream);
           const job = await (await jetstream(nc).consumers.get(d.stream, d.consumer)).next({ expires: 5_000 });
