@@ -1,4 +1,4 @@
-import { PARTITION_BITS, partitionOf } from './partition.js';
+import { PARTITION_BITS, PARTITIONS, partitionOf } from './partition.js';
 import { bitsOf, partitionPrefixes, type ShardSpec } from './shard-map.js';
 
 /**
@@ -12,9 +12,12 @@ export type KeyLayout = 'flat' | 'partitioned';
 
 export const PARTITIONED_MARKER = 's';
 
+/** Each partition's key prefix, made once: a sharded executor builds a key on every call. */
+const PREFIXES: readonly string[] = Array.from({ length: PARTITIONS }, (_, p) => `${PARTITIONED_MARKER}.${bitsOf(p, PARTITION_BITS).join('.')}`);
+
 /** The KV key prefix (without the org) of an org's partition: `s.0.1.1.0.1.0.0.1`. */
 export function partitionKeyPrefix(orgId: string): string {
-  return `${PARTITIONED_MARKER}.${bitsOf(partitionOf(orgId), PARTITION_BITS).join('.')}`;
+  return PREFIXES[partitionOf(orgId)]!;
 }
 
 export function partitionedKey(orgId: string, name: string): string {

@@ -15,9 +15,19 @@ const encoder = new TextEncoder();
  */
 export function orgHash(orgId: string): number {
   let h = 0x811c9dc5;
-  for (const byte of encoder.encode(orgId)) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193);
+  // Org ids are ASCII (ORG_ID_PATTERN), whose UTF-8 bytes are the char codes: no encoding on the call path.
+  let ascii = true;
+  for (let i = 0; i < orgId.length && ascii; i++) ascii = orgId.charCodeAt(i) < 0x80;
+  if (ascii) {
+    for (let i = 0; i < orgId.length; i++) {
+      h ^= orgId.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+  } else {
+    for (const byte of encoder.encode(orgId)) {
+      h ^= byte;
+      h = Math.imul(h, 0x01000193);
+    }
   }
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

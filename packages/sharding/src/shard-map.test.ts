@@ -41,6 +41,21 @@ describe('shard routing', () => {
     `);
   });
 
+  it('hashes the UTF-8 bytes, whatever the characters (ASCII takes a path of its own)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => {
+        let h = 0x811c9dc5;
+        for (const byte of new TextEncoder().encode(s)) h = Math.imul(h ^ byte, 0x01000193);
+        h ^= h >>> 16;
+        h = Math.imul(h, 0x85ebca6b);
+        h ^= h >>> 13;
+        h = Math.imul(h, 0xc2b2ae35);
+        h ^= h >>> 16;
+        expect(orgHash(s)).toBe(h >>> 0);
+      }),
+    );
+  });
+
   it('puts every org in exactly one shard, and that shard owns its partition', () => {
     fc.assert(
       fc.property(orgId, shardCount, (org, count) => {
