@@ -64,7 +64,7 @@ const PATHS = ['floorA', 'floorB', 'floorC', 'invoke', 'oauth', 'confirmed'];
 const WARMUP_FRACTION = 0.1;
 const MIN_WARMUP = opts.smoke ? 30 : 500;
 const PROFILE_SAMPLES = opts.smoke ? 300 : 15_000;
-const PROFILE_CONCURRENCY = 64;
+const PROFILE_CONCURRENCY = opts.profileConcurrency;
 /** The executor's own default (UPSTREAM_CONNECTIONS_PER_ORIGIN); floor A gets the same pool. */
 const UPSTREAM_CONNECTIONS = 128;
 

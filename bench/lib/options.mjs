@@ -5,6 +5,7 @@
 //   --samples N                  measured requests per concurrency on the main path (others scale from it)
 //   --concurrency 1,16,64,256
 //   --no-profile                 skip the --cpu-prof pass
+//   --profile-concurrency N      concurrency of the --cpu-prof pass (default 64)
 //   --time-limit S               hard stop: everything this run started is killed and it exits 2
 import path from 'node:path';
 import { ROOT } from './processes.mjs';
@@ -35,6 +36,7 @@ export function parseOptions(argv, env, defaults) {
     samples: number('samples', base.samples),
     concurrency: flags.has('concurrency') ? flags.get('concurrency').split(',').map(Number) : base.concurrency,
     profile: !flags.has('no-profile') && base.profile,
+    profileConcurrency: number('profile-concurrency', 64),
     timeLimitS: number('time-limit', base.timeLimitS),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { budgetFor } from './budget.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { budgetFor, budgetSignal } from './budget.js';
 
 describe('budgetFor', () => {
   it("is the definition's timeout when the runtime set no deadline or a distant one", () => {
@@ -18,5 +19,23 @@ describe('budgetFor', () => {
     expect(Number.isInteger(budgetFor(5_000, 1_234.567, 0))).toBe(true);
     expect(budgetFor(5_000, 20, 0)).toBe(10);
     expect(budgetFor(5_000, 0, 100)).toBe(10);
+  });
+});
+
+describe('budgetSignal', () => {
+  it('aborts with a TimeoutError when the budget runs out, as AbortSignal.timeout does', async () => {
+    const { signal } = budgetSignal(10);
+    expect(signal.aborted).toBe(false);
+    await sleep(40);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(DOMException);
+    expect((signal.reason as DOMException).name).toBe('TimeoutError');
+  });
+
+  it('never aborts once its timer is cleared at the end of the call', async () => {
+    const { signal, timer } = budgetSignal(10);
+    clearTimeout(timer);
+    await sleep(40);
+    expect(signal.aborted).toBe(false);
   });
 });

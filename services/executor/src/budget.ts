@@ -12,3 +12,24 @@ export function budgetFor(definitionMs: number, deadline: number, now: number): 
   // AbortSignal.timeout takes whole milliseconds only; gRPC deadlines need not be whole.
   return Math.max(MIN_BUDGET_MS, Math.floor(Math.min(definitionMs, remaining - reserve)));
 }
+
+/** A call's time budget as a signal, with the timer that ends it. */
+export interface BudgetSignal {
+  readonly signal: AbortSignal;
+  /** Stops the timer once the call is over; the signal then never aborts. */
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * What AbortSignal.timeout gives (aborted with a TimeoutError DOMException after `ms`), but with a
+ * timer the run clears when it ends. AbortSignal.timeout's timer cannot be cleared: every call's
+ * timer fired seconds after the call was over, building a DOMException and dispatching an abort
+ * nobody listened to (about 2 % of the executor's CPU at concurrency 1).
+ */
+export function budgetSignal(ms: number): BudgetSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+  // Like AbortSignal.timeout's: a budget never keeps the process alive.
+  timer.unref();
+  return { signal: controller.signal, timer };
+}

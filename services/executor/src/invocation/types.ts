@@ -112,6 +112,8 @@ export interface Facts {
   readonly deliveryId: string;
   /** authenticate: the call's time budget. */
   readonly signal: AbortSignal;
+  /** authenticate: the timer that aborts `signal`; cleared when the run ends. */
+  readonly budgetTimer: NodeJS.Timeout;
   readonly budgetEndsAt: number;
   readonly authenticated: Authenticated;
   /** limit: the call's turn on a limited upstream, given back when the run ends. */
