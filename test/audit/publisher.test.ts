@@ -195,6 +195,37 @@ describe('audit publisher against real NATS', () => {
     await waitFor(() => spool.stats().records === 0, { what: 'the spool acknowledged' });
   });
 
+  it('with lingerMs, holds events that come one at a time for the window and publishes them together; a full batch goes at once', async () => {
+    admin ??= await connect({ servers: NATS_URL });
+    adminJsm = await jetstreamManager(admin);
+    const names = uniqueAuditNames();
+    await ensureAuditStream(adminJsm, streamLimits(names));
+    cleanups.push(() => deleteStreams(adminJsm, names.stream, names.dlqStream));
+    const stored = async () => (await adminJsm.streams.info(names.stream)).state.messages;
+    const publisher = new AuditPublisher(jetstream(admin), { maxBuffered: 100, maxInFlight: 4, subjectPrefix: names.prefix, lingerMs: 400 });
+
+    const firstAt = performance.now();
+    publisher.publish(makeEvent(1));
+    await new Promise((r) => setTimeout(r, 100));
+    publisher.publish(makeEvent(2));
+    await new Promise((r) => setTimeout(r, 100));
+    // Inside the window nothing has left yet, though NATS answers a publish in well under a millisecond.
+    expect(await stored()).toBe(0);
+    await waitFor(async () => (await stored()) === 2, { what: 'both events after the window', timeoutMs: 5_000 });
+    // The window starts with the first event: the second waited less, not a window of its own.
+    const elapsed = performance.now() - firstAt;
+    expect(elapsed).toBeGreaterThanOrEqual(390);
+    expect(elapsed).toBeLessThan(2_000);
+
+    // A whole batch (maxInFlight events) does not wait for the window.
+    const batchAt = performance.now();
+    for (let i = 0; i < 4; i++) publisher.publish(makeEvent(10 + i));
+    await waitFor(async () => (await stored()) === 6, { what: 'the full batch', timeoutMs: 5_000, intervalMs: 10 });
+    expect(performance.now() - batchAt).toBeLessThan(300);
+    expect(await publisher.flush(5_000)).toBe(true);
+    expect(publisher.stats()).toMatchObject({ published: 6, dropped: 0 });
+  });
+
   it('rides out an outage longer than its memory buffer in the disk spool: 0 events lost, drops only past the disk budget', async () => {
     const server: PrivateNatsServer = await startNatsServer();
     cleanups.push(() => server.dispose());

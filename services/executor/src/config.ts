@@ -53,6 +53,12 @@ const schema = z.object({
   ...auditStreamEnv,
   AUDIT_BUFFER_MAX: env.positiveInt(100_000),
   /**
+   * How long an audit event may wait for others before they are published together (0: the next turn
+   * of the event loop). A few ms turns one NATS write per call into one per several calls when calls
+   * come one at a time (docs/performance.md); the event is in memory that much longer.
+   */
+  AUDIT_PUBLISH_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+  /**
    * The audit spool (packages/audit README): write-ahead intents, their outcomes and the overflow of the
    * memory buffer, on disk until the stream holds them. Must be on a volume that outlives the container
    * (one per executor replica); never shared by two running executors.

@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   const audit = new AuditPublisher(jetstream(nc), {
     connection: nc,
     maxBuffered: config.AUDIT_BUFFER_MAX,
+    lingerMs: config.AUDIT_PUBLISH_LINGER_MS,
     subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
     logger,
     spool,
