@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     index,
     logger,
     batchMax: config.AUDIT_BATCH_MAX,
+    batchLingerMs: config.AUDIT_BATCH_LINGER_MS,
     ackWaitMs: config.AUDIT_ACK_WAIT_MS,
     maxAckPending: config.AUDIT_MAX_ACK_PENDING,
     intentTimeoutMs: config.AUDIT_INTENT_TIMEOUT_MS,
