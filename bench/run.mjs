@@ -14,16 +14,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { auditFileStats, openJetStream, waitForLogger } from './lib/audit.mjs';
 import { load, workspace } from './lib/deps.mjs';
+import { limiterCase, manyIntegrationsCase, writeAheadCase } from './lib/cases.mjs';
 import {
   apiKeyYaml,
   ARGUMENTS,
   confirmedYaml,
   KEYS,
+  limitedYaml,
   oauthYaml,
   parseOne,
   putCredentials,
   requests,
   SECRETS,
+  strictYaml,
+  writeYaml,
 } from './lib/integrations.mjs';
 import { closedLoop, PERCENTILES, summarize } from './lib/load.mjs';
 import { parseOptions } from './lib/options.mjs';
@@ -65,6 +69,10 @@ const WARMUP_FRACTION = 0.1;
 const MIN_WARMUP = opts.smoke ? 30 : 500;
 const PROFILE_SAMPLES = opts.smoke ? 300 : 15_000;
 const PROFILE_CONCURRENCY = opts.profileConcurrency;
+/** Requests per path in the comparison cases (bench/lib/cases.mjs), and the definitions loaded for the scale case. */
+const CASE_SAMPLES = opts.smoke ? 40 : Math.round(opts.samples / 2);
+const CASE_ROUNDS = opts.smoke ? 2 : 4;
+const MANY_INTEGRATIONS = opts.smoke ? 50 : 10_000;
 /** The executor's own default (UPSTREAM_CONNECTIONS_PER_ORIGIN); floor A gets the same pool. */
 const UPSTREAM_CONNECTIONS = 128;
 
@@ -122,12 +130,14 @@ async function main() {
     const registryClient = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, orgId);
     stops.push(() => registryClient.close());
     await putCredentials(registryClient);
-    for (const yaml of [apiKeyYaml(upstreamUrl), oauthYaml(upstreamUrl), confirmedYaml(upstreamUrl)]) {
+    for (const yaml of [apiKeyYaml(upstreamUrl), oauthYaml(upstreamUrl), confirmedYaml(upstreamUrl), strictYaml(upstreamUrl), limitedYaml(upstreamUrl), writeYaml(upstreamUrl)]) {
       await registryClient.create(await parseOne(yaml));
     }
 
     // Every Invoke sent to any executor is counted: each must become exactly one audit line.
     let invokesSent = 0;
+    // Write-ahead intents of `audit: strict` reads (a booking's are counted by the upstream).
+    let strictIntents = 0;
     const clientFor = (port) => {
       const c = new ExecutorClient({ address: `127.0.0.1:${port}` });
       stops.push(() => c.close());
@@ -144,6 +154,22 @@ async function main() {
       oauth: async () => {
         invokesSent++;
         const r = await client.invoke(req.oauth());
+        return r.outcome === Outcome.OUTCOME_SUCCESS || `${outcomeName(r)} ${r.reason}`;
+      },
+      strict: async () => {
+        invokesSent++;
+        const r = await client.invoke(req.strict());
+        if (r.outcome === Outcome.OUTCOME_SUCCESS) strictIntents++;
+        return r.outcome === Outcome.OUTCOME_SUCCESS || `${outcomeName(r)} ${r.reason}`;
+      },
+      limited: async () => {
+        invokesSent++;
+        const r = await client.invoke(req.limited());
+        return r.outcome === Outcome.OUTCOME_SUCCESS || `${outcomeName(r)} ${r.reason}`;
+      },
+      write: async () => {
+        invokesSent++;
+        const r = await client.invoke(req.write());
         return r.outcome === Outcome.OUTCOME_SUCCESS || `${outcomeName(r)} ${r.reason}`;
       },
       confirmed: async () => {
@@ -185,7 +211,7 @@ async function main() {
     };
 
     // Ready when every path answers as it should (the executor follows the registry's writes through KV).
-    for (const name of ['invoke', 'oauth', 'confirmed']) await waitUntil(ops[name], `the ${name} path to succeed`);
+    for (const name of ['invoke', 'oauth', 'confirmed', 'strict', 'limited', 'write']) await waitUntil(ops[name], `the ${name} path to succeed`);
     const sample = await executorClient.invoke(req.apiKey());
     invokesSent++;
     const responseBytes = InvokeResponse.encode(sample).finish();
@@ -247,6 +273,22 @@ async function main() {
       results.push(row);
     }
 
+    // The comparison cases (bench/lib/cases.mjs): each self-contained, each measured side by side.
+    const caseContext = { ops, pids, env, jsm, nc, orgId, executorClient, minWarmup: MIN_WARMUP, rounds: CASE_ROUNDS, countInvoke: () => invokesSent++ };
+    const cases = {};
+    cases.writeAhead = await writeAheadCase(caseContext, { count: CASE_SAMPLES });
+    say(`bench: write-ahead intent adds ${fmt(cases.writeAhead.intentAddedP50Ms)} ms p50 at c=1 (write call − read call ${fmt(cases.writeAhead.writeMinusReadP50Ms)} ms)`);
+    cases.limiter = await limiterCase(caseContext, { count: CASE_SAMPLES });
+    say(`bench: limiter (not limiting) adds ${fmt(cases.limiter.addedP50Ms)} ms p50 at c=1`);
+    // Last: the extra definitions stay loaded for the profile pass.
+    cases.manyIntegrations = await manyIntegrationsCase(caseContext, {
+      total: MANY_INTEGRATIONS,
+      concurrencies: opts.concurrency.filter((c) => c === 1 || c === 64),
+      count: CASE_SAMPLES,
+      upstreamUrl,
+    });
+    say(`bench: ${MANY_INTEGRATIONS} more integrations loaded in ${Math.round(cases.manyIntegrations.loadMs)} ms and measured`);
+
     // The profile pass: a second executor on the same buckets, --cpu-prof for it alone.
     let profile = null;
     if (opts.profile) {
@@ -284,7 +326,7 @@ async function main() {
     const files = auditFileStats(auditDir);
     // Every booking (a POST) that reached the upstream put a write-ahead intent in the stream before
     // it was sent; the logger pairs it with its outcome and writes one line, so only outcomes count here.
-    const intents = upstreamStats.bookings;
+    const intents = upstreamStats.bookings + strictIntents;
     const outcomes = flow.streamMessages - intents;
     const audit = {
       invokesSent,
@@ -318,6 +360,7 @@ async function main() {
       },
       setup,
       results,
+      cases,
       audit,
       upstream: upstreamStats,
       executorRssMiB: executorRss,

@@ -10,7 +10,18 @@ export const SECRETS = {
   accessToken: 'bench-access-token-7c21e5',
 };
 
-export const KEYS = { apiKey: 'bench_lookup', oauth: 'bench_oauth_lookup', confirmed: 'bench_booking', slow: 'bench_slow_lookup' };
+export const KEYS = {
+  apiKey: 'bench_lookup',
+  oauth: 'bench_oauth_lookup',
+  confirmed: 'bench_booking',
+  slow: 'bench_slow_lookup',
+  /** The lookup with `audit: strict`: the same GET, with a write-ahead intent before it is sent. */
+  strict: 'bench_lookup_strict',
+  /** The lookup with generous `limits` it never reaches: the limiter's cost when it does not limit. */
+  limited: 'bench_lookup_limited',
+  /** The booking at burden level conversational: a write call (POST, write-ahead intent) in one Invoke. */
+  write: 'bench_booking_direct',
+};
 export const ARGUMENTS = JSON.stringify({ patient_id: 'p-1001', date: '2026-12-01' });
 export const BOOKING_ARGUMENTS = JSON.stringify({ first_name: 'Ada', last_name: 'Lovelace', date: '2026-12-01', time: '14:00' });
 
@@ -77,6 +88,23 @@ ${MAPPING}
 burden:
   level: conversational
 `;
+}
+
+/** The lookup with a write-ahead intent (`audit: strict`), for the intent's cost on an otherwise identical call. */
+export function strictYaml(upstream) {
+  return apiKeyYaml(upstream, KEYS.strict, 'audit: strict\n');
+}
+
+/** The lookup with limits far above what the benchmark sends: the limiter's cost when it lets every call through. */
+export function limitedYaml(upstream) {
+  return apiKeyYaml(upstream, KEYS.limited, 'limits:\n  max_concurrent: 10000\n  rate_per_second: 100000\n  burst: 10000\n  max_queue_ms: 1000\n');
+}
+
+/** The booking without the confirmation step: a write call the executor sends at once. */
+export function writeYaml(upstream) {
+  return confirmedYaml(upstream)
+    .replace(`key: ${KEYS.confirmed}`, `key: ${KEYS.write}`)
+    .replace(/burden:\n  level: confirmed\n  confirmation_prompt: .*\n/, 'burden:\n  level: conversational\n');
 }
 
 /** A booking the caller must confirm: the first Invoke returns a token, the second runs with it. */
@@ -159,6 +187,9 @@ export async function requests(orgId) {
   return {
     apiKey: () => ({ orgId, toolKey: KEYS.apiKey, callId: randomUUID(), argumentsJson: ARGUMENTS }),
     oauth: () => ({ orgId, toolKey: KEYS.oauth, callId: randomUUID(), argumentsJson: ARGUMENTS }),
+    strict: () => ({ orgId, toolKey: KEYS.strict, callId: randomUUID(), argumentsJson: ARGUMENTS }),
+    limited: () => ({ orgId, toolKey: KEYS.limited, callId: randomUUID(), argumentsJson: ARGUMENTS }),
+    write: () => ({ orgId, toolKey: KEYS.write, callId: randomUUID(), argumentsJson: BOOKING_ARGUMENTS }),
     confirmFirst: (callId) => ({ orgId, toolKey: KEYS.confirmed, callId, argumentsJson: BOOKING_ARGUMENTS }),
     confirmSecond: (callId, token) => ({
       orgId,

@@ -31,7 +31,116 @@ const ms = (v) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : Mat
 const int = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
 const pct = (v) => `${(v * 100).toFixed(0)}%`;
 
-/** Pass/miss for the issue's targets that this run (and scale.json) can check. */
+/** Issue 22's targets (and the benchmark ones of issues 23 and 25): ratios against floor C in the same run. */
+export const TARGETS_22 = {
+  c1P50OverFloorCMs: 0.25,
+  c1P99OverFloorCMs: 1,
+  c64ThroughputShareOfFloorC: 0.85,
+  c64ExecutorCpuMs: 0.15,
+  c1ExecutorCpuMs: 0.35,
+  confirmedOverTwoFloorCMs: 0.5,
+  loggerCpuMsPerEventC64: 0.05,
+  intentAddedP50Ms: 0.5,
+  limiterAddedP50Ms: 0.3,
+};
+
+/** CPU ms per operation of a process group during a path's run (cores × wall time ÷ operations). */
+function cpuMsPerOp(p, who) {
+  return ((p.cores?.[who] ?? 0) * 1000) / p.throughput;
+}
+
+function verdict(v, limit, unit = 'ms') {
+  const fmtV = unit === 'ms' ? `${ms(v)} ms` : pct(v);
+  const fmtL = unit === 'ms' ? `${ms(limit)} ms` : pct(limit);
+  if (!Number.isFinite(v)) return { pass: null, by: 'not measured' };
+  const pass = unit === 'ms' ? v <= limit : v >= limit;
+  const by = unit === 'ms'
+    ? pass ? `${ms(limit - v)} ms to spare` : `missed by ${ms(v - limit)} ms`
+    : pass ? `${((v - limit) * 100).toFixed(0)} points to spare` : `missed by ${((limit - v) * 100).toFixed(0)} points`;
+  return { pass, by, measuredText: fmtV, limitText: fmtL };
+}
+
+/**
+ * Pass/miss for issue 22's targets (with the OAuth path, with many integrations loaded, the confirmed
+ * tool), the audit logger's CPU per event, and the bench targets of issues 23 (write-ahead intent) and
+ * 25 (limiter not limiting). Context rows (pass null) say what the floor C server itself costs, which
+ * bounds what any gRPC-to-HTTP service can reach on the same machine.
+ */
+export function checkTargets22(run) {
+  const T = TARGETS_22;
+  const out = [];
+  const add = (target, measured, v) => out.push({ target, measured, pass: v.pass, by: v.by });
+  const sets = [['', run.results]];
+  const many = run.cases?.manyIntegrations;
+  if (many) sets.push([` (${int(many.integrations)} more integrations loaded)`, many.rows.map((r) => ({ concurrency: r.concurrency, paths: r.paths }))]);
+  for (const [suffix, rows] of sets) {
+    const c1 = rows.find((r) => r.concurrency === 1);
+    const c64 = rows.find((r) => r.concurrency === 64);
+    for (const name of ['invoke', 'oauth']) {
+      const label = name === 'invoke' ? 'Invoke (API key)' : 'Invoke (OAuth)';
+      if (c1) {
+        const f = c1.paths.floorC;
+        const p = c1.paths[name];
+        const d50 = p.p50 - f.p50;
+        add(`c=1 ${label} p50 − floor C p50 ≤ ${T.c1P50OverFloorCMs} ms${suffix}`, `${ms(p.p50)} − ${ms(f.p50)} = ${ms(d50)} ms`, verdict(d50, T.c1P50OverFloorCMs));
+        const d99 = p.p99 - f.p99;
+        add(`c=1 ${label} p99 − floor C p99 ≤ ${T.c1P99OverFloorCMs} ms${suffix}`, `${ms(p.p99)} − ${ms(f.p99)} = ${ms(d99)} ms`, verdict(d99, T.c1P99OverFloorCMs));
+        const cpu = p.cpuMsPerOp?.executor ?? (p.executorCpuMsPerOp ?? NaN) / (p.invokesPerOp ?? 1);
+        add(`c=1 ${label} executor CPU ≤ ${T.c1ExecutorCpuMs} ms per Invoke${suffix}`, `${ms(cpu)} ms`, verdict(cpu, T.c1ExecutorCpuMs));
+      }
+      if (c64) {
+        const f = c64.paths.floorC;
+        const p = c64.paths[name];
+        const share = p.throughput / f.throughput;
+        add(`c=64 ${label} throughput ≥ ${pct(T.c64ThroughputShareOfFloorC)} of floor C${suffix}`, `${int(p.throughput)}/s vs ${int(f.throughput)}/s = ${pct(share)}`, verdict(share, T.c64ThroughputShareOfFloorC, 'share'));
+        const cpu = p.cpuMsPerOp?.executor ?? (p.executorCpuMsPerOp ?? NaN) / (p.invokesPerOp ?? 1);
+        add(`c=64 ${label} executor CPU ≤ ${T.c64ExecutorCpuMs} ms per Invoke${suffix}`, `${ms(cpu)} ms`, verdict(cpu, T.c64ExecutorCpuMs));
+      }
+    }
+    for (const c of [c1, c64]) {
+      if (!c || suffix) continue;
+      // The least CPU a gRPC-to-HTTP server spends per call here: floor C's own server process.
+      const floorServer = cpuMsPerOp(c.paths.floorC, 'echo');
+      const exec = (c.paths.invoke.executorCpuMsPerOp ?? NaN) / (c.paths.invoke.invokesPerOp ?? 1);
+      out.push({
+        target: `context, not a target: CPU per call of floor C's own server at c=${c.concurrency} (no pipeline, no audit)`,
+        measured: `${ms(floorServer)} ms; the executor ${ms(exec)} ms = ${(exec / floorServer).toFixed(2)} × floor C's server`,
+        pass: null,
+        by: '',
+      });
+    }
+  }
+  const c1 = run.results.find((r) => r.concurrency === 1);
+  if (c1) {
+    const f = c1.paths.floorC.p50;
+    const p = c1.paths.confirmed.p50;
+    const limit = 2 * f + T.confirmedOverTwoFloorCMs;
+    const v = verdict(p - 2 * f, T.confirmedOverTwoFloorCMs);
+    out.push({ target: `c=1 confirmed tool, both steps, p50 ≤ 2 × floor C + ${T.confirmedOverTwoFloorCMs} ms`, measured: `${ms(p)} ms vs ${ms(limit)} ms`, pass: v.pass, by: v.by });
+  }
+  for (const r of run.results) {
+    if (r.concurrency !== 1 && r.concurrency !== 64) continue;
+    const p = r.paths.invoke;
+    const perEvent = cpuMsPerOp(p, 'logger');
+    const nats = cpuMsPerOp(p, 'nats');
+    const v = r.concurrency === 64 ? verdict(perEvent, T.loggerCpuMsPerEventC64) : { pass: null, by: 'context' };
+    out.push({ target: `audit logger CPU per event at c=${r.concurrency}${r.concurrency === 64 ? ` ≤ ${T.loggerCpuMsPerEventC64} ms` : ''} (Invoke, API key)`, measured: `${ms(perEvent)} ms (NATS server ${ms(nats)} ms)`, pass: v.pass, by: v.by });
+  }
+  const wa = run.cases?.writeAhead;
+  if (wa) {
+    const v = verdict(wa.intentAddedP50Ms, T.intentAddedP50Ms);
+    out.push({ target: `issue 23: write-ahead intent adds ≤ ${T.intentAddedP50Ms} ms p50 at c=1 (lookup with \`audit: strict\` − the same lookup)`, measured: `${ms(wa.paths.strict.p50)} − ${ms(wa.paths.invoke.p50)} = ${ms(wa.intentAddedP50Ms)} ms`, pass: v.pass, by: v.by });
+    out.push({ target: 'issue 23, context: write call (booking, POST) − read call (lookup, GET) p50 at c=1', measured: `${ms(wa.paths.write.p50)} − ${ms(wa.paths.invoke.p50)} = ${ms(wa.writeMinusReadP50Ms)} ms`, pass: null, by: 'different request and response bodies as well as the intent' });
+  }
+  const lim = run.cases?.limiter;
+  if (lim) {
+    const v = verdict(lim.addedP50Ms, T.limiterAddedP50Ms);
+    out.push({ target: `issue 25: limiter that does not limit adds ≤ ${T.limiterAddedP50Ms} ms p50 at c=1 (generous \`limits\` − none)`, measured: `${ms(lim.paths.limited.p50)} − ${ms(lim.paths.invoke.p50)} = ${ms(lim.addedP50Ms)} ms`, pass: v.pass, by: v.by });
+  }
+  return out;
+}
+
+/** Pass/miss for the earlier targets (issue 9), kept for comparison with older runs. */
 export function checkTargets(run, scale) {
   const out = [];
   const c1 = run.results.find((r) => r.concurrency === 1);
@@ -134,8 +243,12 @@ function runSection(run, scale) {
   );
   if (m.smoke) lines.push('**Smoke run**: far too few samples for the tail percentiles to mean anything.', '');
 
+  const verdictCell = (t) => (t.pass === null ? '–' : t.pass ? '**pass**' : '**miss**');
   lines.push('### Targets', '');
-  lines.push(table(['target (issue 9)', 'measured', 'verdict', 'by how much'], checkTargets(run, scale).map((t) => [t.target, t.measured, t.pass === null ? '–' : t.pass ? '**pass**' : '**miss**', t.by]), 'llll'), '');
+  lines.push(table(['target (issues 22, 23, 25)', 'measured', 'verdict', 'by how much'], checkTargets22(run).map((t) => [t.target, t.measured, verdictCell(t), t.by]), 'llll'), '');
+  lines.push('#### Earlier targets (issue 9), kept for comparison with older runs', '');
+  lines.push(table(['target (issue 9)', 'measured', 'verdict', 'by how much'], checkTargets(run, scale).map((t) => [t.target, t.measured, verdictCell(t), t.by]), 'llll'), '');
+  lines.push(...casesSection(run));
 
   lines.push('### Latency (ms), throughput and executor CPU', '');
   const rows = [];
@@ -214,6 +327,24 @@ function runSection(run, scale) {
     lines.push(table(['function', 'where', 'total ms', 'total %'], p.topSwitchboardInclusive.slice(0, 18).map((f) => [`\`${f.function}\``, f.where, ms(f.totalMs), `${f.totalPct}`])), '');
   }
   return lines.join('\n');
+}
+
+/** The comparison cases (bench/lib/cases.mjs), each measured side by side in alternating rounds. */
+function casesSection(run) {
+  const c = run.cases;
+  if (!c) return [];
+  const lines = ['### Side-by-side cases', ''];
+  lines.push('Each case measures its paths in alternating rounds (the order reversed every other round) so drift in the machine\'s load hits them alike; latencies are pooled per path; CPU is ms per operation per process.', '');
+  const rows = [];
+  const row = (caseName, c0, name, p) => rows.push([caseName, String(c0), name, ms(p.p50), ms(p.p99), int(p.throughput), ms(p.cpuMsPerOp?.executor), ms(p.cpuMsPerOp?.logger), ms(p.cpuMsPerOp?.nats), p.errors ? `**${p.errors}**` : '0']);
+  if (c.writeAhead) for (const [n, p] of Object.entries(c.writeAhead.paths)) row('write-ahead intent', 1, { invoke: 'lookup (GET)', strict: 'lookup, `audit: strict` (intent)', write: 'booking (POST, intent)' }[n] ?? n, p);
+  if (c.limiter) for (const [n, p] of Object.entries(c.limiter.paths)) row('limiter', 1, { invoke: 'lookup, no limits', limited: 'lookup, generous limits' }[n] ?? n, p);
+  if (c.manyIntegrations) {
+    for (const r of c.manyIntegrations.rows) for (const [n, p] of Object.entries(r.paths)) row(`${int(c.manyIntegrations.integrations)} more integrations`, r.concurrency, LABEL[n] ?? n, p);
+  }
+  lines.push(table(['case', 'c', 'path', 'p50', 'p99', 'ops/s', 'executor CPU ms/op', 'logger CPU ms/op', 'NATS CPU ms/op', 'errors'], rows, 'lrlrrrrrrr'), '');
+  if (c.manyIntegrations) lines.push(`The ${int(c.manyIntegrations.integrations)} extra definitions were written to the executor's bucket and followed by it in ${int(c.manyIntegrations.loadMs)} ms.`, '');
+  return lines;
 }
 
 function scaleSection(scale) {
@@ -364,6 +495,8 @@ export function printSummary(run, say) {
     }
   }
   say('');
+  for (const t of checkTargets22(run)) say(`${t.pass === null ? 'INFO' : t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${t.measured}${t.by ? ` (${t.by})` : ''}`);
+  say('Earlier targets (issue 9):');
   for (const t of checkTargets(run, null)) say(`${t.pass === null ? 'INFO' : t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${t.measured}${t.by ? ` (${t.by})` : ''}`);
   say('');
 }

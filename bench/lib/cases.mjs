@@ -1,0 +1,105 @@
+// The benchmark's comparison cases beyond the main table: each measures a few paths side by side, in
+// alternating rounds so that drift in the machine's load hits every path alike, and reports the
+// difference a target is about. Each case is one function; bench/run.mjs calls them after the main
+// concurrency loop and stores what they return under `cases` in latest.json.
+import { randomUUID } from 'node:crypto';
+import { waitForLogger } from './audit.mjs';
+import { workspace } from './deps.mjs';
+import { apiKeyYaml, parseOne } from './integrations.mjs';
+import { closedLoop, summarize } from './load.mjs';
+import { cpuShares, cpuSnapshot, waitUntil } from './processes.mjs';
+
+/**
+ * Runs `names` (keys of `ops`) at one concurrency: `rounds` rounds of count / rounds requests each, the
+ * order reversed every other round, after one warm-up pass per path. Latencies are pooled per path;
+ * CPU is summed per path over its rounds. `events(name)` is how many audit events one operation makes.
+ */
+export async function sideBySide(m, { names, concurrency, count, rounds = m.rounds ?? 4 }) {
+  const per = Math.max(1, Math.round(count / rounds));
+  const pooled = Object.fromEntries(names.map((n) => [n, { latencies: [], wallMs: 0, errors: 0, errorKinds: {}, cpu: {} }]));
+  for (const name of names) await closedLoop({ concurrency, total: Math.max(m.minWarmup, Math.round(count * 0.1)), op: m.ops[name] });
+  for (let r = 0; r < rounds; r++) {
+    for (const name of r % 2 === 0 ? names : [...names].reverse()) {
+      const before = cpuSnapshot(m.pids);
+      const run = await closedLoop({ concurrency, total: per, op: m.ops[name] });
+      const after = cpuSnapshot(m.pids);
+      const p = pooled[name];
+      p.latencies.push(...run.latencies);
+      p.wallMs += run.wallMs;
+      p.errors += run.errors;
+      for (const [k, v] of Object.entries(run.errorKinds)) p.errorKinds[k] = (p.errorKinds[k] ?? 0) + v;
+      // CPU seconds per process: shares × wall time, summed over the rounds.
+      const wallS = (after.at - before.at) / 1000;
+      for (const [k, v] of Object.entries(cpuShares(before, after))) p.cpu[k] = (p.cpu[k] ?? 0) + v * wallS;
+      await waitForLogger(m.jsm, m.env.AUDIT_STREAM, m.env.AUDIT_CONSUMER, { stallMs: 10_000, maxMs: 30_000 });
+    }
+  }
+  const out = {};
+  for (const name of names) {
+    const p = pooled[name];
+    const summary = summarize(p.latencies, p.wallMs);
+    const ops = p.latencies.length;
+    out[name] = {
+      ...summary,
+      errors: p.errors,
+      errorKinds: p.errorKinds,
+      /** ms of CPU per operation, per process (executor, logger, nats, echo, ...). */
+      cpuMsPerOp: Object.fromEntries(Object.entries(p.cpu).map(([k, v]) => [k, (v * 1000) / ops])),
+    };
+  }
+  return out;
+}
+
+/**
+ * Issue 23: what the write-ahead intent adds. `strict` is the lookup with `audit: strict` (identical but
+ * for the intent, so the difference is the intent alone); `write` is a booking sent at once (a POST, an
+ * intent, its outcome spooled before the reply), for the plain write-call vs read-call figure.
+ */
+export async function writeAheadCase(m, { count }) {
+  const paths = await sideBySide(m, { names: ['invoke', 'strict', 'write'], concurrency: 1, count });
+  return {
+    concurrency: 1,
+    paths,
+    intentAddedP50Ms: paths.strict.p50 - paths.invoke.p50,
+    writeMinusReadP50Ms: paths.write.p50 - paths.invoke.p50,
+  };
+}
+
+/** Issue 25: the limiter's cost when it lets every call through (generous limits vs none). */
+export async function limiterCase(m, { count }) {
+  const paths = await sideBySide(m, { names: ['invoke', 'limited'], concurrency: 1, count });
+  return { concurrency: 1, paths, addedP50Ms: paths.limited.p50 - paths.invoke.p50 };
+}
+
+/**
+ * Issue 22 with many definitions loaded: `total` more integrations (spread over 100 orgs) are written
+ * to the executor's bucket, then floor C, the API-key Invoke and OAuth are measured again side by side.
+ */
+export async function manyIntegrationsCase(m, { total, concurrencies, count, upstreamUrl }) {
+  const { IntegrationStore } = await workspace('store');
+  const store = await IntegrationStore.open(m.nc, { bucket: m.env.INTEGRATIONS_BUCKET });
+  const base = await parseOne(apiKeyYaml(upstreamUrl));
+  const started = performance.now();
+  let n = 0;
+  const writer = async () => {
+    while (n < total) {
+      const i = n++;
+      await store.create(`${m.orgId}-many-${i % 100}`, { ...base, key: `bench_many_${i}` });
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, writer));
+  // The executor follows the bucket: the last one written is known once it no longer answers NOT_FOUND.
+  const { Outcome } = await workspace('contracts');
+  const last = total - 1;
+  await waitUntil(async () => {
+    m.countInvoke();
+    const r = await m.executorClient.invoke({ orgId: `${m.orgId}-many-${last % 100}`, toolKey: `bench_many_${last}`, callId: randomUUID(), argumentsJson: '{}' });
+    return r.outcome !== Outcome.OUTCOME_NOT_FOUND || 'not loaded yet';
+  }, `the executor to load ${total} more integrations`, 120_000);
+  const loadMs = performance.now() - started;
+  const rows = [];
+  for (const concurrency of concurrencies) {
+    rows.push({ concurrency, paths: await sideBySide(m, { names: ['floorC', 'invoke', 'oauth'], concurrency, count, rounds: Math.min(2, m.rounds ?? 2) }) });
+  }
+  return { integrations: total, loadMs, rows };
+}
