@@ -31,6 +31,19 @@ interface BenchResult {
   audit: { invokesSent: number; streamMessages: number; intents: number; linesWritten: number; distinctInvocations: number; droppedBeforeStream: number; lostByLogger: number; duplicateLines: number };
   upstream: { token: number; oauthApi: number; bookings: number; rejected: number };
   profile: { samples: number; window: string; topSelf: { function: string; selfPct: number }[] } | null;
+  cases: {
+    writeAhead: { paths: Record<'invoke' | 'strict' | 'write', CasePath>; intentAddedP50Ms: number };
+    limiter: { paths: Record<'invoke' | 'limited', CasePath>; addedP50Ms: number };
+    manyIntegrations: { integrations: number; rows: { concurrency: number; paths: Record<'floorC' | 'invoke' | 'oauth', CasePath> }[] };
+  };
+}
+
+interface CasePath {
+  n: number;
+  p50: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  cpuMsPerOp: Record<string, number>;
 }
 
 interface ScaleResult {
@@ -85,6 +98,21 @@ describe('pnpm bench, reduced', () => {
       }
     }
 
+    // The side-by-side cases of issues 22, 23 and 25 ran every path without errors.
+    const { writeAhead, limiter, manyIntegrations } = result.cases;
+    const casePaths = [
+      ...Object.values(writeAhead.paths),
+      ...Object.values(limiter.paths),
+      ...manyIntegrations.rows.flatMap((r) => Object.values(r.paths)),
+    ];
+    for (const p of casePaths) {
+      expect(p.errors, JSON.stringify(p.errorKinds)).toBe(0);
+      expect(p.n).toBeGreaterThan(0);
+      expect(p.cpuMsPerOp['executor']).toBeGreaterThanOrEqual(0);
+    }
+    expect(Number.isFinite(writeAhead.intentAddedP50Ms) && Number.isFinite(limiter.addedP50Ms)).toBe(true);
+    expect(manyIntegrations.rows.map((r) => r.concurrency)).toEqual([1]);
+
     // Every Invoke became exactly one line in the logger's files.
     const a = result.audit;
     expect(a.invokesSent).toBeGreaterThan(1_000);
@@ -109,6 +137,10 @@ describe('pnpm bench, reduced', () => {
     expect(doc).toContain('<!-- bench:run:start -->');
     expect(doc).toMatch(/\| 1 \| Invoke, API key \|/);
     expect(doc).toContain('### Targets');
+    expect(doc).toMatch(/\| c=1 Invoke \(API key\) p50 − floor C p50 ≤ 0\.25 ms \|/);
+    expect(doc).toContain('issue 23: write-ahead intent adds');
+    expect(doc).toContain('issue 25: limiter that does not limit adds');
+    expect(doc).toContain('audit logger CPU per event');
     expect(readFileSync(path.join(out, 'performance-latency.svg'), 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   }, 40_000);
 
