@@ -51,6 +51,35 @@ describe('AuditSpool', () => {
     await spool.close();
   });
 
+  it('hands back what this process just wrote from memory, without reading the segment again', async () => {
+    const dir = await tempDir();
+    const { spool } = await AuditSpool.open({ dir, maxBytes: 1024 * 1024 });
+    for (let i = 0; i < 5; i++) spool.append(Buffer.from(`m${i}`));
+    await spool.sync();
+    // The records are on disk; with the segment gone from the directory only memory can answer.
+    for (const name of await segments(dir)) await rm(join(dir, name));
+    expect((await readAll(spool)).map((r) => r.payload)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    await spool.close();
+  });
+
+  it('reads from the disk, in order, what it stopped holding in memory while nothing was read', async () => {
+    const dir = await tempDir();
+    const { spool } = await AuditSpool.open({ dir, maxBytes: 64 * 1024 * 1024, segmentBytes: 1024 * 1024 });
+    const count = 6_000;
+    const payload = (i: number) => `${String(i).padStart(6, '0')}${'x'.repeat(994)}`;
+    // Over 4 MiB unread (a NATS outage): the in-memory copies are dropped part of the way through.
+    for (let i = 0; i < count; i++) {
+      spool.append(Buffer.from(payload(i)));
+      if (i % 500 === 499) await spool.sync();
+    }
+    await spool.sync();
+    const read = await readAll(spool);
+    expect(read).toHaveLength(count);
+    expect(read.every((r, i) => r.payload === payload(i))).toBe(true);
+    expect(new Set(read.map((r) => r.segment)).size).toBeGreaterThan(2);
+    await spool.close();
+  });
+
   it('hands records back in order, and a reopened spool replays what was not acknowledged', async () => {
     const dir = await tempDir();
     const first = await AuditSpool.open({ dir, maxBytes: 1024 * 1024 });

@@ -55,6 +55,8 @@ export interface SpooledRecord {
 const HEADER = 8;
 const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
 const READ_CHUNK = 256 * 1024;
+/** Records this process wrote are kept in memory up to this many bytes until read back (see #tail). */
+const TAIL_MAX_BYTES = 4 * 1024 * 1024;
 const NAME = /^spool-(\d{10})\.log$/;
 const LOCK = 'spool.lock';
 
@@ -65,6 +67,13 @@ interface Segment {
   records: number;
   acked: number;
   sealed: boolean;
+}
+
+/** A record this process wrote, at its place in a segment. */
+interface TailRecord {
+  readonly seq: number;
+  readonly offset: number;
+  readonly record: Buffer;
 }
 
 interface Waiter {
@@ -99,6 +108,15 @@ export class AuditSpool {
   #refused = 0;
   #closed = false;
   #onReadable: (() => void) | undefined;
+  /**
+   * What this process wrote and has not read back yet, in write order: `read` takes a record from here
+   * when it is the one at the read cursor, instead of opening the segment and reading the bytes it just
+   * wrote (an open, a read and a close per drain: about a sixth of a write call's CPU). Past
+   * TAIL_MAX_BYTES (a long NATS outage) it is dropped and reads go to the disk as before.
+   */
+  #tail: TailRecord[] = [];
+  #tailHead = 0;
+  #tailBytes = 0;
 
   private constructor(dir: string, maxBytes: number, segmentBytes: number, segments: Segment[], active: Segment, fh: FileHandle) {
     this.#dir = dir;
@@ -211,6 +229,7 @@ export class AuditSpool {
         this.#readOffset = 0;
         continue;
       }
+      if (this.#readFromTail(out, max) > 0) continue;
       const chunk = await readAt(seg.path, this.#readOffset, Math.min(READ_CHUNK, end - this.#readOffset));
       let at = 0;
       while (out.length < max && at + HEADER <= chunk.length) {
@@ -230,6 +249,55 @@ export class AuditSpool {
       this.#readOffset += at;
     }
     return out;
+  }
+
+  /** Moves records at the read cursor from the in-memory tail to `out`; returns how many. */
+  #readFromTail(out: SpooledRecord[], max: number): number {
+    const tail = this.#tail;
+    // Records before the cursor were read from the disk (or belong to a segment already drained).
+    while (this.#tailHead < tail.length) {
+      const t = tail[this.#tailHead] as TailRecord;
+      if (t.seq > this.#readSeq || (t.seq === this.#readSeq && t.offset >= this.#readOffset)) break;
+      this.#dropTailHead();
+    }
+    let taken = 0;
+    while (out.length < max && this.#tailHead < tail.length) {
+      const t = tail[this.#tailHead] as TailRecord;
+      if (t.seq !== this.#readSeq || t.offset !== this.#readOffset) break;
+      out.push({ payload: t.record.subarray(HEADER), segment: t.seq });
+      this.#readOffset += t.record.length;
+      this.#dropTailHead();
+      taken++;
+    }
+    return taken;
+  }
+
+  #dropTailHead(): void {
+    this.#tailBytes -= (this.#tail[this.#tailHead] as TailRecord).record.length;
+    this.#tailHead++;
+    if (this.#tailHead === this.#tail.length) {
+      this.#tail = [];
+      this.#tailHead = 0;
+    } else if (this.#tailHead >= 1024) {
+      this.#tail = this.#tail.slice(this.#tailHead);
+      this.#tailHead = 0;
+    }
+  }
+
+  #keepInTail(batch: readonly Buffer[], seq: number, offset: number): void {
+    if (this.#tailBytes > TAIL_MAX_BYTES) {
+      // Nobody is reading (NATS is away): stop holding copies; the disk has them.
+      this.#tail = [];
+      this.#tailHead = 0;
+      this.#tailBytes = 0;
+      return;
+    }
+    let at = offset;
+    for (const record of batch) {
+      this.#tail.push({ seq, offset: at, record });
+      this.#tailBytes += record.length;
+      at += record.length;
+    }
   }
 
   /** Called whenever newly written records can be read (after each group commit's write). */
@@ -284,6 +352,7 @@ export class AuditSpool {
           if (this.#active.size >= this.#segmentBytes) await this.#rotate();
           const data = batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, bytes);
           await this.#fh.write(data, 0, data.length);
+          this.#keepInTail(batch, this.#active.seq, this.#active.size);
           this.#active.size += bytes;
           this.#active.records += batch.length;
           this.#writingBytes = 0;
