@@ -297,16 +297,17 @@ async function main() {
         nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.resultsDir}`, `--cpu-prof-name=${profName}`],
       });
       const profOps = invokeOps(clientFor(profiled.port));
-      await waitUntil(profOps.invoke, 'the profiled executor');
-      await closedLoop({ concurrency: PROFILE_CONCURRENCY, total: Math.round(PROFILE_SAMPLES / 5), op: profOps.invoke });
+      if (typeof profOps[opts.profilePath] !== 'function' || opts.profilePath === 'confirmed') throw new Error(`--profile-path ${opts.profilePath}: not a single-Invoke path`);
+      await waitUntil(profOps[opts.profilePath], 'the profiled executor');
+      await closedLoop({ concurrency: PROFILE_CONCURRENCY, total: Math.round(PROFILE_SAMPLES / 5), op: profOps[opts.profilePath] });
       const fromUs = Number(process.hrtime.bigint() / 1000n);
-      const run = await closedLoop({ concurrency: PROFILE_CONCURRENCY, total: PROFILE_SAMPLES, op: profOps.invoke });
+      const run = await closedLoop({ concurrency: PROFILE_CONCURRENCY, total: PROFILE_SAMPLES, op: profOps[opts.profilePath] });
       const toUs = Number(process.hrtime.bigint() / 1000n);
       const rss = memoryMiB(profiled.pid);
       await profiled.stop();
       const file = path.join(opts.resultsDir, profName);
       profile = {
-        path: 'invoke',
+        path: opts.profilePath,
         concurrency: PROFILE_CONCURRENCY,
         requests: PROFILE_SAMPLES,
         latencyUnderProfiler: summarize(run.latencies, run.wallMs),

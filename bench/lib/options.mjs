@@ -6,6 +6,7 @@
 //   --concurrency 1,16,64,256
 //   --no-profile                 skip the --cpu-prof pass
 //   --profile-concurrency N      concurrency of the --cpu-prof pass (default 64)
+//   --profile-path NAME          what the --cpu-prof pass sends: invoke (default), oauth, write, strict, limited
 //   --time-limit S               hard stop: everything this run started is killed and it exits 2
 import path from 'node:path';
 import { ROOT } from './processes.mjs';
@@ -37,6 +38,7 @@ export function parseOptions(argv, env, defaults) {
     concurrency: flags.has('concurrency') ? flags.get('concurrency').split(',').map(Number) : base.concurrency,
     profile: !flags.has('no-profile') && base.profile,
     profileConcurrency: number('profile-concurrency', 64),
+    profilePath: flags.get('profile-path') ?? 'invoke',
     timeLimitS: number('time-limit', base.timeLimitS),
   };
 }

@@ -310,7 +310,7 @@ function runSection(run, scale) {
     const p = run.profile;
     lines.push('### Profile: where the executor spends its CPU', '');
     lines.push(
-      `\`node --cpu-prof\` on a second executor process only, Invoke (API key) at concurrency ${p.concurrency}, ${int(p.requests)} requests ` +
+      `\`node --cpu-prof\` on a second executor process only, ${p.path === undefined || p.path === 'invoke' ? 'Invoke (API key)' : `Invoke (${p.path} path)`} at concurrency ${p.concurrency}, ${int(p.requests)} requests ` +
         `(p50 ${ms(p.latencyUnderProfiler.p50)} ms, ${int(p.latencyUnderProfiler.throughput)}/s under the profiler). ` +
         `${int(p.samples)} samples (${p.window}); busy ${ms(p.busyMs)} ms of ${ms(p.wallMs)} ms (the rest idle). Percentages are of busy time. Profile: \`${p.file}\` (git-ignored; open it in Chrome DevTools or speedscope for the flame graph).`,
       '',
