@@ -34,6 +34,21 @@ function sampleEvent(): AuditEvent {
 }
 
 describe('audit codec', () => {
+  it('encodes each event on its own (one reused writer): sizes, copies and a failed encode do not leak into the next', () => {
+    const big = { ...sampleEvent(), argumentsJson: JSON.stringify({ note: 'x'.repeat(5_000) }) };
+    const small = sampleEvent();
+    const fresh = (e: AuditEvent) => Buffer.from(AuditEvent.encode(e).finish());
+    const first = encodeAuditEvent(big);
+    const firstCopy = Buffer.from(first);
+    const second = encodeAuditEvent(small);
+    expect(Buffer.from(second)).toEqual(fresh(small));
+    // The first result is the caller's: the next encode did not write over it.
+    expect(Buffer.from(first)).toEqual(firstCopy);
+    expect(Buffer.from(first)).toEqual(fresh(big));
+    expect(() => encodeAuditEvent({ ...small, resultBytes: 'many' as unknown as number })).toThrow();
+    expect(Buffer.from(encodeAuditEvent(small))).toEqual(fresh(small));
+  });
+
   it('round-trips an event through binary protobuf', () => {
     const event = sampleEvent();
     expect(decodeAuditEvent(encodeAuditEvent(event))).toEqual(event);

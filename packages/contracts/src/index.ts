@@ -6,3 +6,5 @@ export * from './gen/switchboard/v1/executor.js';
 export * from './gen/switchboard/v1/audit.js';
 export { HealthService, HealthClient, HealthCheckRequest, HealthCheckResponse, HealthCheckResponse_ServingStatus } from './gen/grpc/health/v1/health.js';
 export type { HealthServer } from './gen/grpc/health/v1/health.js';
+// The writer the generated encoders take: a caller that encodes often can pass one it reuses.
+export { BinaryWriter } from '@bufbuild/protobuf/wire';
