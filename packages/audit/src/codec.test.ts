@@ -79,6 +79,12 @@ describe('audit codec', () => {
     expect(() => decodeAuditPayload(bytes, 'application/protobuf; proto=other.Message')).toThrow(
       expect.objectContaining({ reason: 'unsupported-content-type' }),
     );
+    // The verdict on the last header seen is remembered: alternating headers still get their own.
+    for (let i = 0; i < 3; i++) {
+      expect(decodeAuditPayload(bytes, AUDIT_CONTENT_TYPE).toolKey).toBe('look_up_appointment');
+      expect(decodeAuditPayload(bytes, AUDIT_CONTENT_TYPE).toolKey).toBe('look_up_appointment');
+      expect(() => decodeAuditPayload(bytes, 'application/json')).toThrow(expect.objectContaining({ reason: 'unsupported-content-type' }));
+    }
   });
 
   it('writes one JSON line with the searchable fields first and reads it back', () => {

@@ -16,7 +16,18 @@ export function decodeAuditPayload(data: Uint8Array, contentType: string | undef
   return decodeAuditEvent(data);
 }
 
+/** Every message of a stream carries the same header: the last answer is kept (a split and regex saved per event). */
+let lastContentType = '';
+let lastVerdict = false;
+
 function isAuditContentType(value: string): boolean {
+  if (value === lastContentType) return lastVerdict;
+  lastVerdict = parseAuditContentType(value);
+  lastContentType = value;
+  return lastVerdict;
+}
+
+function parseAuditContentType(value: string): boolean {
   const [mediaType = '', ...params] = value.split(';').map((part) => part.trim());
   if (!PROTOBUF_MEDIA_TYPES.has(mediaType.toLowerCase())) return false;
   for (const param of params) {

@@ -25,7 +25,7 @@ const schema = z.object({
    * How long a batch's first event waits for others before the batch is written, fsynced and acked
    * (0: at once). Larger batches cost less CPU per event; an event reaches the disk that much later.
    */
-  AUDIT_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(10),
+  AUDIT_BATCH_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(25),
   AUDIT_ACK_WAIT_MS: env.positiveInt(30_000),
   AUDIT_MAX_ACK_PENDING: env.positiveInt(10_000),
   /**
