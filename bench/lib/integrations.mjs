@@ -104,7 +104,7 @@ export function limitedYaml(upstream) {
 export function writeYaml(upstream) {
   return confirmedYaml(upstream)
     .replace(`key: ${KEYS.confirmed}`, `key: ${KEYS.write}`)
-    .replace(/burden:\n  level: confirmed\n  confirmation_prompt: .*\n/, 'burden:\n  level: conversational\n');
+    .replace(/burden:\n {2}level: confirmed\n {2}confirmation_prompt: .*\n/, 'burden:\n  level: conversational\n');
 }
 
 /** A booking the caller must confirm: the first Invoke returns a token, the second runs with it. */
