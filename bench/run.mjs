@@ -145,43 +145,32 @@ async function main() {
     };
     const req = await requests(orgId);
     const outcomeName = (r) => Object.keys(Outcome).find((k) => Outcome[k] === r.outcome) ?? String(r.outcome);
-    const invokeOps = (client) => ({
-      invoke: async () => {
+    const invokeOps = (client) => {
+      // One Invoke that must succeed; `onSuccess` counts what it left behind (a strict read's intent).
+      const single = (request, onSuccess) => async () => {
         invokesSent++;
-        const r = await client.invoke(req.apiKey());
-        return r.outcome === Outcome.OUTCOME_SUCCESS || `${outcomeName(r)} ${r.reason}`;
-      },
-      oauth: async () => {
-        invokesSent++;
-        const r = await client.invoke(req.oauth());
-        return r.outcome === Outcome.OUTCOME_SUCCESS || `${outcomeName(r)} ${r.reason}`;
-      },
-      strict: async () => {
-        invokesSent++;
-        const r = await client.invoke(req.strict());
-        if (r.outcome === Outcome.OUTCOME_SUCCESS) strictIntents++;
-        return r.outcome === Outcome.OUTCOME_SUCCESS || `${outcomeName(r)} ${r.reason}`;
-      },
-      limited: async () => {
-        invokesSent++;
-        const r = await client.invoke(req.limited());
-        return r.outcome === Outcome.OUTCOME_SUCCESS || `${outcomeName(r)} ${r.reason}`;
-      },
-      write: async () => {
-        invokesSent++;
-        const r = await client.invoke(req.write());
-        return r.outcome === Outcome.OUTCOME_SUCCESS || `${outcomeName(r)} ${r.reason}`;
-      },
-      confirmed: async () => {
-        const callId = randomUUID();
-        invokesSent++;
-        const first = await client.invoke(req.confirmFirst(callId));
-        if (first.outcome !== Outcome.OUTCOME_CONFIRMATION_REQUIRED || !first.confirmation) return `step 1: ${outcomeName(first)} ${first.reason}`;
-        invokesSent++;
-        const second = await client.invoke(req.confirmSecond(callId, first.confirmation.token));
-        return second.outcome === Outcome.OUTCOME_SUCCESS || `step 2: ${outcomeName(second)} ${second.reason}`;
-      },
-    });
+        const r = await client.invoke(request());
+        if (r.outcome !== Outcome.OUTCOME_SUCCESS) return `${outcomeName(r)} ${r.reason}`;
+        onSuccess?.();
+        return true;
+      };
+      return {
+        invoke: single(req.apiKey),
+        oauth: single(req.oauth),
+        strict: single(req.strict, () => strictIntents++),
+        limited: single(req.limited),
+        write: single(req.write),
+        confirmed: async () => {
+          const callId = randomUUID();
+          invokesSent++;
+          const first = await client.invoke(req.confirmFirst(callId));
+          if (first.outcome !== Outcome.OUTCOME_CONFIRMATION_REQUIRED || !first.confirmation) return `step 1: ${outcomeName(first)} ${first.reason}`;
+          invokesSent++;
+          const second = await client.invoke(req.confirmSecond(callId, first.confirmation.token));
+          return second.outcome === Outcome.OUTCOME_SUCCESS || `step 2: ${outcomeName(second)} ${second.reason}`;
+        },
+      };
+    };
     const executorClient = clientFor(executor.port);
     const ops = invokeOps(executorClient);
 
