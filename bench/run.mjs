@@ -67,7 +67,7 @@ const SAMPLES = {
 const PATHS = ['floorA', 'floorB', 'floorC', 'invoke', 'oauth', 'confirmed'];
 const WARMUP_FRACTION = 0.1;
 const MIN_WARMUP = opts.smoke ? 30 : 500;
-const PROFILE_SAMPLES = opts.smoke ? 300 : 15_000;
+const PROFILE_SAMPLES = opts.profileSamples ?? (opts.smoke ? 300 : 15_000);
 const PROFILE_CONCURRENCY = opts.profileConcurrency;
 /** Requests per path in the comparison cases (bench/lib/cases.mjs), and the definitions loaded for the scale case. */
 const CASE_SAMPLES = opts.smoke ? 40 : Math.round(opts.samples / 2);

@@ -6,6 +6,7 @@
 //   --concurrency 1,16,64,256
 //   --no-profile                 skip the --cpu-prof pass
 //   --profile-concurrency N      concurrency of the --cpu-prof pass (default 64)
+//   --profile-samples N          requests of the --cpu-prof pass (default 15000; 300 with --smoke)
 //   --profile-path NAME          what the --cpu-prof pass sends: invoke (default), oauth, write, strict, limited
 //   --time-limit S               hard stop: everything this run started is killed and it exits 2
 import path from 'node:path';
@@ -39,6 +40,7 @@ export function parseOptions(argv, env, defaults) {
     profile: !flags.has('no-profile') && base.profile,
     profileConcurrency: number('profile-concurrency', 64),
     profilePath: flags.get('profile-path') ?? 'invoke',
+    profileSamples: flags.has('profile-samples') ? number('profile-samples', 0) : undefined,
     timeLimitS: number('time-limit', base.timeLimitS),
   };
 }
