@@ -80,6 +80,26 @@ describe('AuditSpool', () => {
     await spool.close();
   });
 
+  it('leaves the fdatasync of a write nobody waits to sync to the next durable append or a timer, never skips it', async () => {
+    const { spool } = await AuditSpool.open({ dir: await tempDir(), maxBytes: 1024 * 1024 });
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    expect(await spool.append(Buffer.from('outcome 1'), 'written')).toBe(true);
+    await pause(30);
+    expect(spool.stats().syncs).toBe(0);
+    // An intent's fdatasync covers the outcome written before it: one call at a time, one fdatasync.
+    expect(await spool.append(Buffer.from('intent 2'), 'synced')).toBe(true);
+    expect(spool.stats().syncs).toBe(1);
+    // With no intent after it, a timer syncs it within about 100 ms.
+    expect(await spool.append(Buffer.from('outcome 2'), 'written')).toBe(true);
+    await pause(400);
+    expect(spool.stats().syncs).toBe(2);
+    // sync() (and so close()) never returns with anything unsynced.
+    expect(await spool.append(Buffer.from('outcome 3'), 'written')).toBe(true);
+    await spool.sync();
+    expect(spool.stats().syncs).toBe(3);
+    await spool.close();
+  });
+
   it('hands records back in order, and a reopened spool replays what was not acknowledged', async () => {
     const dir = await tempDir();
     const first = await AuditSpool.open({ dir, maxBytes: 1024 * 1024 });

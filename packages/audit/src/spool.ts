@@ -55,6 +55,11 @@ export interface SpooledRecord {
 const HEADER = 8;
 const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
 const READ_CHUNK = 256 * 1024;
+/**
+ * A commit that no caller waits on the fdatasync of (outcomes, overflow) leaves it to the next commit
+ * that needs one, or to this timer: one call at a time then pays one fdatasync (its intent's), not two.
+ */
+const LAZY_SYNC_MS = 100;
 /** Records this process wrote are kept in memory up to this many bytes until read back (see #tail). */
 const TAIL_MAX_BYTES = 4 * 1024 * 1024;
 const NAME = /^spool-(\d{10})\.log$/;
@@ -115,6 +120,9 @@ export class AuditSpool {
    * TAIL_MAX_BYTES (a long NATS outage) it is dropped and reads go to the disk as before.
    */
   #tail: TailRecord[] = [];
+  /** Written to the active segment and not fdatasynced yet (see LAZY_SYNC_MS). */
+  #unsynced = false;
+  #lazySync: NodeJS.Timeout | null = null;
   #tailHead = 0;
   #tailBytes = 0;
 
@@ -203,12 +211,39 @@ export class AuditSpool {
     });
   }
 
-  /** Resolves once everything appended so far is on disk. */
+  /** Resolves once everything appended so far is on disk (fdatasynced). */
   async sync(): Promise<void> {
-    while (this.#committing !== null || this.#batch.length > 0) {
-      this.#startCommit();
+    while (this.#committing !== null || this.#batch.length > 0 || this.#unsynced) {
+      if (this.#batch.length === 0 && this.#committing === null) this.#committing = this.#syncLoop();
+      else this.#startCommit();
       await this.#committing;
     }
+  }
+
+  /** The lazy fdatasync: what was written without one reaches stable storage. */
+  async #syncLoop(): Promise<void> {
+    try {
+      if (this.#unsynced) {
+        this.#unsynced = false;
+        await this.#fh.datasync();
+        this.#syncs++;
+      }
+    } catch {
+      // A failing disk: the next commit's own fdatasync reports it to whoever waits for one.
+    } finally {
+      this.#committing = null;
+    }
+    // Appends that came in meanwhile.
+    if (this.#batch.length > 0) this.#startCommit();
+  }
+
+  #scheduleLazySync(): void {
+    if (this.#lazySync !== null || this.#closed) return;
+    this.#lazySync = setTimeout(() => {
+      this.#lazySync = null;
+      if (this.#unsynced && this.#committing === null && this.#batch.length === 0) this.#committing = this.#syncLoop();
+    }, LAZY_SYNC_MS);
+    this.#lazySync.unref();
   }
 
   /**
@@ -324,6 +359,7 @@ export class AuditSpool {
     if (this.#closed) return;
     await this.sync();
     this.#closed = true;
+    if (this.#lazySync !== null) clearTimeout(this.#lazySync);
     await this.#fh.close();
     await rm(join(this.#dir, LOCK), { force: true });
   }
@@ -358,9 +394,17 @@ export class AuditSpool {
           this.#writingBytes = 0;
           this.#onReadable?.();
           for (const w of waiters) if (!w.synced) w.resolve();
-          await this.#fh.datasync();
-          this.#syncs++;
-          for (const w of waiters) if (w.synced) w.resolve();
+          if (waiters.some((w) => w.synced)) {
+            // Covers this batch and every earlier one written without its own fdatasync (same file;
+            // a rotation syncs the segment it closes).
+            this.#unsynced = false;
+            await this.#fh.datasync();
+            this.#syncs++;
+            for (const w of waiters) if (w.synced) w.resolve();
+          } else {
+            this.#unsynced = true;
+            this.#scheduleLazySync();
+          }
         } catch (err) {
           this.#writingBytes = 0;
           for (const w of waiters) w.reject(err);
@@ -372,6 +416,12 @@ export class AuditSpool {
   }
 
   async #rotate(): Promise<void> {
+    if (this.#unsynced) {
+      // The closing segment's last records were written without an fdatasync of their own.
+      await this.#fh.datasync();
+      this.#syncs++;
+      this.#unsynced = false;
+    }
     await this.#fh.close();
     this.#active.sealed = true;
     const next = newSegment(this.#dir, this.#active.seq + 1);
