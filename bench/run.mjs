@@ -51,7 +51,7 @@ import { summarizeProfile } from './lib/profile.mjs';
 import { printSummary, writeReport } from './lib/report.mjs';
 
 const opts = parseOptions(process.argv.slice(2), process.env, {
-  full: { samples: 20_000, concurrency: [1, 16, 64, 256], profile: true, timeLimitS: 720 },
+  full: { samples: 20_000, concurrency: [1, 16, 64, 256], profile: true, timeLimitS: 1_500 },
   smoke: { samples: 300, concurrency: [1, 16], profile: true, timeLimitS: 60 },
 });
 
