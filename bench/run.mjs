@@ -70,7 +70,7 @@ const MIN_WARMUP = opts.smoke ? 30 : 500;
 const PROFILE_SAMPLES = opts.profileSamples ?? (opts.smoke ? 300 : 15_000);
 const PROFILE_CONCURRENCY = opts.profileConcurrency;
 /** Requests per path in the comparison cases (bench/lib/cases.mjs), and the definitions loaded for the scale case. */
-const CASE_SAMPLES = opts.smoke ? 40 : Math.round(opts.samples / 2);
+const CASE_SAMPLES = opts.smoke ? 20 : Math.round(opts.samples / 2);
 const CASE_ROUNDS = opts.smoke ? 2 : 4;
 const MANY_INTEGRATIONS = opts.smoke ? 50 : 10_000;
 /** The executor's own default (UPSTREAM_CONNECTIONS_PER_ORIGIN); floor A gets the same pool. */

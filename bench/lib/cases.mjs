@@ -17,7 +17,8 @@ import { cpuShares, cpuSnapshot, waitUntil } from './processes.mjs';
 export async function sideBySide(m, { names, concurrency, count, rounds = m.rounds ?? 4 }) {
   const per = Math.max(1, Math.round(count / rounds));
   const pooled = Object.fromEntries(names.map((n) => [n, { latencies: [], wallMs: 0, errors: 0, errorKinds: {}, cpu: {} }]));
-  for (const name of names) await closedLoop({ concurrency, total: Math.max(m.minWarmup, Math.round(count * 0.1)), op: m.ops[name] });
+  const warmup = Math.max(Math.min(m.minWarmup, count), Math.round(count * 0.1));
+  for (const name of names) await closedLoop({ concurrency, total: warmup, op: m.ops[name] });
   for (let r = 0; r < rounds; r++) {
     for (const name of r % 2 === 0 ? names : [...names].reverse()) {
       const before = cpuSnapshot(m.pids);

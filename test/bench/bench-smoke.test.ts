@@ -75,10 +75,11 @@ describe('pnpm bench, reduced', () => {
 
   it('measures every path side by side, profiles the executor and loses no audit event', async () => {
     const started = Date.now();
-    // The benchmark stops itself (and everything it started) at its own time limit.
-    const { code, output } = await runNode(['bench/run.mjs', '--smoke', '--out', out, '--time-limit', '28'], 35_000);
+    // The benchmark stops itself (and everything it started) at its own time limit: about 15 s on a
+    // quiet machine, with room for one whose other work keeps both cores busy (37 s at load 13).
+    const { code, output } = await runNode(['bench/run.mjs', '--smoke', '--out', out, '--time-limit', '45'], 52_000);
     expect(code, output).toBe(0);
-    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(Date.now() - started).toBeLessThan(47_000);
 
     const result = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as BenchResult;
     expect(result.meta.smoke).toBe(true);
@@ -142,10 +143,11 @@ describe('pnpm bench, reduced', () => {
     expect(doc).toContain('issue 25: limiter that does not limit adds');
     expect(doc).toContain('audit logger CPU per event');
     expect(readFileSync(path.join(out, 'performance-latency.svg'), 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  }, 40_000);
+  }, 55_000);
 
   it('runs the scale benchmark: many integrations, a cold start, calls in flight and audit throughput', async () => {
-    const { code, output } = await runNode(['bench/scale.mjs', '--smoke', '--out', out, '--time-limit', '25'], 30_000);
+    // Room for a busy machine too, as above.
+    const { code, output } = await runNode(['bench/scale.mjs', '--smoke', '--out', out, '--time-limit', '40'], 45_000);
     expect(code, output).toBe(0);
     const scale = JSON.parse(readFileSync(path.join(out, 'scale.json'), 'utf8')) as ScaleResult;
     for (const row of scale.overhead) {
@@ -166,5 +168,5 @@ describe('pnpm bench, reduced', () => {
     expect(scale.audit.map((a) => a.loggers)).toEqual([1, 2]);
     for (const a of scale.audit) expect([a.lines, a.distinct], JSON.stringify(a)).toEqual([a.events, a.events]);
     expect(readFileSync(path.join(out, 'performance.md'), 'utf8')).toContain('### Audit throughput');
-  }, 35_000);
+  }, 50_000);
 });
