@@ -42,6 +42,16 @@ describe('audit publisher against real NATS', () => {
     await admin?.close();
   });
 
+  /** The shared admin connection and a stream of the test's own, deleted after it. */
+  async function freshStream(): Promise<{ admin: NatsConnection; names: ReturnType<typeof uniqueAuditNames> }> {
+    admin ??= await connect({ servers: NATS_URL });
+    adminJsm = await jetstreamManager(admin);
+    const names = uniqueAuditNames();
+    await ensureAuditStream(adminJsm, streamLimits(names));
+    cleanups.push(() => deleteStreams(adminJsm, names.stream, names.dlqStream));
+    return { admin, names };
+  }
+
   it('stores an event once when its PubAck was lost and the publish was retried with the same msgID', async () => {
     admin = await connect({ servers: NATS_URL });
     adminJsm = await jetstreamManager(admin);
@@ -175,11 +185,7 @@ describe('audit publisher against real NATS', () => {
   });
 
   it('publishes a lone spooled intent and its outcome under their own message ids, with nothing else to wake it', async () => {
-    admin ??= await connect({ servers: NATS_URL });
-    adminJsm = await jetstreamManager(admin);
-    const names = uniqueAuditNames();
-    await ensureAuditStream(adminJsm, streamLimits(names));
-    cleanups.push(() => deleteStreams(adminJsm, names.stream, names.dlqStream));
+    const { admin, names } = await freshStream();
     const dir = await mkdtemp(join(tmpdir(), 'sb-audit-spool-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const { spool } = await AuditSpool.open({ dir, maxBytes: 1024 * 1024 });
@@ -196,11 +202,7 @@ describe('audit publisher against real NATS', () => {
   });
 
   it('with lingerMs, holds events that come one at a time for the window and publishes them together; a full batch goes at once', async () => {
-    admin ??= await connect({ servers: NATS_URL });
-    adminJsm = await jetstreamManager(admin);
-    const names = uniqueAuditNames();
-    await ensureAuditStream(adminJsm, streamLimits(names));
-    cleanups.push(() => deleteStreams(adminJsm, names.stream, names.dlqStream));
+    const { admin, names } = await freshStream();
     const stored = async () => (await adminJsm.streams.info(names.stream)).state.messages;
     const publisher = new AuditPublisher(jetstream(admin), { maxBuffered: 100, maxInFlight: 4, subjectPrefix: names.prefix, lingerMs: 400 });
 
