@@ -6,8 +6,12 @@
 //   2. an executor started cold with the 10,000 definitions: time to "executor ready", RSS;
 //   3. 1,000 Invokes in flight against an upstream holding each answer 2 s: RSS, outcomes, early timeouts,
 //      with a pool big enough for all of them and with the default pool (128 per origin);
-//   4. audit: a backlog of events drained by one logger, then by two sharing the durable consumer.
-//   5. sharded executors (bench/lib/shards.mjs): four pools over 250,000 definitions and a reshard from
+//   4. audit: a backlog of events drained by one logger, then by two sharing the durable consumer;
+//   5. the one-executor case of issue 28: 100,000 integrations across 1,000 orgs (--huge, --huge-orgs)
+//      with the default working-set budget: ready time, heap per idle definition, RSS after each was
+//      called once, p50 overhead in the same alternating rounds as above; and a cold start with
+//      250,000 definitions (--cold). PASS/MISS lines for each target.
+//   6. sharded executors (bench/lib/shards.mjs): four pools over 250,000 definitions and a reshard from
 //      two pools to four under calls; `--only shards` runs just this case, `--shard-definitions N` sizes
 //      it; the smoke run leaves it out unless asked with `--only shards`.
 // Writes bench/results/scale.json and the scale section of docs/performance.md.
@@ -35,12 +39,12 @@ import {
   uniqueId,
   waitUntil,
 } from './lib/processes.mjs';
-import { writeReport } from './lib/report.mjs';
+import { hugeVerdicts, writeReport } from './lib/report.mjs';
 import { runShardBench, shardDefinitionsOf } from './lib/shards.mjs';
 
 const opts = parseOptions(process.argv.slice(2), process.env, {
-  full: { samples: 5_000, concurrency: [1, 16], profile: false, timeLimitS: 600 },
-  smoke: { samples: 100, concurrency: [1], profile: false, timeLimitS: 60 },
+  full: { samples: 5_000, concurrency: [1, 16], profile: false, timeLimitS: 1_200, huge: 100_000, hugeOrgs: 1_000, cold: 250_000 },
+  smoke: { samples: 100, concurrency: [1], profile: false, timeLimitS: 60, huge: 300, hugeOrgs: 10, cold: 300 },
 });
 const ORGS = opts.smoke ? 10 : 100;
 const PER_ORG = opts.smoke ? 10 : 100;
@@ -52,6 +56,11 @@ const SLOW_BUDGET_MS = opts.smoke ? 2_000 : 10_000;
 const CLIENT_DEADLINE_MS = SLOW_BUDGET_MS + 5_000;
 const AUDIT_EVENTS = opts.smoke ? 500 : 50_000;
 const COLD_STARTS = opts.smoke ? 1 : 3;
+const HUGE = Math.round(opts.huge);
+const HUGE_ORGS = Math.min(HUGE, Math.round(opts.hugeOrgs));
+const COLD_BIG = Math.max(HUGE, Math.round(opts.cold));
+/** Issue 28's targets for the one-executor case. */
+const HUGE_TARGETS = { rssMiB: 400, readyMs: 2_000, idleBytesPerDefinition: 1024, overheadGrowth: 0.1, coldBigReadyMs: 5_000 };
 
 const say = (m) => process.stdout.write(`${m}\n`);
 const watchdog = setTimeout(() => {
@@ -69,6 +78,8 @@ const orgOf = (i) => `scale-${String(i).padStart(3, '0')}`;
 const keyOf = (j) => `tool_${String(j).padStart(3, '0')}`;
 /** Integration n of the whole set: spread over the orgs first, so the first ten are in ten orgs. */
 const slot = (n) => ({ orgId: orgOf(n % ORGS), toolKey: keyOf(Math.floor(n / ORGS)) });
+const hugeOrgOf = (i) => `huge-${String(i).padStart(4, '0')}`;
+const hugeSlot = (n) => ({ orgId: hugeOrgOf(n % HUGE_ORGS), toolKey: `tool_${String(Math.floor(n / HUGE_ORGS)).padStart(4, '0')}` });
 
 /** process.memoryUsage() of a process started with --inspect, after a full GC, over the inspector protocol. */
 async function heapOf(service) {
@@ -148,11 +159,11 @@ async function main() {
     const smallStore = await IntegrationStore.open(nc, { bucket: envSmall.INTEGRATIONS_BUCKET });
     const largeStore = await IntegrationStore.open(nc, { bucket: envLarge.INTEGRATIONS_BUCKET });
     const base = await parseOne(apiKeyYaml(upstreamUrl, keyOf(0)));
-    const writeRange = async (store, from, to) => {
+    const writeRange = async (store, from, to, slotOf = slot) => {
       let n = from;
       const writer = async () => {
         while (n < to) {
-          const s = slot(n++);
+          const s = slotOf(n++);
           await store.create(s.orgId, { ...base, key: s.toolKey });
         }
       };
@@ -167,8 +178,8 @@ async function main() {
       clients.push(c);
       return c;
     };
-    const invokeOn = (client) => async (n) => {
-      const s = slot(n);
+    const invokeOn = (client, slotOf = slot) => async (n) => {
+      const s = slotOf(n);
       const r = await client.invoke({ orgId: s.orgId, toolKey: s.toolKey, callId: randomUUID(), argumentsJson: ARGUMENTS });
       return r.outcome === Outcome.OUTCOME_SUCCESS || `${r.outcome} ${r.reason}`;
     };
@@ -193,6 +204,42 @@ async function main() {
     const warm = await closedLoop({ concurrency: 64, total: TOTAL, op: (n) => large.invoke(n) });
     if (warm.errors) say(`bench:scale: ${warm.errors} errors while calling every integration once: ${JSON.stringify(warm.errorKinds)}`);
     heapPoints.push({ label: `${TOTAL.toLocaleString('en-US')} integrations, each called once`, ...(await heapOf(large.service)) });
+
+    // Issue 28: one executor, HUGE integrations across HUGE_ORGS orgs, the default working-set budget.
+    for (let o = 0; o < HUGE_ORGS; o += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, HUGE_ORGS - o) }, async (_, k) => {
+          const c = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, hugeOrgOf(o + k));
+          await c.putCredential('bench-key', CredentialType.CREDENTIAL_TYPE_API_KEY, { value: SECRETS.apiKey });
+          c.close();
+        }),
+      );
+    }
+    const envHuge = { ...env, INTEGRATIONS_BUCKET: `${env.INTEGRATIONS_BUCKET}_huge` };
+    extraStreams.push(`KV_${envHuge.INTEGRATIONS_BUCKET}`);
+    const hugeStore = await IntegrationStore.open(nc, { bucket: envHuge.INTEGRATIONS_BUCKET });
+    const hugeWriteStarted = performance.now();
+    await writeRange(hugeStore, 0, HUGE, hugeSlot);
+    say(`bench:scale: wrote ${HUGE} integrations across ${HUGE_ORGS} orgs in ${Math.round(performance.now() - hugeWriteStarted)} ms`);
+    // Ready times from starts without the inspector; the smoke run takes the inspected start's alone.
+    const hugeRuns = [];
+    for (let i = 0; i < (opts.smoke ? 0 : COLD_STARTS); i++) {
+      const cold = await startService('executor', envHuge);
+      hugeRuns.push(cold.startupMs);
+      await cold.stop();
+    }
+    const huge = { count: HUGE, service: await startService('executor', { ...envHuge, EXECUTOR_HTTP_PORT: '0' }, inspect) };
+    if (hugeRuns.length === 0) hugeRuns.push(huge.service.startupMs);
+    stops.push(() => huge.service.stop());
+    huge.invoke = invokeOn(connect(huge.service), hugeSlot);
+    await waitUntil(() => huge.invoke(HUGE - 1), 'the huge executor', 60_000);
+    const hugeIdle = { label: `${HUGE.toLocaleString('en-US')} integrations (${HUGE_ORGS.toLocaleString('en-US')} orgs), one called`, ...(await heapOf(huge.service)) };
+    heapPoints.push(hugeIdle);
+    const hugeWarm = await closedLoop({ concurrency: 64, total: HUGE, op: (n) => huge.invoke(n) });
+    if (hugeWarm.errors) say(`bench:scale: ${hugeWarm.errors} errors while calling every huge integration once: ${JSON.stringify(hugeWarm.errorKinds)}`);
+    const hugeCalled = { label: `${HUGE.toLocaleString('en-US')} integrations (${HUGE_ORGS.toLocaleString('en-US')} orgs), each called once`, ...(await heapOf(huge.service)) };
+    heapPoints.push(hugeCalled);
+    say(`bench:scale: ${HUGE} integrations each called once in ${Math.round(hugeWarm.wallMs)} ms: heap ${hugeCalled.heapUsedMiB.toFixed(0)} MiB, RSS ${hugeCalled.rssMiB.toFixed(0)} MiB`);
 
     // Floors, as in bench/run.mjs.
     const agent = new Agent({ connections: 128, pipelining: 1, keepAliveTimeout: 10_000 });
@@ -231,10 +278,11 @@ async function main() {
         floorB: { op: floorB },
         small: { op: () => small.invoke(pick(SMALL)), pid: small.service.pid },
         large: { op: () => large.invoke(pick(TOTAL)), pid: large.service.pid },
+        huge: { op: () => huge.invoke(pick(HUGE)), pid: huge.service.pid },
       };
       for (const s of Object.values(series)) Object.assign(s, { latencies: [], wallMs: 0, errors: 0, cpuS: 0 });
       for (let round = 0; round < ROUNDS; round++) {
-        const order = round % 2 === 0 ? ['floorA', 'floorB', 'small', 'large'] : ['large', 'small', 'floorB', 'floorA'];
+        const order = round % 2 === 0 ? ['floorA', 'floorB', 'small', 'large', 'huge'] : ['huge', 'large', 'small', 'floorB', 'floorA'];
         for (const name of order) {
           const s = series[name];
           await closedLoop({ concurrency, total: Math.max(opts.smoke ? 50 : 200, Math.round(perRound / 5)), op: s.op });
@@ -253,15 +301,19 @@ async function main() {
         const over = Object.fromEntries(PERCENTILES.map((q) => [q, sum[name][q] - sum.floorA[q] - sum.floorB[q]]));
         return { invoke: sum[name], floorA: sum.floorA, floorB: sum.floorB, overhead: over, executorCpuMsPerInvoke: (s.cpuS * 1000) / s.latencies.length };
       };
-      const row = { concurrency, smallCount: SMALL, rounds: ROUNDS, small: phase('small'), large: phase('large') };
+      const row = { concurrency, smallCount: SMALL, rounds: ROUNDS, small: phase('small'), large: phase('large'), huge: phase('huge'), hugeCount: HUGE };
       overhead.push(row);
-      for (const [label, p] of [[`${SMALL}`, row.small], [`${TOTAL}`, row.large]]) {
+      for (const [label, p] of [[`${SMALL}`, row.small], [`${TOTAL}`, row.large], [`${HUGE}`, row.huge]]) {
         say(`bench:scale: ${label} integrations, c=${concurrency}: Invoke p50 ${p.invoke.p50.toFixed(3)} p99 ${p.invoke.p99.toFixed(3)} ms, overhead p50 ${p.overhead.p50.toFixed(3)} p99 ${p.overhead.p99.toFixed(3)} ms, ${Math.round(p.invoke.throughput)}/s, ${p.executorCpuMsPerInvoke.toFixed(3)} ms CPU/invoke`);
       }
     }
     heapPoints.push({ label: `${TOTAL.toLocaleString('en-US')} integrations, after the measurement`, ...(await heapOf(large.service)) });
+    const hugeAfter = { label: `${HUGE.toLocaleString('en-US')} integrations, after the measurement`, ...(await heapOf(huge.service)) };
+    heapPoints.push(hugeAfter);
+    const hugeWorking = await workingSetOf(huge.service);
     await small.service.stop();
     await large.service.stop();
+    await huge.service.stop();
 
     // Cold starts with every definition already in the bucket.
     const coldRuns = [];
@@ -276,6 +328,20 @@ async function main() {
     }
     const sortedCold = [...coldRuns].sort((a, b) => a - b);
     say(`bench:scale: cold start with ${loadedCount} definitions: ${coldRuns.map((v) => Math.round(v)).join(', ')} ms`);
+
+    // The biggest cold start: the huge bucket topped up to COLD_BIG definitions.
+    await writeRange(hugeStore, HUGE, COLD_BIG, hugeSlot);
+    const bigRuns = COLD_BIG > HUGE ? [] : [...hugeRuns];
+    let bigLoaded = COLD_BIG > HUGE ? 0 : HUGE;
+    let bigRss = NaN;
+    for (let i = 0; i < (COLD_BIG > HUGE ? COLD_STARTS : 0); i++) {
+      const cold = await startService('executor', envHuge);
+      bigRuns.push(cold.startupMs);
+      bigLoaded = cold.logLines.find((l) => l.msg === 'definitions loaded')?.integrations ?? 0;
+      bigRss = memoryMiB(cold.pid).rss;
+      await cold.stop();
+    }
+    say(`bench:scale: cold start with ${bigLoaded} definitions: ${bigRuns.map((v) => Math.round(v)).join(', ')} ms`);
 
     // 1,000 calls in flight against an upstream holding each answer 2 s, on an executor with every definition.
     const slowOrg = orgOf(0);
@@ -412,7 +478,23 @@ async function main() {
       },
       inFlight,
       audit,
+      huge: {
+        integrations: HUGE,
+        orgs: HUGE_ORGS,
+        targets: HUGE_TARGETS,
+        readyRunsMs: hugeRuns,
+        readyMedianMs: median(hugeRuns),
+        idleBytesPerDefinition: ((hugeIdle.heapUsedMiB - heapPoints[0].heapUsedMiB) * 2 ** 20) / (HUGE - SMALL),
+        idle: hugeIdle,
+        calledOnce: hugeCalled,
+        afterMeasurement: hugeAfter,
+        warmWallMs: hugeWarm.wallMs,
+        warmErrors: hugeWarm.errors,
+        workingSet: hugeWorking,
+        coldBig: { definitions: COLD_BIG, loadedCount: bigLoaded, runsMs: bigRuns, medianMs: median(bigRuns), rssMiB: bigRss },
+      },
     };
+    for (const t of hugeVerdicts(result)) say(`bench:scale: ${t.pass ? 'PASS' : 'MISS'} ${t.target}: ${t.measured}`);
   } finally {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
     for (const s of extraStreams) await jsm.streams.delete(s).catch(() => false);
@@ -425,6 +507,23 @@ async function main() {
   writeFileSync(path.join(opts.resultsDir, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
   const written = writeReport(null, opts);
   say(`bench:scale: wrote ${path.relative(ROOT, path.join(opts.resultsDir, 'scale.json'))}, ${written.map((f) => path.relative(ROOT, f)).join(', ')} in ${result.meta.durationS} s`);
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** The working set's gauges and eviction counter from the executor's /metrics. */
+async function workingSetOf(service) {
+  if (!service.httpPort) return null;
+  const { request } = await load('undici');
+  const text = await (await request(`http://127.0.0.1:${service.httpPort}/metrics`)).body.text();
+  const read = (name) => Number(/\s(\S+)$/.exec(text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `)) ?? '')?.[1] ?? NaN);
+  return {
+    entries: read('switchboard_working_set_entries'),
+    bytes: read('switchboard_working_set_bytes'),
+    held: read('switchboard_working_set_held'),
+    evictions: read('switchboard_working_set_evictions_total'),
+    credentialOpens: read('switchboard_credential_opens_total'),
+  };
 }
 
 /** An audit event shaped like the executor's for a successful lookup. */

@@ -9,6 +9,8 @@
 //   --profile-samples N          requests of the --cpu-prof pass (default 15000; 300 with --smoke)
 //   --profile-path NAME          what the --cpu-prof pass sends: invoke (default), oauth, write, strict, limited
 //   --time-limit S               hard stop: everything this run started is killed and it exits 2
+//   --huge N, --huge-orgs M      bench:scale's one-executor case: N integrations across M orgs
+//   --cold N                     bench:scale's biggest cold start: N definitions in the bucket
 import path from 'node:path';
 import { ROOT } from './processes.mjs';
 
@@ -42,5 +44,8 @@ export function parseOptions(argv, env, defaults) {
     profilePath: flags.get('profile-path') ?? 'invoke',
     profileSamples: flags.has('profile-samples') ? number('profile-samples', 0) : undefined,
     timeLimitS: number('time-limit', base.timeLimitS),
+    huge: number('huge', base.huge),
+    hugeOrgs: number('huge-orgs', base.hugeOrgs),
+    cold: number('cold', base.cold),
   };
 }

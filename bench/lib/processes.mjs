@@ -109,6 +109,7 @@ export function startService(name, env, { nodeArgs = [], readyTimeoutMs = 30_000
           child,
           pid: child.pid,
           port: parsed.port ?? 0,
+          httpPort: parsed.httpPort,
           startupMs: parsed.seenAtMs - spawnedAt,
           logLines,
           output: () => tail,

@@ -140,6 +140,47 @@ export function checkTargets22(run) {
   return out;
 }
 
+/** Issue 28's targets for the one-executor case (scale.json's `huge`), each with its verdict. */
+export function hugeVerdicts(scale) {
+  const h = scale?.huge;
+  if (!h) return [];
+  const t = h.targets;
+  const out = [
+    {
+      target: `heap per idle definition ≤ ${int(t.idleBytesPerDefinition)} bytes`,
+      measured: `${int(h.idleBytesPerDefinition)} bytes`,
+      pass: h.idleBytesPerDefinition <= t.idleBytesPerDefinition,
+    },
+    {
+      target: `${int(h.integrations)} integrations (${int(h.orgs)} orgs) on one executor: RSS ≤ ${t.rssMiB} MiB after each was called once`,
+      measured: `${ms(h.calledOnce.rssMiB)} MiB (heap ${ms(h.calledOnce.heapUsedMiB)} MiB)`,
+      pass: h.calledOnce.rssMiB <= t.rssMiB,
+    },
+    {
+      target: `${int(h.integrations)} integrations: ready ≤ ${int(t.readyMs)} ms`,
+      measured: `median ${int(h.readyMedianMs)} ms (${h.readyRunsMs.map((v) => int(v)).join(', ')})`,
+      pass: h.readyMedianMs <= t.readyMs,
+    },
+    {
+      target: `${int(h.coldBig.definitions)} definitions: ready ≤ ${int(t.coldBigReadyMs)} ms`,
+      measured: `median ${int(h.coldBig.medianMs)} ms (${h.coldBig.runsMs.map((v) => int(v)).join(', ')}), ${int(h.coldBig.loadedCount)} loaded`,
+      pass: h.coldBig.medianMs <= t.coldBigReadyMs && h.coldBig.loadedCount === h.coldBig.definitions,
+    },
+  ];
+  for (const row of scale.overhead ?? []) {
+    if (!row.huge) continue;
+    const small = row.small.overhead.p50;
+    const big = row.huge.overhead.p50;
+    const growth = (big - small) / Math.abs(small);
+    out.push({
+      target: `p50 overhead with ${int(h.integrations)} integrations within ${pct(t.overheadGrowth)} of ${row.smallCount} (c=${row.concurrency})`,
+      measured: `${ms(big)} ms vs ${ms(small)} ms (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)}%)`,
+      pass: small > 0 && growth <= t.overheadGrowth,
+    });
+  }
+  return out;
+}
+
 /** Pass/miss for the earlier targets (issue 9), kept for comparison with older runs. */
 export function checkTargets(run, scale) {
   const out = [];
@@ -367,11 +408,25 @@ function scaleSection(scale) {
     for (const [label, s, n] of [
       ['small', r.small, r.smallCount],
       ['large', r.large, scale.integrations],
+      ...(r.huge ? [['one executor, default working set', r.huge, r.hugeCount]] : []),
     ]) {
       rows.push([String(r.concurrency), `${int(n)} (${label})`, ms(s.invoke.p50), ms(s.invoke.p99), ms(s.overhead.p50), ms(s.overhead.p99), ms(s.overhead.p999), int(s.invoke.throughput), ms(s.executorCpuMsPerInvoke)]);
     }
   }
   lines.push(table(['c', 'integrations', 'Invoke p50', 'Invoke p99', 'overhead p50', 'overhead p99', 'overhead p99.9', 'ops/s', 'executor CPU ms / invoke'], rows, 'rlrrrrrrr'), '');
+
+  const h28 = scale.huge;
+  if (h28) {
+    lines.push(`### ${int(h28.integrations)} integrations across ${int(h28.orgs)} orgs on one executor (issue 28)`, '');
+    lines.push(
+      `A third executor serves ${int(h28.integrations)} integrations with the default working-set budget (WORKING_SET_MAX_BYTES, WORKING_SET_MAX_ENTRIES). ` +
+        `Definitions are held as their encoded bytes and decoded on first call; each was called once (${int(h28.warmWallMs)} ms at concurrency 64, ${int(h28.warmErrors)} errors) before it was measured in the rounds above, ` +
+        `where each Invoke picks one of the ${int(h28.integrations)} at random, so most calls find their state evicted and rebuild it.` +
+        (h28.workingSet ? ` After the rounds its working set held ${int(h28.workingSet.entries)} entries (≈ ${ms(h28.workingSet.bytes / 2 ** 20)} MiB estimated, ${int(h28.workingSet.held)} held open breakers) after ${int(h28.workingSet.evictions)} evictions; credentials were opened ${int(h28.workingSet.credentialOpens)} times.` : ''),
+      '',
+    );
+    lines.push(table(['target (issue 28)', 'measured', 'verdict'], hugeVerdicts(scale).map((v) => [v.target, v.measured, v.pass ? '**PASS**' : '**MISS**']), 'lll'), '');
+  }
 
   const cs = scale.coldStart;
   lines.push('### Cold start with every definition in the bucket', '');
@@ -389,6 +444,14 @@ function scaleSection(scale) {
     ),
     '',
   );
+  if (h28) {
+    const b = h28.coldBig;
+    lines.push(
+      `With ${int(h28.integrations)} definitions the executor was ready after ${h28.readyRunsMs.map((v) => int(v)).join(', ')} ms; with ${int(b.definitions)}, after ${b.runsMs.map((v) => int(v)).join(', ')} ms ` +
+        `(median **${int(b.medianMs)} ms**, ${int(b.loadedCount)} loaded, RSS at ready ${ms(b.rssMiB)} MiB).`,
+      '',
+    );
+  }
   lines.push(`Heap for the definitions: **${ms(h.definitionsMiB)} MiB** for ${int(h.added)} more integrations (${ms(h.bytesPerIntegration / 1024)} KiB each); with per-integration call state (breakers, compiled templates) after every one was called: ${ms(h.withCallStateMiB)} MiB.`, '');
 
   lines.push(`### ${int(scale.inFlight[0]?.calls)} invocations in flight against an upstream holding each answer ${(scale.inFlight[0]?.holdMs ?? 0) / 1000} s`, '');

@@ -53,6 +53,7 @@ interface ScaleResult {
   heap: { points: { heapUsedMiB: number }[]; definitionsMiB: number };
   inFlight: { calls: number; outcomes: Record<string, number>; earliestTimeoutMs: number | null; rssPeakMiB: number }[];
   audit: { loggers: number; events: number; lines: number; distinct: number }[];
+  huge: { integrations: number; warmErrors: number; idleBytesPerDefinition: number; calledOnce: { rssMiB: number }; readyMedianMs: number; workingSet: { entries: number } | null };
 }
 
 function runNode(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
@@ -147,7 +148,7 @@ describe('pnpm bench, reduced', () => {
 
   it('runs the scale benchmark: many integrations, a cold start, calls in flight and audit throughput', async () => {
     // Room for a busy machine too, as above.
-    const { code, output } = await runNode(['bench/scale.mjs', '--smoke', '--out', out, '--time-limit', '40'], 45_000);
+    const { code, output } = await runNode(['bench/scale.mjs', '--smoke', '--out', out, '--time-limit', '60'], 65_000);
     expect(code, output).toBe(0);
     const scale = JSON.parse(readFileSync(path.join(out, 'scale.json'), 'utf8')) as ScaleResult;
     for (const row of scale.overhead) {
@@ -167,6 +168,13 @@ describe('pnpm bench, reduced', () => {
     }
     expect(scale.audit.map((a) => a.loggers)).toEqual([1, 2]);
     for (const a of scale.audit) expect([a.lines, a.distinct], JSON.stringify(a)).toEqual([a.events, a.events]);
+    // Issue 28's one-executor case, at the smoke run's reduced size.
+    expect(scale.huge.warmErrors, JSON.stringify(scale.huge)).toBe(0);
+    expect(scale.huge.idleBytesPerDefinition).toBeGreaterThan(0);
+    expect(scale.huge.calledOnce.rssMiB).toBeGreaterThan(0);
+    expect(scale.huge.readyMedianMs).toBeGreaterThan(0);
+    expect(scale.huge.workingSet?.entries).toBeGreaterThan(0);
+    expect(output).toMatch(/(PASS|MISS) heap per idle definition/);
     expect(readFileSync(path.join(out, 'performance.md'), 'utf8')).toContain('### Audit throughput');
-  }, 50_000);
+  }, 75_000);
 });

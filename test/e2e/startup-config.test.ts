@@ -43,6 +43,13 @@ describe('bad configuration at start-up fails with one clear sentence', () => {
     expect(r.stderr).not.toContain('dG9vLXNob3J0');
   });
 
+  it('a working-set budget below its minimum is named with the minimum', () => {
+    const r = start('executor', { SWITCHBOARD_MASTER_KEYS: KEYS, WORKING_SET_MAX_BYTES: '1000' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/WORKING_SET_MAX_BYTES.*at least 1 MiB/);
+  });
+
   it('an invalid port is named', () => {
     const r = start('registry', { SWITCHBOARD_MASTER_KEYS: KEYS, REGISTRY_PORT: 'eighty' });
     expect(r.code).toBe(1);

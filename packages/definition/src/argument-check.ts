@@ -95,10 +95,33 @@ function problemsOf(errors: readonly ErrorObject[]): ValueProblem[] {
   return [...best].map(([path, error]) => ({ path, message: describeSchemaError(error) }));
 }
 
+/**
+ * Compiled checks by the schema's text: integrations of different orgs mostly share their parameters'
+ * schemas (a string, a date, an enum of a few values), and an executor whose working set lets a
+ * definition go compiles it again on its next call; ajv's compile (about 0.5 ms a parameter) is then
+ * paid once per distinct schema, not once per definition object. Bounded, least recently used out.
+ */
+const MAX_SHARED_CHECKS = 4_096;
+const checksBySchema = new Map<string, ValueCheck>();
+
 function compileValueCheck(parameter: Parameter): ValueCheck {
+  const schema = withSafeIntegers(parameterJsonSchema(parameter)) as Record<string, unknown>;
+  const key = JSON.stringify(schema);
+  let check = checksBySchema.get(key);
+  if (check !== undefined) {
+    checksBySchema.delete(key);
+  } else {
+    check = compileSchemaCheck(parameter, schema);
+    if (checksBySchema.size >= MAX_SHARED_CHECKS) checksBySchema.delete(checksBySchema.keys().next().value as string);
+  }
+  checksBySchema.set(key, check);
+  return check;
+}
+
+function compileSchemaCheck(parameter: Parameter, schema: Record<string, unknown>): ValueCheck {
   let validate: ValidateFunction;
   try {
-    validate = sharedAjv().compile(withSafeIntegers(parameterJsonSchema(parameter)) as Record<string, unknown>);
+    validate = sharedAjv().compile(schema);
   } catch {
     // Saved before patterns ran on RE2 (validation refuses such patterns now): refuse, never skip the check.
     const why = parameter.pattern !== '' && patternProblem(parameter.pattern) !== undefined ? "the integration's pattern is not a valid regular expression" : "the integration's schema for it is not valid";

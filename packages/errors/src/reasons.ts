@@ -92,6 +92,13 @@ export const REASONS = {
     agent: "I'm not able to do that on this call.",
     means: 'no such integration, revision, credential or delivery in this org',
   },
+  DEFINITION_UNREADABLE: {
+    outcome: 'OUTCOME_INTERNAL',
+    grpc: 'INTERNAL',
+    http: 500,
+    agent: SORRY_SENTENCE,
+    means: "the executor cannot decode an integration's stored definition; only calls to that integration fail (save it again)",
+  },
   DISABLED: { outcome: 'OUTCOME_DISABLED', grpc: 'FAILED_PRECONDITION', http: 409, agent: UNAVAILABLE_HERE, means: 'the integration is switched off' },
 
   // The burden gate: what a live call needs before the tool runs. Nothing was sent.

@@ -42,6 +42,8 @@ export interface IntegrationPage {
 export class IntegrationStore {
   private constructor(
     readonly kv: KV,
+    /** The connection the bucket was opened on (for readers that stream the bucket's snapshot). */
+    readonly nc: NatsConnection,
     private readonly link?: ConnectionState,
     readonly layout: KeyLayout = 'flat',
   ) {}
@@ -51,13 +53,13 @@ export class IntegrationStore {
       history: INTEGRATION_HISTORY,
       replicas: options.replicas ?? 1,
     });
-    return new IntegrationStore(kv, trackConnection(nc), options.layout);
+    return new IntegrationStore(kv, nc, trackConnection(nc), options.layout);
   }
 
   /** For readers (the executor): the registry owns the bucket; this waits for it and never creates it. */
   static async bind(nc: NatsConnection, options: { bucket?: string | undefined } & Omit<BindKvOptions, 'owner'> = {}): Promise<IntegrationStore> {
     const kv = await bindKv(nc, options.bucket ?? INTEGRATIONS_BUCKET, { ...options, owner: 'registry' });
-    return new IntegrationStore(kv, trackConnection(nc));
+    return new IntegrationStore(kv, nc, trackConnection(nc));
   }
 
   /** Where this store writes the integration. */

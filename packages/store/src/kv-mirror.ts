@@ -1,8 +1,18 @@
-import { Bucket, type KV, type KvEntry, type KvWatchEntry } from '@nats-io/kv';
+import { Bucket, type KV, type KvEntry, type KvStatus, type KvWatchEntry } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { readKvSnapshot } from './kv-snapshot.js';
+
+/** What a mirror is told of a written key: the watch's entry, or the snapshot's leaner one. */
+export type MirroredEntry = Pick<KvEntry, 'key' | 'value' | 'revision' | 'json'>;
+
+const decoder = new TextDecoder();
+function jsonOf<T>(this: { value: Uint8Array }): T {
+  return JSON.parse(decoder.decode(this.value)) as T;
+}
 
 export interface KvMirrorHandlers {
   /** A key was written (or was present at start). */
-  put(entry: KvEntry): void;
+  put(entry: MirroredEntry): void;
   /** A key was deleted or purged. */
   remove(key: string): void;
 }
@@ -10,6 +20,13 @@ export interface KvMirrorHandlers {
 export interface KvMirrorOptions {
   /** How often the mirror compares itself with the bucket (default 2 s). */
   readonly checkEveryMs?: number;
+  /**
+   * Read the bucket's content at start over this connection with a pull consumer (readKvSnapshot)
+   * instead of the watch: for buckets of many keys, where start-up time is what the snapshot costs.
+   */
+  readonly snapshotOver?: NatsConnection | undefined;
+  /** Told when the fast snapshot failed and the watch replayed the bucket instead. */
+  readonly onSnapshotFailed?: (err: unknown) => void;
   /** Told when the mirror had fallen behind and restarted its watch. */
   readonly onResync?: (info: { appliedRevision: number; bucketRevision: number }) => void;
   /**
@@ -66,6 +83,33 @@ export async function mirrorKv(kv: KV, handlers: KvMirrorHandlers, options: KvMi
     else handlers.remove(entry.key);
   };
 
+  /** The snapshot with one pull consumer; false when the watch must replay the bucket instead. */
+  async function snapshot(nc: NatsConnection, status: KvStatus): Promise<boolean> {
+    try {
+      const read = await readKvSnapshot(
+        nc,
+        status,
+        {
+          put: (key, value, revision) => {
+            applied = revision;
+            handlers.put({ key, value, revision, json: jsonOf });
+          },
+          remove: (key, revision) => {
+            applied = revision;
+            handlers.remove(key);
+          },
+        },
+        options.filter,
+      );
+      return read !== undefined;
+    } catch (err) {
+      // The watch replays the whole bucket over what was applied (a put of the same key replaces it).
+      options.onSnapshotFailed?.(err);
+      applied = 0;
+      return false;
+    }
+  }
+
   const follow = async (fromRevision: number): Promise<void> => {
     const key = options.filter === undefined ? {} : { key: options.filter };
     const iter = await kv.watch(fromRevision > 0 ? { ...key, resumeFromRevision: fromRevision } : key);
@@ -84,8 +128,12 @@ export async function mirrorKv(kv: KV, handlers: KvMirrorHandlers, options: KvMi
     })();
   };
 
-  if (options.filter === undefined ? (await kv.status()).values === 0 : (await lastRevision(kv, options.filter)) === 0) markReady();
-  await follow(0);
+  const status = await kv.status();
+  const empty = options.filter === undefined ? status.values === 0 : (await lastRevision(kv, options.filter)) === 0;
+  if (empty) markReady();
+  const snapshotted = options.snapshotOver !== undefined && !empty ? await snapshot(options.snapshotOver, status) : false;
+  if (snapshotted) markReady();
+  await follow(snapshotted ? applied + 1 : 0);
   await ready;
 
   let behindSince: number | undefined;

@@ -46,6 +46,12 @@ const schema = z.object({
    */
   SHARD_COUNT: z.coerce.number().int().min(1).max(PARTITIONS).default(1),
   SHARD_INDEX: z.coerce.number().int().min(0).default(0),
+  /**
+   * The working set: per-integration state built on a call (decoded definition and its compiled
+   * templates, breaker, opened credential), least recently used out first. Bytes are estimates.
+   */
+  WORKING_SET_MAX_BYTES: z.coerce.number().int().min(1024 * 1024, 'must be at least 1 MiB (1048576)').default(64 * 1024 * 1024),
+  WORKING_SET_MAX_ENTRIES: z.coerce.number().int().min(100, 'must be at least 100').max(10_000_000).default(50_000),
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   /** How long start-up waits for the registry to create the integrations and credentials buckets. */

@@ -1,6 +1,7 @@
 import { outcomeToJSON, type AuditEvent } from '@switchboard/contracts';
 import { Counter, Gauge, Histogram, type Registry } from '@switchboard/metrics';
 import type { BreakerState } from './breakers.js';
+import type { Resident, WorkingSet } from './working-set.js';
 
 export interface ExecutorMetricSources {
   readonly breakerStates: () => Map<string, BreakerState>;
@@ -11,15 +12,43 @@ export interface ExecutorMetricSources {
   readonly cache?: () => { hits: number; misses: number; errors: number };
   readonly limits?: () => { queued: number; rejected: number; waitedMs: number; redisFallbacks: number };
   readonly deliveries?: () => { inFlight: number; attempts: number; delivered: number; retried: number; deadLettered: number };
+  readonly workingSet?: () => { entries: number; bytes: number; held: number; evictions: number };
+  /** Credentials decrypted: first uses and uses after the working set let them go. */
+  readonly credentialOpens?: () => number;
 }
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, bypassed: 0 };
 
+type InvokeLabels = Record<'outcome' | 'org' | 'tool' | 'test', string>;
+
+/**
+ * One integration's series of the invoke histogram, in the working set: an integration not called for
+ * a while takes its series with it (prom-client keeps about 1.5 KiB per label set, which at 100,000
+ * integrations was more than all their definitions). Prometheus sees the series end, and start again
+ * from zero on the next call, which rate() reads as a counter reset.
+ */
+class ToolSeries implements Resident {
+  readonly bytes = 4.5 * 1024;
+  private readonly labelSets = new Map<string, InvokeLabels>();
+
+  constructor(private readonly histogram: Histogram<keyof InvokeLabels>) {}
+
+  add(labels: InvokeLabels): void {
+    const key = `${labels.outcome}/${labels.test}`;
+    if (!this.labelSets.has(key)) this.labelSets.set(key, labels);
+  }
+
+  release(): void {
+    for (const labels of this.labelSets.values()) this.histogram.remove(labels);
+  }
+}
+
 /**
  * The executor's Prometheus metrics. The invoke histogram is observed once per call; everything else
- * is read from its owner when Prometheus scrapes, so the hot path pays for one observation only.
+ * is read from its owner when Prometheus scrapes, so the hot path pays for one observation only. With
+ * a working set, each integration's histogram series live there and are let go with it.
  */
-export function createExecutorMetrics(registry: Registry, sources: ExecutorMetricSources): { observe(event: AuditEvent): void } {
+export function createExecutorMetrics(registry: Registry, sources: ExecutorMetricSources, working?: WorkingSet): { observe(event: AuditEvent): void } {
   const invokeSeconds = new Histogram({
     name: 'switchboard_invoke_duration_seconds',
     help: 'Invoke and Test latency in the executor, by outcome, org and tool',
@@ -85,6 +114,15 @@ export function createExecutorMetrics(registry: Registry, sources: ExecutorMetri
       ['switchboard_cache_errors_total', 'Cache reads or writes Redis did not answer (treated as misses)', () => cache().errors],
     );
   }
+  const workingStats = sources.workingSet;
+  if (workingStats) {
+    counters.push(['switchboard_working_set_evictions_total', 'Per-integration state (decoded definitions, breakers, opened credentials) let go to stay within the budget', () => workingStats().evictions]);
+    new Gauge({ name: 'switchboard_working_set_entries', help: 'Per-integration state entries held (decoded definitions, breakers, opened credentials)', registers: [registry], collect() { this.set(workingStats().entries); } });
+    new Gauge({ name: 'switchboard_working_set_bytes', help: 'Estimated bytes of the working set counted against WORKING_SET_MAX_BYTES', registers: [registry], collect() { this.set(workingStats().bytes); } });
+    new Gauge({ name: 'switchboard_working_set_held', help: 'Open or half-open breakers kept beyond the working set budget (never evicted while open)', registers: [registry], collect() { this.set(workingStats().held); } });
+  }
+  const opens = sources.credentialOpens;
+  if (opens) counters.push(['switchboard_credential_opens_total', 'Credentials decrypted (first use, or use after the working set let them go)', opens]);
   for (const [name, help, read] of counters) {
     // The owners keep the running totals; each counter catches up with its owner at scrape time.
     let reported = 0;
@@ -104,10 +142,16 @@ export function createExecutorMetrics(registry: Registry, sources: ExecutorMetri
 
   return {
     observe(event) {
-      invokeSeconds.observe(
-        { outcome: outcomeToJSON(event.outcome), org: event.orgId, tool: event.toolKey, test: event.test ? 'true' : 'false' },
-        event.latencyMs / 1000,
-      );
+      const labels: InvokeLabels = { outcome: outcomeToJSON(event.outcome), org: event.orgId, tool: event.toolKey, test: event.test ? 'true' : 'false' };
+      invokeSeconds.observe(labels, event.latencyMs / 1000);
+      if (working === undefined) return;
+      const key = `metrics:${event.orgId}.${event.toolKey}`;
+      let series = working.get<ToolSeries>(key);
+      if (series === undefined) {
+        series = new ToolSeries(invokeSeconds);
+        working.set(key, series);
+      }
+      series.add(labels);
     },
   };
 }

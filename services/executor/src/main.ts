@@ -26,6 +26,7 @@ import { Limiter, LocalLimitStore, RedisLimitStore } from './limits/index.js';
 import { createUpstreamPool } from './send/index.js';
 import { createRedis } from './redis-connection.js';
 import { Invoker } from './invocation/index.js';
+import { WorkingSet } from './working-set.js';
 
 const CONNECT_TIMEOUT_MS = 2_000;
 
@@ -62,12 +63,13 @@ async function main(): Promise<void> {
     onWaiting: () => logger.warn({ bucket }, 'waiting for the registry to create a KV bucket'),
   });
   const shard = { count: config.SHARD_COUNT, index: config.SHARD_INDEX };
+  const working = new WorkingSet({ maxEntries: config.WORKING_SET_MAX_ENTRIES, maxBytes: config.WORKING_SET_MAX_BYTES });
   // Sharded, it follows only its shard's partitioned keys (filtered by the server); unsharded, every key.
-  const definitions = await DefinitionCache.start(
-    await IntegrationStore.bind(nc, bind(config.INTEGRATIONS_BUCKET)),
-    shard.count > 1 ? shardKeyFilters(shard) : undefined,
-  );
-  const credentials = await CredentialCache.start(await CredentialStore.bind(nc, bind(config.CREDENTIALS_BUCKET)), keyRing);
+  const definitions = await DefinitionCache.start(await IntegrationStore.bind(nc, bind(config.INTEGRATIONS_BUCKET)), working, {
+    filters: shard.count > 1 ? shardKeyFilters(shard) : undefined,
+    onSnapshotFailed: (err) => logger.warn({ err }, 'reading the definitions snapshot failed; replaying them through the KV watch'),
+  });
+  const credentials = await CredentialCache.start(await CredentialStore.bind(nc, bind(config.CREDENTIALS_BUCKET)), keyRing, working);
   logger.info({ integrations: definitions.size, shard: `${shard.index}/${shard.count}` }, 'definitions loaded');
 
   const jsm = await jetstreamManager(nc);
@@ -114,7 +116,7 @@ async function main(): Promise<void> {
       redisTimeoutMs: 250,
     }),
   });
-  const breakers = new BreakerRegistry();
+  const breakers = new BreakerRegistry(working);
   const deliveries = await startDeliveries(
     deliverySettingsOf(config),
     {
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
       logger,
     },
   );
-  const limiter = new Limiter(new RedisLimitStore(redis, config.REDIS_KEY_PREFIX), new LocalLimitStore(config.EXECUTOR_REPLICAS), logger);
+  const limiter = new Limiter(new RedisLimitStore(redis, config.REDIS_KEY_PREFIX), new LocalLimitStore(config.EXECUTOR_REPLICAS, undefined, working), logger);
   const responseCache = new ResponseCache(redis, keyRingSealer(keyRing), config.REDIS_KEY_PREFIX);
   const invoker = new Invoker({
     definitions,
@@ -164,7 +166,9 @@ async function main(): Promise<void> {
     deliveries: () => deliveries.stats(),
     limits: () => limiter.stats,
     cache: () => responseCache.stats,
-  });
+    workingSet: () => working.stats,
+    credentialOpens: () => credentials.opens,
+  }, working);
   const orgTokens = await OrgTokenStore.forVerifying(nc, { bucket: config.ORG_TOKENS_BUCKET });
   const { tls, auth, allowUnauthenticated } = serverSecurity(config, (token) => orgTokens.verify(token));
   const server = await startGrpcServer(
@@ -215,6 +219,7 @@ async function main(): Promise<void> {
     definitions.stop();
     credentials.stop();
     breakers.shutdown();
+    working.clear();
     await upstream.close();
     await ops?.close();
     redis.disconnect();

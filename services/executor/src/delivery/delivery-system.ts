@@ -91,7 +91,12 @@ export async function startDeliveries(s: DeliverySettings, d: DeliveryDeps): Pro
     ackWaitMs: s.ackWaitMs,
     backoff: { baseMs: s.backoffBaseMs, maxMs: s.backoffMaxMs },
     limitsFor: (orgId, toolKey) => {
-      const cached = d.definitions.get(orgId, toolKey);
+      let cached;
+      try {
+        cached = d.definitions.get(orgId, toolKey);
+      } catch {
+        cached = undefined; // unreadable: the attempt itself ends with DEFINITION_UNREADABLE
+      }
       // A deleted integration still gets limits: its delivery is dead-lettered by the attempt (NOT_FOUND).
       return cached ? deliveryOf(cached.integration) : { maxAttempts: 1, maxAgeMs: Number.MAX_SAFE_INTEGER };
     },

@@ -1,12 +1,31 @@
 import type { EffectiveLimits } from '@switchboard/definition';
+import { WorkingSet, type Resident } from '../working-set.js';
 import { GRANTED, type Attempt, type LimitStore } from './limit-store.js';
 
-interface LocalState {
+const PREFIX = 'limit:';
+
+/** One integration's local count, in the working set: kept while forgetting it would let more through. */
+class LocalState implements Resident {
+  readonly bytes = 512;
   /** Lease id → expiry (performance.now()). */
-  readonly slots: Map<string, number>;
-  tokens: number;
-  at: number;
-  pausedUntil: number;
+  readonly slots = new Map<string, number>();
+  pausedUntil = 0;
+  /** The refill rate and size of the last check, to know when the bucket is full again. */
+  rate = 0;
+  burst = 0;
+
+  constructor(
+    public tokens: number,
+    public at: number,
+    private readonly now: () => number,
+  ) {}
+
+  held(): boolean {
+    const now = this.now();
+    if (this.slots.size > 0 || this.pausedUntil > now) return true;
+    // A bucket that has not refilled yet remembers calls a fresh one would let through again.
+    return this.rate > 0 && this.tokens + ((now - this.at) * this.rate) / 1000 < this.burst;
+  }
 }
 
 /**
@@ -15,11 +34,10 @@ interface LocalState {
  * replicas), so all of them together stay within the definition's limits if the count is right.
  */
 export class LocalLimitStore implements LimitStore {
-  private readonly states = new Map<string, LocalState>();
-
   constructor(
     private readonly replicas: number,
     private readonly now: () => number = () => performance.now(),
+    private readonly working: WorkingSet = new WorkingSet({ maxEntries: 100_000, maxBytes: 256 * 1024 * 1024 }),
   ) {}
 
   /** This replica's share of the limits. */
@@ -34,10 +52,10 @@ export class LocalLimitStore implements LimitStore {
   }
 
   private state(key: string, burst: number, now: number): LocalState {
-    let s = this.states.get(key);
+    let s = this.working.get<LocalState>(PREFIX + key);
     if (s === undefined) {
-      s = { slots: new Map(), tokens: burst, at: now, pausedUntil: 0 };
-      this.states.set(key, s);
+      s = new LocalState(burst, now, this.now);
+      this.working.set(PREFIX + key, s);
     }
     return s;
   }
@@ -56,13 +74,15 @@ export class LocalLimitStore implements LimitStore {
       if (tokens < 1) return Promise.resolve({ granted: false, retryInMs: Math.ceil(((1 - tokens) * 1000) / share.ratePerSecond), backingOff: false });
       s.tokens = tokens - 1;
       s.at = now;
+      s.rate = share.ratePerSecond;
+      s.burst = share.burst;
     }
     if (share.maxConcurrent > 0) s.slots.set(leaseId, now + leaseMs);
     return Promise.resolve(GRANTED);
   }
 
   release(key: string, leaseId: string): Promise<void> {
-    this.states.get(key)?.slots.delete(leaseId);
+    this.working.get<LocalState>(PREFIX + key)?.slots.delete(leaseId);
     return Promise.resolve();
   }
 
