@@ -3,6 +3,7 @@ import type { FieldProblem } from '@switchboard/errors';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { MAX_ARGUMENTS_DEPTH, nestsDeeperThan, TOO_DEEP_MESSAGE } from './arguments-json.js';
 import { describeSchemaError, displayName, SAFE_INTEGER_KEYWORD, schemaErrorRank, schemaErrorSubject } from './argument-messages.js';
+import { isModelParameter } from './call-state.js';
 import { isPlainObject } from './parameter-value.js';
 import { patternProblem, safeRegExpEngine } from './safe-pattern.js';
 import { isDate, isDateTime, isEmail, isUuid } from './string-format.js';
@@ -18,7 +19,8 @@ import { parameterJsonSchema } from './tool-schema.js';
  */
 
 export type ArgumentCheck =
-  | { readonly ok: true; readonly values: Record<string, unknown> }
+  /** `overridden`: parameters filled from the call state for which the model sent a value anyway (dropped). */
+  | { readonly ok: true; readonly values: Record<string, unknown>; readonly overridden?: readonly string[] }
   | { readonly ok: false; readonly problems: FieldProblem[] };
 
 /** A problem with one value: `path` is where inside it (empty for the value itself), e.g. `.city` or `[2]`. */
@@ -157,6 +159,7 @@ interface CompiledArguments {
   readonly parameters: readonly { readonly name: string; readonly parameter: Parameter; readonly check: ValueCheck }[];
   readonly names: ReadonlySet<string>;
   readonly systemNames: ReadonlySet<string>;
+  readonly stateNames: ReadonlySet<string>;
   readonly expected: string;
 }
 
@@ -165,7 +168,12 @@ const compiledArguments = new WeakMap<Integration, CompiledArguments>();
 function compileArguments(integration: Integration): CompiledArguments {
   let compiled = compiledArguments.get(integration);
   if (compiled !== undefined) return compiled;
-  const parameters = integration.parameters.map((parameter) => ({ name: parameter.name, parameter, check: valueCheckOf(parameter) }));
+  // Parameters filled from the call state are not the model's: a value it sends for one is dropped (stateNames).
+  const parameters = integration.parameters
+    .filter(isModelParameter)
+    .map((parameter) => ({ name: parameter.name, parameter, check: valueCheckOf(parameter) }));
+  const stateNames = new Set<string>();
+  for (const parameter of integration.parameters) if (!isModelParameter(parameter)) stateNames.add(parameter.name);
   const systemNames = new Set<string>();
   for (const fixed of integration.fixedValues) systemNames.add(fixed.name);
   for (const context of integration.contextValues) systemNames.add(context.name);
@@ -173,6 +181,7 @@ function compileArguments(integration: Integration): CompiledArguments {
     parameters,
     names: new Set(parameters.map((p) => p.name)),
     systemNames,
+    stateNames,
     expected: parameters.map((p) => p.name).join(', '),
   };
   compiledArguments.set(integration, compiled);
@@ -218,8 +227,13 @@ export function checkArguments(integration: Integration, args: unknown): Argumen
     }
   }
   let unknown = 0;
+  let overridden: string[] | undefined;
   for (const key of Object.keys(args)) {
     if (compiled.names.has(key)) continue;
+    if (compiled.stateNames.has(key)) {
+      (overridden ??= []).push(key);
+      continue;
+    }
     unknown += 1;
     if (unknown > MAX_LISTED_UNKNOWN) continue;
     const name = displayName(key);
@@ -233,7 +247,8 @@ export function checkArguments(integration: Integration, args: unknown): Argumen
   if (unknown > MAX_LISTED_UNKNOWN) {
     problems.push({ field: 'arguments', message: `${unknown - MAX_LISTED_UNKNOWN} more unknown arguments were left out` });
   }
-  return problems.length === 0 ? { ok: true, values } : { ok: false, problems };
+  if (problems.length > 0) return { ok: false, problems };
+  return overridden === undefined ? { ok: true, values } : { ok: true, values, overridden };
 }
 
 function copyDefault(value: unknown): unknown {

@@ -96,6 +96,7 @@ const PARAMETER: FieldSpec[] = [
   LOCATION,
   field('wire_name', STRING),
   field('sensitive', BOOL),
+  field('from', STRING),
 ];
 // An array's items and an object's properties are parameters themselves, nested.
 PARAMETER.push(field('items', msg(PARAMETER)), field('properties', list(msg(PARAMETER))));
@@ -124,6 +125,8 @@ const RESPONSE_MAPPING: MessageSpec = [
   field('fields', list(msg([field('name', STRING), field('expression', STRING)]))),
   field('summary_template', STRING),
   field('max_result_bytes', UINT),
+  field('exports', { kind: 'string_map' }),
+  field('sensitive_exports', list(STRING)),
 ];
 
 const BURDEN: MessageSpec = [
@@ -176,4 +179,5 @@ export const INTEGRATION_SPEC: MessageSpec = [
   field('limits', msg([field('max_concurrent', UINT), field('rate_per_second', DOUBLE), field('burst', UINT), field('max_queue_ms', UINT)])),
   field('cache', msg([field('ttl_seconds', UINT), field('scope', en(CACHE_SCOPE_NAMES))])),
   field('audit', en(AUDIT_MODE_NAMES)),
+  field('verifies', msg([field('level', STRING), field('ttl_seconds', UINT), field('condition', STRING)])),
 ];

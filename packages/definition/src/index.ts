@@ -1,6 +1,7 @@
 export * from './url-template.js';
 export * from './text-template.js';
 export * from './limits.js';
+export * from './call-state.js';
 export { validateIntegration, INTEGRATION_KEY_PATTERN } from './validate-integration.js';
 export { PARAMETER_NAME_PATTERN } from './validate-parameters.js';
 export { CREDENTIAL_ID_PATTERN } from './validate-auth.js';

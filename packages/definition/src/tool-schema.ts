@@ -1,5 +1,6 @@
 import { BurdenLevel, HttpMethod, StringFormat, ToolFormat, type Integration, type Parameter } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
+import { isModelParameter } from './call-state.js';
 import { burdenLevelOf } from './defaults.js';
 import { BURDEN_LEVEL_NAMES, enumNameOf } from './enum-names.js';
 import { isIdempotentMethod } from './http-method.js';
@@ -104,6 +105,8 @@ export function parametersJsonSchema(integration: Integration): Record<string, u
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
   for (const p of integration.parameters) {
+    // A value from the call state is the system's, like a context value: the model never sees it.
+    if (!isModelParameter(p)) continue;
     properties[p.name] = parameterJsonSchema(p);
     if (p.required) required.push(p.name);
   }

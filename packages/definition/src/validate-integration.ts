@@ -26,6 +26,7 @@ import { checkArguments } from './argument-check.js';
 import { isPlainObject } from './parameter-value.js';
 import { parseUrlTemplate, type UrlTemplate } from './url-template.js';
 import { checkCredentialId, validateAuth } from './validate-auth.js';
+import { validateCallState } from './validate-call-state.js';
 import { validateParameters } from './validate-parameters.js';
 import { validatePlacement } from './validate-placement.js';
 import { validateResponseMapping } from './validate-response-mapping.js';
@@ -204,6 +205,7 @@ export function validateIntegration(integration: Integration): FieldProblem[] {
   validateDelivery(integration, problems);
   validateLimits(integration, problems);
   validateCache(integration, problems);
+  validateCallState(integration, problems);
   validateSampleArguments(integration, problems);
   validateSize(integration, problems);
   return problems;

@@ -123,6 +123,44 @@ export const REASONS = {
     agent: "I'll need to verify your identity a different way before I can do that.",
     means: 'the caller was verified, but by a method this tool does not accept',
   },
+  VERIFICATION_FAILED: {
+    outcome: 'OUTCOME_VERIFICATION_REQUIRED',
+    grpc: 'FAILED_PRECONDITION',
+    http: 409,
+    agent: "I'm sorry, that doesn't match our records.",
+    means: "a verifier's upstream answered, but not a match (4xx, or its condition is not met); the failed attempt is counted for the call",
+  },
+  VERIFICATION_LOCKED: {
+    outcome: 'OUTCOME_VERIFICATION_LOCKED',
+    grpc: 'FAILED_PRECONDITION',
+    http: 409,
+    agent: "I'm sorry, I can't verify your identity on this call. Please contact us another way.",
+    means: 'too many failed verifications in this call (CALL_STATE_MAX_VERIFICATION_FAILURES): verifiers and verified tools are locked until the call ends',
+  },
+
+  // Call state: values integrations exported earlier in the same call (executor README, call-state/).
+  CALL_STATE_MISSING: {
+    outcome: 'OUTCOME_CALL_STATE_MISSING',
+    grpc: 'FAILED_PRECONDITION',
+    http: 409,
+    agent: 'I need to look that up first.',
+    means: 'a parameter takes a call-state value (`from: call.<name>`) that no integration has exported in this call yet; the detail and agent message name the integrations that export it',
+  },
+  CALL_STATE_TOO_LARGE: {
+    outcome: 'OUTCOME_INTERNAL',
+    grpc: 'RESOURCE_EXHAUSTED',
+    http: 507,
+    agent: SORRY_SENTENCE,
+    means: "the call's state would grow past CALL_STATE_MAX_BYTES: the upstream answered, but nothing was exported",
+  },
+  CALL_STATE_UNAVAILABLE: {
+    outcome: 'OUTCOME_INTERNAL',
+    grpc: 'UNAVAILABLE',
+    http: 503,
+    agent: "I can't do that right now. Could we try again in a moment?",
+    means: 'Redis, where call state is kept, did not answer, so a state value or a verification could not be read or written',
+  },
+  INVALID_CALL_ID: service('INVALID_ARGUMENT', 422, 'EndCall names no call id, or one that is not a call id'),
   CONFIRMATION_REQUIRED: {
     outcome: 'OUTCOME_CONFIRMATION_REQUIRED',
     grpc: 'FAILED_PRECONDITION',
