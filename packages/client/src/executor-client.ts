@@ -1,6 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import {
   ExecutorServiceClient,
+  type EndCallResponse,
   type InvokeRequest,
   type InvokeResponse,
   type PrefetchAmbientRequest,
@@ -36,6 +37,11 @@ export class ExecutorClient {
   prefetchAmbient(request: Partial<PrefetchAmbientRequest> & Pick<PrefetchAmbientRequest, 'orgId'>, timeoutMs = 12_000): Promise<PrefetchAmbientResponse> {
     const full: PrefetchAmbientRequest = { callId: '', context: undefined, deadlineMs: 0, ...request };
     return this.c.call(this.c.raw.prefetchAmbient, full, timeoutMs);
+  }
+
+  /** The call ended: its call state (exports, verification, failed attempts) is deleted on every replica. */
+  endCall(orgId: string, callId: string, timeoutMs = 5_000): Promise<EndCallResponse> {
+    return this.c.call(this.c.raw.endCall, { orgId, callId }, timeoutMs);
   }
 
   close(): void {

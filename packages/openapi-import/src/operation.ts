@@ -206,6 +206,8 @@ function nameCandidates(candidates: readonly Candidate[]): { parameters: Paramet
       location: cand.location,
       // A path value fills the placeholder of the same name, which the template is given.
       wireName: isPath || name === cand.wire ? '' : cand.wire,
+      // An imported parameter is the model's to fill; call state is wired up by the integrator.
+      from: '',
     } satisfies Parameter;
   });
   return { parameters, placeholders, examples };

@@ -1,6 +1,6 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { PromiseClient } from '@switchboard/client';
-import { ExecutorServiceClient, type InvokeRequest, type InvokeResponse, type PrefetchAmbientRequest, type PrefetchAmbientResponse } from '@switchboard/contracts';
+import { ExecutorServiceClient, type EndCallRequest, type EndCallResponse, type InvokeRequest, type InvokeResponse, type PrefetchAmbientRequest, type PrefetchAmbientResponse } from '@switchboard/contracts';
 import type { ClientTransportOptions } from '@switchboard/grpc-kit';
 
 /**
@@ -28,6 +28,10 @@ export class ExecutorChannel {
 
   prefetchAmbient(request: PrefetchAmbientRequest, timeoutMs: number): Promise<PrefetchAmbientResponse> {
     return this.c.call(this.c.raw.prefetchAmbient, request, timeoutMs);
+  }
+
+  endCall(request: EndCallRequest, timeoutMs: number): Promise<EndCallResponse> {
+    return this.c.call(this.c.raw.endCall, request, timeoutMs);
   }
 
   close(): void {

@@ -38,6 +38,7 @@ export function localResponse(reason: LocalReason, detail: string, latencyMs: nu
     fieldErrors: [],
     speech: { mode: SpeechMode.SPEECH_MODE_UNSPECIFIED, startPhrase: '', delayPhrase: '', delayAfterMs: 0 },
     confirmation: undefined,
+    callState: [],
   };
 }
 

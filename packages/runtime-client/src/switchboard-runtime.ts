@@ -298,9 +298,15 @@ export class SwitchboardRuntime {
     }
   }
 
-  /** Forgets the call's unanswered questions (call it when the call ends). */
-  endCall(callId: string): void {
+  /**
+   * The call ended: forgets its unanswered questions here and deletes its call state (exported values,
+   * verification, failed attempts) in the executor. Resolves whether the executor had state for it;
+   * rejects with the gRPC error when the executor cannot be asked (the state then expires on its TTL).
+   */
+  async endCall(callId: string, timeoutMs = 2_000): Promise<boolean> {
     this.pending.deleteCall(callId);
+    if (callId === '') return false;
+    return (await this.executor.endCall({ orgId: this.orgId, callId }, timeoutMs)).deleted;
   }
 
   close(): void {

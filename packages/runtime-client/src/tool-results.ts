@@ -68,6 +68,10 @@ function instructionFor(response: InvokeResponse): string {
         return 'Nothing was done: the confirmation was not accepted. Ask the caller again before doing it.';
       }
       return 'Nothing was done. Tell the caller with the sentence in say.';
+    case Outcome.OUTCOME_CALL_STATE_MISSING:
+      return 'Nothing was done. This tool needs a value an earlier lookup in this call provides: run the lookup named in say first, then call this tool again.';
+    case Outcome.OUTCOME_VERIFICATION_LOCKED:
+      return "Nothing was done. Too many verification attempts failed on this call: do not try to verify again or use tools that need it; tell the caller with the sentence in say.";
     case Outcome.OUTCOME_NOT_FOUND:
     case Outcome.OUTCOME_DISABLED:
       return 'Nothing was done: this tool is not available on this call. Do not call it again; offer another way to help.';
@@ -96,6 +100,8 @@ export function toolResultContent(response: InvokeResponse): ToolResultContent {
     if (response.summary) body['summary'] = response.summary;
     body['result'] = parseResult(response.resultJson);
     if (response.resultTruncated) body['result_truncated'] = true;
+    // What the call now knows for later tools, by name only: values (some personal) stay server-side.
+    if (response.callState.length > 0) body['call_state'] = response.callState.map((e) => `${e.name}: set`);
   } else {
     if (response.reason && response.reason.toLowerCase() !== outcome) body['reason'] = response.reason;
     if (response.outcome === Outcome.OUTCOME_CONFIRMATION_REQUIRED) {

@@ -43,13 +43,16 @@ export function resolvePlacedValues(
   integration: Integration,
   values: Readonly<Record<string, unknown>>,
   context: CallContextValues,
+  /** Parameters holding a sensitive call-state value: hidden in logs and audit like sensitive ones. */
+  sensitiveNames?: ReadonlySet<string>,
 ): PlacedValue[] {
   const placed: PlacedValue[] = [];
   for (const param of integration.parameters) {
     if (!Object.hasOwn(values, param.name)) continue;
     const value = values[param.name];
     if (value === undefined) continue;
-    placed.push({ location: param.location, wireName: param.wireName || param.name, field: param.name, value, sensitive: param.sensitive });
+    const sensitive = param.sensitive || (sensitiveNames !== undefined && sensitiveNames.has(param.name));
+    placed.push({ location: param.location, wireName: param.wireName || param.name, field: param.name, value, sensitive });
   }
   for (const fixed of integration.fixedValues) {
     if (fixed.value === undefined) continue;

@@ -28,6 +28,24 @@ const schema = z.object({
    */
   CONFIRMATION_SECRET: z.string().optional(),
   CONFIRMATION_TTL_MS: env.positiveInt(120_000),
+  /**
+   * Call state (exports, verifications, failed attempts) in Redis: kept this long after its last write
+   * unless EndCall deletes it sooner; at most this many sealed bytes per call; a call's verifiers and
+   * verified tools lock after this many failed verifications.
+   */
+  CALL_STATE_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(4 * 3600),
+  CALL_STATE_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+  CALL_STATE_MAX_VERIFICATION_FAILURES: z.coerce.number().int().min(1).max(100).default(3),
+  /**
+   * Orgs whose `verified` tools still accept the call runtime's own `verification` assertion (comma-
+   * separated org ids, or * for every org, the default, as before call state). An org not listed is
+   * verified only by its verifier integrations.
+   */
+  RUNTIME_VERIFICATION_ORGS: z
+    .string()
+    .default('*')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+    .refine((orgs) => orgs.every((o) => o === '*' || /^[A-Za-z0-9_-]{1,64}$/.test(o)), 'must be * or comma-separated org ids (1-64 letters, digits, "_" or "-")'),
   /** CIDRs, IPs or host names the egress guard lets through although they are private or loopback. */
   SWITCHBOARD_EGRESS_ALLOW: list,
   RESPONSE_MAX_BYTES: env.positiveInt(1024 * 1024),

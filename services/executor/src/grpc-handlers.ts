@@ -2,6 +2,8 @@ import type { ServerUnaryCall } from '@grpc/grpc-js';
 import type {
   AuditEvent,
   CallContext,
+  EndCallRequest,
+  EndCallResponse,
   ExecutorServiceServer,
   InvokeRequest,
   InvokeResponse,
@@ -39,6 +41,8 @@ export interface ExecutorHandlerDeps {
   readonly gate: CallGate;
   /** The orgs this executor serves; others are refused with WRONG_SHARD. Default: all. */
   readonly shard?: ShardSpec | undefined;
+  /** EndCall deletes a call's state here; without it EndCall answers deleted=false. */
+  readonly callState?: { end(orgId: string, callId: string): Promise<boolean> } | undefined;
 }
 
 function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
@@ -142,6 +146,13 @@ export function executorHandlers(deps: ExecutorHandlerDeps): ExecutorServiceServ
         deps.onFinished?.(event);
       };
       return prefetchAmbient({ definitions, invoker: deps.invoker, publishAudit }, { orgId: req.orgId, callId: req.callId, context: req.context, deadline });
+    }),
+
+    endCall: h.unary('EndCall', async (req: EndCallRequest): Promise<EndCallResponse> => {
+      requireScope(req.orgId, '', true, req.callId, undefined);
+      requireOwnShard(shard, req.orgId);
+      if (req.callId === '') throw new SwitchboardError('INVALID_CALL_ID', 'call_id is required', { fieldErrors: [{ field: 'call_id', message: 'is required' }] });
+      return { deleted: (await deps.callState?.end(req.orgId, req.callId)) ?? false };
     }),
   };
 }

@@ -22,6 +22,7 @@ import { createEgressPolicy, createGuardedConnector } from './egress/index.js';
 import { createExecutorMetrics } from './executor-metrics.js';
 import { executorHandlers } from './grpc-handlers.js';
 import { ResponseCache } from './cache/response-cache.js';
+import { CallStateStore } from './call-state/index.js';
 import { Limiter, LocalLimitStore, RedisLimitStore } from './limits/index.js';
 import { createUpstreamPool } from './send/index.js';
 import { createRedis } from './redis-connection.js';
@@ -137,6 +138,12 @@ async function main(): Promise<void> {
   );
   const limiter = new Limiter(new RedisLimitStore(redis, config.REDIS_KEY_PREFIX), new LocalLimitStore(config.EXECUTOR_REPLICAS, undefined, working), logger);
   const responseCache = new ResponseCache(redis, keyRingSealer(keyRing), config.REDIS_KEY_PREFIX);
+  const callState = new CallStateStore(redis, keyRingSealer(keyRing), config.REDIS_KEY_PREFIX, {
+    ttlSeconds: config.CALL_STATE_TTL_SECONDS,
+    maxBytes: config.CALL_STATE_MAX_BYTES,
+  });
+  const runtimeVerificationOrgs = new Set(config.RUNTIME_VERIFICATION_ORGS);
+  const anyOrgRuntimeVerification = runtimeVerificationOrgs.has('*');
   const invoker = new Invoker({
     definitions,
     credentials,
@@ -152,6 +159,11 @@ async function main(): Promise<void> {
     limiter,
     cache: responseCache,
     auditIntent,
+    callState: {
+      store: callState,
+      maxVerificationFailures: config.CALL_STATE_MAX_VERIFICATION_FAILURES,
+      acceptsRuntimeVerification: (orgId) => anyOrgRuntimeVerification || runtimeVerificationOrgs.has(orgId),
+    },
   });
 
   // Invoke, Test and DeliveryService share one gate: all stop taking calls once the executor drains.
@@ -185,6 +197,7 @@ async function main(): Promise<void> {
           auth,
           gate: calls,
           shard,
+          callState,
           onFinished: (event) => metrics.observe(event),
         }),
       },

@@ -69,7 +69,8 @@ export async function simulateCommand(globals: GlobalOptions, scriptPath: string
     print(opts.json ? JSON.stringify({ script: scriptPath, ...report }, null, 2) : renderSimulation(report, scriptPath));
     if (report.failed > 0) process.exitCode = 1;
   } finally {
-    runtime.endCall(callId);
+    // The simulated call's state goes with it; an executor that cannot be asked lets it expire instead.
+    await runtime.endCall(callId).catch(() => false);
     runtime.close();
     await audit?.close();
   }

@@ -20,6 +20,13 @@ export interface GateInput {
   readonly args: Record<string, unknown>;
   /** The integrator's own Test: gates are bypassed but reported. */
   readonly test: boolean;
+  /** Levels a verifier integration verified this call at, server-side, still within their TTL (call state). */
+  readonly stateVerifiedLevels?: readonly string[] | undefined;
+  /**
+   * Whether the org accepts the runtime's own `verification` assertion for `verified` tools
+   * (RUNTIME_VERIFICATION_ORGS); absent means it does.
+   */
+  readonly acceptsRuntimeVerification?: boolean | undefined;
 }
 
 export interface GateAllow {
@@ -181,11 +188,22 @@ export class BurdenGate {
 
   private verified(rawLevel: BurdenLevel, input: GateInput, phrases: CompiledPhrases): GateResult {
     const { context, integration } = input;
-    const method = context?.verification?.method.trim() ?? '';
     const accepted = integration.burden?.acceptedVerificationMethods ?? [];
+    // A verification an integration made (call state) is the server's own evidence: it comes first.
+    const byState = input.stateVerifiedLevels?.find((level) => accepted.length === 0 || accepted.includes(level));
+    if (byState !== undefined) {
+      const audit = auditOf(rawLevel, 'ALLOWED', '');
+      audit.verificationMethod = `state:${byState}`;
+      return { kind: 'allow', speech: this.speech('verified', phrases, input.args), audit, requirement: this.requirement('verified', integration, phrases, input.args) };
+    }
+    const runtimeAccepted = input.acceptsRuntimeVerification !== false;
+    const method = runtimeAccepted ? (context?.verification?.method.trim() ?? '') : '';
     let reason: Reason | undefined;
     let detail = '';
-    if (method === '') {
+    if (!runtimeAccepted) {
+      reason = 'VERIFICATION_REQUIRED';
+      detail = "this tool runs only for a caller verified by a verifier integration in this call; this org does not accept the runtime's own verification (RUNTIME_VERIFICATION_ORGS)";
+    } else if (method === '') {
       reason = 'VERIFICATION_REQUIRED';
       detail = 'this tool runs only for a verified caller; the call context has no verification method';
     } else if (accepted.length > 0 && !accepted.includes(method)) {

@@ -1,4 +1,5 @@
 import {
+  BurdenLevel,
   DeliveryState,
   Outcome,
   SpeechMode,
@@ -61,6 +62,7 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
     fieldErrors: v.fieldErrors ?? [],
     speech: ctx.speech ?? (end?.kind === 'failed' ? NO_SPEECH : undefined),
     confirmation: end?.kind === 'blocked' ? end.block.confirmation : undefined,
+    callState: end?.kind === 'success' && ctx.stateWritten !== undefined ? shownState(ctx) : [],
   };
   const audit: AuditEvent = {
     schemaVersion: 1,
@@ -85,6 +87,15 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
     intent: false,
   };
   if (ctx.cacheHit === true) audit.cacheHit = true;
+  if (ctx.callState !== undefined) {
+    // Names only: a value read or written never reaches the audit trail.
+    audit.callState = {
+      reads: [...ctx.callState.reads],
+      writes: end?.kind === 'success' ? [...(ctx.stateWritten ?? [])] : [],
+      overridden: [...(ctx.overridden ?? [])],
+      verification: ctx.stateVerification ?? stateGateVerification(ctx),
+    };
+  }
   if (ctx.deliveryId !== undefined) {
     response.deliveryId = ctx.deliveryId;
     audit.deliveryId = ctx.deliveryId;
@@ -186,4 +197,16 @@ function utf8Prefix(body: Buffer, limit: number): string {
   // body[end] is the first byte left out: while it continues a character (10xxxxxx), leave that character out too.
   while (end > 0 && end > limit - 4 && ((body[end] ?? 0) & 0xc0) === 0x80) end--;
   return body.toString('utf8', 0, end);
+}
+
+/** The call state a successful run wrote, as the model may see it: a sensitive value is only "set". */
+function shownState(ctx: InvocationContext): InvokeResponse['callState'] {
+  return (ctx.exported ?? []).map((e) => ({ name: e.name, shown: e.sensitive ? 'set' : JSON.stringify(e.value), sensitive: e.sensitive }));
+}
+
+/** How a `verified` tool was let through: the call state's verification, or the runtime's assertion. */
+function stateGateVerification(ctx: InvocationContext): string {
+  const gate = ctx.gate;
+  if (gate === undefined || gate.level !== BurdenLevel.BURDEN_LEVEL_VERIFIED || gate.decision !== 'ALLOWED') return '';
+  return gate.verificationMethod.startsWith('state:') ? `STATE:${gate.verificationMethod.slice('state:'.length)}` : 'RUNTIME';
 }

@@ -6,6 +6,7 @@ import { record } from './record.js';
 import { authenticate } from './steps/authenticate.js';
 import { build } from './steps/build.js';
 import { cache, fillCache } from './steps/cache.js';
+import { settleCallState, state } from './steps/call-state.js';
 import { checkArguments } from './steps/check-arguments.js';
 import { enqueue } from './steps/enqueue.js';
 import { gate } from './steps/gate.js';
@@ -20,7 +21,7 @@ import type { Facts, InvocationContext, InvocationDeps, InvocationInput, Invocat
  * The invoke path, in order. Each step reads the context the steps before it filled and returns the
  * facts it adds; the step that sets `end` stops the run (the map step always does).
  */
-export const STEPS: readonly Step[] = [resolve, checkArguments, gate, cache, build, enqueue, authenticate, limit, intent, send, map];
+export const STEPS: readonly Step[] = [resolve, state, checkArguments, gate, cache, build, enqueue, authenticate, limit, intent, send, map];
 
 /**
  * Runs one invocation through STEPS and records it. Every failure becomes an outcome, never an
@@ -47,6 +48,8 @@ export async function run(deps: InvocationDeps, input: InvocationInput): Promise
   // A limited call's turn on the upstream goes back however the run ended.
   if (ctx.turn !== undefined) giveBackTurn(ctx, deps);
   if (ctx.cacheKey !== undefined) fillCache(ctx, deps);
+  // Exports and verifications are written before the reply, so the call's next tool sees them.
+  if (ctx.callState !== undefined) Object.assign(ctx, await settleCallState(ctx, deps));
   const result = record(ctx, deps.testBodyMaxBytes);
   if (result.response.outcome === Outcome.OUTCOME_INTERNAL && ctx.end?.kind === 'failed') {
     // A bug's message may quote what it was handling: the request's secrets are masked in the log too.
@@ -69,6 +72,8 @@ function newContext(input: InvocationInput): InvocationContext & { [K in keyof F
     time: new Date(),
     integration: undefined,
     revision: undefined,
+    callState: undefined,
+    overridden: undefined,
     values: undefined,
     argumentsJson: undefined,
     gate: undefined,
@@ -89,6 +94,10 @@ function newContext(input: InvocationInput): InvocationContext & { [K in keyof F
     retries: undefined,
     breakerState: undefined,
     connectMs: undefined,
+    exported: undefined,
+    verified: undefined,
+    stateWritten: undefined,
+    stateVerification: undefined,
     end: undefined,
   };
 }

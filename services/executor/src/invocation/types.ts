@@ -13,7 +13,9 @@ import type { Logger } from '@switchboard/logging';
 import type { Dispatcher } from 'undici';
 import type { BreakerState } from '../breakers.js';
 import type { BurdenGate, GateBlock } from '../burden/index.js';
+import type { CallStateStore, ExportedValue } from '../call-state/index.js';
 import type { CachedDefinition } from '../definition-cache.js';
+import type { CallStateRun } from './steps/call-state.js';
 import type { DeliveryAcceptor } from '../delivery/delivery-acceptor.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { Limiter, Turn } from '../limits/index.js';
@@ -58,7 +60,11 @@ export interface TestPool {
 
 /** What the steps use. Every part is an interface a test can fill with a plain in-memory one. */
 export interface InvocationDeps extends SendStageDeps {
-  readonly definitions: { get(orgId: string, key: string): CachedDefinition | undefined };
+  readonly definitions: {
+    get(orgId: string, key: string): CachedDefinition | undefined;
+    /** The org's definitions: a missing call-state value names the ones that export it. */
+    ofOrg?(orgId: string): Iterable<CachedDefinition>;
+  };
   readonly gate: Pick<BurdenGate, 'evaluate'>;
   /** The shared, egress-guarded pool of live calls. */
   readonly upstream: Dispatcher;
@@ -77,6 +83,16 @@ export interface InvocationDeps extends SendStageDeps {
    * customer's system goes out; without it no intent is written.
    */
   readonly auditIntent?: ((event: AuditEvent) => Promise<void>) | undefined;
+  /** Call state (exports, `from`, verifiers); without it a definition that needs state answers CALL_STATE_UNAVAILABLE. */
+  readonly callState?: CallStateDeps | undefined;
+}
+
+export interface CallStateDeps {
+  readonly store: Pick<CallStateStore, 'read' | 'write' | 'fail'>;
+  /** Failed verifications after which a call's verifiers and `verified` tools are locked. */
+  readonly maxVerificationFailures: number;
+  /** Whether the org accepts the runtime's own `verification` assertion for `verified` tools. */
+  readonly acceptsRuntimeVerification: (orgId: string) => boolean;
 }
 
 /** How a run ended: the one value `record()` turns into the response and the audit event. */
@@ -92,6 +108,10 @@ export interface Facts {
   readonly integration: Integration;
   /** resolve: the stored revision, 0 for an unsaved definition. */
   readonly revision: number;
+  /** state: definitions that use the call state only; what was read (and, after the run, written). */
+  readonly callState: CallStateRun;
+  /** arguments: parameters filled from the call state that the model sent a value for (ignored). */
+  readonly overridden: readonly string[];
   /** arguments: validated, with defaults. */
   readonly values: Record<string, unknown>;
   /** arguments: the values as the audit keeps them (sensitive ones redacted). */
@@ -125,6 +145,12 @@ export interface Facts {
   readonly retries: number;
   readonly breakerState: BreakerState;
   readonly connectMs: number;
+  /** map: values the answer exports to the call state; a verifier's answer verified the caller. */
+  readonly exported: readonly ExportedValue[];
+  readonly verified: boolean;
+  /** After the run (settleCallState): names written to the call state, and a verifier's result. */
+  readonly stateWritten: readonly string[];
+  readonly stateVerification: string;
   /** Set by the step that ends the run. */
   readonly end: Ending;
 }

@@ -7,9 +7,10 @@ import { failed } from './end.js';
 /** arguments: the model's arguments (Test: the definition's samples when none) checked against the parameters. */
 export const checkArguments: Step = {
   name: 'arguments',
-  run({ input, mode, integration }: After<'integration'>): StepResult {
+  run({ input, mode, integration, callState }: After<'integration'>): StepResult {
     const json = input.argumentsJson || (mode.sampleArguments ? JSON.stringify(integration.sampleArguments ?? {}) : '');
-    const validated = validateArguments(integration, parseArgumentsJson(json));
+    const args = parseArgumentsJson(json);
+    const validated = validateArguments(integration, args);
     if (!validated.ok) {
       return failed(
         new SwitchboardError('INVALID_ARGUMENTS', `the arguments are invalid: ${describeFieldProblems(validated.problems)}`, {
@@ -17,7 +18,21 @@ export const checkArguments: Step = {
         }),
       );
     }
-    const values = validated.values;
-    return { values, argumentsJson: JSON.stringify(redactArguments(integration, values)) };
+    const argumentsJson = JSON.stringify(redactArguments(integration, validated.values));
+    if (callState === undefined) return { values: validated.values, argumentsJson };
+    // Parameters `from: call.<name>` take the call state's value, whatever the model sent (audited as
+    // overridden); Test has no call, so there they take the Test's arguments.
+    const overridden = validated.overridden ?? [];
+    const stateValues = mode.test ? pick(args, overridden) : callState.values;
+    return { values: { ...validated.values, ...stateValues }, argumentsJson, overridden: mode.test ? [] : overridden };
   },
 };
+
+function pick(args: unknown, names: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof args !== 'object' || args === null) return out;
+  for (const name of names) {
+    if (Object.hasOwn(args, name)) Object.defineProperty(out, name, { value: (args as Record<string, unknown>)[name], enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}

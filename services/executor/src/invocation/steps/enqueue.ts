@@ -1,7 +1,8 @@
 import { isAsyncDelivery } from '@switchboard/definition';
 import { deliveryUnavailable } from '../../delivery/delivery-errors.js';
-import { redactRequest, sensitiveBodyKeys } from '../../redact.js';
+import { redactRequest } from '../../redact.js';
 import type { After, InvocationDeps, Step, StepResult } from '../types.js';
+import { redactedBodyKeys } from './call-state.js';
 import { failed, NOTHING } from './end.js';
 
 /**
@@ -21,7 +22,7 @@ export const enqueue: Step = {
 async function queue(ctx: After<'integration' | 'outbound' | 'argumentsJson' | 'gate'>, deps: InvocationDeps): Promise<StepResult> {
   const { input, integration, outbound } = ctx;
   if (!deps.deliveries) return failed(deliveryUnavailable());
-  const sensitive = sensitiveBodyKeys(integration);
+  const sensitive = redactedBodyKeys(ctx, integration);
   const request = redactRequest(outbound, sensitive);
   // The delivery id is the invocation id: one id for the call's answer, the audit and the idempotency key.
   const deliveryId = ctx.invocationId;
