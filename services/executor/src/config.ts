@@ -33,7 +33,7 @@ const schema = z.object({
    * unless EndCall deletes it sooner; at most this many sealed bytes per call; a call's verifiers and
    * verified tools lock after this many failed verifications.
    */
-  CALL_STATE_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(4 * 3600),
+  CALL_STATE_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(4 * 3600),
   CALL_STATE_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
   CALL_STATE_MAX_VERIFICATION_FAILURES: z.coerce.number().int().min(1).max(100).default(3),
   /**

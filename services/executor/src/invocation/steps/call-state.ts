@@ -165,10 +165,11 @@ function verificationFailed(ctx: InvocationContext): boolean {
   const end = ctx.end;
   if (end?.kind !== 'failed') return false;
   const error = end.error;
-  if (error instanceof SwitchboardError) return error.reason === 'VERIFICATION_FAILED';
-  if (!(error instanceof UpstreamStatusError)) return false;
-  const status = error.sent.status;
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+  if (error instanceof UpstreamStatusError) {
+    const status = error.sent.status;
+    return status >= 400 && status < 500 && status !== 408 && status !== 429;
+  }
+  return error instanceof SwitchboardError && error.reason === 'VERIFICATION_FAILED';
 }
 
 /**
