@@ -111,7 +111,7 @@ describe('Test, end to end', () => {
         oauth2: { tokenUrl: `${upstream.url}/token`, scopes: [], extraParams: {}, clientAuth: 0 },
         mtlsCredentialId: '',
       }),
-      { ...simple('t_big', undefined, '/big'), responseMapping: { fields: [{ name: 'next_time', expression: 'next.time' }], summaryTemplate: '', maxResultBytes: 0 } },
+      { ...simple('t_big', undefined, '/big'), responseMapping: { fields: [{ name: 'next_time', expression: 'next.time' }], summaryTemplate: '', maxResultBytes: 0, exports: {}, sensitiveExports: [] } },
       simple('t_fail', undefined, '/fail'),
     );
   });
@@ -206,7 +206,7 @@ describe('Test, end to end', () => {
       urlTemplate: `${upstream.url}/drafts/{id}`,
       parameters: [{ name: 'id', type: ParameterType.PARAMETER_TYPE_STRING, required: true, location: In.PARAMETER_LOCATION_PATH }],
       auth: { type: AuthType.AUTH_TYPE_BEARER, credentialId: 'bearer', apiKeyIn: 0, apiKeyName: '', oauth2: undefined, mtlsCredentialId: '' },
-      responseMapping: { fields: [{ name: 'time', expression: 'appointments[0].time' }], summaryTemplate: 'At {{ time }}.', maxResultBytes: 0 },
+      responseMapping: { fields: [{ name: 'time', expression: 'appointments[0].time' }], summaryTemplate: 'At {{ time }}.', maxResultBytes: 0, exports: {}, sensitiveExports: [] },
     });
     const res = await stack.executorClient.test({ orgId: stack.orgId, integration: draft, argumentsJson: '{"id":"d 1"}' });
     expect(outcomeName(res.result!.outcome), res.result?.detail).toBe('OUTCOME_SUCCESS');

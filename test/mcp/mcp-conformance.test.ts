@@ -73,7 +73,7 @@ describe('MCP conformance: the official SDK client against the gateway', () => {
   let fixture: TwoOrgGateway | undefined;
 
   beforeAll(async () => {
-    const mapping = { fields: [{ name: 'slot', expression: 'slot' }, { name: 'provider', expression: 'provider' }], summaryTemplate: 'Free at {{ slot }}.', maxResultBytes: 0 };
+    const mapping = { fields: [{ name: 'slot', expression: 'slot' }, { name: 'provider', expression: 'provider' }], summaryTemplate: 'Free at {{ slot }}.', maxResultBytes: 0, exports: {}, sensitiveExports: [] };
     const { HTTP_METHOD_GET: GET, HTTP_METHOD_POST: POST, HTTP_METHOD_DELETE: DELETE } = HttpMethod;
     const { BURDEN_LEVEL_CONVERSATIONAL: CONVERSATIONAL, BURDEN_LEVEL_CONFIRMED: CONFIRMED, BURDEN_LEVEL_VERIFIED: VERIFIED } = BurdenLevel;
     fixture = await startTwoOrgGateway({

@@ -67,7 +67,7 @@ describe('runtime client: packed, installed with npm outside the workspace, type
     stack = await startStack({ egressAllow: '127.0.0.1/32', withLogger: false });
     await stack.registryClient.create(
       tool('book_cleaning', HttpMethod.HTTP_METHOD_POST, BurdenLevel.BURDEN_LEVEL_CONFIRMED, upstream, {
-        responseMapping: { fields: [{ name: 'slot', expression: 'slot' }], summaryTemplate: 'Booked for {{ slot }}.', maxResultBytes: 0 },
+        responseMapping: { fields: [{ name: 'slot', expression: 'slot' }], summaryTemplate: 'Booked for {{ slot }}.', maxResultBytes: 0, exports: {}, sensitiveExports: [] },
       }),
     );
     await stack.registryClient.create(

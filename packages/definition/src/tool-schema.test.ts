@@ -190,7 +190,7 @@ describe('exportTools', () => {
 
   it('gives MCP tools a title, annotations from the method, the gate in _meta and an output schema only with mapped fields', () => {
     const remove = booking({ key: 'cancel_visit', name: 'Cancel visit', method: HttpMethod.HTTP_METHOD_DELETE, burden: { level: BurdenLevel.BURDEN_LEVEL_VERIFIED, acceptedVerificationMethods: ['otp'], fillerPhrase: '', confirmationPrompt: '' } });
-    const mapped = booking({ responseMapping: { fields: [{ name: 'slot', expression: 'next.slot' }, { name: 'who', expression: 'provider' }], summaryTemplate: '', maxResultBytes: 0 } });
+    const mapped = booking({ responseMapping: { fields: [{ name: 'slot', expression: 'next.slot' }, { name: 'who', expression: 'provider' }], summaryTemplate: '', maxResultBytes: 0, exports: {}, sensitiveExports: [] } });
     const { tools } = exportTools([mapped, lookup, remove], 'mcp').document as { tools: Record<string, unknown>[] };
     const [read, book, cancel] = [tools.find((t) => t['name'] === 'appointment_lookup')!, tools.find((t) => t['name'] === 'book_visit')!, tools.find((t) => t['name'] === 'cancel_visit')!];
     expect(read).toMatchObject({ title: 'Book visit', annotations: { readOnlyHint: true, openWorldHint: true }, _meta: { 'switchboard/burden': { level: 'ambient' } } });

@@ -20,6 +20,7 @@ function response(outcome: Outcome, partial: Partial<InvokeResponse> = {}): Invo
     fieldErrors: [],
     speech: FILLER,
     confirmation: undefined,
+    callState: [],
     ...partial,
   };
 }

@@ -19,6 +19,7 @@ function response(partial: Partial<InvokeResponse>): InvokeResponse {
     fieldErrors: [],
     speech: { mode: SpeechMode.SPEECH_MODE_FILLER, startPhrase: 'Let me check that for you.', delayPhrase: 'Still checking.', delayAfterMs: 1500 },
     confirmation: undefined,
+    callState: [],
     ...partial,
   };
 }
