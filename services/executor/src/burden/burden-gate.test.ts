@@ -336,6 +336,22 @@ describe('BurdenGate: verified', () => {
     });
   });
 
+  it('allows a call a verifier integration verified at an accepted level, with no runtime assertion', async () => {
+    const result = await gate.evaluate(input({ integration: verified, stateVerifiedLevels: ['otp'] }));
+    expect(result.kind).toBe('allow');
+    expect(result.audit).toMatchObject({ decision: 'ALLOWED', verificationMethod: 'state:otp' });
+    const other = blocked(await gate.evaluate(input({ integration: verified, stateVerifiedLevels: ['voiceprint'] })));
+    expect(other.reason).toBe('VERIFICATION_REQUIRED');
+  });
+
+  it("refuses the runtime's own assertion for an org that does not accept it", async () => {
+    const asserted = context({ verification: { method: 'otp', reference: 'otp-1' } });
+    const result = blocked(await gate.evaluate(input({ integration: verified, context: asserted, acceptsRuntimeVerification: false })));
+    expect(result.reason).toBe('VERIFICATION_REQUIRED');
+    expect(result.detail).toContain('RUNTIME_VERIFICATION_ORGS');
+    expect((await gate.evaluate(input({ integration: verified, context: asserted, acceptsRuntimeVerification: true }))).kind).toBe('allow');
+  });
+
   it('accepts any method when the integration names none', async () => {
     const anyMethod = integration({ level: BurdenLevel.BURDEN_LEVEL_VERIFIED });
     const result = await gate.evaluate(

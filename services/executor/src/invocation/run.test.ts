@@ -491,3 +491,66 @@ describe('run: write-ahead intent', () => {
     }
   });
 });
+
+describe('run: call state', () => {
+  /** An in-memory call state that counts every Redis-shaped operation it is asked for. */
+  function memoryState(values: Record<string, { value: unknown; sensitive: boolean }> = {}) {
+    const ops: string[] = [];
+    const written: { values: readonly { name: string; value: unknown }[]; verification?: unknown }[] = [];
+    const store = {
+      read: () => {
+        ops.push('read');
+        return Promise.resolve({ failures: 0, value: (name: string) => values[name], verifiedLevels: () => [] } as never);
+      },
+      write: (_org: string, _call: string, w: (typeof written)[number]) => {
+        ops.push('write');
+        written.push(w);
+        return Promise.resolve();
+      },
+      fail: () => {
+        ops.push('fail');
+        return Promise.resolve(1);
+      },
+    };
+    return { ops, written, deps: { store, maxVerificationFailures: 3, acceptsRuntimeVerification: () => true } };
+  }
+
+  async function runWithState(definitions: Integration[], input: InvocationInput, state: ReturnType<typeof memoryState>) {
+    const f = fakeDeps(definitions);
+    try {
+      return await run({ ...f.deps, callState: state.deps }, input);
+    } finally {
+      await f.close();
+    }
+  }
+
+  it('never touches the call state for a definition that does not use it', async () => {
+    const state = memoryState();
+    const result = await runWithState([def('look_up', '/ok')], live('look_up'), state);
+    expect(result.response.outcome).toBe(Outcome.OUTCOME_SUCCESS);
+    expect(state.ops).toEqual([]);
+    expect(result.audit.callState).toBeUndefined();
+    expect(result.response.callState).toEqual([]);
+  });
+
+  it('writes exports after a successful answer without reading first, and shows them by name', async () => {
+    const state = memoryState();
+    const lookup = def('look_up', '/ok', { responseMapping: { fields: [{ name: 'next_time', expression: 'next_time' }], exports: { slot: 'next_time' } } });
+    const result = await runWithState([lookup], live('look_up'), state);
+    expect(state.ops).toEqual(['write']);
+    expect(state.written[0]?.values).toEqual([{ name: 'slot', value: '09:30', sensitive: false }]);
+    expect(result.response.callState).toEqual([{ name: 'slot', shown: '"09:30"', sensitive: false }]);
+    expect(result.audit.callState).toEqual({ reads: [], writes: ['slot'], overridden: [], verification: '' });
+  });
+
+  it('sends a sensitive state value but records it nowhere', async () => {
+    const state = memoryState({ slot: { value: 'secret-slot-value', sensitive: true } });
+    const book = def('book', '/ok/{slot}', { parameters: [{ name: 'slot', type: ParameterType.PARAMETER_TYPE_STRING, location: ParameterLocation.PARAMETER_LOCATION_PATH, required: true, from: 'call.slot' }] });
+    const result = await runWithState([book], live('book', { argumentsJson: '{"slot":"model-says"}' }), state);
+    expect(result.response.outcome).toBe(Outcome.OUTCOME_SUCCESS);
+    expect(seen[0]?.path).toBe('/ok/secret-slot-value');
+    expect(JSON.stringify(result.audit)).not.toContain('secret-slot-value');
+    expect(JSON.stringify(result.response)).not.toContain('secret-slot-value');
+    expect(result.audit.callState).toMatchObject({ reads: ['slot'], overridden: ['slot'] });
+  });
+});
