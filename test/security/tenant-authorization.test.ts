@@ -7,6 +7,7 @@ import {
   CredentialType,
   DeleteCredentialRequest,
   DeleteIntegrationRequest,
+  EndCallRequest,
   DeliveryServiceService,
   ExecutorServiceService,
   GetIntegrationRequest,
@@ -51,8 +52,8 @@ const REGISTRY_IDENTITIES = shippedServiceIdentities('registry');
 const EXECUTOR_IDENTITIES = shippedServiceIdentities('executor');
 const ALLOWED: Record<Identity, Record<'registry' | 'executor', readonly string[] | '*'>> = {
   console: { registry: '*', executor: ['Test', 'ListDeliveries', 'RetryDelivery'] },
-  'mcp-gateway': { registry: ['ListTools'], executor: ['Invoke'] },
-  runtime: { registry: ['ListTools'], executor: ['Invoke', 'PrefetchAmbient'] },
+  'mcp-gateway': { registry: ['ListTools'], executor: ['Invoke', 'EndCall'] },
+  runtime: { registry: ['ListTools'], executor: ['Invoke', 'PrefetchAmbient', 'EndCall'] },
 };
 
 const KEY = 'lookup';
@@ -94,6 +95,7 @@ const RPCS: readonly Rpc[] = [
   rpc('registry', 'ListTools', RegistryServiceService.listTools, (orgId) => ListToolsRequest.fromPartial({ orgId, format: ToolFormat.TOOL_FORMAT_OPENAI })),
   rpc('executor', 'Invoke', ExecutorServiceService.invoke, (orgId) => InvokeRequest.fromPartial({ orgId, toolKey: 'never-made', argumentsJson: '{}' })),
   rpc('executor', 'PrefetchAmbient', ExecutorServiceService.prefetchAmbient, (orgId) => PrefetchAmbientRequest.fromPartial({ orgId, deadlineMs: 500 })),
+  rpc('executor', 'EndCall', ExecutorServiceService.endCall, (orgId) => EndCallRequest.fromPartial({ orgId, callId: 'never-made' })),
   rpc('executor', 'Test', ExecutorServiceService.test, (orgId) => TestRequest.fromPartial({ orgId, toolKey: 'never-made', argumentsJson: '{}' })),
   rpc('executor', 'ListDeliveries', DeliveryServiceService.listDeliveries, (orgId) => ListDeliveriesRequest.fromPartial({ orgId })),
   rpc('executor', 'RetryDelivery', DeliveryServiceService.retryDelivery, (orgId) => RetryDeliveryRequest.fromPartial({ orgId, deliveryId: 'never-made' })),

@@ -102,6 +102,9 @@ async function openSession(options: GatewayServerOptions, principal: OrgPrincipa
         close: async () => {
           await transport.close();
           await server.close();
+          // The session's own call id ends with it, and so does its call state (exports, verification).
+          // A call id the client passed belongs to a live call that its runtime ends.
+          await options.deps.executor.endCall?.(principal.orgId, scope.callId).catch(() => undefined);
         },
       });
     },

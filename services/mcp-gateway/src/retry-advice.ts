@@ -52,6 +52,10 @@ export function retryAdviceOf(r: Pick<InvokeResponse, 'outcome' | 'reason'>): Re
       return LATER;
     case Outcome.OUTCOME_UPSTREAM_ERROR:
       return RETRYABLE_HTTP.has(r.reason) || !r.reason.startsWith('HTTP_') ? UNSURE : NEVER(`the other system refused the request (${r.reason})`);
+    case Outcome.OUTCOME_CALL_STATE_MISSING:
+      return { retryable: true, advice: 'Nothing was done: this tool needs a value an earlier lookup in this session provides. Run the lookup named in the message first, then call this tool again.' };
+    case Outcome.OUTCOME_VERIFICATION_LOCKED:
+      return NEVER('too many verification attempts failed in this session');
     case Outcome.OUTCOME_DISABLED:
       return NEVER('this tool is switched off');
     case Outcome.OUTCOME_AUTH_FAILED:

@@ -5,6 +5,8 @@ import type { ToolCallContext } from './call-context.js';
 /** The part of ExecutorClient the gateway needs. */
 export interface ToolInvoker {
   invoke(request: Partial<InvokeRequest> & Pick<InvokeRequest, 'orgId' | 'toolKey'>, timeoutMs?: number): Promise<InvokeResponse>;
+  /** Deletes a call's state in the executor (a session's own call id, when the session closes). */
+  endCall?(orgId: string, callId: string, timeoutMs?: number): Promise<unknown>;
 }
 
 export interface ToolCall {
