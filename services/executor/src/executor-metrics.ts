@@ -10,6 +10,7 @@ export interface ExecutorMetricSources {
   readonly auditSpool?: () => { bytes: number; maxBytes: number; records: number; syncs: number; refused: number };
   readonly inFlight: () => number;
   readonly cache?: () => { hits: number; misses: number; errors: number };
+  readonly callState?: () => { reads: number; writes: number; errors: number; tooLarge: number };
   readonly limits?: () => { queued: number; rejected: number; waitedMs: number; redisFallbacks: number };
   readonly deliveries?: () => { inFlight: number; attempts: number; delivered: number; retried: number; deadLettered: number };
   readonly workingSet?: () => { entries: number; bytes: number; held: number; evictions: number };
@@ -123,6 +124,15 @@ export function createExecutorMetrics(registry: Registry, sources: ExecutorMetri
   }
   const opens = sources.credentialOpens;
   if (opens) counters.push(['switchboard_credential_opens_total', 'Credentials decrypted (first use, or use after the working set let them go)', opens]);
+  const callState = sources.callState;
+  if (callState) {
+    counters.push(
+      ['switchboard_call_state_reads_total', 'Call-state reads (definitions with `from`, verifiers, verified tools)', () => callState().reads],
+      ['switchboard_call_state_writes_total', 'Call-state writes (exports, granted verifications)', () => callState().writes],
+      ['switchboard_call_state_errors_total', 'Call-state reads or writes Redis did not answer (CALL_STATE_UNAVAILABLE)', () => callState().errors],
+      ['switchboard_call_state_too_large_total', 'Exports refused because the call state would pass CALL_STATE_MAX_BYTES', () => callState().tooLarge],
+    );
+  }
   for (const [name, help, read] of counters) {
     // The owners keep the running totals; each counter catches up with its owner at scrape time.
     let reported = 0;

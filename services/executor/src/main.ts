@@ -180,6 +180,7 @@ async function main(): Promise<void> {
     cache: () => responseCache.stats,
     workingSet: () => working.stats,
     credentialOpens: () => credentials.opens,
+    callState: () => callState.stats,
   }, working);
   const orgTokens = await OrgTokenStore.forVerifying(nc, { bucket: config.ORG_TOKENS_BUCKET });
   const { tls, auth, allowUnauthenticated } = serverSecurity(config, (token) => orgTokens.verify(token));
