@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { auditFileStats, openJetStream, waitForLogger } from './lib/audit.mjs';
+import { benchCallState, callStateLine } from './lib/call-state.mjs';
 import { load, workspace } from './lib/deps.mjs';
 import { limiterCase, manyIntegrationsCase, writeAheadCase } from './lib/cases.mjs';
 import {
@@ -277,6 +278,9 @@ async function main() {
       upstreamUrl,
     });
     say(`bench: ${MANY_INTEGRATIONS} more integrations loaded in ${Math.round(cases.manyIntegrations.loadMs)} ms and measured`);
+    // Call state (issue 27): its own case on the executor's store and the same Redis (lib/call-state.mjs).
+    const callState = await benchCallState({ redisUrl: env.REDIS_URL, samples: opts.smoke ? 300 : 2_000 });
+    say(`bench: ${callStateLine(callState)}`);
 
     // The profile pass: a second executor on the same buckets, --cpu-prof for it alone.
     let profile = null;
@@ -355,6 +359,7 @@ async function main() {
       upstream: upstreamStats,
       executorRssMiB: executorRss,
       profile,
+      callState,
     };
   } finally {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
@@ -370,6 +375,7 @@ async function main() {
   writeFileSync(path.join(opts.resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   const written = writeReport(result, opts);
   printSummary(result, say);
+  say(callStateLine(result.callState));
   say(`bench: wrote ${path.relative(ROOT, path.join(opts.resultsDir, 'latest.json'))}, ${written.map((f) => path.relative(ROOT, f)).join(', ')} in ${result.meta.durationS} s`);
 }
 
