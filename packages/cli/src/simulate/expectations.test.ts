@@ -33,4 +33,11 @@ describe('turn expectations', () => {
     const [r] = checkExpectations({ upstreamRequests: 1 }, { ...booked, upstreamRequests: undefined, audit: { events: [], missing: [], unavailable: 'cannot reach NATS' } });
     expect(r).toEqual({ ok: false, expected: '1 upstream request(s)', actual: 'unknown: the audit events could not be read (cannot reach NATS)' });
   });
+
+  it('checks the call state set so far by name', () => {
+    const withState = { ...booked, callState: ['patient_id'] };
+    expect(checkExpectations({ state: ['patient_id'] }, withState)).toEqual([{ ok: true, expected: 'call state patient_id: set', actual: 'call state patient_id: set' }]);
+    expect(checkExpectations({ state: ['patient_id', 'dob'] }, withState)[0]?.ok).toBe(false);
+    expect(checkExpectations({ state: ['patient_id'] }, booked)).toEqual([{ ok: false, expected: 'call state patient_id: set', actual: 'no call state set' }]);
+  });
 });

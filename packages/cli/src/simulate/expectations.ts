@@ -9,7 +9,7 @@ export interface ExpectationResult {
   readonly actual: string;
 }
 
-type Observed = Pick<TurnReport, 'outcome' | 'reason' | 'httpStatus' | 'spoken' | 'upstreamRequests' | 'audit' | 'problem'>;
+type Observed = Pick<TurnReport, 'outcome' | 'reason' | 'httpStatus' | 'spoken' | 'upstreamRequests' | 'audit' | 'problem'> & { readonly callState?: readonly string[] };
 
 /** Every expectation of a turn against what happened in it, one result each (in a fixed order). */
 export function checkExpectations(expect: TurnExpectation | undefined, turn: Observed): ExpectationResult[] {
@@ -40,6 +40,14 @@ export function checkExpectations(expect: TurnExpectation | undefined, turn: Obs
     else if (turn.audit.missing.length > 0) actual = `unknown: no audit event arrived for ${turn.audit.missing.join(', ')}`;
     else actual = nothing;
     out.push({ ok: turn.upstreamRequests === expect.upstreamRequests, expected: `${expect.upstreamRequests} upstream request(s)`, actual });
+  }
+  if (expect.state !== undefined) {
+    const set = turn.callState ?? [];
+    out.push({
+      ok: expect.state.every((name) => set.includes(name)),
+      expected: `call state ${expect.state.map((n) => `${n}: set`).join(', ')}`,
+      actual: set.length > 0 ? `call state ${set.map((n) => `${n}: set`).join(', ')}` : 'no call state set',
+    });
   }
   return out;
 }

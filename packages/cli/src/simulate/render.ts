@@ -45,6 +45,7 @@ function turnLines(turn: TurnReport): string[] {
     lines.push(`  ${parts.join(', ')}`);
   }
   if (turn.toolResult !== undefined) lines.push(`  tool result for the model: ${JSON.stringify(turn.toolResult)}`);
+  if (turn.callState.length > 0) lines.push(`  call state: ${turn.callState.map((n) => `${n}: set`).join(', ')}`);
   for (const e of turn.audit.events) {
     if (e.request) {
       lines.push(`  request: ${e.request.method} ${e.request.url}`);

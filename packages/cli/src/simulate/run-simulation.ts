@@ -54,6 +54,8 @@ export interface TurnReport {
   readonly audit: { readonly events: readonly AuditSummary[]; readonly missing: readonly string[]; readonly unavailable: string };
   /** Requests sent upstream in the turn, when every event was read. */
   readonly upstreamRequests?: number;
+  /** Call-state names set so far in the call, as the executor's answers reported them (values never shown). */
+  readonly callState: readonly string[];
   readonly problem?: string;
   readonly expectations: readonly ExpectationResult[];
 }
@@ -146,6 +148,7 @@ export async function runSimulation(script: SimulationScript, deps: SimulationDe
 
   let verification: CallContextInput['verification'];
   let lastPending: PendingConfirmation | undefined;
+  const stateNames = new Set<string>();
   const turns: TurnReport[] = [];
 
   for (const [i, turn] of script.turns.entries()) {
@@ -214,6 +217,7 @@ export async function runSimulation(script: SimulationScript, deps: SimulationDe
         script.model === 'anthropic'
           ? runtime.toAnthropicToolResult(invocation.toolCallId, response)
           : runtime.toOpenAIToolMessage(invocation.toolCallId, response);
+      for (const entry of response.callState) stateNames.add(entry.name);
       const pending = runtime.pendingConfirmation(response);
       if (pending) lastPending = pending;
       if (response.invocationId && !audit.unavailable) {
@@ -245,6 +249,7 @@ export async function runSimulation(script: SimulationScript, deps: SimulationDe
       ...(toolResult !== undefined ? { toolResult } : {}),
       audit: { events, missing, unavailable: audit.unavailable },
       ...(upstreamRequests !== undefined ? { upstreamRequests } : {}),
+      callState: [...stateNames],
       ...(problem !== undefined ? { problem } : {}),
     };
     turns.push({ ...report, expectations: checkExpectations(turn.expect, report) });

@@ -28,7 +28,7 @@ turns:
     asked: yes
     tool: dental_booking
     args: { date: "2025-03-03" }
-    expect: { outcome: OUTCOME_CONFIRMATION_REQUIRED, says: Shall I, upstream_requests: 0 }
+    expect: { outcome: OUTCOME_CONFIRMATION_REQUIRED, says: Shall I, upstream_requests: 0, state: [patient_id] }
   - caller: "No."
     confirm: no
     expect: { outcome: declined }
@@ -47,7 +47,7 @@ turns:
           asked: true,
           tool: 'dental_booking',
           args: { date: '2025-03-03' },
-          expect: { outcome: 'CONFIRMATION_REQUIRED', says: 'Shall I', upstreamRequests: 0 },
+          expect: { outcome: 'CONFIRMATION_REQUIRED', says: 'Shall I', upstreamRequests: 0, state: ['patient_id'] },
         },
         { caller: 'No.', asked: false, confirm: false, expect: { outcome: 'DECLINED' } },
       ],

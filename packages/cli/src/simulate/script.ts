@@ -15,6 +15,8 @@ export interface TurnExpectation {
   readonly httpStatus?: number;
   /** Requests the executor sent upstream in the turn, from the audit events (retries included). */
   readonly upstreamRequests?: number;
+  /** Call-state names set after the turn (exported by this or an earlier turn's integration). */
+  readonly state?: readonly string[];
 }
 
 export interface ScriptTurn {
@@ -53,7 +55,7 @@ const OUTCOME_NAMES = new Set(
 );
 
 const TURN_KEYS = new Set(['caller', 'verify', 'tool', 'args', 'asked', 'confirm', 'expect']);
-const EXPECT_KEYS = new Set(['outcome', 'reason', 'says', 'http_status', 'upstream_requests']);
+const EXPECT_KEYS = new Set(['outcome', 'reason', 'says', 'http_status', 'upstream_requests', 'state']);
 const TOP_KEYS = new Set(['name', 'model', 'call', 'turns']);
 const CALL_KEYS = new Set(['call_id', 'caller_number', 'turn_budget_ms', 'prefetch_ms']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -83,7 +85,7 @@ function unknownKeys(obj: Record<string, unknown>, allowed: ReadonlySet<string>,
 function parseExpect(raw: unknown, at: string, problems: FieldProblem[]): TurnExpectation | undefined {
   if (raw === undefined) return undefined;
   if (!isObject(raw)) {
-    problems.push({ field: at, message: 'must be a map (outcome, says, reason, http_status, upstream_requests)' });
+    problems.push({ field: at, message: 'must be a map (outcome, says, reason, http_status, upstream_requests, state)' });
     return undefined;
   }
   unknownKeys(raw, EXPECT_KEYS, at, problems);
@@ -106,8 +108,16 @@ function parseExpect(raw: unknown, at: string, problems: FieldProblem[]): TurnEx
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) problems.push({ field: `${at}.${key}`, message: 'must be a whole number' });
     else out[prop] = v;
   }
+  const state = raw['state'];
+  if (state !== undefined) {
+    if (!Array.isArray(state) || !state.every((n) => typeof n === 'string' && STATE_NAME.test(n))) {
+      problems.push({ field: `${at}.state`, message: 'must be a list of call-state names (as exported, e.g. [patient_id])' });
+    } else out.state = state as string[];
+  }
   return out;
 }
+
+const STATE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 function parseTurn(raw: unknown, at: string, problems: FieldProblem[]): ScriptTurn | undefined {
   if (!isObject(raw)) {
