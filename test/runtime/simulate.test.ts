@@ -65,6 +65,15 @@ describe('switchboard simulate against the running system', () => {
     return { report: JSON.parse(output) as Report, exitCode };
   }
 
+  /** The report of a script whose tools were just saved: retried until the executor knows them. */
+  async function waitForCallState(file: string): Promise<{ report: Report; exitCode: number }> {
+    for (let attempt = 0; ; attempt++) {
+      const result = await report(file);
+      if (!result.report.turns.some((t) => t.outcome === 'NOT_FOUND') || attempt > 50) return result;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   function script(name: string, yaml: string): string {
     const file = path.join(tmp, name);
     writeFileSync(file, yaml);
@@ -183,6 +192,41 @@ turns:
     expect(quick!.delayAfterMs).toBe(1_200);
     const delayDue = quick!.elapsedMs! >= quick!.delayAfterMs!;
     expect(quick!.spoken.map((l) => l.when), `quick turn took ${quick!.elapsedMs} ms`).toEqual(delayDue ? ['start', 'delay', 'after'] : ['start', 'after']);
+  });
+
+  it('call state: a script expects what a lookup exported, and a later tool takes it instead of the model\'s value', async () => {
+    // Two copies of the demo lookup: the first exports the appointment's date, the second takes it.
+    const base = (await stack.registryClient.get('look_up_appointments')).integration!;
+    const exporter = { ...base, key: 'cs_find_day', responseMapping: { ...base.responseMapping!, exports: { visit_day: 'appointments[0].date' }, sensitiveExports: [] } };
+    const taker = { ...base, key: 'cs_same_day', parameters: base.parameters.map((p) => (p.name === 'date' ? { ...p, from: 'call.visit_day' } : p)) };
+    await stack.registryClient.create(exporter);
+    await stack.registryClient.create(taker);
+    const file = script(
+      'call-state.yaml',
+      `
+name: A value found in one turn is used in the next
+turns:
+  - caller: Is there anything on my usual day?
+    tool: cs_same_day
+    args: { patient_id: p-1001 }
+    expect: { outcome: CALL_STATE_MISSING, upstream_requests: 0 }
+  - caller: When is my appointment on the 3rd?
+    tool: cs_find_day
+    args: { patient_id: p-1001, date: "2025-03-03" }
+    expect: { outcome: SUCCESS, state: [visit_day] }
+  - caller: And who will I see that day?
+    tool: cs_same_day
+    args: { patient_id: p-1001, date: "1999-01-01" }
+    expect: { outcome: SUCCESS, state: [visit_day], upstream_requests: 1 }
+`,
+    );
+    const { report: r, exitCode } = await waitForCallState(file);
+    expect(r.turns.flatMap((t) => t.expectations).filter((x) => !x.ok)).toEqual([]);
+    expect(exitCode).toBe(0);
+    const [missing, found, used] = r.turns;
+    expect(JSON.parse(missing!.toolResult!.content)).toMatchObject({ outcome: 'call_state_missing', say: 'I need to look that up first (Look up appointments).' });
+    expect(JSON.parse(found!.toolResult!.content)).toMatchObject({ call_state: ['visit_day: set'] });
+    expect(used!.audit.events[0]!.request!.url).toContain('date=2025-03-03');
   });
 
   it('the tool calls go through the Anthropic shapes too', async () => {
