@@ -99,6 +99,23 @@ describe('console API: sessions, CSRF and org scoping', () => {
     expect(h.upstream.requests).toHaveLength(0);
   });
 
+  it('runs a Test chain: what a lookup exports is carried into the next Test\'s from-parameter', async () => {
+    const a = new ApiSession(h.url);
+    await a.signIn(await h.tokenFor(orgA));
+    const exporter = lookupYaml(h.upstream, 'chain_lookup').replace('  summary_template: "The order is {{ status }}."', '  summary_template: "The order is {{ status }}."\n  exports:\n    order_state: status');
+    const taker = lookupYaml(h.upstream, 'chain_taker', { urlTemplate: `${h.upstream.url}/orders/{order_id}/{order_state}` }).replace(
+      '    in: path\nauth:',
+      '    in: path\n  - name: order_state\n    type: string\n    required: true\n    in: path\n    from: call.order_state\nauth:',
+    );
+    const first = (await (await a.request('POST', '/api/test', { text: exporter, arguments: '{"order_id":"o-1"}' })).json()) as { outcomeName: string; callState: unknown };
+    expect(first).toMatchObject({ outcomeName: 'OUTCOME_SUCCESS', callState: [{ name: 'order_state', shown: '"shipped"', sensitive: false }] });
+    const second = (await (await a.request('POST', '/api/test', { text: taker, arguments: '', state: '{"order_state":"shipped"}' })).json()) as { outcomeName: string };
+    expect(second.outcomeName).toBe('OUTCOME_SUCCESS');
+    // The definition's sample arguments, with the carried value in the parameter that takes it.
+    expect(h.upstream.requests.at(-1)!.url).toBe('/orders/o-17/shipped');
+    expect((await a.request('POST', '/api/test', { text: taker, state: '[1]' })).status).toBe(400);
+  });
+
   it("shows an org only its own calls, and never a credential's value", async () => {
     const a = new ApiSession(h.url);
     await a.signIn(await h.tokenFor(orgA));

@@ -3,6 +3,7 @@ import { createDefinitionForm, type DefinitionDocument, type FormChoices } from 
 import { announce, h, pretty, show, when } from './dom.js';
 import { healthSection } from './health-view.js';
 import { setLeaveGuard } from './leave-guard.js';
+import { carriedStateJson, carriedStateView, rememberState } from './call-state-chain.js';
 import { testResultView } from './test-result-view.js';
 import type { IntegrationDetail, TestView } from './types.js';
 
@@ -223,6 +224,7 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
   const health = loaded ? healthSection(loaded.key) : undefined;
   const result = h('section', { id: 'test-result', 'aria-live': 'polite', 'aria-busy': 'false' });
   const testButton = h('button', { type: 'submit', id: 'test' }, 'Test');
+  let carriedState = carriedStateView();
   const test = async () => {
     result.setAttribute('aria-busy', 'true');
     testButton.disabled = true;
@@ -231,8 +233,13 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
     try {
       await syncText();
       const unchanged = loaded !== undefined && textarea.value === loaded.yaml;
-      const view = await api<TestView>('POST', '/api/test', unchanged ? { key: loaded!.key, arguments: args.value } : { text: textarea.value, arguments: args.value });
+      const state = carriedStateJson();
+      const view = await api<TestView>('POST', '/api/test', unchanged ? { key: loaded!.key, arguments: args.value, state } : { text: textarea.value, arguments: args.value, state });
       result.replaceChildren(testResultView(view));
+      rememberState(view);
+      const shown = carriedStateView();
+      carriedState.replaceWith(shown);
+      carriedState = shown;
       // The trail records the Test a moment later (executor → NATS → audit logger): look twice.
       if (health) for (const ms of [1000, 4000]) setTimeout(() => health.refresh(), ms);
       announce(`Test finished: ${view.outcomeName.replace(/^OUTCOME_/, '')}${view.httpStatus ? `, HTTP ${view.httpStatus}` : ''}.`);
@@ -293,6 +300,7 @@ export async function editorView(key: string | undefined, navigate: (hash: strin
         h('label', { for: 'test-args' }, 'Arguments (JSON)'),
         h('p', { id: 'test-args-help', class: 'help' }, 'Prefilled from the definition\'s sample arguments. Test sends a real request and tests the editor\'s text, unsaved edits included.'),
         args,
+        carriedState,
         h('div', { class: 'actions' }, testButton),
         result,
       ),

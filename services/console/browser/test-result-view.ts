@@ -1,3 +1,4 @@
+import { exportedStateView } from './call-state-chain.js';
 import { h, pretty, prettyBody } from './dom.js';
 import { formatMs } from './format.js';
 import type { HttpHeader, TestView } from './types.js';
@@ -67,6 +68,7 @@ export function testResultView(t: TestView): HTMLElement {
   if (t.result !== null && t.result !== '') {
     sections.push(h('h4', {}, t.resultTruncated ? 'Mapped result (truncated)' : 'Mapped result'), h('pre', { id: 'test-result-json', tabindex: 0 }, pretty(t.result)));
   }
+  sections.push(...exportedStateView(t));
   if (t.request) {
     const r = t.request;
     sections.push(

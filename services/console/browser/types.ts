@@ -47,6 +47,7 @@ export interface TestView {
   readonly result: unknown;
   readonly resultTruncated: boolean;
   readonly gateRequirement: string;
+  readonly callState: readonly { name: string; shown: string; sensitive: boolean }[];
   readonly invocationId: string;
   readonly latency: { totalMs: number; connectMs: number; firstByteMs: number; bodyMs: number };
   readonly request: { method: string; url: string; headers: readonly HttpHeader[]; body: string } | null;

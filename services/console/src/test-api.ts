@@ -4,6 +4,7 @@ import type { ApiHandler } from './api-context.js';
 import { parseDefinitionText } from './definition-text.js';
 import { grpc } from './grpc-errors.js';
 import { stringField } from './http-io.js';
+import { withCarriedState } from './test-chain.js';
 
 const MAX_TEXT = 256 * 1024;
 
@@ -49,6 +50,8 @@ function view(res: TestResponse, target: { key: string; draft: boolean }) {
     result: parseMaybeJson(r?.resultJson ?? ''),
     resultTruncated: r?.resultTruncated ?? false,
     gateRequirement: res.gateRequirement,
+    // What the tested definition exports, as a call would store it (a sensitive value only as "set").
+    callState: (r?.callState ?? []).map((e) => ({ name: e.name, shown: e.shown, sensitive: e.sensitive })),
     invocationId: r?.invocationId ?? '',
     latency: res.latency ?? { totalMs: r?.latencyMs ?? 0, connectMs: 0, firstByteMs: 0, bodyMs: 0 },
     request: res.request ?? null,
@@ -65,15 +68,18 @@ function view(res: TestResponse, target: { key: string; draft: boolean }) {
 export const runTest: ApiHandler = async (req, deps) => {
   const body = await req.body();
   const text = stringField(body, 'text', { optional: true, max: MAX_TEXT });
-  const argumentsJson = argumentsJsonOf(stringField(body, 'arguments', { optional: true, max: 64 * 1024 }));
+  const given = argumentsJsonOf(stringField(body, 'arguments', { optional: true, max: 64 * 1024 }));
+  const state = stringField(body, 'state', { optional: true, max: 64 * 1024 });
   const orgId = req.session.orgId;
   if (text.trim() !== '') {
     const draft: Integration = parseDefinitionText(text);
+    const argumentsJson = withCarriedState(draft, given, state);
     const res = await grpc(() => deps.executor.test({ orgId, integration: draft, argumentsJson }));
     return { body: view(res, { key: draft.key, draft: true }) };
   }
   const key = stringField(body, 'key', { max: 64 });
-  await grpc(() => deps.registryFor(orgId).get(key));
+  const record = await grpc(() => deps.registryFor(orgId).get(key));
+  const argumentsJson = record.integration === undefined ? given : withCarriedState(record.integration, given, state);
   const res = await grpc(() => deps.executor.test({ orgId, toolKey: key, argumentsJson }));
   return { body: view(res, { key, draft: false }) };
 };
