@@ -55,4 +55,13 @@ describe('bad configuration at start-up fails with one clear sentence', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/REGISTRY_PORT is invalid/);
   });
+
+  it('a malformed list of orgs trusting the runtime\'s verification, or a call-state bound out of range, is named', () => {
+    const orgs = start('executor', { SWITCHBOARD_MASTER_KEYS: KEYS, RUNTIME_VERIFICATION_ORGS: 'org-1,not an org' });
+    expect(orgs.code).toBe(1);
+    expect(orgs.stderr).toMatch(/RUNTIME_VERIFICATION_ORGS/);
+    const bytes = start('executor', { SWITCHBOARD_MASTER_KEYS: KEYS, CALL_STATE_MAX_BYTES: '10' });
+    expect(bytes.code).toBe(1);
+    expect(bytes.stderr).toMatch(/CALL_STATE_MAX_BYTES/);
+  });
 });
