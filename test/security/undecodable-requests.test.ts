@@ -43,7 +43,7 @@ describe('undecodable requests', () => {
       ...paths(DeliveryServiceService).map((p): [Client, string] => [executor, p]),
       ...paths(HealthService).flatMap((p): [Client, string][] => [[registry, p], [executor, p]]),
     ];
-    expect(targets.length).toBe(10 + 3 + 2 + 2);
+    expect(targets.length).toBe(10 + 4 + 2 + 2);
     const wrong: string[] = [];
     for (const [client, path] of targets) {
       for (const [name, bytes] of GARBAGE) {
