@@ -1,10 +1,9 @@
 import { outcomeToJSON, type Integration, type TestResponse } from '@switchboard/contracts';
-import { SwitchboardError } from '@switchboard/errors';
 import type { ApiHandler } from './api-context.js';
 import { parseDefinitionText } from './definition-text.js';
 import { grpc } from './grpc-errors.js';
 import { stringField } from './http-io.js';
-import { withCarriedState } from './test-chain.js';
+import { jsonObjectOf, withCarriedState } from './test-chain.js';
 
 const MAX_TEXT = 256 * 1024;
 
@@ -19,18 +18,7 @@ function parseMaybeJson(text: string): unknown {
 
 function argumentsJsonOf(raw: string): string {
   if (raw.trim() === '') return '';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SwitchboardError('INVALID_REQUEST', 'the test arguments must be a JSON object', {
-      fieldErrors: [{ field: 'arguments', message: 'must be a JSON object such as {"patient_id": "p-1"}' }],
-    });
-  }
-  return JSON.stringify(parsed);
+  return JSON.stringify(jsonObjectOf(raw, 'arguments', 'the test arguments', 'a JSON object such as {"patient_id": "p-1"}'));
 }
 
 /** The executor's answer as the Test panel shows it. Headers and bodies come redacted from the executor. */

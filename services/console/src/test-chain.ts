@@ -11,16 +11,7 @@ import { SwitchboardError } from '@switchboard/errors';
  */
 export function withCarriedState(integration: Integration, argumentsJson: string, stateText: string): string {
   if (stateText.trim() === '') return argumentsJson;
-  let state: unknown;
-  try {
-    state = JSON.parse(stateText);
-  } catch {
-    state = undefined;
-  }
-  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
-    throw new SwitchboardError('INVALID_REQUEST', 'the carried call state must be a JSON object', { fieldErrors: [{ field: 'state', message: 'must be a JSON object of state names and values' }] });
-  }
-  const carried = state as Record<string, unknown>;
+  const carried = jsonObjectOf(stateText, 'state', 'the carried call state', 'a JSON object of state names and values');
   // No arguments means the definition's samples, as Test itself would use them.
   const args = (argumentsJson === '' ? { ...(integration.sampleArguments ?? {}) } : JSON.parse(argumentsJson)) as Record<string, unknown>;
   let changed = false;
@@ -31,4 +22,18 @@ export function withCarriedState(integration: Integration, argumentsJson: string
     changed = true;
   }
   return changed ? JSON.stringify(args) : argumentsJson;
+}
+
+/** A request field that must hold a JSON object, or INVALID_REQUEST naming the field. */
+export function jsonObjectOf(text: string, field: string, what: string, shape: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SwitchboardError('INVALID_REQUEST', `${what} must be a JSON object`, { fieldErrors: [{ field, message: `must be ${shape}` }] });
+  }
+  return parsed as Record<string, unknown>;
 }
