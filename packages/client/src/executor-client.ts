@@ -13,7 +13,7 @@ import type { ClientTransportOptions } from '@switchboard/grpc-kit';
 import { PromiseClient } from './promise-client.js';
 
 /** What callers of the executor use: one executor (ExecutorClient) or sharded pools (ShardedExecutorClient). */
-export type ExecutorCalls = Pick<ExecutorClient, 'invoke' | 'test' | 'prefetchAmbient' | 'close'>;
+export type ExecutorCalls = Pick<ExecutorClient, 'invoke' | 'test' | 'prefetchAmbient' | 'endCall' | 'close'>;
 
 /** Invoke and Test as promises. The deadline is the runtime's turn budget for this tool call. */
 export class ExecutorClient {

@@ -1,5 +1,5 @@
 import type { Metadata } from '@grpc/grpc-js';
-import type { InvokeRequest, InvokeResponse, PrefetchAmbientRequest, PrefetchAmbientResponse, TestRequest, TestResponse } from '@switchboard/contracts';
+import type { EndCallResponse, InvokeRequest, InvokeResponse, PrefetchAmbientRequest, PrefetchAmbientResponse, TestRequest, TestResponse } from '@switchboard/contracts';
 import { reasonOf, type ClientTransportOptions } from '@switchboard/grpc-kit';
 import { SHARD_METADATA_KEY, parseShardRedirect, shardOf, type ShardRedirect } from '@switchboard/sharding';
 import { ExecutorClient, type ExecutorCalls } from './executor-client.js';
@@ -75,6 +75,10 @@ export class ShardedExecutorClient implements ExecutorCalls {
 
   prefetchAmbient(request: Partial<PrefetchAmbientRequest> & Pick<PrefetchAmbientRequest, 'orgId'>, timeoutMs = 12_000): Promise<PrefetchAmbientResponse> {
     return this.routed(request.orgId, (c) => c.prefetchAmbient(request, timeoutMs));
+  }
+
+  endCall(orgId: string, callId: string, timeoutMs = 5_000): Promise<EndCallResponse> {
+    return this.routed(orgId, (c) => c.endCall(orgId, callId, timeoutMs));
   }
 
   close(): void {

@@ -306,7 +306,17 @@ export class SwitchboardRuntime {
   async endCall(callId: string, timeoutMs = 2_000): Promise<boolean> {
     this.pending.deleteCall(callId);
     if (callId === '') return false;
-    return (await this.executor.endCall({ orgId: this.orgId, callId }, timeoutMs)).deleted;
+    const request = { orgId: this.orgId, callId };
+    try {
+      return (await this.executor.endCall(request, timeoutMs)).deleted;
+    } catch (err) {
+      // A pool of another shard refused it: once more, to the pool it named (as prefetchAmbient does).
+      const owner = redirectTarget(err, this.executorTargets.length, this.executorShard);
+      if (owner === undefined) throw err;
+      this.executorShard = owner;
+      this.reconnect();
+      return (await this.executor.endCall(request, timeoutMs)).deleted;
+    }
   }
 
   close(): void {
