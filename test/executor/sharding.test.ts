@@ -121,6 +121,9 @@ describe('executor pools sharded by org', () => {
     expect(refused.code).toBe(status.FAILED_PRECONDITION);
     expect(reasonOf(refused)).toBe('WRONG_SHARD');
     expect(refused.metadata.get(SHARD_METADATA_KEY)).toEqual(['1/2']);
+    // Ending a call's state is the org's pool's too.
+    expect(reasonOf((await direct.endCall(mine(1)[0]!, randomUUID()).catch((e: unknown) => e)) as ServiceError)).toBe('WRONG_SHARD');
+    expect(await direct.endCall(mine(0)[0]!, randomUUID())).toEqual({ deleted: false });
   });
 
   it('the shard-aware clients send each call to its pool, and follow a WRONG_SHARD answer once', async () => {
@@ -151,6 +154,8 @@ describe('executor pools sharded by org', () => {
     clients.push(runtime);
     const r = await runtime.invoke({ toolKey: 'look_up', argumentsJson: '{}', toolCallId: 't1' }, { callId: randomUUID() });
     expect(outcomeName(r.outcome)).toBe('OUTCOME_SUCCESS');
+    expect(await runtime.endCall(randomUUID())).toBe(false);
+    expect(await blind.endCall(org1, randomUUID())).toEqual({ deleted: false });
   });
 
   it("each pool delivers its own orgs' async calls from its own queue", async () => {
