@@ -12,8 +12,6 @@ export const MAX_ARGUMENTS_BYTES = 64 * 1024;
  */
 export const MAX_ARGUMENTS_DEPTH = 32;
 
-const RETRY_SENTENCE = 'Sorry, I need to check those details again.';
-
 /** Whether a JSON value nests deeper than `limit` levels; iterative, so any depth can be measured. */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[value, 1]];
@@ -42,9 +40,7 @@ function shapeOf(value: unknown): string {
 export function parseArgumentsJson(json: string): unknown {
   // UTF-8 needs at least one byte per UTF-16 unit, so the cheap length test settles most cases.
   if (json.length > MAX_ARGUMENTS_BYTES || (json.length * 3 > MAX_ARGUMENTS_BYTES && Buffer.byteLength(json) > MAX_ARGUMENTS_BYTES)) {
-    throw new SwitchboardError('INVALID_ARGUMENTS', `arguments are larger than the limit of ${MAX_ARGUMENTS_BYTES} bytes`, {
-      agentMessage: RETRY_SENTENCE,
-    });
+    throw new SwitchboardError('INVALID_ARGUMENTS', `arguments are larger than the limit of ${MAX_ARGUMENTS_BYTES} bytes`);
   }
   if (json.trim().length === 0) return {};
   let parsed: unknown;
@@ -52,15 +48,13 @@ export function parseArgumentsJson(json: string): unknown {
     parsed = JSON.parse(json);
   } catch {
     // The SyntaxError is dropped on purpose: V8 quotes the offending text in its message.
-    throw new SwitchboardError('INVALID_ARGUMENTS', 'arguments are not valid JSON', { agentMessage: RETRY_SENTENCE });
+    throw new SwitchboardError('INVALID_ARGUMENTS', 'arguments are not valid JSON');
   }
   if (!isPlainObject(parsed)) {
-    throw new SwitchboardError('INVALID_ARGUMENTS', `arguments must be a JSON object, not ${shapeOf(parsed)}`, {
-      agentMessage: RETRY_SENTENCE,
-    });
+    throw new SwitchboardError('INVALID_ARGUMENTS', `arguments must be a JSON object, not ${shapeOf(parsed)}`);
   }
   if (nestsDeeperThan(parsed, MAX_ARGUMENTS_DEPTH)) {
-    throw new SwitchboardError('INVALID_ARGUMENTS', TOO_DEEP_MESSAGE, { agentMessage: RETRY_SENTENCE });
+    throw new SwitchboardError('INVALID_ARGUMENTS', TOO_DEEP_MESSAGE);
   }
   return parsed;
 }

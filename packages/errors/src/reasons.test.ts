@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { Outcome } from '@switchboard/contracts';
 import { describe, expect, it } from 'vitest';
 import { renderReasonTable } from './reason-table.js';
-import { isReason, REASONS, reasonEntry, type Reason, type ReasonEntry } from './reasons.js';
+import { countsAgainstUpstream, isReason, isTransient, REASONS, reasonEntry, type Reason, type ReasonEntry } from './reasons.js';
 import { SwitchboardError } from './switchboard-error.js';
 
 const reasons = Object.keys(REASONS) as Reason[];
@@ -53,6 +53,14 @@ describe('the reason catalogue', () => {
     expect(REASONS.DELIVERY_QUEUE_UNAVAILABLE).toMatchObject({ outcome: 'OUTCOME_TIMEOUT', grpc: 'UNAVAILABLE' });
   });
 
+  it('says which failures a later attempt may fix, and which the upstream is not to blame for', () => {
+    const transient = reasons.filter((r) => isTransient(r));
+    expect(transient.sort()).toEqual(['AUTH_FAILED', 'CIRCUIT_OPEN', 'INTERNAL', 'TIMEOUT', 'UPSTREAM_SERVER_ERROR', 'UPSTREAM_UNREACHABLE']);
+    expect(isTransient('HTTP_503')).toBe(false);
+    const spared = reasons.filter((r) => !countsAgainstUpstream(r));
+    expect(spared.sort()).toEqual(['AUTH_FAILED', 'EGRESS_BLOCKED', 'INVALID_ARGUMENTS', 'UPSTREAM_CLIENT_ERROR']);
+  });
+
   it('knows its own keys and nothing inherited', () => {
     expect(isReason('NOT_FOUND')).toBe(true);
     expect(isReason('toString')).toBe(false);
@@ -64,7 +72,8 @@ describe('the reason catalogue', () => {
 describe('SwitchboardError', () => {
   it('says the sentence of its reason, whatever a caller passed', () => {
     expect(new SwitchboardError('TIMEOUT', 'the upstream took 9 s').agentMessage).toBe(REASONS.TIMEOUT.agent);
-    // The per-site option is gone in effect: one reason, one sentence.
+    // One reason, one sentence: there is no per-site sentence to pass.
+    // @ts-expect-error -- the options take no agentMessage.
     expect(new SwitchboardError('TIMEOUT', 'x', { agentMessage: 'something else' }).agentMessage).toBe(REASONS.TIMEOUT.agent);
   });
 });

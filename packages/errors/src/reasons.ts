@@ -23,6 +23,13 @@ export interface ReasonEntry {
   readonly http: number;
   readonly agent: string;
   readonly means: string;
+  /** A later attempt may succeed, so an async delivery that failed with it is tried again. Absent: it is not. */
+  readonly transient?: true;
+  /**
+   * The upstream is not to blame (the caller's arguments, its own 4xx answer, a refused credential, our
+   * egress policy), so the integration's circuit breaker does not count it. Absent: it counts.
+   */
+  readonly sparesBreaker?: true;
 }
 
 /** Said when Switchboard itself failed, or for reasons no call can meet. */
@@ -71,6 +78,7 @@ export const REASONS = {
     grpc: 'INVALID_ARGUMENT',
     http: 422,
     agent: 'I need a little more information to do that.',
+    sparesBreaker: true,
     means: "the model's arguments do not fit the tool's parameters; field_errors names each one",
   },
   INVALID_DEFINITION: {
@@ -218,6 +226,8 @@ export const REASONS = {
     grpc: 'FAILED_PRECONDITION',
     http: 502,
     agent: CANT_REACH,
+    transient: true,
+    sparesBreaker: true,
     means: "the upstream's credential is missing, cannot be opened, or was refused (OAuth token endpoint, 401 after one refresh)",
   },
   EGRESS_BLOCKED: {
@@ -225,14 +235,16 @@ export const REASONS = {
     grpc: 'FAILED_PRECONDITION',
     http: 403,
     agent: CANT_REACH,
+    sparesBreaker: true,
     means: 'the upstream address is in a range the egress policy refuses (loopback, private, metadata, ...)',
   },
-  TIMEOUT: { outcome: 'OUTCOME_TIMEOUT', grpc: 'DEADLINE_EXCEEDED', http: 504, agent: TOO_SLOW, means: 'the upstream (or its OAuth token endpoint) did not answer within the time left' },
+  TIMEOUT: { outcome: 'OUTCOME_TIMEOUT', grpc: 'DEADLINE_EXCEEDED', http: 504, agent: TOO_SLOW, transient: true, means: 'the upstream (or its OAuth token endpoint) did not answer within the time left' },
   UPSTREAM_UNREACHABLE: {
     outcome: 'OUTCOME_UPSTREAM_ERROR',
     grpc: 'UNAVAILABLE',
     http: 502,
     agent: CANT_REACH,
+    transient: true,
     means: 'the upstream could not be connected to (DNS, refused, reset, TLS)',
   },
   UPSTREAM_CLIENT_ERROR: {
@@ -240,6 +252,7 @@ export const REASONS = {
     grpc: 'FAILED_PRECONDITION',
     http: 502,
     agent: "I'm sorry, that didn't work.",
+    sparesBreaker: true,
     means: 'the upstream answered 3xx or 4xx (reported as HTTP_<status>); the definition says what to speak',
   },
   UPSTREAM_SERVER_ERROR: {
@@ -247,6 +260,7 @@ export const REASONS = {
     grpc: 'UNAVAILABLE',
     http: 502,
     agent: "I'm sorry, that system had a problem just now.",
+    transient: true,
     means: 'the upstream answered 5xx (reported as HTTP_<status>) after the retries its policy allows',
   },
   CIRCUIT_OPEN: {
@@ -254,6 +268,7 @@ export const REASONS = {
     grpc: 'UNAVAILABLE',
     http: 503,
     agent: "That system isn't responding right now, so I can't check that at the moment.",
+    transient: true,
     means: "the integration's circuit breaker is open after repeated upstream failures; calls fail fast until a probe succeeds",
   },
   LIMIT_QUEUE_TIMEOUT: {
@@ -402,7 +417,7 @@ export const REASONS = {
     421,
     "a sharded executor pool was asked for an org of another shard; metadata x-switchboard-shard names the owner as <index>/<count>, and the shard-aware clients send the call there once",
   ),
-  INTERNAL: { outcome: 'OUTCOME_INTERNAL', grpc: 'INTERNAL', http: 500, agent: SORRY_SENTENCE, means: 'an unexpected error; the detail is only in the log of the service that failed' },
+  INTERNAL: { outcome: 'OUTCOME_INTERNAL', grpc: 'INTERNAL', http: 500, agent: SORRY_SENTENCE, transient: true, means: 'an unexpected error; the detail is only in the log of the service that failed' },
   SERVICE_UNAVAILABLE: service('UNAVAILABLE', 503, 'the registry or executor is not answering (a front service, a CLI or the runtime client reports it)'),
   SERVICE_NOT_AUTHORISED: service(
     'UNAUTHENTICATED',
@@ -457,4 +472,14 @@ export function isReason(value: unknown): value is Reason {
 /** The catalogue's entry for a reason. */
 export function reasonEntry(reason: Reason): ReasonEntry {
   return catalogue[reason];
+}
+
+/** Whether a later attempt may succeed where this reason failed; an unknown reason (`HTTP_503`) is not. */
+export function isTransient(reason: string): boolean {
+  return isReason(reason) && catalogue[reason].transient === true;
+}
+
+/** Whether a failure with this reason counts against the upstream's circuit breaker. */
+export function countsAgainstUpstream(reason: Reason): boolean {
+  return catalogue[reason].sparesBreaker !== true;
 }

@@ -7,11 +7,6 @@ export interface FieldProblem {
 }
 
 export interface SwitchboardErrorOptions {
-  /**
-   * @deprecated Ignored: the sentence comes from the reason catalogue (REASONS), one per reason.
-   * Still accepted so code written before the catalogue compiles; do not pass it in new code.
-   */
-  readonly agentMessage?: string;
   readonly fieldErrors?: readonly FieldProblem[];
   readonly cause?: unknown;
   /**

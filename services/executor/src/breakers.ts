@@ -1,7 +1,7 @@
 import CircuitBreaker from 'opossum';
 import { EventEmitter } from 'node:events';
 import type { BreakerPolicy } from '@switchboard/contracts';
-import { isSwitchboardError } from '@switchboard/errors';
+import { countsAgainstUpstream, isSwitchboardError } from '@switchboard/errors';
 import { WorkingSet, type Resident } from './working-set.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'bypassed';
@@ -16,12 +16,9 @@ export const BREAKER_DEFAULTS = {
 
 const BUCKET_MS = 1_000;
 
-/** Errors that are the caller's problem (bad arguments, 4xx answers) do not count against the upstream. */
-export function countsAgainstUpstream(err: unknown): boolean {
-  if (isSwitchboardError(err)) {
-    return !['INVALID_ARGUMENTS', 'UPSTREAM_CLIENT_ERROR', 'EGRESS_BLOCKED', 'AUTH_FAILED'].includes(err.reason);
-  }
-  return true;
+/** Errors the catalogue does not blame on the upstream (bad arguments, 4xx answers) leave its breaker alone. */
+function blamesUpstream(err: unknown): boolean {
+  return !isSwitchboardError(err) || countsAgainstUpstream(err.reason);
 }
 
 type Task = () => Promise<unknown>;
@@ -141,7 +138,7 @@ export class BreakerRegistry {
       rollingCountBuckets: buckets,
       enableSnapshots: false,
       rotateBucketController: this.rotate,
-      errorFilter: (err: unknown) => !countsAgainstUpstream(err),
+      errorFilter: (err: unknown) => !blamesUpstream(err),
     });
     // Replacing an entry releases (shuts down) the breaker it held.
     this.working.set(key, entry({ breaker, policyKey, policy, windowMs: buckets * BUCKET_MS, lastUsed: Date.now() }));

@@ -1,5 +1,6 @@
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { DeliveryState, Outcome, type AuditEvent } from '@switchboard/contracts';
+import { reasonEntry } from '@switchboard/errors';
 import type { Logger } from '@switchboard/logging';
 import type { AttemptReport } from './delivery-attempt.js';
 import type { DeadLetterStore } from './dead-letters.js';
@@ -206,7 +207,7 @@ export class DeliveryWorker {
 
 function notAttempted(queued: QueuedDelivery, step: GiveUp): AttemptReport {
   return {
-    outcome: step.reason === 'DELIVERY_EXPIRED' ? Outcome.OUTCOME_TIMEOUT : Outcome.OUTCOME_UPSTREAM_ERROR,
+    outcome: Outcome[reasonEntry(step.reason).outcome],
     reason: step.reason,
     httpStatus: 0,
     detail: '',

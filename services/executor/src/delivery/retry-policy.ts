@@ -1,3 +1,5 @@
+import { isTransient } from '@switchboard/errors';
+
 /**
  * When an async delivery is tried again. Pure functions of the attempt's result, the policy and the
  * clock, so every rule is tested without a queue.
@@ -15,16 +17,6 @@
  *   later is not scheduled.
  */
 
-/** Reasons (from outcome classification) a later attempt may fix. */
-const RETRYABLE_REASONS: ReadonlySet<string> = new Set([
-  'UPSTREAM_UNREACHABLE',
-  'TIMEOUT',
-  'CIRCUIT_OPEN',
-  'AUTH_FAILED',
-  'INTERNAL',
-  'UPSTREAM_SERVER_ERROR',
-]);
-
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status <= 599);
 }
@@ -32,7 +24,7 @@ export function isRetryableStatus(status: number): boolean {
 /** Whether an attempt that failed with this reason (and HTTP status, 0 for none) is worth repeating. */
 export function isRetryable(reason: string, httpStatus: number): boolean {
   if (httpStatus > 0) return isRetryableStatus(httpStatus);
-  return RETRYABLE_REASONS.has(reason);
+  return isTransient(reason);
 }
 
 export interface BackoffSettings {

@@ -10,14 +10,9 @@ export function classifySendError(err: unknown, signal: AbortSignal): Switchboar
   if (blocked) return blocked;
   const code = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
   if (signal.aborted || TIMEOUT_CODES.has(code)) {
-    return new SwitchboardError('TIMEOUT', 'the upstream did not answer within the time budget', {
-      agentMessage: 'That system is taking too long to answer right now.',
-    });
+    return new SwitchboardError('TIMEOUT', 'the upstream did not answer within the time budget');
   }
-  return new SwitchboardError('UPSTREAM_UNREACHABLE', `the upstream could not be reached${code ? ` (${code})` : ''}`, {
-    agentMessage: "I can't reach that system right now.",
-    cause: err,
-  });
+  return new SwitchboardError('UPSTREAM_UNREACHABLE', `the upstream could not be reached${code ? ` (${code})` : ''}`, { cause: err });
 }
 
 /** A failure another attempt may fix: the upstream could not be reached (not a timeout, not a blocked address). */
@@ -26,7 +21,5 @@ export function isTransientSendError(err: unknown, signal: AbortSignal): boolean
 }
 
 export function tooLarge(limit: number): SwitchboardError {
-  return new SwitchboardError('RESPONSE_TOO_LARGE', `the upstream response is larger than the ${limit}-byte limit`, {
-    agentMessage: 'That system sent back more than I can handle right now.',
-  });
+  return new SwitchboardError('RESPONSE_TOO_LARGE', `the upstream response is larger than the ${limit}-byte limit`);
 }
