@@ -1,5 +1,6 @@
 import { DeliveryState, Outcome, type AuditEvent, type Delivery } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
+import { auditBase } from '../audit-base.js';
 import type { DeadLetter, DeadLetterStore } from './dead-letters.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { QueuedDelivery } from './queued-delivery.js';
@@ -60,26 +61,9 @@ export class DeliveryAdmin {
     await this.o.queue.enqueue(message, msgId, REQUEUE_TIMEOUT_MS);
     await this.o.deadLetters.remove(orgId, deliveryId, found.revision);
     this.o.publishAudit({
-      schemaVersion: 1,
-      invocationId: msgId,
-      orgId,
-      callId: message.callId,
-      toolKey: message.toolKey,
-      time: new Date(),
-      test: false,
-      gate: undefined,
-      request: undefined,
-      argumentsJson: '',
+      ...auditBase({ invocationId: msgId, orgId, callId: message.callId, toolKey: message.toolKey, integrationRevision: message.revision }),
       outcome: Outcome.OUTCOME_ACCEPTED,
       reason: 'REQUEUED',
-      httpStatus: 0,
-      latencyMs: 0,
-      breakerState: '',
-      retries: 0,
-      resultBytes: 0,
-      error: '',
-      intent: false,
-      integrationRevision: message.revision,
       deliveryId,
       attempt: 0,
       deliveryState: DeliveryState.DELIVERY_STATE_QUEUED,

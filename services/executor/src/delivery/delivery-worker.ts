@@ -1,6 +1,7 @@
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { DeliveryState, Outcome, type AuditEvent } from '@switchboard/contracts';
 import { reasonEntry } from '@switchboard/errors';
+import { auditBase } from '../audit-base.js';
 import type { Logger } from '@switchboard/logging';
 import type { AttemptReport } from './delivery-attempt.js';
 import type { DeadLetterStore } from './dead-letters.js';
@@ -227,13 +228,7 @@ function notAttempted(queued: QueuedDelivery, step: GiveUp): AttemptReport {
 /** The audit event of one attempt; its invocation id `<delivery id>.<attempt>` is unique per attempt. */
 export function attemptEvent(queued: QueuedDelivery, attempt: number, r: AttemptReport): AuditEvent {
   return {
-    schemaVersion: 1,
-    invocationId: `${queued.deliveryId}.${attempt}`,
-    orgId: queued.orgId,
-    callId: queued.callId,
-    toolKey: queued.toolKey,
-    time: new Date(),
-    test: false,
+    ...auditBase({ invocationId: `${queued.deliveryId}.${attempt}`, orgId: queued.orgId, callId: queued.callId, toolKey: queued.toolKey, integrationRevision: r.revision }),
     gate: r.gate,
     request: r.request,
     argumentsJson: r.argumentsJson,
@@ -243,10 +238,7 @@ export function attemptEvent(queued: QueuedDelivery, attempt: number, r: Attempt
     latencyMs: r.latencyMs,
     breakerState: r.breakerState,
     retries: r.retries,
-    resultBytes: 0,
     error: r.detail,
-    integrationRevision: r.revision,
-    intent: false,
     deliveryId: queued.deliveryId,
     attempt,
     deliveryState: DeliveryState.DELIVERY_STATE_UNSPECIFIED,

@@ -11,6 +11,7 @@ import {
 } from '@switchboard/contracts';
 import { speechOf } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
+import { auditBase } from '../audit-base.js';
 import { ACCEPTED_SUMMARY } from '../delivery/delivery-acceptor.js';
 import { classifyFailure } from '../outcome.js';
 import type { RequestSecrets } from '../secret-masker.js';
@@ -46,7 +47,7 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
   const v = secrets === undefined || secrets.empty ? verdictOf(ctx) : masked(verdictOf(ctx), secrets);
   const recordedRequest = secrets === undefined || secrets.empty || ctx.request === undefined ? ctx.request : maskedRequest(ctx.request, secrets);
   const latencyMs = performance.now() - ctx.started;
-  const { input, mode, invocationId, end } = ctx;
+  const { mode, invocationId, end } = ctx;
   const accepted = end?.kind === 'accepted';
   const response: InvokeResponse = {
     invocationId,
@@ -65,13 +66,7 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
     callState: end?.kind === 'success' && ctx.stateWritten !== undefined ? shownState(ctx) : [],
   };
   const audit: AuditEvent = {
-    schemaVersion: 1,
-    invocationId,
-    orgId: input.orgId,
-    callId: input.callId,
-    toolKey: input.toolKey,
-    time: ctx.time,
-    test: mode.test,
+    ...auditBase(ctx),
     gate: ctx.gate,
     request: recordedRequest,
     argumentsJson: ctx.argumentsJson ?? '',
@@ -83,8 +78,6 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
     retries: ctx.retries ?? 0,
     resultBytes: Buffer.byteLength(v.resultJson),
     error: v.error,
-    integrationRevision: ctx.revision ?? 0,
-    intent: false,
   };
   if (ctx.cacheHit === true) audit.cacheHit = true;
   if (ctx.callState !== undefined) {

@@ -1,4 +1,5 @@
-import { AuditMode, Outcome, type AuditEvent, type Integration } from '@switchboard/contracts';
+import { AuditMode, type AuditEvent, type Integration } from '@switchboard/contracts';
+import { auditBase } from '../../audit-base.js';
 import type { HttpMethodName } from '../../http-method.js';
 import type { After, InvocationContext, InvocationDeps, Step, StepResult } from '../types.js';
 
@@ -28,26 +29,5 @@ export const intent: Step = {
 
 /** The intent of a run: what the outcome event will say, less the outcome. */
 export function intentEvent(ctx: InvocationContext): AuditEvent {
-  return {
-    schemaVersion: 1,
-    invocationId: ctx.invocationId,
-    orgId: ctx.input.orgId,
-    callId: ctx.input.callId,
-    toolKey: ctx.input.toolKey,
-    time: ctx.time,
-    test: ctx.mode.test,
-    gate: ctx.gate,
-    request: ctx.request,
-    argumentsJson: ctx.argumentsJson ?? '',
-    outcome: Outcome.OUTCOME_UNSPECIFIED,
-    reason: '',
-    httpStatus: 0,
-    latencyMs: 0,
-    breakerState: '',
-    retries: 0,
-    resultBytes: 0,
-    error: '',
-    integrationRevision: ctx.revision ?? 0,
-    intent: true,
-  };
+  return { ...auditBase(ctx), gate: ctx.gate, request: ctx.request, argumentsJson: ctx.argumentsJson ?? '', intent: true };
 }
