@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '@switchboard/contracts';
 /**
  * The string formats a parameter may declare, checked exactly as the model is told them: `date`,
  * `date-time`, `email` and `uuid` are JSON Schema (draft 2020-12) formats in the tool schema, `time`
@@ -39,7 +40,6 @@ const MAX_EMAIL_LENGTH = 254;
  * characters of hex and hyphens. `urn:uuid:…` is a URN that contains one, not one, and an upstream
  * given it in a path or field would not find the record: refused.
  */
-const UUID = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
 function isLeapYear(year: number): boolean {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
@@ -92,5 +92,5 @@ export function isEmail(text: string): boolean {
 }
 
 export function isUuid(text: string): boolean {
-  return text.length === 36 && UUID.test(text);
+  return text.length === 36 && UUID_PATTERN.test(text);
 }

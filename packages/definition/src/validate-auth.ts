@@ -1,4 +1,4 @@
-import { AuthType, type Auth } from '@switchboard/contracts';
+import { type Auth, AuthType, CREDENTIAL_ID_PATTERN, CREDENTIAL_ID_RULE } from '@switchboard/contracts';
 import type { FieldProblem } from '@switchboard/errors';
 import {
   API_KEY_PLACEMENT_NAMES,
@@ -10,12 +10,10 @@ import {
 import { MAX_SCOPES } from './limits.js';
 
 /** Credential ids as PutCredential accepts them. */
-export const CREDENTIAL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** Token request parameters Switchboard sets itself; an extra parameter must not replace them. */
 const RESERVED_TOKEN_PARAMS = new Set(['grant_type', 'client_id', 'client_secret', 'refresh_token', 'scope']);
 
-const CREDENTIAL_ID_RULE = 'must be 1 to 64 letters, digits, _ or -, starting with a letter or digit';
 
 export function checkCredentialId(id: string, field: string, problems: FieldProblem[]): void {
   if (id !== '' && !CREDENTIAL_ID_PATTERN.test(id)) problems.push({ field, message: CREDENTIAL_ID_RULE });

@@ -1,4 +1,4 @@
-import { DeliveryMode, HttpMethod, Integration } from '@switchboard/contracts';
+import { DeliveryMode, HttpMethod, Integration, INTEGRATION_KEY_PATTERN, INTEGRATION_KEY_RULE } from '@switchboard/contracts';
 import type { FieldProblem } from '@switchboard/errors';
 import { isIdempotentMethod } from './http-method.js';
 import { BODY_ENCODING_NAMES, CACHE_SCOPE_NAMES, DELIVERY_MODE_NAMES, HTTP_METHOD_NAMES, enumNameOf, isKnownEnumValue } from './enum-names.js';
@@ -34,7 +34,6 @@ import { validateBurden, validateSpeech } from './validate-speech.js';
 import { validateTrustedValues } from './validate-trusted-values.js';
 
 /** Integration keys: the tool name the model sees and the storage key. */
-export const INTEGRATION_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -43,7 +42,7 @@ function message(err: unknown): string {
 function validateIdentity(i: Integration, problems: FieldProblem[]): void {
   if (i.key === '') problems.push({ field: 'key', message: 'must be set' });
   else if (!INTEGRATION_KEY_PATTERN.test(i.key)) {
-    problems.push({ field: 'key', message: 'must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 64)' });
+    problems.push({ field: 'key', message: INTEGRATION_KEY_RULE });
   }
   for (const [field, value, max] of [
     ['name', i.name, MAX_NAME_LENGTH],

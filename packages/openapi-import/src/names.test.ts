@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INTEGRATION_KEY_PATTERN } from '@switchboard/definition';
+import { INTEGRATION_KEY_PATTERN } from '@switchboard/contracts';
 import { credentialId, integrationKey, parameterName, shortenWords, uniqueName } from './names.js';
 
 describe('integration keys', () => {

@@ -1,4 +1,5 @@
-import { CREDENTIAL_ID_PATTERN, INTEGRATION_KEY_PATTERN, PARAMETER_NAME_PATTERN } from '@switchboard/definition';
+import { CREDENTIAL_ID_PATTERN, INTEGRATION_KEY_PATTERN } from '@switchboard/contracts';
+import { PARAMETER_NAME_PATTERN } from '@switchboard/definition';
 
 const MAX_KEY_LENGTH = 64;
 const MAX_NAME_LENGTH = 64;

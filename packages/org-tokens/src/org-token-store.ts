@@ -1,10 +1,11 @@
+import { ORG_ID_PATTERN, ORG_ID_RULE, ORG_TOKEN_ID_PATTERN } from '@switchboard/contracts';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { timingSafeEqualString } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
 import { bindKv } from '@switchboard/store';
-import { generateToken, hashOf, looksLikeToken, ORG_ID_PATTERN, tokenIdOf } from './token-format.js';
+import { generateToken, hashOf, looksLikeToken, tokenIdOf } from './token-format.js';
 import type { CreatedOrgToken, OpenOrgTokenStoreOptions, OrgTokenInfo } from './types.js';
 
 /** JetStream KV bucket holding org API tokens, by hash. */
@@ -29,8 +30,8 @@ function orgKey(orgId: string, tokenId: string): string {
 
 function checkOrg(orgId: string): void {
   if (!ORG_ID_PATTERN.test(orgId)) {
-    throw new SwitchboardError('INVALID_ORG_ID', 'org id must be 1-64 letters, digits, "_" or "-"', {
-      fieldErrors: [{ field: 'org_id', message: 'must be 1-64 letters, digits, "_" or "-"' }],
+    throw new SwitchboardError('INVALID_ORG_ID', `org id ${ORG_ID_RULE}`, {
+      fieldErrors: [{ field: 'org_id', message: ORG_ID_RULE }],
     });
   }
 }
@@ -111,7 +112,7 @@ export class OrgTokenStore {
 
   /** Whether a token (by id) still exists: sessions opened with a revoked token end at their next check. */
   async isActive(orgId: string, tokenId: string): Promise<boolean> {
-    if (!ORG_ID_PATTERN.test(orgId) || !/^[0-9a-f]{16}$/.test(tokenId)) return false;
+    if (!ORG_ID_PATTERN.test(orgId) || !ORG_TOKEN_ID_PATTERN.test(tokenId)) return false;
     const entry = await this.kv.get(orgKey(orgId, tokenId));
     return entry !== null && entry.operation === 'PUT' && entry.length > 0;
   }
@@ -119,7 +120,7 @@ export class OrgTokenStore {
   /** Revokes one of the org's tokens by id; false when the org has no such token. */
   async revoke(orgId: string, tokenId: string): Promise<boolean> {
     checkOrg(orgId);
-    if (!/^[0-9a-f]{16}$/.test(tokenId)) return false;
+    if (!ORG_TOKEN_ID_PATTERN.test(tokenId)) return false;
     const entry = await this.kv.get(orgKey(orgId, tokenId));
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return false;
     const stored = entry.json<StoredToken>();

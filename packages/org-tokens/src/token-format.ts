@@ -7,9 +7,6 @@ export const TOKEN_PREFIX = 'sbt_';
 /** `sbt_` and 43 base64url characters (32 random bytes). */
 const TOKEN_PATTERN = /^sbt_[A-Za-z0-9_-]{43}$/;
 
-/** Org ids: the registry's rule (safe as NATS subject tokens and KV keys). */
-export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
 /** A new token. Its value exists only in the caller's hands: the store keeps its hash. */
 export function generateToken(): string {
   return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;

@@ -1,3 +1,4 @@
+import { ORG_ID_PATTERN, ORG_ID_RULE } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
 
 /** JetStream KV bucket holding integration definitions: key `<org_id>.<integration_key>`. */
@@ -7,16 +8,10 @@ export const CREDENTIALS_BUCKET = 'switchboard_credentials';
 /** Revisions kept per integration (JetStream's KV allows up to 64). */
 export const INTEGRATION_HISTORY = 20;
 
-/** Org ids: UUIDs or slugs. Restricted so that they are safe as NATS subject tokens and KV keys. */
-export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-/** Integration keys double as tool names for the models (OpenAI allows ^[a-zA-Z0-9_-]{1,64}$). */
-export const INTEGRATION_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-export const CREDENTIAL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
 export function checkOrgId(orgId: string): string {
   if (!ORG_ID_PATTERN.test(orgId)) {
-    throw new SwitchboardError('INVALID_ORG_ID', 'org_id must be 1-64 letters, digits, "_" or "-"', {
-      fieldErrors: [{ field: 'org_id', message: 'must be 1-64 letters, digits, "_" or "-"' }],
+    throw new SwitchboardError('INVALID_ORG_ID', `org_id ${ORG_ID_RULE}`, {
+      fieldErrors: [{ field: 'org_id', message: ORG_ID_RULE }],
     });
   }
   return orgId;

@@ -1,5 +1,4 @@
-import { CredentialType, credentialTypeToJSON, type CredentialInfo } from '@switchboard/contracts';
-import { CREDENTIAL_ID_PATTERN } from '@switchboard/definition';
+import { CREDENTIAL_ID_PATTERN, CREDENTIAL_ID_RULE, type CredentialInfo, CredentialType, credentialTypeToJSON } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
 import type { ApiHandler } from './api-context.js';
 import { grpc } from './grpc-errors.js';
@@ -36,7 +35,7 @@ export const listCredentials: ApiHandler = async (req, deps) => {
 /** Write-only: the secret goes to the registry (sealed there) and the answer holds only type, hint and time. */
 export const putCredential: ApiHandler = async (req, deps) => {
   const id = req.params[0]!;
-  if (!CREDENTIAL_ID_PATTERN.test(id)) throw bad('id', 'must be 1-64 letters, digits, "_" or "-"');
+  if (!CREDENTIAL_ID_PATTERN.test(id)) throw bad('id', CREDENTIAL_ID_RULE);
   const body = await req.body();
   const spec = typeof body['type'] === 'string' ? TYPES[body['type']] : undefined;
   if (!spec) throw bad('type', `must be one of ${Object.keys(TYPES).join(', ')}`);

@@ -1,6 +1,6 @@
-import { CallContext } from '@switchboard/contracts';
+import { CallContext, MAX_CALL_ID_LENGTH } from '@switchboard/contracts';
 import { describe, expect, it } from 'vitest';
-import { callScopeProblems, MAX_CALL_ID_LENGTH } from './call-scope.js';
+import { callScopeProblems } from './call-scope.js';
 
 describe('callScopeProblems', () => {
   it('accepts the call ids telephony sends, and none', () => {

@@ -1,3 +1,4 @@
+import { ORG_ID_PATTERN, ORG_ID_RULE } from '@switchboard/contracts';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import type {
   AuditEvent,
@@ -15,7 +16,6 @@ import type {
 import { UnaryHandlers, type CallerAuth, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError } from '@switchboard/errors';
-import { ORG_ID_PATTERN } from '@switchboard/store';
 import { SINGLE_SHARD, type ShardSpec } from '@switchboard/sharding';
 import { callScopeProblems } from './call-scope.js';
 import { requireOwnShard } from './shard-gate.js';
@@ -53,7 +53,7 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
 
 function requireScope(orgId: string, toolKey: string, draft: boolean, callId: string, context: CallContext | undefined): void {
   const problems = callScopeProblems(callId, context);
-  if (!ORG_ID_PATTERN.test(orgId)) problems.unshift({ field: 'org_id', message: 'must be 1-64 letters, digits, "_" or "-"' });
+  if (!ORG_ID_PATTERN.test(orgId)) problems.unshift({ field: 'org_id', message: ORG_ID_RULE });
   if (!draft && !toolKey) problems.push({ field: 'tool_key', message: 'is required' });
   if (problems.length > 0) {
     throw new SwitchboardError('INVALID_REQUEST', problems.map((p) => `${p.field} ${p.message}`).join('; '), { fieldErrors: problems });

@@ -1,7 +1,7 @@
-import { CredentialType, type CredentialInfo, type PutCredentialRequest } from '@switchboard/contracts';
+import { CREDENTIAL_ID_PATTERN, CREDENTIAL_ID_RULE, type CredentialInfo, CredentialType, type PutCredentialRequest } from '@switchboard/contracts';
 import { sealSecret, type KeyRing } from '@switchboard/crypto';
 import { SwitchboardError, type FieldProblem } from '@switchboard/errors';
-import { CREDENTIAL_ID_PATTERN, checkOrgId, credentialAad, type CredentialStore, type StoredCredential } from '@switchboard/store';
+import { checkOrgId, credentialAad, type CredentialStore, type StoredCredential } from '@switchboard/store';
 
 /** The secret fields each credential type needs; extra fields are refused so typos surface. */
 const FIELDS: Record<number, { required: readonly string[]; optional: readonly string[]; hintFrom?: string }> = {
@@ -68,7 +68,7 @@ export async function putCredential(store: CredentialStore, ring: KeyRing, req: 
   checkOrgId(req.orgId);
   const problems: FieldProblem[] = [];
   if (!CREDENTIAL_ID_PATTERN.test(req.credentialId)) {
-    problems.push({ field: 'credential_id', message: 'must be 1-64 letters, digits, "_" or "-"' });
+    problems.push({ field: 'credential_id', message: CREDENTIAL_ID_RULE });
   }
   problems.push(...checkSecretFields(req.type, req.secret));
   if (problems.length > 0) {

@@ -1,9 +1,10 @@
+import { CREDENTIAL_ID_PATTERN, CREDENTIAL_ID_RULE } from '@switchboard/contracts';
 import type { RegistryServiceServer } from '@switchboard/contracts';
 import type { KeyRing } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
 import { UnaryHandlers, type CallerAuth, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
-import { CREDENTIAL_ID_PATTERN, checkOrgId, type CredentialStore } from '@switchboard/store';
+import { checkOrgId, type CredentialStore } from '@switchboard/store';
 import { credentialInfo, putCredential } from './credential-service.js';
 import type { IntegrationService } from './integration-service.js';
 
@@ -46,8 +47,8 @@ export function registryHandlers(deps: RegistryHandlerDeps): RegistryServiceServ
     deleteCredential: h.unary('DeleteCredential', async (req) => {
       checkOrgId(req.orgId);
       if (!CREDENTIAL_ID_PATTERN.test(req.credentialId)) {
-        throw new SwitchboardError('INVALID_CREDENTIAL_ID', 'credential_id must be 1-64 letters, digits, "_" or "-"', {
-          fieldErrors: [{ field: 'credential_id', message: 'must be 1-64 letters, digits, "_" or "-"' }],
+        throw new SwitchboardError('INVALID_CREDENTIAL_ID', `credential_id ${CREDENTIAL_ID_RULE}`, {
+          fieldErrors: [{ field: 'credential_id', message: CREDENTIAL_ID_RULE }],
         });
       }
       if (!(await deps.credentials.delete(req.orgId, req.credentialId))) {

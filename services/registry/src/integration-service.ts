@@ -1,12 +1,7 @@
-import {
-  ToolFormat,
-  type Integration,
-  type IntegrationRecord,
-  type ListToolsResponse,
-} from '@switchboard/contracts';
+import { type Integration, INTEGRATION_KEY_PATTERN, INTEGRATION_KEY_RULE, type IntegrationRecord, type ListToolsResponse, ToolFormat } from '@switchboard/contracts';
 import { exportTools, validateIntegration } from '@switchboard/definition';
 import { SwitchboardError, describeFieldProblems } from '@switchboard/errors';
-import { INTEGRATION_KEY_PATTERN, checkOrgId, type IntegrationStore } from '@switchboard/store';
+import { checkOrgId, type IntegrationStore } from '@switchboard/store';
 
 /** Refuses a definition with every problem named by its field path; nothing is written. */
 export function assertValidIntegration(integration: Integration | undefined): Integration {
@@ -24,8 +19,6 @@ export function assertValidIntegration(integration: Integration | undefined): In
   return integration;
 }
 
-const KEY_RULE = 'must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 64)';
-
 /**
  * The key as a caller supplied it, checked before it reaches the KV store: "*" or ">" would be a
  * subject wildcard there (ListRevisions would read every key of the org) and "a.b" another token.
@@ -33,7 +26,7 @@ const KEY_RULE = 'must start with a lower-case letter and hold only a-z, 0-9 and
 function requireKey(key: string): string {
   if (!key) throw new SwitchboardError('INVALID_KEY', 'key is required', { fieldErrors: [{ field: 'key', message: 'is required' }] });
   if (!INTEGRATION_KEY_PATTERN.test(key)) {
-    throw new SwitchboardError('INVALID_KEY', `key ${KEY_RULE}`, { fieldErrors: [{ field: 'key', message: KEY_RULE }] });
+    throw new SwitchboardError('INVALID_KEY', `key ${INTEGRATION_KEY_RULE}`, { fieldErrors: [{ field: 'key', message: INTEGRATION_KEY_RULE }] });
   }
   return key;
 }

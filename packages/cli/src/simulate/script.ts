@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { Outcome } from '@switchboard/contracts';
+import { Outcome, UUID_PATTERN } from '@switchboard/contracts';
 import type { FieldProblem } from '@switchboard/errors';
 
 /** The simulator's own outcome for a turn in which the caller declined: nothing was sent. */
@@ -58,7 +58,6 @@ const TURN_KEYS = new Set(['caller', 'verify', 'tool', 'args', 'asked', 'confirm
 const EXPECT_KEYS = new Set(['outcome', 'reason', 'says', 'http_status', 'upstream_requests', 'state']);
 const TOP_KEYS = new Set(['name', 'model', 'call', 'turns']);
 const CALL_KEYS = new Set(['call_id', 'caller_number', 'turn_budget_ms', 'prefetch_ms']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -185,7 +184,7 @@ export function parseSimulationScript(text: string): { script?: SimulationScript
   else {
     unknownKeys(call, CALL_KEYS, 'call', problems);
     if (call['call_id'] !== undefined) {
-      if (typeof call['call_id'] !== 'string' || !UUID.test(call['call_id'])) problems.push({ field: 'call.call_id', message: 'must be a UUID' });
+      if (typeof call['call_id'] !== 'string' || !UUID_PATTERN.test(call['call_id'])) problems.push({ field: 'call.call_id', message: 'must be a UUID' });
       else callId = call['call_id'];
     }
     if (call['caller_number'] !== undefined) {

@@ -1,15 +1,8 @@
-import {
-  DeliveryState,
-  type DeliveryServiceServer,
-  type ListDeliveriesRequest,
-  type ListDeliveriesResponse,
-  type RetryDeliveryRequest,
-  type RetryDeliveryResponse,
-} from '@switchboard/contracts';
+import { type DeliveryServiceServer, DeliveryState, GENERATED_ID_PATTERN, INTEGRATION_KEY_PATTERN, type ListDeliveriesRequest, type ListDeliveriesResponse, ORG_ID_PATTERN, ORG_ID_RULE, type RetryDeliveryRequest, type RetryDeliveryResponse } from '@switchboard/contracts';
 import { UnaryHandlers, type CallerAuth, type CallGate } from '@switchboard/grpc-kit';
 import type { Logger } from '@switchboard/logging';
 import { SwitchboardError, type FieldProblem } from '@switchboard/errors';
-import { INTEGRATION_KEY_PATTERN, isNatsUnavailable, ORG_ID_PATTERN } from '@switchboard/store';
+import { isNatsUnavailable } from '@switchboard/store';
 import { SINGLE_SHARD, type ShardSpec } from '@switchboard/sharding';
 import type { DeliveryAdmin } from './delivery-admin.js';
 import { requireOwnShard } from '../shard-gate.js';
@@ -25,15 +18,12 @@ export interface DeliveryHandlerDeps {
   readonly shard?: ShardSpec | undefined;
 }
 
-// Delivery ids are the UUIDs the executor made; anything else cannot name one (and must not reach a KV key).
-const DELIVERY_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 function invalid(problems: FieldProblem[]): SwitchboardError {
   return new SwitchboardError('INVALID_REQUEST', problems.map((p) => `${p.field} ${p.message}`).join('; '), { fieldErrors: problems });
 }
 
 function checkOrg(orgId: string, problems: FieldProblem[]): void {
-  if (!ORG_ID_PATTERN.test(orgId)) problems.push({ field: 'org_id', message: 'must be 1-64 letters, digits, "_" or "-"' });
+  if (!ORG_ID_PATTERN.test(orgId)) problems.push({ field: 'org_id', message: ORG_ID_RULE });
 }
 
 /** NATS not answering (a timeout, no responders) while listing or requeueing: say so, not "internal". */
@@ -60,7 +50,8 @@ export function deliveryHandlers(deps: DeliveryHandlerDeps): DeliveryServiceServ
     retryDelivery: h.unary('RetryDelivery', async (req: RetryDeliveryRequest): Promise<RetryDeliveryResponse> => {
       const problems: FieldProblem[] = [];
       checkOrg(req.orgId, problems);
-      if (!DELIVERY_ID_PATTERN.test(req.deliveryId)) problems.push({ field: 'delivery_id', message: 'must be a delivery id (a UUID)' });
+      // Delivery ids are the ids the executor made; anything else cannot name one (and must not reach a KV key).
+      if (!GENERATED_ID_PATTERN.test(req.deliveryId)) problems.push({ field: 'delivery_id', message: 'must be a delivery id (a UUID)' });
       if (problems.length > 0) throw invalid(problems);
       requireOwnShard(deps.shard ?? SINGLE_SHARD, req.orgId);
       return { delivery: await deps.admin.retry(req.orgId, req.deliveryId) };
