@@ -43,3 +43,15 @@ export function executorClient(g: GlobalOptions): ExecutorCalls {
   const targets = executorTargets(g);
   return targets.length > 1 ? new ShardedExecutorClient({ shards: targets }) : new ExecutorClient(targets[0]!);
 }
+
+/** Where a command writes its output (standard output in main, a buffer in tests). */
+export type Print = (text: string) => void;
+
+/** Runs a command's work on a client and closes the client however the work ends. */
+export async function withClient<C extends { close(): void }, T>(client: C, run: (client: C) => Promise<T>): Promise<T> {
+  try {
+    return await run(client);
+  } finally {
+    client.close();
+  }
+}

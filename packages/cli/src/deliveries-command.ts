@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { DeliveryClient } from '@switchboard/client';
 import { outcomeToJSON, type Delivery } from '@switchboard/contracts';
-import { executorTargets, type GlobalOptions } from './connection.js';
+import { executorTargets, withClient, type GlobalOptions, type Print } from './connection.js';
 import { UsageError } from './errors.js';
-
-type Print = (text: string) => void;
 
 export interface DeliveriesListFlags {
   readonly failed?: boolean;
@@ -13,13 +11,8 @@ export interface DeliveriesListFlags {
   readonly json?: boolean;
 }
 
-async function withClient<T>(g: GlobalOptions, run: (c: DeliveryClient) => Promise<T>): Promise<T> {
-  const c = new DeliveryClient(executorTargets(g));
-  try {
-    return await run(c);
-  } finally {
-    c.close();
-  }
+function withDeliveries<T>(g: GlobalOptions, run: (c: DeliveryClient) => Promise<T>): Promise<T> {
+  return withClient(new DeliveryClient(executorTargets(g)), run);
 }
 
 function time(d: Date | undefined): string {
@@ -50,7 +43,7 @@ export async function deliveriesListCommand(g: GlobalOptions, flags: DeliveriesL
   }
   const limit = flags.limit === undefined ? 0 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number');
-  const deliveries = await withClient(g, (c) => c.listFailed(g.org, flags.tool ?? '', limit));
+  const deliveries = await withDeliveries(g, (c) => c.listFailed(g.org, flags.tool ?? '', limit));
   if (flags.json) {
     print(JSON.stringify(deliveries.map(asJson), null, 2));
     return;
@@ -69,7 +62,7 @@ export async function deliveriesListCommand(g: GlobalOptions, flags: DeliveriesL
 
 /** `switchboard deliveries retry <id>`: puts a dead letter back on the queue (same idempotency key). */
 export async function deliveriesRetryCommand(g: GlobalOptions, deliveryId: string, print: Print): Promise<void> {
-  const delivery = await withClient(g, (c) => c.retry(g.org, deliveryId));
+  const delivery = await withDeliveries(g, (c) => c.retry(g.org, deliveryId));
   const attempts = delivery?.attempts ?? 0;
   print(`delivery ${deliveryId} queued again (${attempts} earlier attempt${attempts === 1 ? '' : 's'}); follow it with switchboard audit --tool ${delivery?.toolKey ?? '<tool>'}`);
 }

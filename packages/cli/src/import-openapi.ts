@@ -3,12 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { groupSkipped, importOpenApi, type ImportResult } from '@switchboard/openapi-import';
-import { applyCommand } from './commands.js';
-import type { GlobalOptions } from './connection.js';
+import { applyCommand } from './apply-command.js';
+import type { GlobalOptions, Print } from './connection.js';
 import { UsageError } from './errors.js';
 import { authChoiceOf, type ImportAuthFlags } from './import-auth.js';
-
-type Print = (text: string) => void;
 
 export interface ImportOpenApiFlags extends ImportAuthFlags {
   /** Print the whole result as JSON instead of the summary. */

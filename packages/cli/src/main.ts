@@ -1,17 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import {
-  applyCommand,
-  credentialListCommand,
-  credentialSetCommand,
-  deleteCommand,
-  getCommand,
-  historyCommand,
-  invokeCommand,
-  listCommand,
-  testCommand,
-  toolsCommand,
-} from './commands.js';
+import { applyCommand } from './apply-command.js';
+import { credentialListCommand, credentialSetCommand } from './credential-command.js';
+import { deleteCommand } from './delete-command.js';
+import { getCommand } from './get-command.js';
+import { historyCommand } from './history-command.js';
+import { invokeCommand } from './invoke-command.js';
+import { listCommand } from './list-command.js';
+import { testCommand } from './test-command.js';
+import { toolsCommand } from './tools-command.js';
 import { auditCommand, type AuditFlags } from './audit-command.js';
 import { importOpenApiCommand, type ImportOpenApiFlags } from './import-openapi.js';
 import { simulateCommand, type SimulateFlags } from './simulate/index.js';

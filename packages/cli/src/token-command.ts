@@ -1,10 +1,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { OrgTokenStore } from '@switchboard/org-tokens';
-import type { GlobalOptions } from './connection.js';
+import type { GlobalOptions, Print } from './connection.js';
 import { UsageError } from './errors.js';
 import { connectCliNats } from './nats.js';
-
-type Print = (text: string) => void;
 
 /** Where the org token store lives: NATS (env NATS_URL) and its bucket (env ORG_TOKENS_BUCKET). */
 export interface TokenFlags {
