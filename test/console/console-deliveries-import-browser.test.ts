@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { parseIntegrationDocuments } from '@switchboard/definition';
-import { ApiKeyPlacement, AuthType, BurdenLevel } from '@switchboard/contracts';
+import { ApiKeyPlacement, AuthType, BurdenLevel, CacheScope } from '@switchboard/contracts';
 import { waitFor } from '../support/audit-files.js';
 import { json } from '../support/upstream.js';
-import { launchChromium, unlabelledControls, type HeadlessBrowser } from './browser.js';
+import { axeViolations, launchChromium, unlabelledControls, type HeadlessBrowser } from './browser.js';
 import { startConsoleHarness, type ConsoleHarness } from './console-harness.js';
 import { notifyYaml, shopOpenApi } from './console-fixtures.js';
 
@@ -231,5 +231,51 @@ describe('the console in headless Chromium: failed deliveries and Import from Op
     expect(stored.parameters.map((p) => p.name)).toEqual(['order_id', 'verbose']);
     expect(stored.parameters.map((p) => [p.sensitive, p.wireName])).toEqual([[true, ''], [false, 'include_lines']]);
     expect(stored.responseMapping!.summaryTemplate).toBe(before.integration!.responseMapping?.summaryTemplate ?? '');
+  });
+
+  it('edits limits and cache in the form, errors beside each field (a cached POST at the cache), and saves them to the registry', async () => {
+    await expect.poll(() => page.inputValue('#f-key')).toBe('get_order');
+    const before = await h.stack.registryClient.get('get_order');
+    expect(await page.inputValue('#f-limits-max_concurrent')).toBe('');
+    expect(await page.inputValue('#f-cache-ttl_seconds')).toBe('');
+    await page.fill('#f-limits-max_concurrent', '5');
+    await page.fill('#f-limits-rate_per_second', '0.5');
+    await page.fill('#f-limits-burst', '2');
+    await page.fill('#f-limits-max_queue_ms', '90000');
+    await page.fill('#f-cache-ttl_seconds', '100000');
+    await page.selectOption('#f-cache-scope', 'org');
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    // Over the limits: not saved, each message beside its field, none left for the YAML view.
+    await page.click('#save');
+    await expect.poll(() => page.getAttribute('#f-limits-max_queue_ms', 'aria-invalid')).toBe('true');
+    expect(await page.textContent('#f-limits-max_queue_ms-error')).toContain('at most 30000');
+    expect(await page.getAttribute('#f-cache-ttl_seconds', 'aria-invalid')).toBe('true');
+    expect(await page.textContent('#f-cache-ttl_seconds-error')).toContain('at most 86400');
+    expect(await page.locator('#form-errors li').count()).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+
+    // A cache on a write is refused for the cache as a whole, shown at its first field.
+    await page.fill('#f-limits-max_queue_ms', '1500');
+    await page.fill('#f-cache-ttl_seconds', '60');
+    await page.selectOption('#f-method', 'POST');
+    await page.click('#save');
+    await expect.poll(() => page.textContent('#f-cache-ttl_seconds-error')).toContain('read methods (GET) only');
+    expect(await page.getAttribute('#f-limits-max_queue_ms', 'aria-invalid')).toBeNull();
+    expect((await h.stack.registryClient.get('get_order')).revision).toBe(before.revision);
+
+    await page.selectOption('#f-method', 'GET');
+    await page.click('#save');
+    await expect.poll(() => page.textContent('#save-message')).toContain('Saved get_order, revision');
+    const stored = (await h.stack.registryClient.get('get_order')).integration!;
+    expect(stored.limits).toEqual({ maxConcurrent: 5, ratePerSecond: 0.5, burst: 2, maxQueueMs: 1500 });
+    expect(stored.cache).toEqual({ ttlSeconds: 60, scope: CacheScope.CACHE_SCOPE_ORG });
+    // The YAML view shows what the form wrote, and the form reads it back.
+    await page.click('#view-yaml');
+    await expect.poll(() => page.isVisible('#definition')).toBe(true);
+    expect(await page.inputValue('#definition')).toContain('rate_per_second: 0.5');
+    await page.click('#view-form');
+    await expect.poll(() => page.inputValue('#f-cache-scope')).toBe('org');
+    expect(await page.inputValue('#f-limits-burst')).toBe('2');
   });
 });

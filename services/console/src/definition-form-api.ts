@@ -3,6 +3,7 @@ import {
   API_KEY_PLACEMENT_NAMES,
   AUTH_TYPE_NAMES,
   BURDEN_LEVEL_NAMES,
+  CACHE_SCOPE_NAMES,
   HTTP_METHOD_NAMES,
   PARAMETER_LOCATION_NAMES,
   PARAMETER_TYPE_NAMES,
@@ -23,6 +24,7 @@ const CHOICES = {
   auth: [...AUTH_TYPE_NAMES.printed.values()],
   apiKeyIn: [...API_KEY_PLACEMENT_NAMES.printed.values()],
   format: [...STRING_FORMAT_NAMES.printed.values()],
+  cacheScope: [...CACHE_SCOPE_NAMES.printed.values()],
 };
 
 /**
