@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -382,6 +382,43 @@ describe('the console journey in headless Chromium: failure states, unsaved edit
     await shot('editor-dark', true);
     await page.emulateMedia({ colorScheme: 'light' });
   });
+  it("charts what an integration's limits did: calls queued with their wait p95, and calls refused RATE_LIMITED", async () => {
+    const callsOrg = `${h.stack.orgId}-calls`;
+    const [limited] = parseIntegrationDocuments(lookupYaml(h.upstream, 'fixture_limited'), 'l.yaml').integrations;
+    await h.stack.client(callsOrg).create(limited!);
+    // As the executor records them: a queued call carries limitWaitMs; a refused one ends RATE_LIMITED, nothing sent.
+    const now = Date.now();
+    const record = (i: number, extra: Record<string, unknown>) =>
+      JSON.stringify({ schemaVersion: 1, invocationId: `limited-${i}`, orgId: callsOrg, callId: `call-limited-${i}`, toolKey: 'fixture_limited', time: new Date(now - (i + 1) * 60_000).toISOString(), test: false, outcome: 'OUTCOME_SUCCESS', httpStatus: 200, latencyMs: 40 + i, breakerState: 'closed', ...extra });
+    const lines = [
+      ...Array.from({ length: 8 }, (_v, i) => record(i, { limitWaitMs: (i + 1) * 25 })),
+      ...Array.from({ length: 3 }, (_v, i) => record(8 + i, { outcome: 'OUTCOME_RATE_LIMITED', reason: 'LIMIT_QUEUE_TIMEOUT', httpStatus: 0, latencyMs: 1000 })),
+      record(11, {}),
+    ];
+    writeFileSync(path.join(h.stack.auditDir, `audit-2026-01-01-limited-${callsOrg.slice(-8)}-0001.jsonl`), `${lines.join('\n')}\n`);
+    await page.goto(`${h.url}/#/integrations/fixture_limited`);
+    await expect.poll(() => heading().textContent()).toBe('fixture_limited');
+    await expect.poll(() => page.textContent('#health-summary')).toMatch(/^12 calls in the last hour; .*RATE_LIMITED 3\. Limits: 8 queued \(waited p95 200 ms\), 3 rate-limited\.$/);
+    const drawn = () => page.evaluate<{ queued: number; refused: number; waits: number }>(`(() => {
+      const chart = window.Chart.getChart('limit-chart');
+      const sum = (i) => chart.data.datasets[i].data.reduce((a, b) => a + (b ?? 0), 0);
+      return { queued: sum(0), refused: sum(1), waits: chart.data.datasets[2].data.filter((v) => v !== null).length };
+    })()`);
+    expect(await drawn()).toEqual({ queued: 8, refused: 3, waits: 2 }); // 8 minutes of queued calls: two 5-minute buckets
+    expect(await page.getAttribute('#limit-chart', 'aria-label')).toContain('8 queued');
+    await page.click('#health summary');
+    expect(await page.locator('#latency-table th').allTextContents()).toEqual(['From', 'Calls', 'p50 (ms)', 'p95 (ms)', 'Queued', 'Wait p95 (ms)', 'Rate limited']);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // An integration whose limits never acted shows no limits chart.
+    await page.goto(`${h.url}/#/integrations/fixture_a`);
+    await expect.poll(() => page.textContent('#health-summary')).toMatch(/^30 calls in the last hour/);
+    expect(await page.locator('#limit-chart').count()).toBe(0);
+  });
+
   it('says why a sign-in failed when the network does, and lets the user try again', async () => {
     await page.click('#sign-out');
     await expect.poll(() => heading().textContent()).toBe('Sign in to Switchboard');

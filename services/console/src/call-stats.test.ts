@@ -41,4 +41,23 @@ describe('callStats', () => {
     expect(stats.buckets[23]!.count).toBe(1);
     expect(stats.from).toBe('2026-12-02T12:00:00.000Z');
   });
+
+  it('shows what the limits did: calls that queued (with their wait p95) and calls refused RATE_LIMITED, per bucket and in all', () => {
+    const queued = (minutesAgo: number, waitMs: number) => ({ ...at(minutesAgo, waitMs + 20), limitWaitMs: waitMs });
+    const records = [
+      ...Array.from({ length: 20 }, (_v, i) => queued(1, (i + 1) * 10)), // newest bucket: waits 10..200 ms
+      queued(58, 500),
+      at(2, 1000, 'OUTCOME_RATE_LIMITED'),
+      at(3, 1000, 'OUTCOME_RATE_LIMITED'),
+      at(4, 3), // sent at once: no wait recorded
+      queued(61, 900), // before the window
+    ];
+    const { limits } = callStats(records, '1h', NOW);
+    expect(limits).toMatchObject({ queued: 21, rateLimited: 2, waitP95: 200 });
+    expect(limits.buckets).toHaveLength(12);
+    expect(limits.buckets[11]).toEqual({ queued: 20, rateLimited: 2, waitP95: 190 });
+    expect(limits.buckets[0]).toEqual({ queued: 1, rateLimited: 0, waitP95: 500 });
+    expect(limits.buckets.slice(1, 11).every((b) => b.queued === 0 && b.rateLimited === 0 && b.waitP95 === null)).toBe(true);
+    expect(callStats([at(1, 5)], '1h', NOW).limits).toMatchObject({ queued: 0, rateLimited: 0, waitP95: null });
+  });
 });

@@ -17,6 +17,19 @@ export interface LatencyBucket {
   readonly p95: number | null;
 }
 
+/** What an integration's `limits` did in one bucket: calls that queued for their turn, and calls refused. */
+export interface LimitBucket {
+  readonly queued: number;
+  readonly rateLimited: number;
+  /** The p95 of the queued calls' waits in ms (the audit's limitWaitMs); null when none queued. */
+  readonly waitP95: number | null;
+}
+
+export interface LimitStats extends LimitBucket {
+  /** One per latency bucket, in the same order. */
+  readonly buckets: readonly LimitBucket[];
+}
+
 export interface CallStats {
   readonly window: StatsWindow;
   readonly from: string;
@@ -25,6 +38,7 @@ export interface CallStats {
   readonly buckets: readonly LatencyBucket[];
   /** Calls per outcome in the window, most frequent first. */
   readonly outcomes: readonly { readonly outcome: string; readonly count: number }[];
+  readonly limits: LimitStats;
 }
 
 /** The nearest-rank percentile of sorted values (p in 0..100). */
@@ -34,12 +48,17 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.min(sorted.length, Math.max(rank, 1)) - 1]!;
 }
 
-/** Latency p50/p95 per bucket and the outcome breakdown of the records that fall in the window ending at `now`. */
+/**
+ * Latency p50/p95 per bucket, the outcome breakdown, and what the integration's limits did (calls queued,
+ * their waits, calls refused RATE_LIMITED) for the records that fall in the window ending at `now`.
+ */
 export function callStats(records: readonly AuditRecord[], window: StatsWindow, now: number): CallStats {
   const { ms, buckets: n } = STATS_WINDOWS[window];
   const from = now - ms;
   const size = ms / n;
   const latencies: number[][] = Array.from({ length: n }, () => []);
+  const waits: number[][] = Array.from({ length: n }, () => []);
+  const rateLimited: number[] = Array.from({ length: n }, () => 0);
   const outcomes = new Map<string, number>();
   let total = 0;
   for (const r of records) {
@@ -48,10 +67,13 @@ export function callStats(records: readonly AuditRecord[], window: StatsWindow, 
     total += 1;
     const outcome = typeof r['outcome'] === 'string' ? r['outcome'] : 'OUTCOME_UNSPECIFIED';
     outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-    if (typeof r['latencyMs'] === 'number' && Number.isFinite(r['latencyMs'])) {
-      latencies[Math.min(n - 1, Math.floor((t - from) / size))]!.push(r['latencyMs']);
-    }
+    const bucket = Math.min(n - 1, Math.floor((t - from) / size));
+    if (typeof r['latencyMs'] === 'number' && Number.isFinite(r['latencyMs'])) latencies[bucket]!.push(r['latencyMs']);
+    if (typeof r['limitWaitMs'] === 'number' && r['limitWaitMs'] > 0) waits[bucket]!.push(r['limitWaitMs']);
+    if (outcome === 'OUTCOME_RATE_LIMITED') rateLimited[bucket]! += 1;
   }
+  const limitBuckets = waits.map((values, i): LimitBucket => ({ queued: values.length, rateLimited: rateLimited[i]!, waitP95: percentile(values.sort((a, b) => a - b), 95) }));
+  const allWaits = waits.flat().sort((a, b) => a - b);
   return {
     window,
     from: new Date(from).toISOString(),
@@ -62,5 +84,6 @@ export function callStats(records: readonly AuditRecord[], window: StatsWindow, 
       return { start: new Date(from + i * size).toISOString(), count: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
     }),
     outcomes: [...outcomes].map(([outcome, count]) => ({ outcome, count })).sort((a, b) => b.count - a.count || a.outcome.localeCompare(b.outcome)),
+    limits: { queued: allWaits.length, rateLimited: rateLimited.reduce((a, b) => a + b, 0), waitP95: percentile(allWaits, 95), buckets: limitBuckets },
   };
 }

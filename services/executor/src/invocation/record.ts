@@ -89,6 +89,7 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
       verification: ctx.stateVerification ?? stateGateVerification(ctx),
     };
   }
+  if (ctx.turn !== undefined && ctx.turn.waitedMs > 0) audit.limitWaitMs = Math.max(1, Math.round(ctx.turn.waitedMs));
   if (ctx.deliveryId !== undefined) {
     response.deliveryId = ctx.deliveryId;
     audit.deliveryId = ctx.deliveryId;

@@ -111,7 +111,10 @@ function def(key: string, path: string, extra: DeepPartial<Integration> = {}): I
 const SPEECH: SpeechGuidance = { mode: SpeechMode.SPEECH_MODE_FILLER, startPhrase: 'One moment.', delayPhrase: '', delayAfterMs: 0 };
 
 /** The deps of a run, each a plain in-memory stand-in except the pool (a real guarded undici Agent). */
-function fakeDeps(definitions: Integration[], options: { gate?: (input: GateInput) => Promise<GateResult>; acceptance?: Acceptance; maxBodyBytes?: number } = {}) {
+function fakeDeps(
+  definitions: Integration[],
+  options: { gate?: (input: GateInput) => Promise<GateResult>; acceptance?: Acceptance; maxBodyBytes?: number; limiter?: InvocationDeps['limiter'] } = {},
+) {
   const byKey = new Map<string, CachedDefinition>(definitions.map((integration, i) => [integration.key, { orgId: ORG, integration, revision: i + 7 }]));
   const credentials = new Map<string, ResolvedCredential>([
     ['api', { type: CredentialType.CREDENTIAL_TYPE_API_KEY, fields: { value: 'key-secret' } }],
@@ -163,6 +166,7 @@ function fakeDeps(definitions: Integration[], options: { gate?: (input: GateInpu
       intents.push({ event, upstreamHadSeen: seen.length });
       return Promise.resolve();
     },
+    limiter: options.limiter,
   };
   const close = async () => {
     breakers.shutdown();
@@ -231,6 +235,32 @@ describe('run: success', () => {
     expect(result.upstreamResponse?.bodyTruncated).toBe(true);
     expect(result.latency.connectMs).toBe(1.5);
     expect(result.request?.url).toContain('q=sample');
+  });
+});
+
+describe('run: limits', () => {
+  /** A limiter that gives every call its turn after `waitedMs`, and counts the turns given back. */
+  const turnsAfter = (waitedMs: number) => {
+    const released: number[] = [];
+    const limiter: NonNullable<InvocationDeps['limiter']> = {
+      acquire: () => Promise.resolve({ waitedMs, release: () => void released.push(waitedMs) }),
+      backOff: () => undefined,
+    };
+    return { limiter, released };
+  };
+
+  it('records how long a limited call queued for its turn (limit_wait_ms), and gives the turn back', async () => {
+    const { limiter, released } = turnsAfter(41.6);
+    const { response, audit } = await runOnce([def('look_up', '/ok', { limits: { maxConcurrent: 1 } })], live('look_up'), { limiter });
+    expect(response.outcome).toBe(Outcome.OUTCOME_SUCCESS);
+    expect(audit.limitWaitMs).toBe(42);
+    expect(released).toEqual([41.6]);
+  });
+
+  it('records no wait for a call that got its turn at once', async () => {
+    const { limiter } = turnsAfter(0);
+    const { audit } = await runOnce([def('look_up', '/ok', { limits: { maxConcurrent: 1 } })], live('look_up'), { limiter });
+    expect(audit.limitWaitMs).toBeUndefined();
   });
 });
 
