@@ -1,10 +1,11 @@
 // README command 1: starts NATS and Redis if needed, the three services, a demo API on loopback, and
 // registers the demo integration; prints a command that invokes it. Ctrl-C stops everything.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launch } from '@switchboard/harness';
 import { ensureLocalServices } from './local-services.mjs';
 import { startDemoApi } from './demo-api.mjs';
 
@@ -28,32 +29,28 @@ function devSecret(file, make) {
 const children = [];
 let stopping = false;
 
-function startService(name, env) {
-  return new Promise((resolve, reject) => {
-    const log = createWriteStream(path.join(dev, 'logs', `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [path.join(root, 'services', name, 'dist', 'main.js')], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+/** Starts a built service with its output in .data/dev/logs/<name>.log; resolves once it is ready. */
+async function startService(name, env) {
+  const log = createWriteStream(path.join(dev, 'logs', `${name}.log`), { flags: 'a' });
+  let proc;
+  try {
+    proc = await launch({
+      name,
+      args: [path.join(root, 'services', name, 'dist', 'main.js')],
+      env,
+      readyLine: `${name} ready`,
+      readyTimeoutMs: 60_000,
+      keepLines: 200,
+      onOutput: (chunk) => log.write(chunk),
     });
-    children.push(child);
-    let ready = false;
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      log.write(chunk);
-      if (!ready && chunk.toString().includes(`${name} ready`)) {
-        ready = true;
-        resolve(child);
-      }
-    });
-    child.stderr.on('data', (chunk) => {
-      log.write(chunk);
-      stderr += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      if (!ready) reject(new Error(`${name} exited (${code}): ${stderr.trim() || `see .data/dev/logs/${name}.log`}`));
-      else if (!stopping) say(`${name} exited unexpectedly (${code}); see .data/dev/logs/${name}.log`);
-    });
+  } catch (err) {
+    throw new Error(`${err.message}\n(all of it in .data/dev/logs/${name}.log)`);
+  }
+  children.push(proc.child);
+  void proc.exited.then(({ code, signal }) => {
+    if (!stopping) say(`${name} exited unexpectedly (${code ?? signal}); see .data/dev/logs/${name}.log`);
   });
+  return proc.child;
 }
 
 async function main() {

@@ -1,22 +1,25 @@
 // Starting and watching the processes a benchmark run needs: the three Switchboard services (built
 // dist, unique NATS/Redis names like test/support/stack.ts), helper servers in their own processes,
 // and /proc readings (CPU time, RSS) of any of them.
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killAll, launch, portsOf, sleep } from '@switchboard/harness';
 import { load } from './deps.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const OUTPUT_TAIL_BYTES = 64 * 1024;
+/** Output kept per service for error messages and scans (about 64 KB of log lines). */
+const OUTPUT_TAIL_LINES = 500;
+const MAX_LOG_LINES = 1_000;
 /** Plenty for a run's audit events (about 1 KB each). */
 export const AUDIT_STREAM_BYTES = 512 * 2 ** 20;
 
-/** Every child this process started, so a watchdog or Ctrl-C can stop exactly those. */
+/** The helpers and local servers this process started (services are the harness's), so a watchdog or Ctrl-C can stop exactly those. */
 const children = new Set();
 
 export function killStartedChildren() {
@@ -24,6 +27,8 @@ export function killStartedChildren() {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   children.clear();
+  // killAll sends its signals at once; its promise only waits for the exits.
+  void killAll();
 }
 
 export function assertBuilt() {
@@ -66,68 +71,51 @@ export function serviceEnv(id, auditDir) {
  * process only (e.g. --cpu-prof: Node 20 refuses it in NODE_OPTIONS, so it goes on the command line);
  * the benchmark's own NODE_OPTIONS is never passed on.
  */
-export function startService(name, env, { nodeArgs = [], readyTimeoutMs = 30_000 } = {}) {
+export async function startService(name, env, { nodeArgs = [], readyTimeoutMs = 30_000 } = {}) {
   const spawnedAt = performance.now();
   // Each executor needs an audit spool of its own (it refuses one another live process holds), and a
   // run may have several executors up at once: a fresh one per start unless the caller chose one.
   const spool = name === 'executor' && env.AUDIT_SPOOL_DIR === undefined ? mkdtempSync(path.join(tmpdir(), 'sb-bench-spool-')) : undefined;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'services', name, 'dist', 'main.js')], {
-      env: { ...process.env, ...env, ...(spool ? { AUDIT_SPOOL_DIR: spool } : {}), NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  /** The first JSON log lines with the time each arrived, for start-up timings. */
+  const logLines = [];
+  const onLine = (line) => {
+    if (logLines.length >= MAX_LOG_LINES) return;
+    try {
+      const parsed = JSON.parse(line);
+      parsed.seenAtMs = performance.now();
+      logLines.push(parsed);
+    } catch {
+      // Not a log line (a warning from node itself).
+    }
+  };
+  let proc;
+  try {
+    proc = await launch({
+      name,
+      args: [...nodeArgs, path.join(ROOT, 'services', name, 'dist', 'main.js')],
+      env: { ...env, ...(spool ? { AUDIT_SPOOL_DIR: spool } : {}), NODE_OPTIONS: '' },
+      readyLine: (line) => line.includes(`"msg":"${name} ready"`),
+      readyTimeoutMs,
+      keepLines: OUTPUT_TAIL_LINES,
+      onLine,
     });
-    if (spool) child.once('exit', () => rmSync(spool, { recursive: true, force: true }));
-    children.add(child);
-    let tail = '';
-    let pending = '';
-    let ready = false;
-    const logLines = [];
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${name} did not become ready in ${readyTimeoutMs} ms:\n${tail}`));
-    }, readyTimeoutMs);
-    const onData = (chunk) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-OUTPUT_TAIL_BYTES);
-      pending += text;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        let parsed;
-        try {
-          parsed = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        parsed.seenAtMs = performance.now();
-        if (logLines.length < 1_000) logLines.push(parsed);
-        if (ready || parsed.msg !== `${name} ready`) continue;
-        ready = true;
-        clearTimeout(timer);
-        resolve({
-          name,
-          child,
-          pid: child.pid,
-          port: parsed.port ?? 0,
-          httpPort: parsed.httpPort,
-          startupMs: parsed.seenAtMs - spawnedAt,
-          logLines,
-          output: () => tail,
-          exited: () => child.exitCode !== null || child.signalCode !== null,
-          stop: (signal = 'SIGTERM', graceMs = 15_000) => stopChild(child, signal, graceMs),
-        });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      if (!ready) {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${tail}`));
-      }
-    });
-  });
+  } catch (err) {
+    if (spool) rmSync(spool, { recursive: true, force: true });
+    throw err;
+  }
+  if (spool) void proc.exited.then(() => rmSync(spool, { recursive: true, force: true }));
+  const ready = logLines.find((l) => l.msg === `${name} ready`);
+  return {
+    name,
+    child: proc.child,
+    pid: proc.pid,
+    ...portsOf(proc.readyLine),
+    startupMs: (ready?.seenAtMs ?? performance.now()) - spawnedAt,
+    logLines,
+    output: proc.output,
+    exited: () => !proc.isRunning(),
+    stop: async (signal = 'SIGTERM', graceMs = 15_000) => (await proc.stop({ signal, timeoutMs: graceMs })).code,
+  };
 }
 
 function stopChild(child, signal, graceMs) {
@@ -318,6 +306,6 @@ export async function waitUntil(probe, what, timeoutMs = 15_000) {
       last = err instanceof Error ? err.message : String(err);
     }
     if (performance.now() > until) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }

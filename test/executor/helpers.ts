@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { freePort, launch } from '@switchboard/harness';
 import { AuditEvent, HttpMethod, Integration, Outcome, type InvokeRequest, type InvokeResponse } from '@switchboard/contracts';
 import { waitFor } from '../support/audit-files.js';
 import { NATS_URL, startStack, type Stack, type StackOptions } from '../support/stack.js';
+
+export { freePort, sleep } from '@switchboard/harness';
 
 /**
  * startStack with a small audit stream: JetStream reserves a file stream's max_bytes up front, and the
@@ -65,18 +66,6 @@ export function outcomeName(o: Outcome): string {
   return Outcome[o] ?? String(o);
 }
 
-/** A TCP port nobody listens on right now (for a private redis-server). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export interface PrivateRedis {
   readonly url: string;
   readonly port: number;
@@ -86,35 +75,17 @@ export interface PrivateRedis {
 /** A throwaway redis-server on loopback, so a test can stop it without touching the shared one. */
 export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
   const p = port ?? (await freePort());
-  const child: ChildProcess = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server on ${p} did not start:\n${out}`)), 10_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${out}`));
-    });
+  const proc = await launch({
+    name: `redis-server:${p}`,
+    command: 'redis-server',
+    args: ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    readyLine: 'Ready to accept connections',
+    readyTimeoutMs: 10_000,
   });
   return {
     url: `redis://127.0.0.1:${p}`,
     port: p,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
+    stop: async () => void (await proc.stop({ signal: 'SIGKILL' })),
   };
 }
 
@@ -142,8 +113,4 @@ export async function auditEvents(stack: Stack): Promise<AuditEvent[]> {
 /** The audit event of one invocation, once it is on the stream. */
 export function auditOf(stack: Stack, invocationId: string): Promise<AuditEvent> {
   return waitFor(async () => (await auditEvents(stack)).find((e) => e.invocationId === invocationId), `the audit event of ${invocationId}`);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { sleep } from '@switchboard/harness';
 import { HealthCheckResponse_ServingStatus as ServingStatus, HealthClient } from '@switchboard/contracts';
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep };
 
 /** The gRPC status name of a failed call ("UNAVAILABLE"), or "NOT_GRPC: <message>" for anything else. */
 export function grpcCodeOf(err: unknown): string {

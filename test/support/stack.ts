@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Redis } from 'ioredis';
 import { ExecutorClient, RegistryClient } from '@switchboard/client';
+import { launch, portsOf } from '@switchboard/harness';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
@@ -25,63 +26,21 @@ export interface ServiceProcess {
 }
 
 /** Starts a built service and resolves once it logs "<name> ready" (with the port it bound). */
-export function startService(
+export async function startService(
   name: ServiceName | 'console' | 'mcp-gateway',
   env: Record<string, string>,
   entry: string = path.join(ROOT, 'services', name, 'dist', 'main.js'),
 ): Promise<ServiceProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let ready = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${name} did not become ready in 20 s:\n${out}`));
-    }, 20_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (ready) return;
-      for (const line of out.split('\n')) {
-        if (!line.includes(`${name} ready`)) continue;
-        ready = true;
-        clearTimeout(timer);
-        let port = 0;
-        let httpPort: number | undefined;
-        try {
-          const fields = JSON.parse(line) as { port?: number; httpPort?: number };
-          port = fields.port ?? 0;
-          httpPort = fields.httpPort;
-        } catch {
-          port = 0;
-        }
-        resolve({
-          name,
-          child,
-          port,
-          httpPort,
-          output: () => out,
-          stop: (signal = 'SIGTERM') =>
-            new Promise((res) => {
-              if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
-              child.once('exit', (code) => res(code));
-              child.kill(signal);
-            }),
-        });
-        return;
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      if (!ready) {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited with ${code} before it was ready:\n${out}`));
-      }
-    });
-  });
+  const proc = await launch({ name, args: [entry], env, readyLine: `${name} ready`, readyTimeoutMs: 20_000 });
+  const { port, httpPort } = portsOf(proc.readyLine);
+  return {
+    name,
+    child: proc.child,
+    port,
+    httpPort,
+    output: proc.output,
+    stop: async (signal = 'SIGTERM') => (await proc.stop({ signal, timeoutMs: 60_000 })).code,
+  };
 }
 
 export interface StackOptions {
