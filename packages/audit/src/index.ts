@@ -2,35 +2,20 @@
 export {
   AUDIT_CONTENT_TYPE,
   CONTENT_TYPE_HEADER,
-  DEFAULT_AUDIT_DLQ_STREAM,
   DEFAULT_AUDIT_STREAM,
-  DEFAULT_AUDIT_SUBJECT_PREFIX,
-  DEFAULT_CREDENTIAL_EVENTS_PREFIX,
   DLQ_HEADERS,
-  assertSubjectPrefix,
-  auditDlqPrefix,
-  auditDlqStreamName,
-  auditDlqStreamSubjects,
   auditDlqSubject,
   auditFilterSubject,
   auditStreamSubjects,
   auditSubject,
-  credentialEventSubject,
   subjectToken,
 } from './subjects.js';
 export type { AuditFilter } from './subjects.js';
 export { auditStreamOptionsFromEnv, ensureAuditStream } from './stream.js';
 export type { AuditStorage, AuditStreamOptions, EnsuredAuditStreams, StreamChange } from './stream.js';
-export {
-  AUDIT_SCHEMA_VERSION,
-  auditEventFromJson,
-  auditEventToJson,
-  auditEventToJsonLine,
-  decodeAuditEvent,
-  encodeAuditEvent,
-} from './codec.js';
+export { AUDIT_SCHEMA_VERSION, auditEventToJson, auditEventToJsonLine, decodeAuditEvent } from './codec.js';
 export { decodeAuditPayload } from './message.js';
-export { AuditPublisher, auditMessageId } from './publisher.js';
+export { AuditPublisher } from './publisher.js';
 export { AuditSpool } from './spool.js';
 export type { AuditSpoolOptions, AuditSpoolStats, SpoolRecovery, SpoolWait } from './spool.js';
 export type { AuditDropReason, AuditPublisherOptions, AuditPublisherStats } from './publisher.js';

@@ -4,37 +4,26 @@ export * from './limits.js';
 export * from './call-state.js';
 export { validateIntegration } from './validate-integration.js';
 export { PARAMETER_NAME_PATTERN } from './validate-parameters.js';
-export { VERIFICATION_METHOD_PATTERN } from './validate-speech.js';
 export { DEFAULT_API_KEY_NAME } from './validate-placement.js';
 export * from './defaults.js';
 export * from './tool-schema.js';
 export { anthropicToolProblems, mcpToolProblems, openAiToolProblems } from './tool-format-rules.js';
-export { openAiStrictSchema, OPENAI_STRICT_MAX_DEPTH, OPENAI_STRICT_MAX_ENUM_VALUES, type StrictResult } from './openai-strict.js';
 export { parseIntegrationDocuments, integrationToDocument, type ParsedIntegrations } from './document.js';
-export { hasParameterType, jsonTypeOf } from './parameter-value.js';
+export { hasParameterType } from './parameter-value.js';
 export { checkArguments, checkParameterValue, type ArgumentCheck } from './argument-check.js';
 export { parseArgumentsJson, nestsDeeperThan, MAX_ARGUMENTS_BYTES, MAX_ARGUMENTS_DEPTH, TOO_DEEP_MESSAGE } from './arguments-json.js';
-export { compileSafePattern, patternProblem, type SafePattern } from './safe-pattern.js';
+export { patternProblem } from './safe-pattern.js';
 export { PHONE_E164_PATTERN } from './string-format.js';
 export { headerValueProblem } from './header-value.js';
 export { headerNameProblem, isClientOwnedHeader, isHeaderToken } from './header-name.js';
-export { isIdempotentMethod } from './http-method.js';
 export {
   API_KEY_PLACEMENT_NAMES,
   AUTH_TYPE_NAMES,
-  BODY_ENCODING_NAMES,
   BURDEN_LEVEL_NAMES,
   CACHE_SCOPE_NAMES,
-  CONTEXT_FIELD_NAMES,
-  DELIVERY_MODE_NAMES,
   HTTP_METHOD_NAMES,
-  OAUTH_CLIENT_AUTH_NAMES,
   PARAMETER_LOCATION_NAMES,
   PARAMETER_TYPE_NAMES,
   STRING_FORMAT_NAMES,
-  enumNameOf,
-  enumValueOf,
-  isKnownEnumValue,
-  type EnumNames,
 } from './enum-names.js';
 export { positionOfField } from './field-position.js';

@@ -1,14 +1,14 @@
 export { refusal, fieldErrorsOf, reasonOf, REASON_METADATA_KEY } from './status-mapping.js';
-export { startGrpcServer, serverCredentials, checkCallerAuthentication } from './server.js';
+export { startGrpcServer } from './server.js';
 export { CallerAuth } from './caller-auth.js';
 export type { Caller, CallerAuthOptions, OrgTokenVerifier } from './caller-auth.js';
-export { identitiesOf, parseServiceIdentities, tokenVariableOf } from './service-identities.js';
+export { identitiesOf, parseServiceIdentities } from './service-identities.js';
 export type { ServiceIdentity, ParseIdentitiesOptions } from './service-identities.js';
 export { methodNamesOf } from './method-names.js';
 export type { GrpcServerOptions, GrpcTlsFiles, RunningGrpcServer } from './server.js';
 export { CallGate, UnaryHandlers } from './unary-handlers.js';
 export type { UnaryHandlerOptions, UnaryMethod } from './unary-handlers.js';
-export { channelCredentials, callMetadata, deadlineIn } from './client.js';
+export { channelCredentials, callMetadata } from './client.js';
 export type { ClientTransportOptions } from './client.js';
 export { HealthState } from './health.js';
 export { serverSecurity } from './server-security.js';

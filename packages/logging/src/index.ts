@@ -1,2 +1,2 @@
-export { createLogger, REDACTED_PATHS } from './logger.js';
+export { createLogger } from './logger.js';
 export type { CreateLoggerOptions, Logger } from './logger.js';

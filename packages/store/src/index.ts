@@ -3,7 +3,7 @@ export { connectNats, natsOptionsFromEnv, redactNatsUrl } from './connect-nats.j
 export type { ConnectNatsOptions, NatsAuthOptions, NatsEnvironment } from './connect-nats.js';
 export { IntegrationStore, recordFromEntry } from './integration-store.js';
 export type { IntegrationPage, OpenStoreOptions } from './integration-store.js';
-export { CredentialStore, credentialAad, credentialFromEntry } from './credential-store.js';
+export { CredentialStore, credentialAad } from './credential-store.js';
 export type { StoredCredential, VersionedCredential } from './credential-store.js';
 export { mirrorKv } from './kv-mirror.js';
 export type { KvMirrorHandlers, KvMirrorOptions, MirroredEntry } from './kv-mirror.js';
