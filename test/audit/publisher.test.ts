@@ -194,8 +194,9 @@ describe('audit publisher against real NATS', () => {
 
     const outcome = makeEvent(77);
     await publisher.publishDurable({ ...outcome, intent: true });
-    publisher.publishSpooled(outcome);
+    const spooled = publisher.publishSpooled(outcome);
     await waitFor(async () => (await adminJsm.streams.info(names.stream)).state.messages === 2, { what: 'both in the stream', timeoutMs: 10_000 });
+    await spooled;
     const ids = (await readStream(jetstream(admin), adminJsm, names.stream)).map((m) => m.header('Nats-Msg-Id'));
     expect(ids.sort()).toEqual([outcome.invocationId, `${outcome.invocationId}:intent`]);
     await waitFor(() => spool.stats().records === 0, { what: 'the spool acknowledged' });

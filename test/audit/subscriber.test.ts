@@ -40,12 +40,13 @@ describe('subscribeAuditEvents', () => {
       orgId: 'org-a',
       retryDelayMs: 100,
       onError: (err) => errors.push(err),
-      handler: async (event) => {
+      handler: (event) => {
         if (failOnce) {
           failOnce = false;
-          throw new Error('handler hiccup');
+          return Promise.reject(new Error('handler hiccup'));
         }
         received.push(event);
+        return Promise.resolve();
       },
     });
     expect(orgA.filterSubject).toBe(`${names.prefix}.org-a.*`);
@@ -65,8 +66,9 @@ describe('subscribeAuditEvents', () => {
       toolKey: 'tool_x',
       durableName: `${names.consumer}_tool_x`,
       onError: () => undefined,
-      handler: async (event) => {
+      handler: (event) => {
         toolX.push(event.invocationId);
+        return Promise.resolve();
       },
     });
     await waitFor(() => toolX.length === 3, { what: 'tool_x events', timeoutMs: 10_000 });

@@ -51,7 +51,7 @@ describe('console API: sessions, CSRF and org scoping', () => {
     const text = await res.text();
     expect(text).not.toContain(token);
     expect(cookie).not.toContain(token);
-    expect(JSON.parse(text)).toMatchObject({ orgId: orgA, csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(JSON.parse(text)).toMatchObject({ orgId: orgA, csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) as unknown });
     expect(h.console.lines().join('\n')).not.toContain(token);
   });
 
@@ -139,19 +139,19 @@ describe('console API: sessions, CSRF and org scoping', () => {
     // The charts' numbers are scoped the same way, and the window is checked.
     const statsA = (await (await a.request('GET', '/api/integrations/a_lookup/stats?window=1h')).json()) as { total: number; outcomes: unknown[] };
     expect(statsA.total).toBeGreaterThan(0);
-    expect(statsA.outcomes).toContainEqual({ outcome: 'OUTCOME_SUCCESS', count: expect.any(Number) });
+    expect(statsA.outcomes).toContainEqual({ outcome: 'OUTCOME_SUCCESS', count: expect.any(Number) as unknown });
     const statsB = (await (await b.request('GET', '/api/integrations/a_lookup/stats?window=24h')).json()) as { total: number; outcomes: unknown[]; breakerState: string };
     expect(statsB).toMatchObject({ total: 0, outcomes: [], breakerState: '' });
     expect((await a.request('GET', '/api/integrations/a_lookup/stats?window=7d')).status).toBe(400);
     const paged = (await (await a.request('GET', '/api/calls?limit=1&offset=0')).json()) as { calls: unknown[]; total: number; offset: number; limit: number };
-    expect(paged).toMatchObject({ offset: 0, limit: 1, total: expect.any(Number) });
+    expect(paged).toMatchObject({ offset: 0, limit: 1, total: expect.any(Number) as unknown });
     expect(paged.calls).toHaveLength(1);
 
     const put = await a.request('PUT', '/api/credentials/shop-key-2', { type: 'api_key', secret: { value: 'another-secret-77aa' } });
     const putText = await put.text();
     expect(put.status).toBe(200);
     expect(putText).not.toContain('another-secret-77aa');
-    expect(JSON.parse(putText)).toMatchObject({ id: 'shop-key-2', type: 'api_key', hint: expect.any(String) });
+    expect(JSON.parse(putText)).toMatchObject({ id: 'shop-key-2', type: 'api_key', hint: expect.any(String) as unknown });
     const listText = await (await a.request('GET', '/api/credentials')).text();
     expect(listText).not.toContain(SECRET);
     expect(listText).not.toContain('another-secret-77aa');

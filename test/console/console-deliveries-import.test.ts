@@ -57,7 +57,7 @@ describe('console API: dead letters and OpenAPI import', () => {
     const a = new ApiSession(h.url);
     await a.signIn(await h.tokenFor(orgA));
     const listed = await waitFor(async () => (await deadLetters(a, '?tool=notify_staff')).find((d) => d.deliveryId === id), 'the dead letter in the console');
-    expect(listed).toMatchObject({ toolKey: 'notify_staff', attempts: 1, lastReason: 'HTTP_400', lastHttpStatus: 400, failedAt: expect.any(String) });
+    expect(listed).toMatchObject({ toolKey: 'notify_staff', attempts: 1, lastReason: 'HTTP_400', lastHttpStatus: 400, failedAt: expect.any(String) as unknown });
     expect(listed.lastError).toBeTruthy();
 
     // Another org sees none of it and cannot retry it.
@@ -118,7 +118,7 @@ describe('console API: dead letters and OpenAPI import', () => {
     const created = await a.request('POST', '/api/import/openapi/apply', { text, items: [{ key: 'get_order' }] });
     expect(created.status).toBe(200);
     const [first] = ((await created.json()) as ApplyBody).results;
-    expect(first).toEqual({ key: 'get_order', ok: true, action: 'created', revision: expect.any(Number) });
+    expect(first).toEqual({ key: 'get_order', ok: true, action: 'created', revision: expect.any(Number) as unknown });
     const stored = await h.stack.client(orgA).get('get_order');
     expect(stored.revision).toBe(first!.revision);
     expect(stored.integration!.urlTemplate).toBe(`${h.upstream.url}/v1/orders/{order_id}`);
@@ -132,8 +132,8 @@ describe('console API: dead letters and OpenAPI import', () => {
     const changed = text.replace('summary: Look up an order', 'summary: Find an order');
     const updated = (await (await a.request('POST', '/api/import/openapi/apply', { text: changed, items: [{ key: 'get_order', expectedRevision: shown }, { key: 'create_order' }] })).json()) as ApplyBody;
     expect(updated.results).toEqual([
-      { key: 'get_order', ok: true, action: 'updated', revision: expect.any(Number) },
-      { key: 'create_order', ok: true, action: 'created', revision: expect.any(Number) },
+      { key: 'get_order', ok: true, action: 'updated', revision: expect.any(Number) as unknown },
+      { key: 'create_order', ok: true, action: 'created', revision: expect.any(Number) as unknown },
     ]);
     const current = (await h.stack.client(orgA).get('get_order')).revision;
     expect(current).toBe(updated.results[0]!.revision);

@@ -235,8 +235,8 @@ describe('async delivery', () => {
     await expect(deliveriesRetryCommand(cli(), id, printer().print)).rejects.toMatchObject({ code: status.NOT_FOUND });
     const c = deliveryClient(stack);
     try {
-      await expect(c.call(c.raw.retryDelivery, { orgId: 'someone-else', deliveryId: randomUUID() }, 5000)).rejects.toMatchObject({ code: status.NOT_FOUND });
-      await expect(c.call(c.raw.retryDelivery, { orgId: stack.orgId, deliveryId: '../x' }, 5000)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+      await expect(c.call('retryDelivery', { orgId: 'someone-else', deliveryId: randomUUID() }, 5000)).rejects.toMatchObject({ code: status.NOT_FOUND });
+      await expect(c.call('retryDelivery', { orgId: stack.orgId, deliveryId: '../x' }, 5000)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     } finally {
       c.close();
     }
@@ -279,7 +279,7 @@ describe('async delivery', () => {
       }
     }
     // The receiver did get them: added at delivery time, from the credentials of that moment.
-    const bearerSent = await waitFor(async () => withKey(receiver.to('/bearer'), queued.deliveryId!)[0], 'the bearer request');
+    const bearerSent = await waitFor(() => withKey(receiver.to('/bearer'), queued.deliveryId!)[0], 'the bearer request');
     expect(bearerSent.headers.authorization).toBe(`Bearer ${BEARER}`);
     expect(bearerSent.url).toContain(`hint=${HINT}`);
     const secretSent = withKey(receiver.to('/secret-fail'), failing.deliveryId!)[0]!;

@@ -21,7 +21,7 @@ export function deliveryClient(stack: Stack, port = stack.executor.port): Promis
 export async function listFailed(stack: Stack, toolKey = ''): Promise<Delivery[]> {
   const c = deliveryClient(stack);
   try {
-    const res = await c.call(c.raw.listDeliveries, { orgId: stack.orgId, state: DeliveryState.DELIVERY_STATE_FAILED, toolKey, limit: 0 }, 10_000);
+    const res = await c.call('listDeliveries', { orgId: stack.orgId, state: DeliveryState.DELIVERY_STATE_FAILED, toolKey, limit: 0 }, 10_000);
     return res.deliveries;
   } finally {
     c.close();

@@ -101,7 +101,7 @@ describe('NATS users and permissions from deploy/nats/values.yaml', () => {
     const credentials = await CredentialStore.bind(nc, { timeoutMs: 5_000 });
     expect((await credentials.kv.get('acme.pms-key'))?.string()).toBe('sealed');
     const watched = await integrations.kv.watch();
-    expect((await watched[Symbol.asyncIterator]().next()).value?.key).toBe('acme.look_up');
+    expect(((await watched[Symbol.asyncIterator]().next()).value as { key?: string } | undefined)?.key).toBe('acme.look_up');
     watched.stop();
 
     expect(await refused('executor writes a definition', () => integrations.kv.put('acme.look_up', 'evil'))).toMatch(/Permissions Violation/);

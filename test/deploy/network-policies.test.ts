@@ -55,7 +55,7 @@ describe.each(OVERLAYS)('NetworkPolicies (%s)', (overlay) => {
   const managedRedis: Endpoint = { kind: 'external', ip: '10.20.0.5' };
   const internalApi: Endpoint = { kind: 'external', ip: '10.96.0.20' };
   const metadata: Endpoint = { kind: 'external', ip: '169.254.169.254' };
-  const { registry, executor, console: consolePod, 'mcp-gateway': mcp, 'audit-logger': logger } = sb as Record<string, Pod>;
+  const { registry, executor, console: consolePod, 'mcp-gateway': mcp, 'audit-logger': logger } = sb;
   const services = { registry, executor, 'audit-logger': logger, console: consolePod, 'mcp-gateway': mcp } as Record<string, Pod>;
 
   type Row = [string, Endpoint, Endpoint, number, ('TCP' | 'UDP')?];

@@ -20,7 +20,7 @@ function secretData(objects: readonly K8sObject[], name: string): Record<string,
   // secretGenerator names carry a content hash (switchboard-service-token-console-5f7k…) unless disabled.
   const s = objects.find((o) => o.kind === 'Secret' && (o.metadata.name === name || new RegExp(`^${name}-[a-z0-9]{10}$`).test(o.metadata.name)));
   if (!s) throw new Error(`Secret ${name} is not rendered`);
-  return Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  return Object.fromEntries(Object.entries((s.data ?? {})).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }
 
 function runCli(args: string[], input?: string, env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {

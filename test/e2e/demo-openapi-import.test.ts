@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error -- a plain ESM script of the demo, without type declarations
 import { startDemoApi } from '../../scripts/demo-api.mjs';
 import { startStack, type Stack } from '../support/stack.js';
 import { runCli } from '../registry/registry-helpers.js';
@@ -19,7 +18,7 @@ describe("the demo API's own OpenAPI document, imported as the README shows", ()
 
   beforeAll(async () => {
     stack = await startStack({ egressAllow: '127.0.0.1/32', withLogger: false });
-    api = (await startDemoApi({ port: 0, apiKey: KEY })) as Server;
+    api = await startDemoApi({ port: 0, apiKey: KEY });
     apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
     dir = await mkdtemp(path.join(tmpdir(), 'demo-import-'));
   });

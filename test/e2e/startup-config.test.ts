@@ -9,7 +9,7 @@ function start(service: string, env: Record<string, string | undefined>) {
   delete clean['SWITCHBOARD_MASTER_KEYS'];
   delete clean['SWITCHBOARD_MASTER_KEYS_FILE'];
   const r = spawnSync(process.execPath, [path.join(ROOT, 'services', service, 'dist', 'main.js')], {
-    env: { ...clean, ...env } as NodeJS.ProcessEnv,
+    env: { ...clean, ...env },
     encoding: 'utf8',
     timeout: 20_000,
   });

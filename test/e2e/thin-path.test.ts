@@ -99,7 +99,7 @@ describe('thin path: registry → executor → upstream → audit logger', () =>
     expect(JSON.stringify(res)).not.toContain(API_KEY);
   });
 
-  it('never logs the API key', async () => {
+  it('never logs the API key', () => {
     for (const svc of [stack.registry, stack.executor, stack.logger!]) expect(svc.output()).not.toContain(API_KEY);
   });
 });

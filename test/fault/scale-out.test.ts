@@ -259,7 +259,7 @@ describe('scale-out: 3-node NATS cluster, two executors, two loggers', () => {
     // The harshest node to lose also leads the audit stream and the loggers' consumer (the acks go to
     // it): move both leaderships there.
     auditLeaderKilled =
-      (await moveLeader(nc, watcherHost, env['AUDIT_STREAM']!)) && (await moveLeader(nc, watcherHost, env['AUDIT_STREAM']!, env['AUDIT_CONSUMER']!));
+      (await moveLeader(nc, watcherHost, env['AUDIT_STREAM']!)) && (await moveLeader(nc, watcherHost, env['AUDIT_STREAM']!, env['AUDIT_CONSUMER']));
 
     const worker = async (w: number) => {
       for (;;) {

@@ -114,14 +114,14 @@ describe('OpenAPI import, end to end', () => {
   it('reports what it could not translate, and why', () => {
     expect(imported.dental.skipped).toEqual([{ operation: 'listProviders', what: 'cookie parameter pms_session', why: 'is a cookie: Switchboard sends no cookies' }]);
     expect(imported.insurance.skipped).toEqual([
-      { operation: 'getClaimStatus', what: 'operation', why: expect.stringContaining('security scheme memberPortal: OpenID Connect') },
+      { operation: 'getClaimStatus', what: 'operation', why: expect.stringContaining('security scheme memberPortal: OpenID Connect') as unknown },
     ]);
     expect(imported.crm.skipped).toEqual([]);
     expect(imported.notify.skipped).toEqual([
-      { operation: 'sendNotification', what: 'callback deliveryStatus', why: expect.stringContaining('callback') },
+      { operation: 'sendNotification', what: 'callback deliveryStatus', why: expect.stringContaining('callback') as unknown },
       { operation: 'uploadAttachment', what: 'operation', why: 'its request body is multipart/form-data; Switchboard sends JSON or form-encoded bodies only' },
-      { operation: 'subscribeToEvents', what: 'operation', why: expect.stringContaining('dashboardSession: cookie auth') },
-      { operation: '(document)', what: 'webhook notificationDelivered', why: expect.stringContaining('webhook') },
+      { operation: 'subscribeToEvents', what: 'operation', why: expect.stringContaining('dashboardSession: cookie auth') as unknown },
+      { operation: '(document)', what: 'webhook notificationDelivered', why: expect.stringContaining('webhook') as unknown },
     ]);
   });
 

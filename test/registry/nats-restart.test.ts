@@ -4,7 +4,7 @@ import { startNatsServer, type PrivateNatsServer } from '../support/nats-server.
 import { startStack, type Stack } from '../support/stack.js';
 import { json, startUpstream, type Upstream } from '../support/upstream.js';
 import { waitFor } from '../support/audit-files.js';
-import { clone, lookupDefinition, refusal, status, type Refusal } from './registry-helpers.js';
+import { clone, lookupDefinition, refusalOf, status, type Refusal } from './registry-helpers.js';
 
 const API_KEY = 'sk_test_nats_restart_6b1f9e20';
 
@@ -50,8 +50,8 @@ describe('registry: definitions across a NATS restart', () => {
     const refusals: Refusal[] = [];
     const after = await waitFor(
       async () =>
-        org.get('look_up').catch(async (err: unknown) => {
-          refusals.push(await refusal(Promise.reject(err)));
+        org.get('look_up').catch((err: unknown) => {
+          refusals.push(refusalOf(err));
           return undefined;
         }),
       'the registry to read from NATS again',

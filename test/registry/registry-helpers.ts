@@ -24,13 +24,18 @@ function isServiceError(err: unknown): err is ServiceError {
   return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number' && 'details' in err;
 }
 
+/** What the caller saw of a call that failed with a gRPC status (anything else is thrown again). */
+export function refusalOf(err: unknown): Refusal {
+  if (!isServiceError(err)) throw err;
+  return { code: err.code, details: err.details, reason: reasonOf(err), fields: fieldErrorsOf(err) };
+}
+
 /** Awaits a call that must fail with a gRPC status and returns what the caller saw. */
 export async function refusal(call: Promise<unknown>): Promise<Refusal> {
   try {
     await call;
   } catch (err) {
-    if (!isServiceError(err)) throw err;
-    return { code: err.code, details: err.details, reason: reasonOf(err), fields: fieldErrorsOf(err) };
+    return refusalOf(err);
   }
   throw new Error('the call succeeded but was expected to fail');
 }

@@ -4,7 +4,7 @@ import type { RegistryClient } from '@switchboard/client';
 import { startStack, type Stack } from '../support/stack.js';
 import { json, startUpstream, type Upstream } from '../support/upstream.js';
 import { waitFor } from '../support/audit-files.js';
-import { clone, example, lookupDefinition, refusal, status } from './registry-helpers.js';
+import { clone, example, lookupDefinition, refusal, refusalOf, status } from './registry-helpers.js';
 
 const API_KEY = 'sk_test_revisions_8c21f0aa93';
 
@@ -39,7 +39,7 @@ describe('registry: revisions, conflicts, restarts and how fast executors follow
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(won).toHaveLength(1);
       expect(lost).toHaveLength(1);
-      const why = await refusal(Promise.reject(lost[0]!.reason));
+      const why = refusalOf(lost[0]!.reason);
       expect(why.code).toBe(status.ABORTED);
       expect(why.reason).toBe('REVISION_CONFLICT');
       expect(why.details).toMatch(

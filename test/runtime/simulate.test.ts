@@ -249,7 +249,7 @@ turns:
     expect(r.turns[0]!.toolResult!.is_error).toBeUndefined();
     const invalid = r.turns[1]!.toolResult!;
     expect(invalid).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_sim_0002', is_error: true });
-    expect(JSON.parse(invalid.content).field_errors[0].field).toBe('date');
+    expect((JSON.parse(invalid.content) as { field_errors: { field: string }[] }).field_errors[0]?.field).toBe('date');
   });
 
   it('an expectation that fails, or a turn that cannot run, sets exit code 1 and says why', async () => {

@@ -110,7 +110,7 @@ describe('echoed secrets are masked in every output', () => {
         responseMapping: { fields: [{ name: 'echo', expression: 'echo' }, { name: 'note', expression: 'note' }], summaryTemplate: 'The upstream said {{ note }}', maxResultBytes: 65_536 },
         timeouts: { totalMs: 5_000 },
         ...extra,
-      } as Parameters<typeof define>[0]);
+      });
     // One client sends its secret in the token request's body, the other in a basic header.
     const oauth2 = (key: string) => ({ tokenUrl: `${upstream.url}/token/${key}`, scopes: [], extraParams: {}, clientAuth: key === 'oauth_cc' ? 2 : 0 });
     await register(

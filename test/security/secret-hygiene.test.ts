@@ -10,6 +10,7 @@ import {
   HttpMethod,
   Integration,
   InvokeResponse,
+  Outcome,
   ParameterLocation,
   ParameterType,
   TestResponse,
@@ -115,7 +116,7 @@ describe('secret hygiene: planted secrets never leave where they belong', () => 
     const args = JSON.stringify({ patient: 'p-1', ssn: SECRETS.sensitiveArg });
     const invoke = (toolKey: string, argumentsJson = args) =>
       stack.executorClient.invoke({ orgId: stack.orgId, toolKey, callId: randomUUID(), argumentsJson });
-    await waitFor(async () => ((await invoke('oauth_rejected')).outcome === 3 ? undefined : true), 'definitions');
+    await waitFor(async () => ((await invoke('oauth_rejected')).outcome === Outcome.OUTCOME_NOT_FOUND ? undefined : true), 'definitions');
     const invocations: InvokeResponse[] = [];
     for (const key of ['key_ok', 'bearer_fails', 'basic_slow', 'headers_ok', 'oauth_ok', 'oauth_refresh', 'oauth_rejected']) {
       invocations.push(await invoke(key));

@@ -142,13 +142,13 @@ export function containerEnv(
   container: Container,
   context: { podName: string; secrets?: Record<string, Record<string, string>> },
 ): Record<string, string> {
-  const configMap = (name: string): Record<string, string> => (find(objects, 'ConfigMap', name).data ?? {}) as Record<string, string>;
+  const configMap = (name: string): Record<string, string> => (find(objects, 'ConfigMap', name).data ?? {});
   const secret = (name: string): Record<string, string> => {
     const fromContext = context.secrets?.[name];
     if (fromContext) return fromContext;
     const rendered = objects.find((o) => o.kind === 'Secret' && o.metadata.name === name);
     if (!rendered) throw new Error(`Secret ${name} is neither rendered nor supplied`);
-    return Object.fromEntries(Object.entries((rendered.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    return Object.fromEntries(Object.entries((rendered.data ?? {})).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
   };
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {

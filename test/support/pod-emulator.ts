@@ -72,7 +72,7 @@ function volumeDir(ctx: PodContext, podName: string, volume: NonNullable<Workloa
 function secretFromObjects(objects: readonly K8sObject[], name: string): Record<string, string> | undefined {
   const s = objects.find((o) => o.kind === 'Secret' && o.metadata.name === name);
   if (!s) return undefined;
-  return Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  return Object.fromEntries(Object.entries((s.data ?? {})).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }
 
 function rewriteServiceNames(value: string, services: Record<string, string>): string {

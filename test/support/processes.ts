@@ -32,7 +32,7 @@ export async function waitFor<T>(probe: () => T | Promise<T>, options: WaitForOp
   for (;;) {
     try {
       const value = await probe();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
       last = value;
     } catch (err) {
       last = err;

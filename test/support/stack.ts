@@ -38,7 +38,7 @@ export async function startService(
     child: proc.child,
     port,
     httpPort,
-    output: proc.output,
+    output: () => proc.output(),
     stop: async (signal = 'SIGTERM') => (await proc.stop({ signal, timeoutMs: 60_000 })).code,
   };
 }

@@ -40,7 +40,7 @@ function matcher(org: string, flags: AuditFlags): (r: AuditRecord) => boolean {
     if (r['orgId'] !== org) return false;
     if (flags.callId && r['callId'] !== flags.callId) return false;
     if (flags.tool && r['toolKey'] !== flags.tool) return false;
-    const t = Date.parse(String(r['time'] ?? ''));
+    const t = Date.parse(textOf(r['time']));
     if (since !== undefined && t < since) return false;
     if (until !== undefined && t > until) return false;
     return true;
@@ -105,11 +105,16 @@ async function fromStream(org: string, flags: AuditFlags, keep: (r: AuditRecord)
   }
 }
 
+/** A field of an audit line as text: strings and numbers as they are, anything else (absent, an object) empty. */
+function textOf(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
 function row(r: AuditRecord): string {
-  const time = String(r['time'] ?? '').replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-  const outcome = String(r['outcome'] ?? '').replace(/^OUTCOME_/, '');
-  const latency = typeof r['latencyMs'] === 'number' ? `${(r['latencyMs'] as number).toFixed(1)} ms` : '';
-  return [time.padEnd(21), String(r['toolKey'] ?? '').padEnd(28), outcome.padEnd(22), String(r['httpStatus'] ?? '').padEnd(5), latency.padStart(10), `  ${r['callId'] || '-'}${r['test'] ? ' (test)' : ''}`].join(' ');
+  const time = textOf(r['time']).replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const outcome = textOf(r['outcome']).replace(/^OUTCOME_/, '');
+  const latency = typeof r['latencyMs'] === 'number' ? `${(r['latencyMs']).toFixed(1)} ms` : '';
+  return [time.padEnd(21), textOf(r['toolKey']).padEnd(28), outcome.padEnd(22), textOf(r['httpStatus']).padEnd(5), latency.padStart(10), `  ${textOf(r['callId']) || '-'}${r['test'] ? ' (test)' : ''}`].join(' ');
 }
 
 /** `switchboard audit`: what the agent did, by call, tool and time, from the logger's files or the stream. */

@@ -22,13 +22,13 @@ export class DeliveryClient {
   async listFailed(orgId: string, toolKey = '', limit = 0): Promise<Delivery[]> {
     const req = { orgId, state: DeliveryState.DELIVERY_STATE_FAILED, toolKey, limit };
     const c = this.poolOf(orgId);
-    return (await c.call(c.raw.listDeliveries, req, TIMEOUT_MS)).deliveries;
+    return (await c.call('listDeliveries', req, TIMEOUT_MS)).deliveries;
   }
 
   /** Puts a dead letter back on the queue (its pool's, when sharded) with the same idempotency key. */
   async retry(orgId: string, deliveryId: string): Promise<Delivery | undefined> {
     const c = this.poolOf(orgId);
-    return (await c.call(c.raw.retryDelivery, { orgId, deliveryId }, TIMEOUT_MS)).delivery;
+    return (await c.call('retryDelivery', { orgId, deliveryId }, TIMEOUT_MS)).delivery;
   }
 
   close(): void {

@@ -25,18 +25,18 @@ export class ExecutorClient {
 
   invoke(request: Partial<InvokeRequest> & Pick<InvokeRequest, 'orgId' | 'toolKey'>, timeoutMs = 8_000, metadata?: Metadata): Promise<InvokeResponse> {
     const full: InvokeRequest = { callId: '', argumentsJson: '', context: undefined, ...request };
-    return this.c.call(this.c.raw.invoke, full, timeoutMs, metadata);
+    return this.c.call('invoke', full, timeoutMs, metadata);
   }
 
   test(request: Partial<TestRequest> & Pick<TestRequest, 'orgId'>, timeoutMs = 30_000): Promise<TestResponse> {
     const full: TestRequest = { toolKey: '', integration: undefined, argumentsJson: '', context: undefined, ...request };
-    return this.c.call(this.c.raw.test, full, timeoutMs);
+    return this.c.call('test', full, timeoutMs);
   }
 
   /** The org's ambient lookups at call start; the executor answers at `deadlineMs` with those that ended. */
   prefetchAmbient(request: Partial<PrefetchAmbientRequest> & Pick<PrefetchAmbientRequest, 'orgId'>, timeoutMs = 12_000): Promise<PrefetchAmbientResponse> {
     const full: PrefetchAmbientRequest = { callId: '', context: undefined, deadlineMs: 0, ...request };
-    return this.c.call(this.c.raw.prefetchAmbient, full, timeoutMs);
+    return this.c.call('prefetchAmbient', full, timeoutMs);
   }
 
   /** The call ended: its call state (exports, verification, failed attempts) is deleted on every replica. */

@@ -8,7 +8,20 @@ type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => unknown;
 
-/** Turns a ts-proto grpc-js client's callback methods into promises with a per-call deadline. */
+/** The request and response types of a client's unary method (ts-proto's last overload: request, metadata, options, callback). */
+type Parts<M> = M extends (request: infer Req, metadata: Metadata, options: Partial<CallOptions>, callback: (error: ServiceError | null, response: infer Res) => void) => unknown
+  ? { request: Req; response: Res }
+  : never;
+type RequestOf<M> = Parts<M>['request'];
+type ResponseOf<M> = Parts<M>['response'];
+
+/** The names of a client's unary methods. */
+type UnaryName<C> = { [K in keyof C]: [Parts<C[K]>] extends [never] ? never : K }[keyof C];
+
+/**
+ * Turns a ts-proto grpc-js client's callback methods into promises with a per-call deadline. A method is
+ * named, not passed, so it is always called on its own client.
+ */
 export class PromiseClient<C extends Client> {
   readonly raw: C;
   private readonly options: ClientTransportOptions;
@@ -18,9 +31,10 @@ export class PromiseClient<C extends Client> {
     this.raw = new Ctor(options.address, channelCredentials(options));
   }
 
-  call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, timeoutMs: number, metadata?: Metadata): Promise<Res> {
+  call<K extends UnaryName<C>>(name: K, request: RequestOf<C[K]>, timeoutMs: number, metadata?: Metadata): Promise<ResponseOf<C[K]>> {
     const md = metadata ?? callMetadata(this.options);
     if (metadata && this.options.serviceToken) md.set('authorization', `Bearer ${this.options.serviceToken}`);
+    const method = this.raw[name] as UnaryMethod<RequestOf<C[K]>, ResponseOf<C[K]>>;
     return new Promise((resolve, reject) => {
       method.call(this.raw, request, md, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
     });

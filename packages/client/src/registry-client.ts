@@ -28,45 +28,44 @@ export class RegistryClient {
   }
 
   async create(integration: Integration): Promise<IntegrationRecord> {
-    return (await this.c.call(this.r.createIntegration, { orgId: this.orgId, integration }, TIMEOUT_MS)).record!;
+    return (await this.c.call('createIntegration', { orgId: this.orgId, integration }, TIMEOUT_MS)).record!;
   }
 
   async get(key: string, revision = 0): Promise<IntegrationRecord> {
-    return (await this.c.call(this.r.getIntegration, { orgId: this.orgId, key, revision }, TIMEOUT_MS)).record!;
+    return (await this.c.call('getIntegration', { orgId: this.orgId, key, revision }, TIMEOUT_MS)).record!;
   }
 
   async list(): Promise<IntegrationRecord[]> {
-    return (await this.c.call(this.r.listIntegrations, { orgId: this.orgId }, TIMEOUT_MS)).records;
+    return (await this.c.call('listIntegrations', { orgId: this.orgId }, TIMEOUT_MS)).records;
   }
 
   async update(integration: Integration, expectedRevision: number): Promise<IntegrationRecord> {
-    return (await this.c.call(this.r.updateIntegration, { orgId: this.orgId, integration, expectedRevision }, TIMEOUT_MS)).record!;
+    return (await this.c.call('updateIntegration', { orgId: this.orgId, integration, expectedRevision }, TIMEOUT_MS)).record!;
   }
 
   async delete(key: string, expectedRevision = 0): Promise<void> {
-    await this.c.call(this.r.deleteIntegration, { orgId: this.orgId, key, expectedRevision }, TIMEOUT_MS);
+    await this.c.call('deleteIntegration', { orgId: this.orgId, key, expectedRevision }, TIMEOUT_MS);
   }
 
   async history(key: string): Promise<IntegrationRecord[]> {
-    return (await this.c.call(this.r.listRevisions, { orgId: this.orgId, key }, TIMEOUT_MS)).records;
+    return (await this.c.call('listRevisions', { orgId: this.orgId, key }, TIMEOUT_MS)).records;
   }
 
   async putCredential(credentialId: string, type: CredentialType, secret: Record<string, string>): Promise<CredentialInfo> {
-    return (await this.c.call(this.r.putCredential, { orgId: this.orgId, credentialId, type, secret }, TIMEOUT_MS)).credential!;
+    return (await this.c.call('putCredential', { orgId: this.orgId, credentialId, type, secret }, TIMEOUT_MS)).credential!;
   }
 
   async listCredentials(): Promise<CredentialInfo[]> {
-    return (await this.c.call(this.r.listCredentials, { orgId: this.orgId }, TIMEOUT_MS)).credentials;
+    return (await this.c.call('listCredentials', { orgId: this.orgId }, TIMEOUT_MS)).credentials;
   }
 
   async deleteCredential(credentialId: string): Promise<void> {
-    await this.c.call(this.r.deleteCredential, { orgId: this.orgId, credentialId }, TIMEOUT_MS);
+    await this.c.call('deleteCredential', { orgId: this.orgId, credentialId }, TIMEOUT_MS);
   }
 
   /** One page of ListTools (page_size 0: the registry's default). */
   toolsPage(format: ToolFormat, page: { pageSize?: number; pageToken?: string; strict?: boolean } = {}): Promise<ListToolsResponse> {
-    return this.c.call(
-      this.r.listTools,
+    return this.c.call('listTools',
       { orgId: this.orgId, format, strict: page.strict ?? false, pageSize: page.pageSize ?? 0, pageToken: page.pageToken ?? '' },
       TIMEOUT_MS,
     );

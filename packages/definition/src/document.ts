@@ -46,7 +46,7 @@ function entriesOf(doc: Document, index: number, fileName: string, problems: Fie
     return [];
   }
   if (raw === null || raw === undefined) return [];
-  if (Array.isArray(raw)) return raw.map((item, i) => ({ doc, base: [i], raw: item }));
+  if (Array.isArray(raw)) return (raw as unknown[]).map((item, i) => ({ doc, base: [i], raw: item }));
   if (isPlainObject(raw) && Object.hasOwn(raw, 'integrations')) {
     const list: unknown = raw['integrations'];
     const extra = Object.keys(raw).filter((k) => k !== 'integrations');
@@ -57,7 +57,7 @@ function entriesOf(doc: Document, index: number, fileName: string, problems: Fie
       problems.push({ field: `${fileName}#${index + 1}`, message: 'integrations: must be a list' });
       return [];
     }
-    return list.map((item, i) => ({ doc, base: ['integrations', i], raw: item }));
+    return (list as unknown[]).map((item, i) => ({ doc, base: ['integrations', i], raw: item }));
   }
   return [{ doc, base: [], raw }];
 }

@@ -1,4 +1,4 @@
-import { ParameterLocation, ParameterType, type Parameter } from '@switchboard/contracts';
+import { ParameterLocation, ParameterType, StringFormat, type Parameter } from '@switchboard/contracts';
 import type { FieldProblem } from '@switchboard/errors';
 import {
   PARAMETER_LOCATION_NAMES,
@@ -148,7 +148,7 @@ function checkShape(p: Parameter, at: string, problems: FieldProblem[]): void {
   }
   if (!isKnownEnumValue(STRING_FORMAT_NAMES, p.format)) {
     problems.push({ field: `${at}.format`, message: `must be ${STRING_FORMAT_NAMES.choices}` });
-  } else if (p.format !== 0 && p.type !== ParameterType.PARAMETER_TYPE_STRING) {
+  } else if (p.format !== StringFormat.STRING_FORMAT_UNSPECIFIED && p.type !== ParameterType.PARAMETER_TYPE_STRING) {
     problems.push({ field: `${at}.format`, message: 'only applies to string parameters' });
   }
   checkLengths(p, at, problems);

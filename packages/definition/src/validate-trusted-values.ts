@@ -1,4 +1,4 @@
-import { ParameterLocation, type Integration } from '@switchboard/contracts';
+import { ContextField, ParameterLocation, type Integration } from '@switchboard/contracts';
 import type { FieldProblem } from '@switchboard/errors';
 import { headerValueProblem, scalarHeaderText } from './header-value.js';
 import { CONTEXT_FIELD_NAMES, PARAMETER_LOCATION_NAMES, isKnownEnumValue } from './enum-names.js';
@@ -38,7 +38,7 @@ export function validateTrustedValues(integration: Integration, problems: FieldP
     const at = `context_values[${i}]`;
     checkName(v.name, `${at}.name`, problems);
     checkLocation(v.location, `${at}.location`, problems);
-    if (v.source === 0 || !isKnownEnumValue(CONTEXT_FIELD_NAMES, v.source)) {
+    if (v.source === ContextField.CONTEXT_FIELD_UNSPECIFIED || !isKnownEnumValue(CONTEXT_FIELD_NAMES, v.source)) {
       problems.push({ field: `${at}.source`, message: `must be ${CONTEXT_FIELD_NAMES.choices}` });
     }
   });

@@ -56,5 +56,5 @@ export function withTypedDecodeFailures(
       unary(call, callback);
     }) satisfies handleUnaryCall<unknown, unknown>;
   }
-  return { definition: typedDefinition as ServiceDefinition, implementation: typedImplementation };
+  return { definition: typedDefinition, implementation: typedImplementation };
 }

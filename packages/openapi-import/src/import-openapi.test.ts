@@ -189,7 +189,7 @@ describe('importOpenApi: translation of whole operations', () => {
     );
     expect(result.integrations).toEqual([]);
     expect(result.skipped).toEqual([
-      { operation: 'clash', what: 'operation', why: expect.stringMatching(/^the definition it becomes is not valid: parameters\[1\]\.wire_name: "x-trace" in header is already used by parameters\[0\]/) },
+      { operation: 'clash', what: 'operation', why: expect.stringMatching(/^the definition it becomes is not valid: parameters\[1\]\.wire_name: "x-trace" in header is already used by parameters\[0\]/) as unknown },
     ]);
   });
 });

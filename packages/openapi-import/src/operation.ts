@@ -246,7 +246,7 @@ function nameAndDescription(input: OperationInput, notes: string[]): { name: str
 function sampleArguments(parameters: readonly Parameter[], examples: ReadonlyMap<string, unknown>): Record<string, unknown> | undefined {
   const sample: Record<string, unknown> = {};
   for (const p of parameters) {
-    const value = examples.get(p.name) ?? p.defaultValue;
+    const value: unknown = examples.get(p.name) ?? p.defaultValue;
     if (value !== undefined) sample[p.name] = value;
     else if (p.required) return undefined;
   }

@@ -436,6 +436,6 @@ export function constantOf(schema: JsonObject, description: string | undefined):
   const fallback = schema['default'];
   if (fallback === undefined || fallback === null || typeof fallback === 'object') return undefined;
   const text = `${description ?? ''} ${stringAt(schema, 'description') ?? ''}`;
-  const insisted = new RegExp(`must (always )?(be|equal)( set to)?\\W{0,3}${String(fallback).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'i');
+  const insisted = new RegExp(`must (always )?(be|equal)( set to)?\\W{0,3}${(typeof fallback === 'string' ? fallback : JSON.stringify(fallback)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'i');
   return insisted.test(text) ? { value: fallback } : undefined;
 }

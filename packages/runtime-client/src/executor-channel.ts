@@ -23,11 +23,11 @@ export class ExecutorChannel {
   }
 
   invoke(request: InvokeRequest, timeoutMs: number): Promise<InvokeResponse> {
-    return this.c.call(this.c.raw.invoke, request, timeoutMs);
+    return this.c.call('invoke', request, timeoutMs);
   }
 
   prefetchAmbient(request: PrefetchAmbientRequest, timeoutMs: number): Promise<PrefetchAmbientResponse> {
-    return this.c.call(this.c.raw.prefetchAmbient, request, timeoutMs);
+    return this.c.call('prefetchAmbient', request, timeoutMs);
   }
 
   endCall(request: EndCallRequest, timeoutMs: number): Promise<EndCallResponse> {

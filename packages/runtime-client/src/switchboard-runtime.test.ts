@@ -20,7 +20,10 @@ import { SwitchboardRuntime } from './switchboard-runtime.js';
  * The runtime client against a real gRPC server on loopback that plays the executor and the registry,
  * so that what goes over the wire (deadline, context, retries, connections) is observed, not assumed.
  */
-type InvokeHandler = (req: InvokeRequest, call: ServerUnaryCall<InvokeRequest, InvokeResponse>) => Promise<InvokeResponse | Partial<ServiceError>>;
+type InvokeHandler = (
+  req: InvokeRequest,
+  call: ServerUnaryCall<InvokeRequest, InvokeResponse>,
+) => InvokeResponse | Partial<ServiceError> | Promise<InvokeResponse | Partial<ServiceError>>;
 
 interface Seen {
   readonly request: InvokeRequest;
@@ -54,7 +57,7 @@ describe('SwitchboardRuntime over gRPC', () => {
       invoke(call: ServerUnaryCall<InvokeRequest, InvokeResponse>, cb: sendUnaryData<InvokeResponse>) {
         const d = call.getDeadline();
         seen.push({ request: call.request, deadlineInMs: (d instanceof Date ? d.getTime() : d) - Date.now(), peer: call.getPeer() });
-        void onInvoke(call.request, call).then((r) => ('invocationId' in r ? cb(null, r) : cb(r)));
+        void Promise.resolve(onInvoke(call.request, call)).then((r) => ('invocationId' in r ? cb(null, r) : cb(r)));
       },
       test(_call: unknown, cb: sendUnaryData<unknown>) {
         cb({ code: status.UNIMPLEMENTED });
@@ -87,7 +90,7 @@ describe('SwitchboardRuntime over gRPC', () => {
   });
 
   it('sends the call context and a deadline of what is left of the turn budget', async () => {
-    onInvoke = async () => OK();
+    onInvoke = () => OK();
     const rt = runtime(2_000);
     // A warm-up call connects the channel, so the deadline below is not eaten into by connection setup.
     await rt.invoke(inv, { callId: 'warm-up' });
@@ -117,7 +120,7 @@ describe('SwitchboardRuntime over gRPC', () => {
   });
 
   it('caps the deadline with deadlineMs, and sends nothing once the turn budget is spent', async () => {
-    onInvoke = async () => OK();
+    onInvoke = () => OK();
     const rt = runtime(2_000);
     await rt.invoke(inv, { callId: 'c1' }, { deadlineMs: 300 });
     expect(seen[0]!.deadlineInMs).toBeLessThanOrEqual(300);
@@ -129,7 +132,7 @@ describe('SwitchboardRuntime over gRPC', () => {
   it('sends again once, on a new connection, when a draining executor refused the call', async () => {
     let n = 0;
     // What a draining executor answers (grpc-kit's UnaryHandlers): UNAVAILABLE with reason DRAINING.
-    onInvoke = async () => (++n === 1 ? refusal('DRAINING', 'executor is shutting down; retry on another replica') : OK());
+    onInvoke = () => (++n === 1 ? refusal('DRAINING', 'executor is shutting down; retry on another replica') : OK());
     const rt = runtime();
     const res = await rt.invoke(inv, { callId: 'c2' });
     expect(res.outcome).toBe(Outcome.OUTCOME_SUCCESS);
@@ -138,7 +141,7 @@ describe('SwitchboardRuntime over gRPC', () => {
   });
 
   it('gives up after the one retry with EXECUTOR_UNREACHABLE (nothing ran)', async () => {
-    onInvoke = async () => refusal('DRAINING', 'executor is shutting down; retry on another replica');
+    onInvoke = () => refusal('DRAINING', 'executor is shutting down; retry on another replica');
     const res = await runtime().invoke(inv, { callId: 'c3' });
     expect(res).toMatchObject({ outcome: Outcome.OUTCOME_INTERNAL, reason: LocalReason.EXECUTOR_UNREACHABLE });
     expect(seen).toHaveLength(2);
@@ -155,14 +158,14 @@ describe('SwitchboardRuntime over gRPC', () => {
     await sleep(300);
     expect(seen).toHaveLength(1);
 
-    onInvoke = async () => ({ code: status.UNAVAILABLE, details: 'Connection dropped' });
+    onInvoke = () => ({ code: status.UNAVAILABLE, details: 'Connection dropped' });
     const lost = await rt.invoke(inv, { callId: 'c4' });
     expect(lost).toMatchObject({ outcome: Outcome.OUTCOME_INTERNAL, reason: LocalReason.EXECUTOR_CONNECTION_LOST });
     expect(seen).toHaveLength(2);
   });
 
   it('throws EXECUTOR_REJECTED for a request the executor refuses (a bug, not something to say)', async () => {
-    onInvoke = async () => ({ code: status.UNAUTHENTICATED, details: 'missing or wrong service token' });
+    onInvoke = () => ({ code: status.UNAUTHENTICATED, details: 'missing or wrong service token' });
     const err = await runtime().invoke(inv, { callId: 'c5' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SwitchboardError);
     expect((err as SwitchboardError).reason).toBe('EXECUTOR_REJECTED');
@@ -170,7 +173,7 @@ describe('SwitchboardRuntime over gRPC', () => {
 
   it('keeps the confirmation question and, on yes, sends the token with the same arguments', async () => {
     const prompt = 'Shall I book a cleaning on 2026-03-03 at 14:00?';
-    onInvoke = async (req) =>
+    onInvoke = (req) =>
       req.context?.confirmationToken
         ? OK({ summary: 'Booked.' })
         : InvokeResponse.fromPartial({
@@ -200,7 +203,7 @@ describe('SwitchboardRuntime over gRPC', () => {
   });
 
   it('keeps the question when the yes could not be sent (turn budget spent), so the token is not lost', async () => {
-    onInvoke = async () =>
+    onInvoke = () =>
       InvokeResponse.fromPartial({ invocationId: 'x', outcome: Outcome.OUTCOME_CONFIRMATION_REQUIRED, confirmation: { token: 'tok-3', prompt: 'Shall I?', expiresAtUnixMs: Date.now() + 60_000 } });
     const rt = runtime(1_000);
     const pending = rt.pendingConfirmation(await rt.invoke(inv, { callId: 'call-9' }))!;
@@ -211,7 +214,7 @@ describe('SwitchboardRuntime over gRPC', () => {
   });
 
   it('forgets a declined question without sending anything', async () => {
-    onInvoke = async () =>
+    onInvoke = () =>
       InvokeResponse.fromPartial({ invocationId: 'x', outcome: Outcome.OUTCOME_CONFIRMATION_REQUIRED, confirmation: { token: 'tok-2', prompt: 'Shall I?', expiresAtUnixMs: Date.now() + 60_000 } });
     const rt = runtime();
     const pending = rt.pendingConfirmation(await rt.invoke(inv, { callId: 'call-8' }))!;
@@ -233,7 +236,7 @@ describe('SwitchboardRuntime over gRPC', () => {
     expect(listCalls).toBe(2);
 
     toolNames = ['book_cleaning', 'look_up_appointments'];
-    onInvoke = async () => InvokeResponse.fromPartial({ invocationId: 'x', outcome: Outcome.OUTCOME_NOT_FOUND, reason: 'NOT_FOUND' });
+    onInvoke = () => InvokeResponse.fromPartial({ invocationId: 'x', outcome: Outcome.OUTCOME_NOT_FOUND, reason: 'NOT_FOUND' });
     await rt.invoke({ ...inv, toolKey: 'removed_tool' }, { callId: 'c9' });
     expect((await rt.tools('openai')).map((t) => t.function.name)).toEqual(['book_cleaning', 'look_up_appointments']);
 
@@ -268,7 +271,7 @@ describe('SwitchboardRuntime over gRPC', () => {
     expect(said).toEqual(['One moment.', 'One moment.', 'Still looking.']);
     // A gate's answer (nothing ran) does not erase the phrases.
     wait = 0;
-    onInvoke = async () => InvokeResponse.fromPartial({ invocationId: 'g', outcome: Outcome.OUTCOME_CONFIRMATION_REQUIRED, speech: { mode: SpeechMode.SPEECH_MODE_SILENT } });
+    onInvoke = () => InvokeResponse.fromPartial({ invocationId: 'g', outcome: Outcome.OUTCOME_CONFIRMATION_REQUIRED, speech: { mode: SpeechMode.SPEECH_MODE_SILENT } });
     await rt.invoke(inv, { callId: 'c1' });
     expect(rt.waitPhrasesFor(inv.toolKey)).toMatchObject({ startPhrase: 'One moment.' });
   });

@@ -100,7 +100,7 @@ describe('tool results for an Anthropic message', () => {
 
   it('answers with a tool_result block for the tool_use id, without is_error on success', () => {
     const block = toAnthropicToolResult(use.toolCallId, success);
-    expect(block).toEqual({ type: 'tool_result', tool_use_id: 'toolu_01A09q90qw90lq917835lq9', content: expect.any(String) });
+    expect(block).toEqual({ type: 'tool_result', tool_use_id: 'toolu_01A09q90qw90lq917835lq9', content: expect.any(String) as unknown });
     const next = { role: 'user', content: [block] };
     expect(next.content[0]!.tool_use_id).toBe(use.toolCallId);
   });
@@ -118,7 +118,7 @@ describe('tool results for an Anthropic message', () => {
     );
     expect(block.is_error).toBe(true);
     expect(JSON.parse(block.content)).toMatchObject({ outcome: 'verification_required', say: "I'll need to verify your identity before I can do that." });
-    expect(JSON.parse(block.content)['instruction']).toMatch(/identity must be verified/);
+    expect((JSON.parse(block.content) as Record<string, unknown>)['instruction']).toMatch(/identity must be verified/);
   });
 
   it('does not mark a confirmation question as an error', () => {

@@ -5,7 +5,7 @@ describe('TtlCache', () => {
   it('fetches once for concurrent callers and again only after the TTL', async () => {
     let now = 0;
     let fetches = 0;
-    const cache = new TtlCache<string, number>(1000, async () => ++fetches, () => now);
+    const cache = new TtlCache<string, number>(1000, () => Promise.resolve(++fetches), () => now);
     expect(await Promise.all([cache.get('a'), cache.get('a'), cache.get('a')])).toEqual([1, 1, 1]);
     now = 999;
     expect(await cache.get('a')).toBe(1);
@@ -16,10 +16,7 @@ describe('TtlCache', () => {
   it('fetches again after invalidate, and keeps the last value when the fetch fails', async () => {
     let fail = false;
     let n = 0;
-    const cache = new TtlCache<string, number>(60_000, async () => {
-      if (fail) throw new Error('registry down');
-      return ++n;
-    });
+    const cache = new TtlCache<string, number>(60_000, () => (fail ? Promise.reject(new Error('registry down')) : Promise.resolve(++n)));
     expect(await cache.get('a')).toBe(1);
     cache.invalidate();
     expect(await cache.get('a')).toBe(2);

@@ -36,8 +36,9 @@ describe('guardStore', () => {
 
   it('answers at once while the connection is known to be down, without running the operation', async () => {
     let ran = false;
-    const err = await guardStore({ up: false }, 'write', async () => {
+    const err = await guardStore({ up: false }, 'write', () => {
       ran = true;
+      return Promise.resolve();
     }).catch((e: unknown) => e);
     expect(ran).toBe(false);
     expect(isSwitchboardError(err) && err.reason).toBe('UNAVAILABLE');

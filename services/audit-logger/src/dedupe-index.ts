@@ -177,7 +177,7 @@ function invocationIdOf(line: string): string | null {
   try {
     const value: unknown = JSON.parse(line);
     if (typeof value === 'object' && value !== null && 'invocationId' in value) {
-      const id = (value as { invocationId: unknown }).invocationId;
+      const id = (value).invocationId;
       if (typeof id === 'string' && id !== '') return id;
     }
   } catch {

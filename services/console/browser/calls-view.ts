@@ -29,7 +29,7 @@ interface CallsPage {
   readonly tools: readonly string[];
 }
 
-const str = (r: AuditRecord, k: string): string => (typeof r[k] === 'string' ? (r[k] as string) : '');
+const str = (r: AuditRecord, k: string): string => (typeof r[k] === 'string' ? (r[k]) : '');
 const count = new Intl.NumberFormat('en');
 
 function rows(r: AuditRecord, i: number, navigate: (hash: string) => void): HTMLTableRowElement[] {

@@ -4,6 +4,11 @@ import path from 'node:path';
 /** One audit line as the audit logger wrote it (proto3 JSON of AuditEvent). */
 export type AuditRecord = Readonly<Record<string, unknown>>;
 
+/** A field of an audit line as text: strings and numbers as they are, anything else (absent, an object) empty. */
+export function textOf(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
 export interface CallFilter {
   readonly callId?: string;
   readonly tool?: string;
@@ -26,7 +31,7 @@ function matches(r: AuditRecord, filter: CallFilter): boolean {
   if (filter.tool && r['toolKey'] !== filter.tool) return false;
   if (filter.outcome && r['outcome'] !== filter.outcome) return false;
   if (filter.since !== undefined || filter.until !== undefined) {
-    const t = Date.parse(String(r['time'] ?? ''));
+    const t = Date.parse(textOf(r['time']));
     if (filter.since !== undefined && !(t >= filter.since)) return false;
     if (filter.until !== undefined && !(t <= filter.until)) return false;
   }
@@ -151,15 +156,15 @@ export class AuditIndex {
     const tool = typeof record['toolKey'] === 'string' ? record['toolKey'] : '';
     if (!tool) return;
     let byTool = this.last.get(orgId);
-    if (!byTool) this.last.set(orgId, (byTool = new Map()));
-    const time = String(record['time'] ?? '');
+    if (!byTool) this.last.set(orgId, (byTool = new Map<string, LastCall>()));
+    const time = textOf(record['time']);
     const previous = byTool.get(tool);
     if (previous && previous.time > time) return;
     // Test bypasses the breaker: its state is known only from live calls.
     const live = record['test'] !== true;
     byTool.set(tool, {
       time,
-      outcome: String(record['outcome'] ?? ''),
+      outcome: textOf(record['outcome']),
       latencyMs: typeof record['latencyMs'] === 'number' ? record['latencyMs'] : 0,
       test: !live,
       breakerState: live && typeof record['breakerState'] === 'string' ? record['breakerState'] : previous?.breakerState ?? '',

@@ -1,4 +1,4 @@
-import type { AuditRecord } from './audit-index.js';
+import { textOf, type AuditRecord } from './audit-index.js';
 
 /** The windows the charts offer, each cut into buckets of equal length. */
 export const STATS_WINDOWS = {
@@ -62,7 +62,7 @@ export function callStats(records: readonly AuditRecord[], window: StatsWindow, 
   const outcomes = new Map<string, number>();
   let total = 0;
   for (const r of records) {
-    const t = Date.parse(String(r['time'] ?? ''));
+    const t = Date.parse(textOf(r['time']));
     if (!(t >= from && t <= now)) continue;
     total += 1;
     const outcome = typeof r['outcome'] === 'string' ? r['outcome'] : 'OUTCOME_UNSPECIFIED';

@@ -27,7 +27,7 @@ describe('the form view conversions', () => {
   });
 
   it('refuses text that is not one mapping, with the line of a syntax error', async () => {
-    await expect(definitionDocument(request({ text: 'key: k\nname: [\n' }), deps)).rejects.toMatchObject({ reason: 'INVALID_DEFINITION', fieldErrors: [expect.objectContaining({ field: '(syntax)', line: expect.any(Number) })] });
+    await expect(definitionDocument(request({ text: 'key: k\nname: [\n' }), deps)).rejects.toMatchObject({ reason: 'INVALID_DEFINITION', fieldErrors: [expect.objectContaining({ field: '(syntax)', line: expect.any(Number) as unknown })] });
     await expect(definitionDocument(request({ text: '- a\n- b\n' }), deps)).rejects.toMatchObject({ reason: 'INVALID_DEFINITION' });
     await expect(definitionText(request({ document: [1] }), deps)).rejects.toMatchObject({ reason: 'INVALID_REQUEST' });
   });

@@ -1,4 +1,3 @@
-import type { CredentialType } from '@switchboard/contracts';
 import { openSecret, type KeyRing } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
 import { credentialAad, credentialKvKey, mirrorKv, type CredentialStore, type StoredCredential } from '@switchboard/store';
@@ -52,7 +51,7 @@ export class CredentialCache implements CredentialSource {
         working.delete(PREFIX + key);
       },
     });
-    cache.stopFeed = feed.stop;
+    cache.stopFeed = () => feed.stop();
     return cache;
   }
 
@@ -81,7 +80,7 @@ export class CredentialCache implements CredentialSource {
         cause: err,
       });
     }
-    const resolved: ResolvedCredential = { type: stored.type as CredentialType, fields };
+    const resolved: ResolvedCredential = { type: stored.type, fields };
     this.working.set(PREFIX + key, new OpenedCredential(resolved, plaintextBytes));
     this.openedCount++;
     return resolved;

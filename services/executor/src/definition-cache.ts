@@ -76,7 +76,7 @@ export class DefinitionCache {
     try {
       for (const filter of options.filters ?? [undefined]) {
         const feed = await mirrorKv(store.kv, handlers, { filter, snapshotOver: store.nc, onSnapshotFailed: options.onSnapshotFailed });
-        cache.stopFeeds.push(feed.stop);
+        cache.stopFeeds.push(() => feed.stop());
       }
     } catch (err) {
       cache.stop();

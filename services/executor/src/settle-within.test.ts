@@ -37,6 +37,8 @@ describe('settleWithin', () => {
 
   it("passes the work's own failure through as an Error", async () => {
     await expect(settleWithin(Promise.reject(new Error('refused')), 1_000, () => new Error('timed out'))).rejects.toThrow('refused');
+    // A rejection that is not an Error, on purpose: settleWithin must turn it into one.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     await expect(settleWithin(Promise.reject('text'), 1_000, () => new Error('timed out'))).rejects.toThrow('text');
   });
 });

@@ -113,7 +113,7 @@ export function createMcpServer(deps: GatewayDeps, scope: SessionScope): Server 
       if (err instanceof ProtocolError) throw err;
       const failure = isSwitchboardError(err) ? err : new SwitchboardError('INTERNAL', 'tools/call failed', { cause: err });
       if (reasonEntry(failure.reason).grpc === 'INVALID_ARGUMENT') throw invalidParams(failure.message);
-      deps.logger.error({ orgId, tool: toolKey, reason: failure.reason, err: String(failure.cause ?? failure.message) }, 'tools/call failed');
+      deps.logger.error({ orgId, tool: toolKey, reason: failure.reason, err: failure.cause instanceof Error ? failure.cause.message : failure.message }, 'tools/call failed');
       return unavailableResult(failure.reason);
     }
   });

@@ -57,7 +57,7 @@ export function credentialInfo(stored: StoredCredential): CredentialInfo {
   return {
     orgId: stored.orgId,
     credentialId: stored.credentialId,
-    type: stored.type as CredentialType,
+    type: stored.type,
     hint: stored.hint,
     updatedAt: new Date(stored.updatedAt),
     keyId: stored.keyId,

@@ -23,7 +23,7 @@ export interface AuditSource {
 }
 
 export function noAudit(reason: string): AuditSource {
-  return { unavailable: reason, eventOf: async () => undefined, close: async () => undefined };
+  return { unavailable: reason, eventOf: () => Promise.resolve(undefined), close: () => Promise.resolve() };
 }
 
 /**

@@ -201,7 +201,7 @@ function expectNoSecrets(error: SwitchboardError, server: TokenServer, ...more: 
 
 async function scanValues(prefix: string): Promise<string[]> {
   const keys = await redis.keys(`${prefix}*`);
-  return keys.length === 0 ? [] : ((await redis.mget(...keys)).filter((v) => v !== null) as string[]);
+  return keys.length === 0 ? [] : (await redis.mget(...keys)).filter((v): v is string => v !== null);
 }
 
 async function freePort(): Promise<number> {
@@ -222,7 +222,7 @@ async function startRedisServer(): Promise<{ proc: ChildProcess; port: number }>
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 5_000);
-    proc.stdout!.on('data', (chunk: Buffer) => {
+    proc.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('Ready to accept connections')) {
         clearTimeout(timer);

@@ -567,6 +567,8 @@ function setBounded<V>(map: Map<string, V>, key: string, value: V): void {
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    // The abort's own reason (a timeout or the caller's error) is passed on as it is.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     const onAbort = (): void => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
@@ -576,6 +578,8 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
+        // The work's own failure, passed on unchanged.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         reject(error);
       },
     );

@@ -87,7 +87,7 @@ describe('BurdenGate: ambient and conversational', () => {
     expect(result).toEqual({
       kind: 'allow',
       speech: { mode: SpeechMode.SPEECH_MODE_SILENT, startPhrase: '', delayPhrase: '', delayAfterMs: 0 },
-      audit: expect.objectContaining({ level: BurdenLevel.BURDEN_LEVEL_AMBIENT, decision: 'ALLOWED', reason: '' }),
+      audit: expect.objectContaining({ level: BurdenLevel.BURDEN_LEVEL_AMBIENT, decision: 'ALLOWED', reason: '' }) as unknown,
       requirement: 'none',
     });
   });

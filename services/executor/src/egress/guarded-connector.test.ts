@@ -111,12 +111,12 @@ interface FakeLookup extends HostLookup {
 /** Answers from a table (a list per call for rebinding); any other name fails without real DNS. */
 function fakeLookup(table: Record<string, readonly (readonly string[])[]>): FakeLookup {
   const calls: string[] = [];
-  const lookup = async (hostname: string) => {
+  const lookup = (hostname: string) => {
     calls.push(hostname);
     const answers = table[hostname];
     const answer = answers?.[Math.min(calls.filter((h) => h === hostname).length, answers.length) - 1];
-    if (answer === undefined) throw Object.assign(new Error(`fake lookup: no entry for ${hostname}`), { code: 'ENOTFOUND' });
-    return answer.map((address) => ({ address, family: net.isIP(address) }));
+    if (answer === undefined) return Promise.reject(Object.assign(new Error(`fake lookup: no entry for ${hostname}`), { code: 'ENOTFOUND' }));
+    return Promise.resolve(answer.map((address) => ({ address, family: net.isIP(address) })));
   };
   return Object.assign(lookup, { calls });
 }

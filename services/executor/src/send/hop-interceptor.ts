@@ -33,7 +33,8 @@ function headerRecord(headers: Dispatcher.DispatchOptions['headers']): Record<st
     return out;
   }
   for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    // undici gives strings, string lists and (content-length) numbers.
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : typeof value === 'string' ? value : JSON.stringify(value);
   }
   return out;
 }

@@ -8,7 +8,8 @@ export function classifySendError(err: unknown, signal: AbortSignal): Switchboar
   if (err instanceof SwitchboardError) return err;
   const blocked = findEgressBlockedError(err);
   if (blocked) return blocked;
-  const code = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
+  const raw = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  const code = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
   if (signal.aborted || TIMEOUT_CODES.has(code)) {
     return new SwitchboardError('TIMEOUT', 'the upstream did not answer within the time budget');
   }
