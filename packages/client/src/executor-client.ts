@@ -41,7 +41,7 @@ export class ExecutorClient {
 
   /** The call ended: its call state (exports, verification, failed attempts) is deleted on every replica. */
   endCall(orgId: string, callId: string, timeoutMs = 5_000): Promise<EndCallResponse> {
-    return this.c.call(this.c.raw.endCall, { orgId, callId }, timeoutMs);
+    return this.c.call('endCall', { orgId, callId }, timeoutMs);
   }
 
   close(): void {

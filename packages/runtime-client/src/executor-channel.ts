@@ -31,7 +31,7 @@ export class ExecutorChannel {
   }
 
   endCall(request: EndCallRequest, timeoutMs: number): Promise<EndCallResponse> {
-    return this.c.call(this.c.raw.endCall, request, timeoutMs);
+    return this.c.call('endCall', request, timeoutMs);
   }
 
   close(): void {
