@@ -94,6 +94,10 @@ export class ShardedExecutorClient implements ExecutorCalls {
       try {
         return await send(g.clients[first]!);
       } catch (err) {
+        // Sent to a pool that a reshard has since retired and that began draining before the call
+        // reached it: a draining executor refuses before doing any work, so the call goes once to
+        // the pool that now owns the org.
+        if (g.retired && this.current !== g && isServiceError(err) && reasonOf(err) === 'DRAINING') return await this.routed(orgId, send);
         const next = redirectTarget(err, count, first);
         if (next === undefined) throw err;
         this.redirects += 1;
