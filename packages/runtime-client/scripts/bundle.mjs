@@ -29,6 +29,7 @@ const DECLARATIONS = {
   '@switchboard/errors': 'errors/dist/index.d.ts',
   '@switchboard/grpc-kit': 'grpc-kit/dist/client.d.ts',
   '@switchboard/client': 'client/dist/index.d.ts',
+  '@switchboard/sharding': 'sharding/dist/index.d.ts',
 };
 
 async function bundleJs() {
