@@ -19,7 +19,7 @@ async function pool(answer: Answer): Promise<{ address: string; calls: number }>
   server.addService(ExecutorServiceService, {
     invoke(call: ServerUnaryCall<InvokeRequest, InvokeResponse>, cb: sendUnaryData<InvokeResponse>) {
       state.calls += 1;
-      void answer(call.request).then((r) => ('invocationId' in r ? cb(null, r as InvokeResponse) : cb(r)));
+      void answer(call.request).then((r) => ('invocationId' in r ? cb(null, r) : cb(r)));
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
