@@ -100,7 +100,7 @@ describe('service authentication', () => {
         (err: Error) => err.message,
       );
       await removeNatsState(env);
-      expect(failure, service).toMatch(/exited with 1/);
+      expect(failure, service).toMatch(/exited \(1\)/);
       expect(failure, service).toMatch(/TLS is on but no caller is authenticated.*SERVICE_IDENTITIES.*GRPC_ALLOW_UNAUTHENTICATED=true/);
     }
     const accepted = await start({ GRPC_TLS_CERT_FILE: certs.serverCert, GRPC_TLS_KEY_FILE: certs.serverKey, GRPC_ALLOW_UNAUTHENTICATED: 'true' });

@@ -42,6 +42,7 @@ export function auditBase(id: AuditIdentity | InvocationContext): AuditEvent {
     error: '',
     integrationRevision: identity.integrationRevision,
     intent: false,
+    callState: undefined,
   };
 }
 
