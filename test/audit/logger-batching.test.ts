@@ -73,7 +73,8 @@ describe('audit logger batching', () => {
       expect(await publisher.flush(5_000)).toBe(true);
       await pause(60);
     }
-    await waitFor(() => lines(dir).length === 4, { what: 'four lines on disk', timeoutMs: 10_000 });
+    // onWrite reports a batch after its write returns, so the lines can be on disk a moment before it.
+    await waitFor(() => lines(dir).length === 4 && batches.reduce((n, b) => n + b, 0) === 4, { what: 'four lines on disk, reported', timeoutMs: 10_000 });
     expect(batches).toEqual([4]);
     await waitFor(async () => {
       const info = await jsm.consumers.info(names.stream, names.consumer);
@@ -86,7 +87,7 @@ describe('audit logger batching', () => {
     const publisher = new AuditPublisher(jetstream(nc), { maxBuffered: 100, subjectPrefix: names.prefix });
     for (let i = 0; i < 5; i++) publisher.publish(makeEvent(i));
     expect(await publisher.flush(5_000)).toBe(true);
-    await waitFor(() => lines(dir).length === 5, { what: 'the full batch on disk', timeoutMs: 10_000 });
+    await waitFor(() => lines(dir).length === 5 && batches.reduce((n, b) => n + b, 0) === 5, { what: 'the full batch on disk, reported', timeoutMs: 10_000 });
     expect(batches).toEqual([5]);
   });
 
