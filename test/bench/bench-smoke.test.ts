@@ -170,7 +170,9 @@ describe('pnpm bench, reduced', () => {
     for (const a of scale.audit) expect([a.lines, a.distinct], JSON.stringify(a)).toEqual([a.events, a.events]);
     // Issue 28's one-executor case, at the smoke run's reduced size.
     expect(scale.huge.warmErrors, JSON.stringify(scale.huge)).toBe(0);
-    expect(scale.huge.idleBytesPerDefinition).toBeGreaterThan(0);
+    // At the smoke run's 300 definitions a collection between the heap readings can make this negative;
+    // the figure means something only at full size, so here it must just be measured.
+    expect(Number.isFinite(scale.huge.idleBytesPerDefinition)).toBe(true);
     expect(scale.huge.calledOnce.rssMiB).toBeGreaterThan(0);
     expect(scale.huge.readyMedianMs).toBeGreaterThan(0);
     expect(scale.huge.workingSet?.entries).toBeGreaterThan(0);
