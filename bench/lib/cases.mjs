@@ -3,6 +3,10 @@
 // difference a target is about. Each case is one function; bench/run.mjs calls them after the main
 // concurrency loop and stores what they return under `cases` in latest.json.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { waitForLogger } from './audit.mjs';
 import { workspace } from './deps.mjs';
 import { apiKeyYaml, parseOne } from './integrations.mjs';
@@ -57,13 +61,28 @@ export async function sideBySide(m, { names, concurrency, count, rounds = m.roun
  * intent, its outcome spooled before the reply), for the plain write-call vs read-call figure.
  */
 export async function writeAheadCase(m, { count }) {
-  const paths = await sideBySide(m, { names: ['invoke', 'strict', 'write'], concurrency: 1, count });
-  return {
-    concurrency: 1,
-    paths,
-    intentAddedP50Ms: paths.strict.p50 - paths.invoke.p50,
-    writeMinusReadP50Ms: paths.write.p50 - paths.invoke.p50,
+  // The disk's own floor for an intent, in the same rounds: one record the size of an intent appended
+  // to a file in the directory the executors' spools live in, and fdatasynced.
+  const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-disk-'));
+  const fh = await open(path.join(dir, 'floor.log'), 'a');
+  const record = Buffer.alloc(700, 0x5a);
+  const disk = async () => {
+    writeSync(fh.fd, record);
+    await fh.datasync();
   };
+  try {
+    const paths = await sideBySide({ ...m, ops: { ...m.ops, disk } }, { names: ['invoke', 'strict', 'write', 'disk'], concurrency: 1, count });
+    return {
+      concurrency: 1,
+      paths,
+      intentAddedP50Ms: paths.strict.p50 - paths.invoke.p50,
+      writeMinusReadP50Ms: paths.write.p50 - paths.invoke.p50,
+      diskSyncP50Ms: paths.disk.p50,
+    };
+  } finally {
+    await fh.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Issue 25: the limiter's cost when it lets every call through (generous limits vs none). */

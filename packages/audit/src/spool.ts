@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -371,7 +372,10 @@ export class AuditSpool {
   }
 
   #startCommit(): void {
-    this.#committing ??= this.#commitLoop();
+    // The loop starts a microtask later: appends made in the same turn join its first batch, and a
+    // commit that needs no fdatasync (which would otherwise run to its end before `#committing` is set)
+    // is in `#committing` while it runs.
+    this.#committing ??= Promise.resolve().then(() => this.#commitLoop());
   }
 
   async #commitLoop(): Promise<void> {
@@ -387,7 +391,7 @@ export class AuditSpool {
         try {
           if (this.#active.size >= this.#segmentBytes) await this.#rotate();
           const data = batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, bytes);
-          await this.#fh.write(data, 0, data.length);
+          writeAll(this.#fh.fd, data);
           this.#keepInTail(batch, this.#active.seq, this.#active.size);
           this.#active.size += bytes;
           this.#active.records += batch.length;
@@ -471,6 +475,17 @@ function isAlive(pid: number): boolean {
 
 function newSegment(dir: string, seq: number): Segment {
   return { seq, path: join(dir, `spool-${String(seq).padStart(10, '0')}.log`), size: 0, records: 0, acked: 0, sealed: false };
+}
+
+/**
+ * Writes a commit's bytes to the segment with write(2) on this thread. A write to the page cache takes
+ * microseconds; the libuv thread pool (FileHandle.write) cost a wake-up of an idle pool thread per
+ * commit, which the profile of the strict path charged at 0.2 ms of the event loop's CPU per intent.
+ * Only the fdatasync, which waits for the disk, goes to the pool.
+ */
+function writeAll(fd: number, data: Buffer): void {
+  let at = 0;
+  while (at < data.length) at += writeSync(fd, data, at, data.length - at);
 }
 
 async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
