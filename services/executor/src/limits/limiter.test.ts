@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { freePort, launch } from '@switchboard/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EffectiveLimits } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
 import { LEASE_GRACE_MS, Limiter } from './limiter.js';
 import { LocalLimitStore } from './local-limit-store.js';
+import type { LimitStore } from './limit-store.js';
 import { RedisLimitStore } from './redis-limit-store.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -148,5 +150,60 @@ describe('Limiter while Redis is unreachable', () => {
     } finally {
       down.disconnect();
     }
+  });
+});
+
+describe('Limiter: the round trips of a call that is not limited', () => {
+  it('still acquires after Redis lost its script cache (a restart, SCRIPT FLUSH, a failover): NOSCRIPT falls back to EVAL', async () => {
+    const port = await freePort();
+    const server = await launch({
+      name: `redis-server:${port}`,
+      command: 'redis-server',
+      args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      readyLine: 'Ready to accept connections',
+      readyTimeoutMs: 10_000,
+    });
+    const own = new Redis({ port, host: '127.0.0.1' });
+    try {
+      const limiter = replica(1, own);
+      const generous = limits({ maxConcurrent: 10, ratePerSecond: 1000, burst: 1000 });
+      (await limiter.acquire('noscript.tool', generous, request(100))).release();
+      // The first acquire loaded the script (EVAL after NOSCRIPT); this one runs it by its hash alone.
+      const before = Number(/evalsha:calls=(\d+)/.exec(await own.info('commandstats'))?.[1] ?? 0);
+      (await limiter.acquire('noscript.tool', generous, request(100))).release();
+      const after = Number(/evalsha:calls=(\d+)/.exec(await own.info('commandstats'))?.[1] ?? 0);
+      expect(after - before).toBe(1);
+      await own.script('FLUSH');
+      const turn = await limiter.acquire('noscript.tool', generous, request(100));
+      expect(turn.waitedMs).toBe(0);
+      turn.release();
+    } finally {
+      own.disconnect();
+      await server.stop({ signal: 'SIGKILL' });
+    }
+  });
+
+  it('gives the turn back after the current turn of the event loop, so the reply does not wait behind the release', async () => {
+    const store = new RedisLimitStore(redis, PREFIX);
+    const released: string[] = [];
+    const watched: LimitStore = {
+      tryAcquire: (...a) => store.tryAcquire(...a),
+      backOff: (...a) => store.backOff(...a),
+      release: (key, leaseId) => {
+        released.push(key);
+        return store.release(key, leaseId);
+      },
+    };
+    const limiter = new Limiter(watched, new LocalLimitStore(1));
+    const one = limits({ maxConcurrent: 1, maxQueueMs: 2_000 });
+    const turn = await limiter.acquire('release-order.tool', one, request(100));
+    turn.release();
+    expect(released).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(released).toEqual(['release-order.tool']);
+    // The slot is free again for the next call.
+    const next = await limiter.acquire('release-order.tool', one, request(1_000));
+    next.release();
+    expect(next.waitedMs).toBeLessThan(1_000);
   });
 });

@@ -110,7 +110,13 @@ export class Limiter {
   }
 
   private release(store: LimitStore, key: string, leaseId: string): void {
-    // A release Redis misses leaves the slot taken until its lease ends (the call's budget).
+    // The turn is given back just before the reply is sent; the release goes out after it, so the
+    // caller's answer does not wait behind a Redis write. A release Redis misses leaves the slot taken
+    // until its lease ends (the call's budget).
+    setImmediate(() => this.sendRelease(store, key, leaseId));
+  }
+
+  private sendRelease(store: LimitStore, key: string, leaseId: string): void {
     store.release(key, leaseId).catch(() => undefined).finally(() => {
       const waiters = this.waiting.get(key);
       if (waiters === undefined) return;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { EffectiveLimits } from '@switchboard/definition';
 import { GRANTED, type Attempt, type LimitStore } from './limit-store.js';
@@ -48,6 +49,13 @@ end
 return 1
 `;
 
+const ACQUIRE_SHA = createHash('sha1').update(ACQUIRE).digest('hex');
+
+/** Redis answers NOSCRIPT when its script cache does not hold the script (a restart, SCRIPT FLUSH, a failover). */
+function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOSCRIPT');
+}
+
 /** Turns shared by every executor replica, counted in Redis (see ACQUIRE). */
 export class RedisLimitStore implements LimitStore {
   constructor(
@@ -63,17 +71,15 @@ export class RedisLimitStore implements LimitStore {
 
   async tryAcquire(key: string, limits: EffectiveLimits, leaseId: string, leaseMs: number): Promise<Attempt> {
     const [slots, bucket] = this.keys(key);
-    const reply = (await this.redis.eval(
-      ACQUIRE,
-      2,
-      slots,
-      bucket,
-      leaseId,
-      Math.ceil(leaseMs),
-      limits.maxConcurrent,
-      limits.ratePerSecond,
-      limits.burst,
-    )) as [number, number, number];
+    const args = [slots, bucket, leaseId, Math.ceil(leaseMs), limits.maxConcurrent, limits.ratePerSecond, limits.burst] as const;
+    // EVALSHA: the script's 1.3 KB are sent (and hashed by Redis) once per Redis, not once per call.
+    let reply: [number, number, number];
+    try {
+      reply = (await this.redis.evalsha(ACQUIRE_SHA, 2, ...args)) as [number, number, number];
+    } catch (err) {
+      if (!isNoScript(err)) throw err;
+      reply = (await this.redis.eval(ACQUIRE, 2, ...args)) as [number, number, number];
+    }
     if (reply[0] === 1) return GRANTED;
     return { granted: false, retryInMs: reply[1] < 0 ? undefined : reply[1], backingOff: reply[2] === 1 };
   }
