@@ -69,6 +69,7 @@ export async function writeAheadCase(m, { count }) {
   const disk = async () => {
     writeSync(fh.fd, record);
     await fh.datasync();
+    return true;
   };
   try {
     const paths = await sideBySide({ ...m, ops: { ...m.ops, disk } }, { names: ['invoke', 'strict', 'write', 'disk'], concurrency: 1, count });
