@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { auditFileStats, openJetStream, waitForLogger } from './lib/audit.mjs';
+import { auditFileStats, countStreamIntents, openJetStream, waitForLogger } from './lib/audit.mjs';
 import { benchCallState, callStateLine } from './lib/call-state.mjs';
 import { load, workspace } from './lib/deps.mjs';
 import { limiterCase, manyIntegrationsCase, writeAheadCase } from './lib/cases.mjs';
@@ -318,13 +318,16 @@ async function main() {
     const upstreamStats = await upstream.request({ cmd: 'stats' });
     const flow = await waitForLogger(jsm, env.AUDIT_STREAM, env.AUDIT_CONSUMER, { stallMs: 20_000, maxMs: 120_000 });
     const files = auditFileStats(auditDir);
-    // Every booking (a POST) that reached the upstream put a write-ahead intent in the stream before
-    // it was sent; the logger pairs it with its outcome and writes one line, so only outcomes count here.
-    const intents = upstreamStats.bookings + strictIntents;
+    // Every booking (a POST) that reached the upstream and every strict read wrote a write-ahead intent
+    // to its executor's spool before it was sent; those whose outcome was not in the same drain reached
+    // the stream, where the logger pairs them with their outcome and writes one line. Only outcomes count.
+    const intentsWritten = upstreamStats.bookings + strictIntents;
+    const intents = await countStreamIntents(nc, jsm, env.AUDIT_STREAM);
     const outcomes = flow.streamMessages - intents;
     const audit = {
       invokesSent,
       streamMessages: flow.streamMessages,
+      intentsWritten,
       intents,
       linesWritten: files.lines,
       distinctInvocations: files.distinctInvocations,

@@ -65,3 +65,23 @@ export async function waitForLogger(jsm, stream, consumer, { stallMs = 20_000, m
     waitedMs: Math.round(performance.now() - started),
   };
 }
+
+/**
+ * How many of the stream's messages are write-ahead intents (Nats-Msg-Id `<id>:intent`): the rest are
+ * outcomes, one per Invoke. An intent whose outcome left the executor's spool in the same batch is
+ * never published (settleIntents), so the upstream's count of write calls only bounds this from above.
+ */
+export async function countStreamIntents(nc, jsm, stream) {
+  const total = (await jsm.streams.info(stream)).state.messages;
+  if (total === 0) return 0;
+  const { jetstream } = await load('@nats-io/jetstream');
+  const consumer = await jetstream(nc).consumers.get(stream, { headers_only: true });
+  const messages = await consumer.consume({ max_messages: 10_000 });
+  let intents = 0;
+  for await (const m of messages) {
+    if (m.headers?.get('Nats-Msg-Id').endsWith(':intent')) intents++;
+    if (m.info.pending === 0) break;
+  }
+  await messages.close();
+  return intents;
+}

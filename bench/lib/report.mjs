@@ -343,7 +343,9 @@ function runSection(run, scale) {
   const a = run.audit;
   lines.push('### Audit trail', '');
   lines.push(
-    `${int(a.invokesSent)} Invokes sent (warm-up and profile pass included) → ${int(a.streamMessages)} events in the stream → ` +
+    `${int(a.invokesSent)} Invokes sent (warm-up and profile pass included) → ${int(a.streamMessages)} events in the stream` +
+      (Number.isFinite(a.intentsWritten) ? ` (${int(a.intents)} of them write-ahead intents; ${int(a.intentsWritten - a.intents)} of ${int(a.intentsWritten)} intents were settled by their outcome in the executor's spool and never published)` : '') +
+      ' → ' +
       `${int(a.linesWritten)} lines (${int(a.distinctInvocations)} distinct invocations) in ${a.files} file(s), ${(a.bytes / 2 ** 20).toFixed(1)} MiB. ` +
       `Dropped by the executor: ${int(a.droppedBeforeStream)}; lost by the logger: ${int(a.lostByLogger)}; duplicate lines: ${int(a.duplicateLines)}. ` +
       `OAuth token endpoint called ${run.upstream.token} time(s) for ${int(run.upstream.oauthApi)} OAuth calls (tokens come from the Redis cache).`,

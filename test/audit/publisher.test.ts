@@ -202,6 +202,31 @@ describe('audit publisher against real NATS', () => {
     await waitFor(() => spool.stats().records === 0, { what: 'the spool acknowledged' });
   });
 
+  it('publishes only the outcome when an intent and its outcome are read back from the spool together, and both records are acknowledged', async () => {
+    const { admin, names } = await freshStream();
+    const dir = await mkdtemp(join(tmpdir(), 'sb-audit-spool-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { spool } = await AuditSpool.open({ dir, maxBytes: 1024 * 1024 });
+    cleanups.push(() => spool.close());
+    const publisher = new AuditPublisher(jetstream(admin), { maxBuffered: 10, subjectPrefix: names.prefix, spool, lingerMs: 200 });
+
+    // A call that ends inside the linger window: intent and outcome leave in one batch.
+    const quick = makeEvent(81);
+    await publisher.publishDurable({ ...quick, intent: true });
+    await publisher.publishSpooled(quick);
+    // A call that outlives the window: its intent is published on its own first.
+    const slow = makeEvent(82);
+    await publisher.publishDurable({ ...slow, intent: true });
+    await waitFor(async () => (await adminJsm.streams.info(names.stream)).state.messages === 2, { what: 'the quick outcome and the slow intent', timeoutMs: 10_000 });
+    await publisher.publishSpooled(slow);
+    expect(await publisher.flush(10_000)).toBe(true);
+
+    const ids = (await readStream(jetstream(admin), adminJsm, names.stream)).map((m) => m.header('Nats-Msg-Id'));
+    expect(ids).toEqual([quick.invocationId, `${slow.invocationId}:intent`, slow.invocationId]);
+    expect(publisher.stats()).toMatchObject({ spooled: 4, published: 3, intentsSettled: 1, dropped: 0 });
+    await waitFor(() => spool.stats().records === 0, { what: 'every spooled record acknowledged' });
+  });
+
   it('with lingerMs, holds events that come one at a time for the window and publishes them together; a full batch goes at once', async () => {
     const { admin, names } = await freshStream();
     const stored = async () => (await adminJsm.streams.info(names.stream)).state.messages;

@@ -61,21 +61,56 @@ export interface AuditPublisherStats {
   readonly retries: number;
   /** Written to the disk spool instead of the memory buffer (intents, their outcomes, overflow). */
   readonly spooled: number;
+  /**
+   * Intents never published because their outcome was read back from the spool in the same batch:
+   * the outcome completes the call's record on its own (the intent only stands in for an outcome
+   * that may never come).
+   */
+  readonly intentsSettled: number;
 }
 
 export type AuditDropReason = 'buffer_full' | 'spool_full' | 'unencodable' | 'missing_invocation_id' | 'rejected' | 'closed';
 
-interface PendingEvent {
+export interface PendingEvent {
   readonly subject: string;
   readonly bytes: Uint8Array;
   readonly msgID: string;
   /** Read back from the spool: the segment to acknowledge once the stream holds it. */
   readonly segment?: number | undefined;
+  /** The segment of this outcome's intent, settled without being published: acknowledged with it. */
+  readonly intentSegment?: number | undefined;
 }
 
 /** The message id of an event: an intent's differs from its outcome's, so the stream keeps both. */
+const INTENT_SUFFIX = ':intent';
+
 export function auditMessageId(event: Pick<AuditEvent, 'invocationId' | 'intent'>): string {
-  return event.intent ? `${event.invocationId}:intent` : event.invocationId;
+  return event.intent ? `${event.invocationId}${INTENT_SUFFIX}` : event.invocationId;
+}
+
+/**
+ * Drops from a batch read back from the spool every intent whose outcome is in the same batch, and
+ * hands its segment to the outcome, acknowledged once the stream holds the outcome. Calls that finish
+ * within the publisher's linger window (most of them) then cost the stream and the logger one event,
+ * not two; an intent whose outcome is not on disk yet is published as before.
+ */
+export function settleIntents(batch: readonly PendingEvent[]): PendingEvent[] {
+  const outcomes = new Map<string, number>();
+  for (let i = 0; i < batch.length; i++) {
+    const id = (batch[i] as PendingEvent).msgID;
+    if (!id.endsWith(INTENT_SUFFIX)) outcomes.set(id, i);
+  }
+  if (outcomes.size === batch.length) return [...batch];
+  const out: (PendingEvent | undefined)[] = [...batch];
+  for (let i = 0; i < batch.length; i++) {
+    const intent = batch[i] as PendingEvent;
+    if (!intent.msgID.endsWith(INTENT_SUFFIX)) continue;
+    const at = outcomes.get(intent.msgID.slice(0, -INTENT_SUFFIX.length));
+    if (at === undefined) continue;
+    out[i] = undefined;
+    out[at] = { ...(batch[at] as PendingEvent), intentSegment: intent.segment };
+  }
+  return out.filter((e): e is PendingEvent => e !== undefined);
 }
 
 const DEFAULTS = {
@@ -114,6 +149,7 @@ export class AuditPublisher {
   #dropped = 0;
   #retries = 0;
   #spooled = 0;
+  #intentsSettled = 0;
   #closed = false;
   readonly #spool: AuditSpool | undefined;
   #spoolReading = false;
@@ -280,6 +316,7 @@ export class AuditPublisher {
       dropped: this.#dropped,
       retries: this.#retries,
       spooled: this.#spooled,
+      intentsSettled: this.#intentsSettled,
     };
   }
 
@@ -343,11 +380,10 @@ export class AuditPublisher {
       .read(room)
       .then(
         (records) => {
-          this.#inFlight -= room - records.length;
-          for (const r of records) {
-            const envelope = decodeSpoolEnvelope(r.payload);
-            void this.#send({ ...envelope, segment: r.segment });
-          }
+          const events = settleIntents(records.map((r) => ({ ...decodeSpoolEnvelope(r.payload), segment: r.segment })));
+          this.#intentsSettled += records.length - events.length;
+          this.#inFlight -= room - events.length;
+          for (const event of events) void this.#send(event);
         },
         (err: unknown) => {
           this.#inFlight -= room;
@@ -380,7 +416,7 @@ export class AuditPublisher {
         });
         this.#published++;
         if (ack.duplicate) this.#duplicates++;
-        if (event.segment !== undefined) this.#spool?.ack(event.segment);
+        this.#ackSpooled(event);
         break;
       } catch (err) {
         if (err instanceof ClosedConnectionError) {
@@ -395,7 +431,7 @@ export class AuditPublisher {
             'audit event rejected by the stream; dropped',
           );
           this.#drop('rejected');
-          if (event.segment !== undefined) this.#spool?.ack(event.segment);
+          this.#ackSpooled(event);
           break;
         }
         this.#logFailure(err);
@@ -407,6 +443,11 @@ export class AuditPublisher {
     this.#inFlight--;
     this.#pump();
     if (this.#isIdle()) this.#wakeIdle();
+  }
+
+  #ackSpooled(event: PendingEvent): void {
+    if (event.segment !== undefined) this.#spool?.ack(event.segment);
+    if (event.intentSegment !== undefined) this.#spool?.ack(event.intentSegment);
   }
 
   #backoff(attempt: number): number {
