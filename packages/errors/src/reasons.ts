@@ -411,6 +411,11 @@ export const REASONS = {
     503,
     'a KV bucket another service owns does not exist yet: the executor and the CLI bind to buckets and wait for the registry, console or MCP gateway to create them',
   ),
+  KEY_LAYOUT_MISMATCH: service(
+    'FAILED_PRECONDITION',
+    500,
+    "a sharded executor (SHARD_COUNT > 1) started against an integrations bucket the registry has not marked as partitioned (INTEGRATION_KEY_LAYOUT); it waits KV_BIND_TIMEOUT_MS for the registry, then exits",
+  ),
   DRAINING: service('UNAVAILABLE', 503, 'the service is shutting down; retry on another replica'),
   WRONG_SHARD: service(
     'FAILED_PRECONDITION',

@@ -4,7 +4,7 @@ export type { ConnectNatsOptions, NatsAuthOptions, NatsEnvironment } from './con
 export { IntegrationStore, recordFromEntry } from './integration-store.js';
 export type { IntegrationPage, OpenStoreOptions } from './integration-store.js';
 export { CredentialStore, credentialAad } from './credential-store.js';
-export type { StoredCredential, VersionedCredential } from './credential-store.js';
+export type { OpenCredentialStoreOptions, StoredCredential, VersionedCredential } from './credential-store.js';
 export { mirrorKv } from './kv-mirror.js';
 export type { KvMirrorHandlers, KvMirrorOptions, MirroredEntry } from './kv-mirror.js';
 export { readKvSnapshot } from './kv-snapshot.js';

@@ -3,7 +3,7 @@ import { SwitchboardError } from '@switchboard/errors';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { partitionKeyPrefix, partitionedKey, type KeyLayout } from '@switchboard/sharding';
-import { INTEGRATIONS_BUCKET, INTEGRATION_HISTORY, integrationKvKey } from './names.js';
+import { INTEGRATIONS_BUCKET, INTEGRATION_HISTORY, KEY_LAYOUT_MARKER_KEY, integrationKvKey } from './names.js';
 import { trackConnection, type ConnectionState } from './connection-state.js';
 import { isWrongLastSequence } from './nats-errors.js';
 import { guardStore } from './store-errors.js';
@@ -115,6 +115,31 @@ export class IntegrationStore {
         }
       }
       return moved;
+    });
+  }
+
+  /**
+   * Records this store's layout in the bucket's marker key. The registry writes it only once both
+   * buckets are in that layout (after the moves at start), so a sharded executor, which sees only
+   * partitioned keys, can refuse to start on a bucket that is not (yet) partitioned.
+   */
+  markLayout(now = new Date()): Promise<void> {
+    return guardStore(this.link, 'write', async () => {
+      await this.kv.put(KEY_LAYOUT_MARKER_KEY, JSON.stringify({ layout: this.layout, at: now.toISOString() }));
+    });
+  }
+
+  /** The layout the registry last recorded; undefined when none has (a registry of an earlier release). */
+  readLayoutMarker(): Promise<KeyLayout | undefined> {
+    return guardStore(this.link, 'read', async () => {
+      const entry = await this.kv.get(KEY_LAYOUT_MARKER_KEY);
+      if (entry?.operation !== 'PUT') return undefined;
+      try {
+        const { layout } = entry.json<{ layout?: unknown }>();
+        return layout === 'flat' || layout === 'partitioned' ? layout : undefined;
+      } catch {
+        return undefined;
+      }
     });
   }
 

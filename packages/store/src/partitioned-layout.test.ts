@@ -5,7 +5,9 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Integration, HttpMethod } from '@switchboard/contracts';
 import { isSwitchboardError } from '@switchboard/errors';
 import { partitionedKey, shardKeyFilters, shardOf } from '@switchboard/sharding';
+import { CredentialStore, type StoredCredential } from './credential-store.js';
 import { IntegrationStore } from './integration-store.js';
+import { KEY_LAYOUT_MARKER_KEY, splitKvKey } from './names.js';
 import { mirrorKv } from './kv-mirror.js';
 
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
@@ -14,7 +16,11 @@ function integration(key: string, description = 'A test integration.'): Integrat
   return Integration.fromPartial({ key, name: key, description, enabled: true, method: HttpMethod.HTTP_METHOD_GET });
 }
 
-async function allKeys(store: IntegrationStore): Promise<string[]> {
+function credential(orgId: string, credentialId: string, sealed = `sealed-${orgId}-${credentialId}`): StoredCredential {
+  return { orgId, credentialId, type: 1, hint: '••••', keyId: 'k1', updatedAt: '2026-01-01T00:00:00.000Z', sealed };
+}
+
+async function allKeys(store: { kv: IntegrationStore['kv'] }): Promise<string[]> {
   const keys: string[] = [];
   for await (const k of await store.kv.keys()) keys.push(k);
   return keys.sort();
@@ -131,5 +137,81 @@ describe('partitioned key layout (real NATS KV)', () => {
     expect(resyncs).toBe(0);
     one.feed.stop();
     empty.feed.stop();
+  });
+
+  it('moves flat credentials to the partitioned layout, finding each in either layout meanwhile (the partitioned copy wins)', async () => {
+    const name = bucket();
+    const flat = await CredentialStore.open(nc, { bucket: name });
+    await flat.put(credential('acme', 'pms'));
+    await flat.put(credential('acme', 'crm'));
+    await flat.put(credential('zeta', 'pms'));
+    expect(await allKeys(flat)).toEqual(['acme.crm', 'acme.pms', 'zeta.pms']);
+
+    const partitioned = await CredentialStore.open(nc, { bucket: name, layout: 'partitioned' });
+    expect((await partitioned.get('acme', 'pms'))?.sealed).toBe('sealed-acme-pms');
+    // A Put moves the credential it writes: the new key, then the flat copy goes.
+    await partitioned.put(credential('acme', 'crm', 'sealed-again'));
+    expect(await allKeys(partitioned)).toEqual(['acme.pms', partitionedKey('acme', 'crm'), 'zeta.pms'].sort());
+    expect((await partitioned.list('acme')).map((c) => [c.credentialId, c.sealed])).toEqual([
+      ['crm', 'sealed-again'],
+      ['pms', 'sealed-acme-pms'],
+    ]);
+    // A flat copy next to a partitioned one (a flat registry replica wrote it during a roll) loses.
+    await partitioned.kv.put('acme.crm', JSON.stringify(credential('acme', 'crm', 'stale')));
+    expect((await partitioned.get('acme', 'crm'))?.sealed).toBe('sealed-again');
+    expect((await partitioned.listAll()).length).toBe(3);
+
+    expect(await partitioned.migrateToPartitioned()).toBe(3);
+    expect(await partitioned.migrateToPartitioned()).toBe(0);
+    expect(await allKeys(partitioned)).toEqual([partitionedKey('acme', 'crm'), partitionedKey('acme', 'pms'), partitionedKey('zeta', 'pms')].sort());
+    expect((await partitioned.get('acme', 'crm'))?.sealed).toBe('sealed-again');
+    // Org and id still come from the key (the AAD's inputs), never the partition bits.
+    const all = await partitioned.listAllVersioned();
+    expect(all.map((v) => `${v.record.orgId}.${v.record.credentialId}`).sort()).toEqual(['acme.crm', 'acme.pms', 'zeta.pms']);
+    expect(all.every((v) => v.kvKey === partitionedKey(v.record.orgId, v.record.credentialId))).toBe(true);
+    // A reader of the flat layout (rotate-keys of an older configuration) still finds and rewrites them where they are.
+    const read = (await flat.getVersioned('zeta', 'pms'))!;
+    expect(await flat.replace({ ...read.record, sealed: 'rotated' }, read)).toBe(true);
+    expect(await allKeys(flat)).toContain(partitionedKey('zeta', 'pms'));
+    expect((await partitioned.get('zeta', 'pms'))?.sealed).toBe('rotated');
+    expect(await flat.migrateToPartitioned()).toBe(0);
+
+    expect(await partitioned.delete('acme', 'pms')).toBe(true);
+    expect(await partitioned.get('acme', 'pms')).toBeUndefined();
+    expect(await partitioned.delete('acme', 'pms')).toBe(false);
+  });
+
+  it('deletes both copies of a credential caught mid-move, so the flat one does not come back', async () => {
+    const store = await CredentialStore.open(nc, { bucket: bucket(), layout: 'partitioned' });
+    await store.put(credential('acme', 'pms'));
+    await store.kv.put('acme.pms', JSON.stringify(credential('acme', 'pms', 'stale')));
+    expect(await store.delete('acme', 'pms')).toBe(true);
+    expect(await store.get('acme', 'pms')).toBeUndefined();
+    expect(await store.list('acme')).toEqual([]);
+  });
+
+  it('records the layout in a marker key that no org key, flat reading or shard filter picks up', async () => {
+    const name = bucket();
+    const flat = await IntegrationStore.open(nc, { bucket: name });
+    expect(await flat.readLayoutMarker()).toBeUndefined();
+    await flat.create('acme', integration('a_one'));
+    await flat.markLayout();
+    expect(await flat.readLayoutMarker()).toBe('flat');
+    const partitioned = await IntegrationStore.open(nc, { bucket: name, layout: 'partitioned' });
+    expect(await partitioned.migrateToPartitioned()).toBe(1);
+    await partitioned.markLayout();
+    expect(await flat.readLayoutMarker()).toBe('partitioned');
+
+    expect(splitKvKey(KEY_LAYOUT_MARKER_KEY)).toBeUndefined();
+    expect(await partitioned.migrateToPartitioned()).toBe(0);
+    expect((await partitioned.list('acme')).map((r) => r.integration?.key)).toEqual(['a_one']);
+    const seen: string[] = [];
+    const feeds = await Promise.all(
+      shardKeyFilters({ count: 2, index: 0 })
+        .concat(shardKeyFilters({ count: 2, index: 1 }))
+        .map((filter) => mirrorKv(partitioned.kv, { put: (e) => seen.push(e.key), remove: () => undefined }, { filter })),
+    );
+    expect(seen).toEqual([partitionedKey('acme', 'a_one')]);
+    for (const f of feeds) f.stop();
   });
 });

@@ -72,7 +72,10 @@ const schema = z.object({
   WORKING_SET_MAX_ENTRIES: z.coerce.number().int().min(100, 'must be at least 100').max(10_000_000).default(50_000),
   INTEGRATIONS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
-  /** How long start-up waits for the registry to create the integrations and credentials buckets. */
+  /**
+   * How long start-up waits for the registry to create the integrations and credentials buckets and, in a
+   * sharded executor, to mark them partitioned (then it exits with KV_BUCKET_MISSING / KEY_LAYOUT_MISMATCH).
+   */
   KV_BIND_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
   ...auditStreamEnv,
   AUDIT_BUFFER_MAX: env.positiveInt(100_000),

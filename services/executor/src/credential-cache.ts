@@ -1,6 +1,6 @@
 import { openSecret, type KeyRing } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
-import { credentialAad, credentialKvKey, mirrorKv, type CredentialStore, type StoredCredential } from '@switchboard/store';
+import { credentialAad, credentialKvKey, mirrorKv, splitLayoutKey, type CredentialStore, type MirroredEntry, type StoredCredential } from '@switchboard/store';
 import type { CredentialSource, ResolvedCredential } from './auth/index.js';
 import type { Resident, WorkingSet } from './working-set.js';
 
@@ -24,14 +24,31 @@ class OpenedCredential implements Resident {
   }
 }
 
+export interface CredentialCacheOptions {
+  /**
+   * A shard's key filters (from @switchboard/sharding), one feed each: only its orgs' credentials are
+   * followed. Without them, the whole bucket in either key layout.
+   */
+  readonly filters?: readonly string[] | undefined;
+  /** Told when the fast start-up read failed and the KV watch replayed the bucket instead. */
+  readonly onSnapshotFailed?: (err: unknown) => void;
+}
+
+/** A sealed credential as mirrored, and whether it came from the partitioned key (the newer while a bucket moves). */
+interface Sealed {
+  readonly stored: StoredCredential;
+  readonly partitioned: boolean;
+}
+
 /**
  * Credentials mirrored from the registry's KV bucket (sealed) and opened on first use into the working
  * set, which lets go of ones not used for a while. Plaintext lives only in this process's memory; a
- * rotated or replaced credential drops its opened copy when the feed says so.
+ * rotated or replaced credential drops its opened copy when the feed says so. Keyed `<org>.<id>`
+ * whatever the KV layout, since a credential's AAD names only its org and id.
  */
 export class CredentialCache implements CredentialSource {
-  private readonly sealed = new Map<string, StoredCredential>();
-  private stopFeed: (() => void) | undefined;
+  private readonly sealed = new Map<string, Sealed>();
+  private stopFeeds: (() => void)[] = [];
   private openedCount = 0;
 
   private constructor(
@@ -39,20 +56,24 @@ export class CredentialCache implements CredentialSource {
     private readonly working: WorkingSet,
   ) {}
 
-  static async start(store: CredentialStore, ring: KeyRing, working: WorkingSet): Promise<CredentialCache> {
+  static async start(store: CredentialStore, ring: KeyRing, working: WorkingSet, options: CredentialCacheOptions = {}): Promise<CredentialCache> {
     const cache = new CredentialCache(ring, working);
-    const feed = await mirrorKv(store.kv, {
-      put: (entry) => {
-        cache.sealed.set(entry.key, entry.json<StoredCredential>());
-        working.delete(PREFIX + entry.key);
-      },
-      remove: (key) => {
-        cache.sealed.delete(key);
-        working.delete(PREFIX + key);
-      },
-    });
-    cache.stopFeed = () => feed.stop();
+    const handlers = { put: (entry: MirroredEntry) => cache.put(entry), remove: (key: string) => cache.remove(key) };
+    try {
+      for (const filter of options.filters ?? [undefined]) {
+        const feed = await mirrorKv(store.kv, handlers, { filter, snapshotOver: store.nc, onSnapshotFailed: options.onSnapshotFailed });
+        cache.stopFeeds.push(() => feed.stop());
+      }
+    } catch (err) {
+      cache.stop();
+      throw err;
+    }
     return cache;
+  }
+
+  /** How many credentials are mirrored (sealed). */
+  get size(): number {
+    return this.sealed.size;
   }
 
   get(orgId: string, credentialId: string): Promise<ResolvedCredential | undefined> {
@@ -63,7 +84,7 @@ export class CredentialCache implements CredentialSource {
     const key = credentialKvKey(orgId, credentialId);
     const hit = this.working.get<OpenedCredential>(PREFIX + key)?.resolved;
     if (hit) return hit;
-    const stored = this.sealed.get(key);
+    const stored = this.sealed.get(key)?.stored;
     if (!stored) return undefined;
     let fields: Record<string, string>;
     let plaintextBytes: number;
@@ -92,6 +113,33 @@ export class CredentialCache implements CredentialSource {
   }
 
   stop(): void {
-    this.stopFeed?.();
+    for (const stop of this.stopFeeds) stop();
+    this.stopFeeds = [];
+  }
+
+  private put(entry: MirroredEntry): void {
+    const where = splitLayoutKey(entry.key);
+    if (where === undefined) return;
+    const key = credentialKvKey(where.orgId, where.name);
+    // A flat copy arriving after the partitioned one (a move in progress) is the older of the two.
+    if (this.sealed.get(key)?.partitioned === true && !where.partitioned) return;
+    let stored: StoredCredential;
+    try {
+      stored = entry.json<StoredCredential>();
+    } catch {
+      return;
+    }
+    this.sealed.set(key, { stored, partitioned: where.partitioned });
+    this.working.delete(PREFIX + key);
+  }
+
+  private remove(kvKey: string): void {
+    const where = splitLayoutKey(kvKey);
+    if (where === undefined) return;
+    const key = credentialKvKey(where.orgId, where.name);
+    // The flat key a move deletes after writing the partitioned one is not the credential any more.
+    if (this.sealed.get(key)?.partitioned !== where.partitioned) return;
+    this.sealed.delete(key);
+    this.working.delete(PREFIX + key);
   }
 }

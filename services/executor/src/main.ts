@@ -9,13 +9,14 @@ import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { createLogger } from '@switchboard/logging';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
-import { connectNats, natsOptionsFromEnv, CredentialStore, IntegrationStore } from '@switchboard/store';
+import { connectNats, natsOptionsFromEnv, CredentialStore, INTEGRATIONS_BUCKET, IntegrationStore } from '@switchboard/store';
 import { keyRingSealer, OAuthTokenProvider } from './auth/index.js';
 import { BreakerRegistry } from './breakers.js';
 import { BurdenGate, ConfirmationTokens, confirmationSecrets } from './burden/index.js';
 import { deliverySettingsOf, loadExecutorConfig } from './config.js';
 import { CredentialCache } from './credential-cache.js';
 import { DefinitionCache } from './definition-cache.js';
+import { requirePartitionedLayout } from './key-layout-check.js';
 import { shardKeyFilters } from '@switchboard/sharding';
 import { deliveryHandlers, startDeliveries } from './delivery/index.js';
 import { createEgressPolicy, createGuardedConnector } from './egress/index.js';
@@ -65,13 +66,24 @@ async function main(): Promise<void> {
   });
   const shard = { count: config.SHARD_COUNT, index: config.SHARD_INDEX };
   const working = new WorkingSet({ maxEntries: config.WORKING_SET_MAX_ENTRIES, maxBytes: config.WORKING_SET_MAX_BYTES });
-  // Sharded, it follows only its shard's partitioned keys (filtered by the server); unsharded, every key.
-  const definitions = await DefinitionCache.start(await IntegrationStore.bind(nc, bind(config.INTEGRATIONS_BUCKET)), working, {
-    filters: shard.count > 1 ? shardKeyFilters(shard) : undefined,
+  const integrationStore = await IntegrationStore.bind(nc, bind(config.INTEGRATIONS_BUCKET));
+  // Sharded, it follows only its shard's partitioned keys (filtered by the server), so it starts only
+  // once the registry has marked the buckets partitioned; unsharded, every key of either layout.
+  await requirePartitionedLayout(() => integrationStore.readLayoutMarker(), shard, {
+    bucket: config.INTEGRATIONS_BUCKET ?? INTEGRATIONS_BUCKET,
+    timeoutMs: config.KV_BIND_TIMEOUT_MS,
+    onWaiting: (sentence) => logger.warn({ waitMs: config.KV_BIND_TIMEOUT_MS }, `not ready, waiting for the registry: ${sentence}`),
+  });
+  const filters = shard.count > 1 ? shardKeyFilters(shard) : undefined;
+  const definitions = await DefinitionCache.start(integrationStore, working, {
+    filters,
     onSnapshotFailed: (err) => logger.warn({ err }, 'reading the definitions snapshot failed; replaying them through the KV watch'),
   });
-  const credentials = await CredentialCache.start(await CredentialStore.bind(nc, bind(config.CREDENTIALS_BUCKET)), keyRing, working);
-  logger.info({ integrations: definitions.size, shard: `${shard.index}/${shard.count}` }, 'definitions loaded');
+  const credentials = await CredentialCache.start(await CredentialStore.bind(nc, bind(config.CREDENTIALS_BUCKET)), keyRing, working, {
+    filters,
+    onSnapshotFailed: (err) => logger.warn({ err }, 'reading the credentials snapshot failed; replaying them through the KV watch'),
+  });
+  logger.info({ integrations: definitions.size, credentials: credentials.size, shard: `${shard.index}/${shard.count}` }, 'definitions loaded');
 
   const jsm = await jetstreamManager(nc);
   await ensureAuditStream(jsm, auditStreamOptionsFromEnv(config));

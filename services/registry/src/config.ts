@@ -12,8 +12,10 @@ const schema = z.object({
   CREDENTIALS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   KV_REPLICAS: env.replicas(),
   /**
-   * How definitions are keyed: `flat` (`<org>.<key>`, the default) or `partitioned` (by the org's
-   * partition, which sharded executors need). Switching to `partitioned` moves existing keys at start.
+   * How definitions and credentials are keyed (the name predates credentials following it; kept so
+   * existing deployments need no change): `flat` (`<org>.<key>`, the default) or `partitioned` (by the
+   * org's partition, which sharded executors need). Switching to `partitioned` moves existing keys of
+   * both buckets at start, then records the layout in the integrations bucket's marker key.
    */
   INTEGRATION_KEY_LAYOUT: z.enum(['flat', 'partitioned']).default('flat'),
   ...grpcServerEnv,

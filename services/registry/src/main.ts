@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const logger = createLogger('registry', { level: config.LOG_LEVEL });
   const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'registry' });
   const replicas = config.KV_REPLICAS;
-  const credentials = await CredentialStore.open(nc, { bucket: config.CREDENTIALS_BUCKET, replicas });
+  // One layout for both buckets: a sharded executor follows its shard's credentials as its definitions.
+  const layout = config.INTEGRATION_KEY_LAYOUT;
+  const credentials = await CredentialStore.open(nc, { bucket: config.CREDENTIALS_BUCKET, replicas, layout });
 
   if (process.argv[2] === 'rotate-keys') {
     const { rotated, total, failed } = await rotateCredentialKeys(credentials, keyRing);
@@ -31,11 +33,16 @@ async function main(): Promise<void> {
     return;
   }
 
-  const store = await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas, layout: config.INTEGRATION_KEY_LAYOUT });
+  const store = await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas, layout });
   // Before serving: the keys an earlier (flat) registry wrote move to the partitioned layout, so the
-  // sharded executors, which watch only partitioned keys, see every definition.
+  // sharded executors, which watch only partitioned keys, see every definition and credential. Only
+  // then is the layout marked: a sharded executor waits for the marker before it loads anything.
   const moved = await store.migrateToPartitioned();
   if (moved > 0) logger.info({ moved }, 'definitions moved to the partitioned key layout');
+  const movedCredentials = await credentials.migrateToPartitioned();
+  if (movedCredentials > 0) logger.info({ moved: movedCredentials }, 'credentials moved to the partitioned key layout');
+  await store.markLayout();
+  logger.info({ layout }, 'key layout recorded');
   const orgTokens = await OrgTokenStore.forVerifying(nc, { bucket: config.ORG_TOKENS_BUCKET });
   const { tls, auth, allowUnauthenticated } = serverSecurity(config, (token) => orgTokens.verify(token));
   const gate = new CallGate();

@@ -25,7 +25,7 @@ export async function rotateCredentialKeys(store: CredentialStore, ring: KeyRing
   for (const first of all) {
     let current: VersionedCredential | undefined = first;
     for (let attempt = 0; current && attempt < MAX_ATTEMPTS; attempt++) {
-      const { record, revision } = current;
+      const { record } = current;
       let stale: boolean;
       try {
         stale = needsRotation(ring, record.sealed);
@@ -45,7 +45,7 @@ export async function rotateCredentialKeys(store: CredentialStore, ring: KeyRing
       }
       const resealed = sealSecret(ring, plain, aad);
       plain.fill(0);
-      if (await store.replace({ ...record, sealed: resealed, keyId: ring.newestId }, revision)) {
+      if (await store.replace({ ...record, sealed: resealed, keyId: ring.newestId }, current)) {
         rotated++;
         break;
       }
