@@ -8,10 +8,12 @@ import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ExecutorClient, ServiceClients, ShardedExecutorClient } from '@switchboard/client';
-import { DeliveryMode, HttpMethod, Outcome, ParameterLocation, ParameterType } from '@switchboard/contracts';
+import { ApiKeyPlacement, AuthType, CredentialType, DeliveryMode, HttpMethod, Outcome, ParameterLocation, ParameterType } from '@switchboard/contracts';
+import { launch, portsOf, type Launched } from '@switchboard/harness';
 import { reasonOf } from '@switchboard/grpc-kit';
 import { SwitchboardRuntime } from '@switchboard/runtime-client';
 import { SHARD_METADATA_KEY, isPartitionedKey, shardOf } from '@switchboard/sharding';
+import { KEY_LAYOUT_MARKER_KEY } from '@switchboard/store';
 import { ROOT, startService, NATS_URL, type ServiceProcess, type Stack } from '../support/stack.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
 import { define, outcomeName, startExecutorStack } from './helpers.js';
@@ -33,16 +35,31 @@ const execFileAsync = promisify(execFile);
 /** Integrations each org has (look_up and notify). */
 const PER_ORG = 2;
 
-function loadedIntegrations(p: ServiceProcess): number {
+function loaded(p: { output(): string }): { integrations: number; credentials: number } {
   const line = p.output().split('\n').find((l) => l.includes('definitions loaded'));
-  return (JSON.parse(line ?? '{}') as { integrations?: number }).integrations ?? -1;
+  const { integrations, credentials } = JSON.parse(line ?? '{}') as { integrations?: number; credentials?: number };
+  return { integrations: integrations ?? -1, credentials: credentials ?? -1 };
 }
+
+/** Each org's API key, which its look_up sends: a pool that did not load (or cannot open) it fails the call. */
+const apiKeyOf = (org: string) => `key-${org}`;
 
 describe('executor pools sharded by org', () => {
   let stack: Stack;
   let upstream: Upstream;
   let orgs: string[];
   const pools: ServiceProcess[] = [];
+  /** Pools started without waiting for them to be ready. */
+  const launched: Launched[] = [];
+  const launchPool = async (count: number, index: number, env: Record<string, string> = {}): Promise<Launched> => {
+    const p = await launch({
+      name: `executor-${count}-${index}`,
+      args: [path.join(ROOT, 'services', 'executor', 'dist', 'main.js')],
+      env: { ...stack.envOf('executor'), ...stack.spoolEnv(), EXECUTOR_PORT: '0', SHARD_COUNT: String(count), SHARD_INDEX: String(index), ...env },
+    });
+    launched.push(p);
+    return p;
+  };
   const clients: { close(): void }[] = [];
 
   const startPool = async (count: number, index: number): Promise<ServiceProcess> => {
@@ -64,7 +81,14 @@ describe('executor pools sharded by org', () => {
     stack = await startExecutorStack({ egressAllow: '127.0.0.1/32' });
     orgs = orgsOverShards(`shard-${stack.id}`, 2);
     for (const org of orgs) {
-      await stack.client(org).create(define({ key: 'look_up', urlTemplate: `${upstream.url}/${org}` }));
+      await stack.client(org).putCredential('pms', CredentialType.CREDENTIAL_TYPE_API_KEY, { value: apiKeyOf(org) });
+      await stack.client(org).create(
+        define({
+          key: 'look_up',
+          urlTemplate: `${upstream.url}/${org}`,
+          auth: { type: AuthType.AUTH_TYPE_API_KEY, credentialId: 'pms', apiKeyIn: ApiKeyPlacement.API_KEY_PLACEMENT_HEADER, apiKeyName: 'X-Api-Key' },
+        }),
+      );
       await stack.client(org).create(
         define({
           key: 'notify',
@@ -80,6 +104,7 @@ describe('executor pools sharded by org', () => {
   afterAll(async () => {
     for (const c of clients) c.close();
     await Promise.all(pools.map((p) => p.stop()));
+    await Promise.all(launched.map((p) => p.stop({ timeoutMs: 30_000 })));
     // Each pool made its own delivery queue (named after the stack's); the stack removes only its own.
     const nc = await connect({ servers: NATS_URL });
     const jsm = await jetstreamManager(nc);
@@ -89,16 +114,43 @@ describe('executor pools sharded by org', () => {
     await upstream?.close();
   });
 
-  it('moves the flat keys to the partitioned layout when the registry is switched, and the unsharded executor keeps serving every org', async () => {
+  it('a pool started while the registry is in the flat layout is not ready, says why once, and exits after the wait with KEY_LAYOUT_MISMATCH', async () => {
+    const p = await launchPool(2, 1, { KV_BIND_TIMEOUT_MS: '1500' });
+    const exit = await p.exited;
+    expect(exit.code).toBe(1);
+    const sentence =
+      `executor shard 1 of 2 needs the partitioned key layout, but the registry's bucket ${stack.env['INTEGRATIONS_BUCKET']} is in the flat layout: ` +
+      'set INTEGRATION_KEY_LAYOUT=partitioned on the registry first (docs/operations.md)';
+    expect(p.stderr()).toContain(`executor failed to start: ${sentence}`);
+    expect(p.output().split('\n').filter((l) => l.includes('not ready, waiting for the registry')).length).toBe(1);
+    expect(p.output()).not.toContain('executor ready');
+    expect(p.output()).not.toContain('definitions loaded');
+  });
+
+  it('moves the flat keys of both buckets to the partitioned layout when the registry is switched, marks the layout, and a waiting pool then starts', async () => {
+    // A pool started before the switch waits for it rather than serving an empty shard.
+    const waiting = await launchPool(2, 0);
+    await waiting.waitForLine((l) => l.includes('not ready, waiting for the registry') && l.includes('is in the flat layout'), 20_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(waiting.isRunning()).toBe(true);
+    expect(waiting.output()).not.toContain('executor ready');
+
     await stack.restart('registry', { INTEGRATION_KEY_LAYOUT: 'partitioned' });
     expect(stack.registry.output()).toContain(`"moved":${orgs.length * PER_ORG}`);
+    expect(stack.registry.output()).toMatch(new RegExp(`"moved":${orgs.length}[,}].*credentials moved to the partitioned key layout`));
     const nc = await connect({ servers: NATS_URL });
     try {
       const kv = await new Kvm(nc).open(stack.env['INTEGRATIONS_BUCKET']!);
       const keys: string[] = [];
       for await (const k of await kv.keys()) keys.push(k);
-      expect(keys.length).toBe(orgs.length * PER_ORG);
-      expect(keys.every(isPartitionedKey)).toBe(true);
+      expect(keys.filter((k) => k !== KEY_LAYOUT_MARKER_KEY).length).toBe(orgs.length * PER_ORG);
+      expect(keys.filter((k) => k !== KEY_LAYOUT_MARKER_KEY).every(isPartitionedKey)).toBe(true);
+      expect((await kv.get(KEY_LAYOUT_MARKER_KEY))?.json<{ layout: string }>().layout).toBe('partitioned');
+      const credentials = await new Kvm(nc).open(stack.env['CREDENTIALS_BUCKET']!);
+      const credentialKeys: string[] = [];
+      for await (const k of await credentials.keys()) credentialKeys.push(k);
+      expect(credentialKeys.length).toBe(orgs.length);
+      expect(credentialKeys.every(isPartitionedKey)).toBe(true);
     } finally {
       await nc.close();
     }
@@ -106,13 +158,24 @@ describe('executor pools sharded by org', () => {
     for (const org of orgs) expect(outcomeName((await call(stack.executorClient, org)).outcome)).toBe('OUTCOME_SUCCESS');
     // New definitions go to the partitioned layout; registry reads find them.
     expect((await stack.client(orgs[0]!).get('look_up')).integration?.key).toBe('look_up');
+
+    // The waiting pool saw the marker: it loads its shard (definitions and credentials) and serves it.
+    const ready = await waiting.waitForLine('executor ready', 30_000);
+    const mine = orgs.filter((o) => shardOf(o, 2) === 0);
+    expect(loaded(waiting)).toEqual({ integrations: mine.length * PER_ORG, credentials: mine.length });
+    const direct = new ExecutorClient({ address: `127.0.0.1:${portsOf(ready).port}` });
+    clients.push(direct);
+    for (const org of mine) expect(outcomeName((await call(direct, org)).outcome), org).toBe('OUTCOME_SUCCESS');
+    const sent = upstream.requests.filter((q) => q.url === `/${mine[0]}`).at(-1);
+    expect(sent?.headers['x-api-key']).toBe(apiKeyOf(mine[0]!));
+    await waiting.stop({ timeoutMs: 30_000 });
   });
 
   it('each pool holds only its shard, serves its orgs and refuses the others with WRONG_SHARD naming the owner', async () => {
     const [p0, p1] = [await startPool(2, 0), await startPool(2, 1)];
     const mine = (index: number) => orgs.filter((o) => shardOf(o, 2) === index);
-    expect(loadedIntegrations(p0)).toBe(mine(0).length * PER_ORG);
-    expect(loadedIntegrations(p1)).toBe(mine(1).length * PER_ORG);
+    expect(loaded(p0)).toEqual({ integrations: mine(0).length * PER_ORG, credentials: mine(0).length });
+    expect(loaded(p1)).toEqual({ integrations: mine(1).length * PER_ORG, credentials: mine(1).length });
 
     const direct = new ExecutorClient(target(p0));
     clients.push(direct);
@@ -235,6 +298,9 @@ describe('executor pools sharded by org', () => {
     expect(afterOldStopped).toBeGreaterThanOrEqual(40);
     expect(calls).toBeGreaterThan(100);
     expect(client.redirects).toBe(0);
-    for (const [i, p] of next.entries()) expect(loadedIntegrations(p)).toBe(orgs.filter((o) => shardOf(o, 4) === i).length * PER_ORG);
+    for (const [i, p] of next.entries()) {
+      const owned = orgs.filter((o) => shardOf(o, 4) === i).length;
+      expect(loaded(p)).toEqual({ integrations: owned * PER_ORG, credentials: owned });
+    }
   }, 120_000);
 });
