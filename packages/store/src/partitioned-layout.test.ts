@@ -185,7 +185,10 @@ describe('partitioned key layout (real NATS KV)', () => {
     const store = await CredentialStore.open(nc, { bucket: bucket(), layout: 'partitioned' });
     await store.put(credential('acme', 'pms'));
     await store.kv.put('acme.pms', JSON.stringify(credential('acme', 'pms', 'stale')));
+    expect(await allKeys(store)).toEqual([partitionedKey('acme', 'pms'), 'acme.pms'].sort());
+    expect((await store.get('acme', 'pms'))?.sealed).toBe('sealed-acme-pms');
     expect(await store.delete('acme', 'pms')).toBe(true);
+    expect(await allKeys(store)).toEqual([]);
     expect(await store.get('acme', 'pms')).toBeUndefined();
     expect(await store.list('acme')).toEqual([]);
   });
