@@ -7,7 +7,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAuditStream } from '@switchboard/audit';
 import { OrgTokenStore } from '@switchboard/org-tokens';
-import { bindKv, connectNats, CredentialStore, IntegrationStore } from '@switchboard/store';
+import { partitionedKey, shardKeyFilters, shardOf } from '@switchboard/sharding';
+import { bindKv, connectNats, CredentialStore, IntegrationStore, mirrorKv } from '@switchboard/store';
 import { SessionStore } from '../../services/console/src/sessions.js';
 import { DeadLetterStore } from '../../services/executor/src/delivery/dead-letters.js';
 import { ensureDeliveryStream } from '../../services/executor/src/delivery/delivery-stream.js';
@@ -89,6 +90,9 @@ describe('NATS users and permissions from deploy/nats/values.yaml', () => {
     const keys: string[] = [];
     for await (const k of await integrations.kv.keys()) keys.push(k);
     expect(keys).toEqual(['acme.look_up']);
+    // The layout marker the sharded executors wait for, and a credential in the partitioned layout.
+    await integrations.markLayout();
+    await credentials.kv.put(partitionedKey('acme', 'pms-key'), 'sealed');
 
     expect(await refused('registry publishes audit events', () => jetstream(nc).publish('switchboard.audit.acme.look_up', 'x'))).toMatch(/Permissions Violation/);
     expect(await refused('registry reads org tokens', () => bindKv(nc, 'switchboard_org_tokens', { owner: 'console', timeoutMs: 0 }))).toMatch(/Permissions Violation/);
@@ -100,6 +104,18 @@ describe('NATS users and permissions from deploy/nats/values.yaml', () => {
     expect((await integrations.kv.get('acme.look_up'))?.string()).toBe('definition');
     const credentials = await CredentialStore.bind(nc, { timeoutMs: 5_000 });
     expect((await credentials.kv.get('acme.pms-key'))?.string()).toBe('sealed');
+    expect(await integrations.readLayoutMarker()).toBe('flat');
+    // A sharded executor reads its shard's credentials with the fast snapshot read (a pull consumer), then watches them.
+    const seen: string[] = [];
+    const snapshotFailures: unknown[] = [];
+    const feed = await mirrorKv(
+      credentials.kv,
+      { put: (e) => seen.push(e.key), remove: () => undefined },
+      { filter: shardKeyFilters({ count: 2, index: shardOf('acme', 2) })[0]!, snapshotOver: nc, onSnapshotFailed: (e) => snapshotFailures.push(e) },
+    );
+    feed.stop();
+    expect(snapshotFailures).toEqual([]);
+    expect(seen).toEqual([partitionedKey('acme', 'pms-key')]);
     const watched = await integrations.kv.watch();
     expect(((await watched[Symbol.asyncIterator]().next()).value as { key?: string } | undefined)?.key).toBe('acme.look_up');
     watched.stop();
