@@ -93,6 +93,10 @@ describe('credential cache over either key layout (real NATS KV)', () => {
     const { cache, failed } = await start(await CredentialStore.bind(nc, { bucket: name }), shardKeyFilters({ count: 4, index: 2 }));
     expect(failed).toEqual([]);
     expect(cache.size).toBe(orgs[2]!.length * 2);
+    // The content came from the fast snapshot read: the watch left running starts after it, not at the beginning.
+    const watches: { deliver_policy: string; filter_subject?: string | undefined }[] = [];
+    for await (const c of (await jetstreamManager(nc)).consumers.list(`KV_${name}`)) watches.push(c.config);
+    expect(watches.map((c) => [c.deliver_policy, c.filter_subject])).toEqual([['by_start_sequence', `$KV.${name}.${shardKeyFilters({ count: 4, index: 2 })[0]}`]]);
     for (const org of orgs[2]!) expect(cache.getSync(org, 'pms')?.fields).toEqual({ value: `secret-${org}` });
     for (const org of [...orgs[0]!, ...orgs[1]!, ...orgs[3]!]) expect(cache.getSync(org, 'pms'), org).toBeUndefined();
 
