@@ -171,6 +171,15 @@ describe('executor pools sharded by org', () => {
     await waiting.stop({ timeoutMs: 30_000 });
   });
 
+  it('a registry left on the flat layout refuses to start against the partitioned bucket (one replica missing the setting would hide every definition)', async () => {
+    const sentence =
+      `the bucket ${stack.env['INTEGRATIONS_BUCKET']} is in the partitioned key layout, but this registry has INTEGRATION_KEY_LAYOUT=flat: ` +
+      'set INTEGRATION_KEY_LAYOUT=partitioned (a bucket does not move back to flat; docs/operations.md)';
+    await expect(stack.restart('registry', { INTEGRATION_KEY_LAYOUT: 'flat' })).rejects.toThrow(sentence);
+    await stack.restart('registry', { INTEGRATION_KEY_LAYOUT: 'partitioned' });
+    expect((await stack.client(orgs[0]!).get('look_up')).integration?.key).toBe('look_up');
+  });
+
   it('each pool holds only its shard, serves its orgs and refuses the others with WRONG_SHARD naming the owner', async () => {
     const [p0, p1] = [await startPool(2, 0), await startPool(2, 1)];
     const mine = (index: number) => orgs.filter((o) => shardOf(o, 2) === index);

@@ -414,7 +414,7 @@ export const REASONS = {
   KEY_LAYOUT_MISMATCH: service(
     'FAILED_PRECONDITION',
     500,
-    "a sharded executor (SHARD_COUNT > 1) started against an integrations bucket the registry has not marked as partitioned (INTEGRATION_KEY_LAYOUT); it waits KV_BIND_TIMEOUT_MS for the registry, then exits",
+    "a sharded executor (SHARD_COUNT > 1) started against an integrations bucket the registry has not marked as partitioned (INTEGRATION_KEY_LAYOUT; it waits KV_BIND_TIMEOUT_MS for the registry, then exits), or a registry with INTEGRATION_KEY_LAYOUT=flat started against a bucket already marked partitioned (it refuses to start)",
   ),
   DRAINING: service('UNAVAILABLE', 503, 'the service is shutting down; retry on another replica'),
   WRONG_SHARD: service(

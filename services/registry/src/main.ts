@@ -2,6 +2,7 @@
 import { RegistryServiceService } from '@switchboard/contracts';
 import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
+import { SwitchboardError } from '@switchboard/errors';
 import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
 import { OrgTokenStore } from '@switchboard/org-tokens';
@@ -34,6 +35,14 @@ async function main(): Promise<void> {
   }
 
   const store = await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas, layout });
+  // A flat registry on a partitioned bucket would not see the definitions it serves and would write new
+  // ones where the sharded pools never look (one replica missing the setting is enough): it refuses.
+  if (layout === 'flat' && (await store.readLayoutMarker()) === 'partitioned') {
+    throw new SwitchboardError(
+      'KEY_LAYOUT_MISMATCH',
+      `the bucket ${config.INTEGRATIONS_BUCKET} is in the partitioned key layout, but this registry has INTEGRATION_KEY_LAYOUT=flat: set INTEGRATION_KEY_LAYOUT=partitioned (a bucket does not move back to flat; docs/operations.md)`,
+    );
+  }
   // Before serving: the keys an earlier (flat) registry wrote move to the partitioned layout, so the
   // sharded executors, which watch only partitioned keys, see every definition and credential. Only
   // then is the layout marked: a sharded executor waits for the marker before it loads anything.
