@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SwitchboardError, type Reason } from '@switchboard/errors';
 import type { BreakerPolicy } from '@switchboard/contracts';
+import type CircuitBreaker from 'opossum';
 import { BreakerRegistry, isOpenBreakerError } from './breakers.js';
+import { WorkingSet } from './working-set.js';
 
 const policy: BreakerPolicy = { errorThresholdPercent: 50, volumeThreshold: 3, resetTimeoutMs: 60_000, rollingWindowMs: 10_000, disabled: false };
 const fail = (reason: Reason) => () => Promise.reject(new SwitchboardError(reason, 'x'));
@@ -36,6 +38,16 @@ describe('BreakerRegistry', () => {
     expect(breakers.state('o.t'), 'same values in a new object: the same breaker').toBe('open');
     expect(await breakers.fire('o.t', { ...policy, volumeThreshold: 4 }, ok)).toBe('ok');
     expect(breakers.state('o.t')).toBe('closed');
+  });
+
+  it('keeps counts, not every call\'s latency, in its window: what it holds does not grow with the call rate', async () => {
+    const working = new WorkingSet({ maxEntries: 10, maxBytes: 1024 * 1024 });
+    breakers = new BreakerRegistry(working);
+    for (let i = 0; i < 500; i++) await breakers.fire('o.busy', policy, ok);
+    await breakers.fire('o.busy', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+    const breaker = working.get<{ breaker: CircuitBreaker }>('breaker:o.busy')?.breaker;
+    expect(breaker?.stats).toMatchObject({ fires: 501, successes: 500, failures: 1, latencyTimes: [] });
+    expect(breaker?.name).toBe('o.busy');
   });
 
   it('lets go of closed breakers unused for longer than their window, never of open ones', async () => {

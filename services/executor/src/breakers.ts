@@ -137,6 +137,12 @@ export class BreakerRegistry {
       rollingCountTimeout: buckets * BUCKET_MS,
       rollingCountBuckets: buckets,
       enableSnapshots: false,
+      // Percentiles are never read, and with them on every call pushes its latency into the window
+      // (tens of thousands of numbers per busy integration for the collector) and every failure
+      // concatenates and sorts them all to decide whether to open: the most work when the upstream fails.
+      rollingPercentilesEnabled: false,
+      // Named after the integration: opossum's default name is a random id built on every construction.
+      name: id,
       rotateBucketController: this.rotate,
       errorFilter: (err: unknown) => !blamesUpstream(err),
     });
