@@ -3,7 +3,7 @@ import { SwitchboardError, type Reason } from '@switchboard/errors';
 import type { BreakerPolicy } from '@switchboard/contracts';
 import type CircuitBreaker from 'opossum';
 import { BreakerRegistry, isOpenBreakerError } from './breakers.js';
-import { WorkingSet } from './working-set.js';
+import { WorkingSet, type Resident } from './working-set.js';
 
 const policy: BreakerPolicy = { errorThresholdPercent: 50, volumeThreshold: 3, resetTimeoutMs: 60_000, rollingWindowMs: 10_000, disabled: false };
 const fail = (reason: Reason) => () => Promise.reject(new SwitchboardError(reason, 'x'));
@@ -45,7 +45,7 @@ describe('BreakerRegistry', () => {
     breakers = new BreakerRegistry(working);
     for (let i = 0; i < 500; i++) await breakers.fire('o.busy', policy, ok);
     await breakers.fire('o.busy', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
-    const breaker = working.get<{ breaker: CircuitBreaker }>('breaker:o.busy')?.breaker;
+    const breaker = working.get<Resident & { breaker: CircuitBreaker }>('breaker:o.busy')?.breaker;
     expect(breaker?.stats).toMatchObject({ fires: 501, successes: 500, failures: 1, latencyTimes: [] });
     expect(breaker?.name).toBe('o.busy');
   });
