@@ -69,9 +69,10 @@ export function serviceEnv(id, auditDir) {
 /**
  * Starts services/<name>/dist/main.js and resolves once it logs "<name> ready". `nodeArgs` go to this
  * process only (e.g. --cpu-prof: Node 20 refuses it in NODE_OPTIONS, so it goes on the command line);
- * the benchmark's own NODE_OPTIONS is never passed on.
+ * the benchmark's own NODE_OPTIONS is never passed on. `distDir` (under services/<name>) lets bench/ab.mjs
+ * run a saved build beside the current one.
  */
-export async function startService(name, env, { nodeArgs = [], readyTimeoutMs = 30_000 } = {}) {
+export async function startService(name, env, { nodeArgs = [], readyTimeoutMs = 30_000, distDir = 'dist' } = {}) {
   const spawnedAt = performance.now();
   // Each executor needs an audit spool of its own (it refuses one another live process holds), and a
   // run may have several executors up at once: a fresh one per start unless the caller chose one.
@@ -92,7 +93,7 @@ export async function startService(name, env, { nodeArgs = [], readyTimeoutMs = 
   try {
     proc = await launch({
       name,
-      args: [...nodeArgs, path.join(ROOT, 'services', name, 'dist', 'main.js')],
+      args: [...nodeArgs, path.join(ROOT, 'services', name, distDir, 'main.js')],
       env: { ...env, ...(spool ? { AUDIT_SPOOL_DIR: spool } : {}), NODE_OPTIONS: '' },
       readyLine: (line) => line.includes(`"msg":"${name} ready"`),
       readyTimeoutMs,
