@@ -49,6 +49,65 @@ function cpuMsPerOp(p, who) {
   return ((p.cores?.[who] ?? 0) * 1000) / p.throughput;
 }
 
+/** The same from whichever form a path carries: `cpuMsPerOp` (side-by-side cases) or `cores` (the main table). */
+function perOp(p, who) {
+  return p.cpuMsPerOp?.[who] ?? cpuMsPerOp(p, who);
+}
+
+/**
+ * The c=64 throughput share of floor C an Invoke path could reach if CPU alone set it and the executor
+ * cost no more than floor C's own server. With the cores saturated, throughput = cores ÷ CPU per
+ * operation summed over every process the path needs, so the share is a ratio of CPU costs:
+ *
+ *   floor C's path = client + floor C's server + upstream              (per call, floor C's run)
+ *   ceiling        = floor C's path ÷ (floor C's path + NATS + logger + Redis per Invoke, this path's run)
+ *
+ * i.e. the Invoke path with the executor swapped for floor C's server and everything else floor C's,
+ * plus the audit trail (and Redis) the Invoke path cannot do without, all on the same cores.
+ * `implied` is the same ratio with the Invoke path's own measured processes: what CPU alone predicts
+ * for the measured share (the measured one also carries latency and scheduling effects).
+ */
+export function ceilingOf(floorC, path) {
+  const client = perOp(floorC, 'client');
+  const server = perOp(floorC, 'echo');
+  const upstream = perOp(floorC, 'upstream');
+  const floorPath = client + server + upstream;
+  const nats = perOp(path, 'nats');
+  const logger = perOp(path, 'logger');
+  const redis = perOp(path, 'redis');
+  const executor = perOp(path, 'executor') / (path.invokesPerOp ?? 1);
+  const invokePath = perOp(path, 'client') + perOp(path, 'executor') + perOp(path, 'upstream') + nats + logger + redis;
+  return {
+    client,
+    server,
+    upstream,
+    floorPath,
+    nats,
+    logger,
+    redis,
+    executor,
+    share: floorPath / (floorPath + nats + logger + redis),
+    executorOverServer: executor / server,
+    invokePath,
+    implied: floorPath / invokePath,
+  };
+}
+
+function ceilingRow(label, c, suffix) {
+  const k = ceilingOf(c.paths.floorC, c.paths[label.name]);
+  const redis = k.redis >= 0.005 ? `, Redis ${ms(k.redis)}` : '';
+  return {
+    target: `context, not a target: c=64 ${label.text} ceiling with an executor as cheap as floor C's server and the audit trail on the same cores${suffix}`,
+    measured:
+      `${pct(k.share)} = floor C's path ${ms(k.floorPath)} ms (client ${ms(k.client)}, server ${ms(k.server)}, upstream ${ms(k.upstream)}) ÷ ` +
+      `(${ms(k.floorPath)} + audit ${ms(k.nats + k.logger)} ms (NATS ${ms(k.nats)}, logger ${ms(k.logger)})${redis}); ` +
+      `the executor ${ms(k.executor)} ms = ${k.executorOverServer.toFixed(2)} × floor C's server; ` +
+      `CPU of all of Invoke's processes ${ms(k.invokePath)} ms → ${pct(k.implied)}`,
+    pass: null,
+    by: 'CPU ms per call, this run',
+  };
+}
+
 function verdict(v, limit, unit = 'ms') {
   const fmtV = unit === 'ms' ? `${ms(v)} ms` : pct(v);
   const fmtL = unit === 'ms' ? `${ms(limit)} ms` : pct(limit);
@@ -93,6 +152,8 @@ export function checkTargets22(run) {
         const p = c64.paths[name];
         const share = p.throughput / f.throughput;
         add(`c=64 ${label} throughput ≥ ${pct(T.c64ThroughputShareOfFloorC)} of floor C${suffix}`, `${int(p.throughput)}/s vs ${int(f.throughput)}/s = ${pct(share)}`, verdict(share, T.c64ThroughputShareOfFloorC, 'share'));
+        // What that share could be at best on these cores, from the run's own /proc readings (ceilingOf).
+        if (f.cores !== undefined || f.cpuMsPerOp !== undefined) out.push(ceilingRow({ name, text: label }, c64, suffix));
         const cpu = p.cpuMsPerOp?.executor ?? (p.executorCpuMsPerOp ?? NaN) / (p.invokesPerOp ?? 1);
         add(`c=64 ${label} executor CPU ≤ ${T.c64ExecutorCpuMs} ms per Invoke${suffix}`, `${ms(cpu)} ms`, verdict(cpu, T.c64ExecutorCpuMs));
       }
