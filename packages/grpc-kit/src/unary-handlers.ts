@@ -68,29 +68,35 @@ export class UnaryHandlers {
         return;
       }
       gate.inFlight++;
-      const done = () => {
-        gate.inFlight--;
-      };
-      // A refused caller, a run that throws before its first await, or a reply that cannot be made, is
-      // answered like a run that rejects.
-      const replied = this.admit(method, call)
-        .then(() => spec.run(call.request, call))
-        .then((out) => ({ out, res: spec.reply(out) }));
-      replied.then(
-        ({ out, res }) => {
-          try {
-            callback(null, res);
-          } finally {
-            if (spec.afterReply) this.after(method, () => spec.afterReply!(out), done);
-            else done();
-          }
-        },
-        (err: unknown) => {
-          done();
-          callback(this.answer(method, err));
-        },
-      );
+      void this.serve(method, spec, call, callback);
     };
+  }
+
+  /**
+   * One call, as one async function rather than a chain of promises and closures (fewer allocations
+   * per call on the executor's hot path). A refused caller, a run that throws before its first
+   * await, or a reply that cannot be made, is answered like a run that rejects.
+   */
+  private async serve<Req, Res, Out>(method: string, spec: UnaryMethod<Req, Res, Out>, call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): Promise<void> {
+    const { gate } = this.options;
+    let out: Out;
+    let res: Res;
+    try {
+      await this.admit(method, call);
+      out = await spec.run(call.request, call);
+      res = spec.reply(out);
+    } catch (err) {
+      gate.inFlight--;
+      callback(this.answer(method, err));
+      return;
+    }
+    try {
+      callback(null, res);
+    } finally {
+      const afterReply = spec.afterReply;
+      if (afterReply) this.after(method, () => afterReply(out), gate);
+      else gate.inFlight--;
+    }
   }
 
   /** Authenticates the caller, then authorizes the method and the request's org, before anything is read. */
@@ -99,14 +105,14 @@ export class UnaryHandlers {
     this.auth.authorize(caller, method, (call.request as { orgId?: unknown }).orgId);
   }
 
-  private after(method: string, work: () => void, done: () => void): void {
+  private after(method: string, work: () => void, gate: CallGate): void {
     setImmediate(() => {
       try {
         work();
       } catch (err) {
         this.options.logger.error({ err, method }, 'after-reply work failed');
       } finally {
-        done();
+        gate.inFlight--;
       }
     });
   }
