@@ -141,6 +141,15 @@ export class BurdenGate {
   }
 
   async evaluate(input: GateInput): Promise<GateResult> {
+    return this.decide(input);
+  }
+
+  /**
+   * evaluate for the invoke path: answers synchronously unless the decision needs Redis (a
+   * confirmation token), so most calls pay for no promise and no extra microtask turn here. A bad
+   * definition throws instead of rejecting.
+   */
+  decide(input: GateInput): GateResult | Promise<GateResult> {
     const { integration } = input;
     const rawLevel = integration.burden?.level ?? BurdenLevel.BURDEN_LEVEL_UNSPECIFIED;
     const level = levelOf(rawLevel);

@@ -140,7 +140,7 @@ function fakeDeps(
       },
     },
     gate: {
-      evaluate:
+      decide:
         options.gate ??
         ((input) =>
           Promise.resolve({

@@ -65,7 +65,7 @@ export interface InvocationDeps extends SendStageDeps {
     /** The org's definitions: a missing call-state value names the ones that export it. */
     ofOrg?(orgId: string): Iterable<CachedDefinition>;
   };
-  readonly gate: Pick<BurdenGate, 'evaluate'>;
+  readonly gate: Pick<BurdenGate, 'decide'>;
   /** The shared, egress-guarded pool of live calls. */
   readonly upstream: Dispatcher;
   readonly logger: Logger;
