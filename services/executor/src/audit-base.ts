@@ -20,15 +20,20 @@ export interface AuditIdentity {
  * A field added to AuditEvent is added here once.
  */
 export function auditBase(id: AuditIdentity | InvocationContext): AuditEvent {
-  const identity = 'input' in id ? identityOf(id) : id;
+  // An invocation's context is read directly (once per Invoke: no identity object in between).
+  if ('input' in id) return withIdentity(id.invocationId, id.input.orgId, id.input.callId, id.input.toolKey, id.revision ?? 0, id.time, id.mode.test);
+  return withIdentity(id.invocationId, id.orgId, id.callId, id.toolKey, id.integrationRevision, id.time ?? new Date(), id.test ?? false);
+}
+
+function withIdentity(invocationId: string, orgId: string, callId: string, toolKey: string, integrationRevision: number, time: Date, test: boolean): AuditEvent {
   return {
     schemaVersion: 1,
-    invocationId: identity.invocationId,
-    orgId: identity.orgId,
-    callId: identity.callId,
-    toolKey: identity.toolKey,
-    time: identity.time ?? new Date(),
-    test: identity.test ?? false,
+    invocationId,
+    orgId,
+    callId,
+    toolKey,
+    time,
+    test,
     gate: undefined,
     request: undefined,
     argumentsJson: '',
@@ -40,20 +45,8 @@ export function auditBase(id: AuditIdentity | InvocationContext): AuditEvent {
     retries: 0,
     resultBytes: 0,
     error: '',
-    integrationRevision: identity.integrationRevision,
+    integrationRevision,
     intent: false,
     callState: undefined,
-  };
-}
-
-function identityOf(ctx: InvocationContext): AuditIdentity {
-  return {
-    invocationId: ctx.invocationId,
-    orgId: ctx.input.orgId,
-    callId: ctx.input.callId,
-    toolKey: ctx.input.toolKey,
-    integrationRevision: ctx.revision ?? 0,
-    time: ctx.time,
-    test: ctx.mode.test,
   };
 }

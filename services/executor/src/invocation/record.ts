@@ -65,20 +65,19 @@ export function record(ctx: InvocationContext, testBodyMaxBytes: number): Invoca
     confirmation: end?.kind === 'blocked' ? end.block.confirmation : undefined,
     callState: end?.kind === 'success' && ctx.stateWritten !== undefined ? shownState(ctx) : [],
   };
-  const audit: AuditEvent = {
-    ...auditBase(ctx),
-    gate: ctx.gate,
-    request: recordedRequest,
-    argumentsJson: ctx.argumentsJson ?? '',
-    outcome: v.outcome,
-    reason: v.reason,
-    httpStatus: response.httpStatus,
-    latencyMs,
-    breakerState: ctx.breakerState ?? (mode.breaker ? 'closed' : 'bypassed'),
-    retries: ctx.retries ?? 0,
-    resultBytes: Buffer.byteLength(v.resultJson),
-    error: v.error,
-  };
+  // Filled in place: auditBase's object already has every field (one shape, no copy of it).
+  const audit: AuditEvent = auditBase(ctx);
+  audit.gate = ctx.gate;
+  audit.request = recordedRequest;
+  audit.argumentsJson = ctx.argumentsJson ?? '';
+  audit.outcome = v.outcome;
+  audit.reason = v.reason;
+  audit.httpStatus = response.httpStatus;
+  audit.latencyMs = latencyMs;
+  audit.breakerState = ctx.breakerState ?? (mode.breaker ? 'closed' : 'bypassed');
+  audit.retries = ctx.retries ?? 0;
+  audit.resultBytes = Buffer.byteLength(v.resultJson);
+  audit.error = v.error;
   if (ctx.cacheHit === true) audit.cacheHit = true;
   if (ctx.callState !== undefined) {
     // Names only: a value read or written never reaches the audit trail.
