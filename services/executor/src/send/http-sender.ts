@@ -56,40 +56,26 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
       discard(res.body);
       throw tooLarge(options.maxBodyBytes);
     }
-    const body = await readBody(res.body, options.maxBodyBytes);
-    return { status: res.statusCode, headers: res.headers, body, firstByteMs, totalMs: performance.now() - started };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > options.maxBodyBytes) {
+        discard(res.body);
+        throw tooLarge(options.maxBodyBytes);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
+      firstByteMs,
+      totalMs: performance.now() - started,
+    };
   } catch (err) {
     throw classifySendError(err, options.signal);
   }
-}
-
-/**
- * The whole body, or RESPONSE_TOO_LARGE as soon as it passes `max` bytes. Read with 'data' events
- * rather than `for await`: a stream's async iterator allocated about 2 KB per call (an iterator, a
- * promise per chunk, an end-of-stream watcher), for bodies that are almost always one chunk.
- */
-function readBody(body: Dispatcher.ResponseData['body'], max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    body.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > max) {
-        failed = true;
-        discard(body);
-        reject(tooLarge(max));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    // An abort (the budget) or a broken connection destroys the body with its error; a close with
-    // neither 'end' nor an error is what `for await` reported as a premature close.
-    body.once('error', reject);
-    body.once('close', () => reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })));
-  });
 }
 
 /**
