@@ -30,26 +30,22 @@ export interface SendOptions {
  * attempt, after redirects, retries and the 401 refresh.
  */
 export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, options: SendOptions): Promise<SentResponse> {
+  // The common live call (no redirects, one attempt, no OAuth) goes to the pool directly: the
+  // interceptors would only pass it through, behind two handler wrappers.
+  if (options.maxRedirects === 0 && options.plan === undefined) return sendDirect(req, dispatcher, options);
   const started = performance.now();
   let firstByteMs = 0;
   try {
-    // The common live call (no redirects, one attempt, no OAuth) goes to the pool directly, with
-    // nothing extra in its options: the interceptors would only pass it through, behind two handler wrappers.
-    const res = await request(
-      wireUrl(req),
-      options.maxRedirects === 0 && options.plan === undefined
-        ? { method: req.method, headers: req.headers, body: req.body, dispatcher, signal: options.signal }
-        : {
-            method: req.method,
-            headers: req.headers,
-            body: req.body,
-            dispatcher: withInterceptors(dispatcher),
-            signal: options.signal,
-            // Read per request by undici's redirect interceptor; the plan by ours. Neither is in undici's
-            // request options type, and undici passes unknown options on to the dispatcher untouched.
-            ...({ maxRedirections: options.maxRedirects, [SEND_PLAN]: options.plan } as object),
-          },
-    );
+    const res = await request(wireUrl(req), {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      dispatcher: withInterceptors(dispatcher),
+      signal: options.signal,
+      // Read per request by undici's redirect interceptor; the plan by ours. Neither is in undici's
+      // request options type, and undici passes unknown options on to the dispatcher untouched.
+      ...({ maxRedirections: options.maxRedirects, [SEND_PLAN]: options.plan } as object),
+    });
     firstByteMs = performance.now() - started;
     const declared = Number(res.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > options.maxBodyBytes) {
@@ -75,6 +71,96 @@ export async function sendRequest(req: OutboundRequest, dispatcher: Dispatcher, 
     };
   } catch (err) {
     throw classifySendError(err, options.signal);
+  }
+}
+
+/**
+ * The common call, dispatched to the pool with a handler that collects the body itself. undici's
+ * `request` wraps every call in an async-hooks resource, a Readable stream for the body and its async
+ * iterator; none of them is needed to read a body of a few hundred bytes into one Buffer. Same answer,
+ * same size cap (declared or read), same errors (classifySendError), same abort on the budget's signal.
+ */
+function sendDirect(req: OutboundRequest, dispatcher: Dispatcher, options: SendOptions): Promise<SentResponse> {
+  const url = wireUrl(req);
+  return new Promise<SentResponse>((resolve, reject) => {
+    const collector = new BodyCollector(options, resolve, reject);
+    try {
+      dispatcher.dispatch({ origin: url.origin, path: url.pathname + url.search, method: req.method, headers: req.headers, body: req.body ?? null }, collector);
+    } catch (err) {
+      collector.onResponseError(undefined, err as Error);
+    }
+  });
+}
+
+/** undici dispatch handler for sendDirect: one answer, its headers and its body as one Buffer. */
+class BodyCollector implements Dispatcher.DispatchHandler {
+  private readonly started = performance.now();
+  private controller: Dispatcher.DispatchController | undefined;
+  private status = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private firstByteMs = 0;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private settled = false;
+  private readonly onAbort = () => this.controller?.abort(this.options.signal.reason as Error);
+
+  constructor(
+    private readonly options: SendOptions,
+    private readonly resolve: (sent: SentResponse) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    options.signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Aborted before undici took the request: abort it at once (undici answers with onResponseError).
+    if (this.options.signal.aborted) controller.abort(this.options.signal.reason as Error);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Dispatcher.ResponseData['headers']): void {
+    // 1xx informational answers come before the real one.
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    this.headers = headers;
+    this.firstByteMs = performance.now() - this.started;
+    const declared = Number(headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > this.options.maxBodyBytes) this.fail(controller, tooLarge(this.options.maxBodyBytes));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.size += chunk.length;
+    if (this.size > this.options.maxBodyBytes) {
+      this.fail(controller, tooLarge(this.options.maxBodyBytes));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settle();
+    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
+    this.resolve({ status: this.status, headers: this.headers, body, firstByteMs: this.firstByteMs, totalMs: performance.now() - this.started });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.settled) return;
+    this.settle();
+    this.reject(classifySendError(err, this.options.signal));
+  }
+
+  /** Too large: the answer is RESPONSE_TOO_LARGE, and the connection is closed rather than read to its end. */
+  private fail(controller: Dispatcher.DispatchController, err: Error): void {
+    this.settle();
+    this.reject(err);
+    controller.abort(err);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.options.signal.removeEventListener('abort', this.onAbort);
   }
 }
 
