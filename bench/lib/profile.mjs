@@ -24,7 +24,10 @@ const STEPS = [
   ['authenticate: apply', 'applyAuth', 'services/executor/src/auth/apply-auth.ts'],
   ['audit: redact request', 'redactRequest', 'services/executor/src/redact.ts'],
   ['send (breaker + retries + undici)', 'fire', 'services/executor/src/breakers.ts'],
-  ['send: undici request', 'sendRequest', 'services/executor/src/send/http-sender.ts'],
+  // sendRequest dispatches (and usually writes) the request; the answer arrives later in BodyCollector's callbacks.
+  ['send: undici dispatch', 'sendRequest', 'services/executor/src/send/http-sender.ts'],
+  ['send: answer headers', 'onResponseStart', 'services/executor/src/send/http-sender.ts'],
+  ['send: answer body', 'onResponseEnd', 'services/executor/src/send/http-sender.ts'],
   ['Test-only response copy', 'recordedResponse', 'services/executor/src/invocation/record.ts'],
   ['record: response + audit event', 'record', 'services/executor/src/invocation/record.ts'],
   ['map: parse body', 'parseResponseBody', 'services/executor/src/response-mapper.ts'],
