@@ -153,26 +153,43 @@ function verdictOf(ctx: InvocationContext): Verdict {
   }
 }
 
-/** A verdict's texts with every echo of the request's secrets masked. */
+/**
+ * A verdict's texts with every echo of the request's secrets masked. Almost always nothing is found:
+ * then the verdict itself is returned, not a copy of it.
+ */
 function masked(v: Verdict, secrets: RequestSecrets): Verdict {
+  const agentMessage = secrets.mask(v.agentMessage);
+  const detail = secrets.mask(v.detail);
+  const error = secrets.mask(v.error);
+  const resultJson = secrets.mask(v.resultJson);
+  const summary = secrets.mask(v.summary);
+  const unchanged = agentMessage === v.agentMessage && detail === v.detail && error === v.error && resultJson === v.resultJson && summary === v.summary;
+  if (unchanged && (v.fieldErrors === undefined || v.fieldErrors.length === 0)) return v;
   return {
     ...v,
-    agentMessage: secrets.mask(v.agentMessage),
-    detail: secrets.mask(v.detail),
-    error: secrets.mask(v.error),
+    agentMessage,
+    detail,
+    error,
     fieldErrors: v.fieldErrors?.map((f) => ({ ...f, message: secrets.mask(f.message) })),
-    resultJson: secrets.mask(v.resultJson),
-    summary: secrets.mask(v.summary),
+    resultJson,
+    summary,
   };
 }
 
+/** The recorded request with the secrets masked; the same object when nothing in it needed masking. */
 function maskedRequest(request: RecordedRequest, secrets: RequestSecrets): RecordedRequest {
-  return {
-    ...request,
-    url: secrets.mask(request.url),
-    headers: request.headers.map((h) => ({ name: h.name, value: secrets.mask(h.value) })),
-    body: secrets.mask(request.body),
-  };
+  const url = secrets.mask(request.url);
+  const body = secrets.mask(request.body);
+  let headers = request.headers;
+  for (let i = 0; i < request.headers.length; i++) {
+    const h = request.headers[i] as RecordedRequest['headers'][number];
+    const value = secrets.mask(h.value);
+    if (value === h.value) continue;
+    if (headers === request.headers) headers = request.headers.map((x) => ({ name: x.name, value: x.value }));
+    headers[i] = { name: h.name, value };
+  }
+  if (url === request.url && body === request.body && headers === request.headers) return request;
+  return { ...request, url, headers, body };
 }
 
 function recordedResponse(sent: SentResponse, limit: number): RecordedResponse {
