@@ -148,7 +148,8 @@ async function main(): Promise<void> {
       logger,
     },
   );
-  const limiter = new Limiter(new RedisLimitStore(redis, config.REDIS_KEY_PREFIX), new LocalLimitStore(config.EXECUTOR_REPLICAS, undefined, working), logger);
+  const sharedLimits = new RedisLimitStore(redis, config.REDIS_KEY_PREFIX);
+  const limiter = new Limiter(sharedLimits, new LocalLimitStore(config.EXECUTOR_REPLICAS, undefined, working), logger);
   const responseCache = new ResponseCache(redis, keyRingSealer(keyRing), config.REDIS_KEY_PREFIX);
   const callState = new CallStateStore(redis, keyRingSealer(keyRing), config.REDIS_KEY_PREFIX, {
     ttlSeconds: config.CALL_STATE_TTL_SECONDS,
@@ -248,6 +249,8 @@ async function main(): Promise<void> {
     working.clear();
     await upstream.close();
     await ops?.close();
+    // Slots given back while far from the limit may still be waiting to ride along with a next try.
+    await sharedLimits.flush();
     redis.disconnect();
     await nc.drain();
     logger.info('executor stopped');

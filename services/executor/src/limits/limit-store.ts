@@ -21,7 +21,8 @@ export const GRANTED: Attempt = Object.freeze({ granted: true, retryInMs: undefi
  */
 export interface LimitStore {
   tryAcquire(key: string, limits: EffectiveLimits, leaseId: string, leaseMs: number): Promise<Attempt>;
-  release(key: string, leaseId: string): Promise<void>;
+  /** `urgent`: a call of this replica waits for the slot, so it must not linger (see RedisLimitStore). */
+  release(key: string, leaseId: string, options?: { readonly urgent?: boolean }): Promise<void>;
   /** Holds every try for the integration for `ms` (the upstream's Retry-After). */
   backOff(key: string, ms: number): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { SwitchboardError } from '@switchboard/errors';
 import { LEASE_GRACE_MS, Limiter } from './limiter.js';
 import { LocalLimitStore } from './local-limit-store.js';
 import type { LimitStore } from './limit-store.js';
-import { RedisLimitStore } from './redis-limit-store.js';
+import { RELEASE_LINGER_MS, RedisLimitStore } from './redis-limit-store.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const PREFIX = `t${randomBytes(4).toString('hex')}:`;
@@ -205,5 +205,61 @@ describe('Limiter: the round trips of a call that is not limited', () => {
     const next = await limiter.acquire('release-order.tool', one, request(1_000));
     next.release();
     expect(next.waitedMs).toBeLessThan(1_000);
+  });
+});
+
+describe('RedisLimitStore: slots given back far from the limit ride along with the next try', () => {
+  const inUse = (key: string) => redis.zcard(`${PREFIX}limit:{${key}}:slots`);
+
+  it('holds a slot given back at low use until the next try on the integration, which gives it back in the same round trip', async () => {
+    const store = new RedisLimitStore(redis, PREFIX);
+    const wide = limits({ maxConcurrent: 10 });
+    expect((await store.tryAcquire('linger.a', wide, 'lease-1', 5_000)).granted).toBe(true);
+    await store.release('linger.a', 'lease-1');
+    expect(await inUse('linger.a')).toBe(1);
+    expect((await store.tryAcquire('linger.a', wide, 'lease-2', 5_000)).granted).toBe(true);
+    expect(await redis.zrange(`${PREFIX}limit:{linger.a}:slots`, 0, -1)).toEqual(['lease-2']);
+    await store.release('linger.a', 'lease-2');
+    // Nobody tries again: the timer sends it.
+    await sleep(RELEASE_LINGER_MS + 50);
+    expect(await inUse('linger.a')).toBe(0);
+  });
+
+  it('gives a slot back at once when more than half of max_concurrent was in use, and holds nothing for a rate-only turn', async () => {
+    const store = new RedisLimitStore(redis, PREFIX);
+    const two = limits({ maxConcurrent: 2 });
+    await store.tryAcquire('linger.b', two, 'lease-1', 5_000);
+    await store.tryAcquire('linger.b', two, 'lease-2', 5_000);
+    await store.release('linger.b', 'lease-2');
+    expect(await inUse('linger.b')).toBe(1);
+    await store.release('linger.b', 'lease-1');
+    await store.flush();
+    expect(await inUse('linger.b')).toBe(0);
+
+    expect((await store.tryAcquire('linger.c', limits({ ratePerSecond: 100, burst: 10 }), 'lease-3', 5_000)).granted).toBe(true);
+    await store.release('linger.c', 'lease-3');
+    expect(await inUse('linger.c')).toBe(0);
+  });
+
+  it('never lets more than max_concurrent run at once across two replicas while slots linger', async () => {
+    const stores = [new RedisLimitStore(redis, PREFIX), new RedisLimitStore(redis, PREFIX)];
+    const replicas = stores.map((s) => new Limiter(s, new LocalLimitStore(2)));
+    const four = limits({ maxConcurrent: 4, maxQueueMs: 5_000 });
+    let running = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const turn = await replicas[i % 2]!.acquire('linger.d', four, request(5_000));
+        running++;
+        most = Math.max(most, running);
+        await sleep(2 + (i % 3));
+        running--;
+        turn.release();
+      }),
+    );
+    expect(most).toBeLessThanOrEqual(4);
+    await sleep(5);
+    await Promise.all(stores.map((s) => s.flush()));
+    expect(await inUse('linger.d')).toBe(0);
   });
 });

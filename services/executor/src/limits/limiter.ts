@@ -117,7 +117,7 @@ export class Limiter {
   }
 
   private sendRelease(store: LimitStore, key: string, leaseId: string): void {
-    store.release(key, leaseId).catch(() => undefined).finally(() => {
+    store.release(key, leaseId, { urgent: this.waiting.has(key) }).catch(() => undefined).finally(() => {
       const waiters = this.waiting.get(key);
       if (waiters === undefined) return;
       this.waiting.delete(key);
