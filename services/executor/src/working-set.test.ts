@@ -101,4 +101,22 @@ describe('breakers in a working set', () => {
       breakers.shutdown();
     }
   });
+
+  it('a breaker rebuilt after eviction still opens, and then survives eviction open', async () => {
+    const set = new WorkingSet({ maxEntries: 100, maxBytes: 1024 * 1024 * 1024 });
+    const breakers = new BreakerRegistry(set);
+    try {
+      await breakers.fire('org.flaky', policy, () => Promise.resolve('ok'));
+      for (let i = 0; i < 200; i++) await breakers.fire(`org.tool_${i}`, policy, () => Promise.resolve('ok'));
+      expect([...set.withPrefix('breaker:org.flaky')], 'let go under pressure').toHaveLength(0);
+      for (let i = 0; i < 2; i++) await breakers.fire('org.flaky', policy, fail).catch(() => undefined);
+      expect(breakers.state('org.flaky')).toBe('open');
+      for (let i = 200; i < 400; i++) await breakers.fire(`org.tool_${i}`, policy, () => Promise.resolve('ok'));
+      expect(set.stats.held).toBe(1);
+      const err = await breakers.fire('org.flaky', policy, () => Promise.resolve('ok')).catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('EOPENBREAKER');
+    } finally {
+      breakers.shutdown();
+    }
+  });
 });
