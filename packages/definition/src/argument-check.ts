@@ -7,6 +7,7 @@ import { isModelParameter } from './call-state.js';
 import { isPlainObject } from './parameter-value.js';
 import { patternProblem, safeRegExpEngine } from './safe-pattern.js';
 import { isDate, isDateTime, isEmail, isUuid } from './string-format.js';
+import { SharedByText } from './shared-by-text.js';
 import { parameterJsonSchema } from './tool-schema.js';
 
 /**
@@ -136,10 +137,16 @@ function compileSchemaCheck(parameter: Parameter, schema: Record<string, unknown
 // Definitions are immutable once loaded, so a compiled check lives exactly as long as its object.
 const valueChecks = new WeakMap<Parameter, ValueCheck>();
 
+/**
+ * A definition decoded again (after the executor's working set let it go) has new Parameter objects:
+ * their text finds the check without rebuilding the schema (about half the cost of a shared check).
+ */
+const checksByParameter = new SharedByText<ValueCheck>(MAX_SHARED_CHECKS);
+
 function valueCheckOf(parameter: Parameter): ValueCheck {
   let check = valueChecks.get(parameter);
   if (check === undefined) {
-    check = compileValueCheck(parameter);
+    check = checksByParameter.get(JSON.stringify(parameter), () => compileValueCheck(parameter));
     valueChecks.set(parameter, check);
   }
   return check;

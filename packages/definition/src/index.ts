@@ -1,5 +1,6 @@
 export * from './url-template.js';
 export * from './text-template.js';
+export { SharedByText } from './shared-by-text.js';
 export * from './limits.js';
 export * from './call-state.js';
 export { validateIntegration } from './validate-integration.js';

@@ -1,4 +1,5 @@
 import { SwitchboardError } from '@switchboard/errors';
+import { SharedByText } from './shared-by-text.js';
 
 /**
  * A compiled `{{ name }}` template for the sentences the agent speaks (summaries, confirmation
@@ -19,7 +20,14 @@ export class TextTemplateError extends SwitchboardError {
   }
 }
 
+const compiledTemplates = new SharedByText<TextTemplate>(4_096);
+
+/** The template compiled (shared with every other definition using the same text); throws TextTemplateError. */
 export function compileTextTemplate(source: string): TextTemplate {
+  return compiledTemplates.get(source, compile);
+}
+
+function compile(source: string): TextTemplate {
   const parts: (string | string[])[] = [];
   const names = new Set<string>();
   let i = 0;
@@ -41,7 +49,7 @@ export function compileTextTemplate(source: string): TextTemplate {
     parts.push(path);
     i = close + 2;
   }
-  return { source, parts, names: [...names] };
+  return Object.freeze({ source, parts: Object.freeze(parts), names: Object.freeze([...names]) });
 }
 
 function lookup(values: unknown, path: readonly string[]): unknown {

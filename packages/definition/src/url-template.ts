@@ -1,4 +1,5 @@
 import { SwitchboardError } from '@switchboard/errors';
+import { SharedByText } from './shared-by-text.js';
 
 /** A literal run of the template or a `{placeholder}`. */
 export type TemplatePart = { readonly literal: string } | { readonly placeholder: string };
@@ -58,8 +59,17 @@ function parseParts(text: string, where: string): TemplatePart[] {
   return parts;
 }
 
-/** Parses and checks a template such as `https://pms.example.com/patients/{patient_id}/visits?date={date}`. */
+const parsedTemplates = new SharedByText<UrlTemplate>(4_096);
+
+/**
+ * Parses and checks a template such as `https://pms.example.com/patients/{patient_id}/visits?date={date}`
+ * (shared with every other definition using the same text; throws UrlTemplateError).
+ */
 export function parseUrlTemplate(source: string): UrlTemplate {
+  return parsedTemplates.get(source, parse);
+}
+
+function parse(source: string): UrlTemplate {
   if (source.trim() !== source || source.length === 0) {
     throw new UrlTemplateError('the URL template must be a non-empty absolute http(s) URL without surrounding spaces');
   }
@@ -101,7 +111,7 @@ export function parseUrlTemplate(source: string): UrlTemplate {
       }
     }
   }
-  return { source, origin: origin.origin, path, query, placeholders, pathPlaceholders, queryPlaceholders };
+  return Object.freeze({ source, origin: origin.origin, path: Object.freeze(path), query: Object.freeze(query), placeholders: Object.freeze(placeholders), pathPlaceholders, queryPlaceholders });
 }
 
 /**

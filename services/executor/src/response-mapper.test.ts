@@ -264,3 +264,25 @@ describe('parseResponseBody', () => {
     );
   });
 });
+
+describe('mappings shared by text', () => {
+  it('definitions with the same mapping text share its compiled form, and each call maps its own body', () => {
+    const a = mapping({ next: 'appointments[0].time' }, 'At {{ next }} for {{ args.who }}.');
+    const b = mapping({ next: 'appointments[0].time' }, 'At {{ next }} for {{ args.who }}.');
+    expect(mapResponse(a, appointments, { who: 'Ann' }, 4096).summary).toBe('At 09:30 for Ann.');
+    expect(mapResponse(b, { appointments: [{ time: '17:45' }] }, { who: 'Bo' }, 4096)).toMatchObject({ result: { next: '17:45' }, summary: 'At 17:45 for Bo.' });
+  });
+
+  it('the same expressions under other field names, or another summary, are compiled on their own', () => {
+    const byTime = mapping({ next: 'appointments[0].time' }, '{{ next }}');
+    const byOther = mapping({ first: 'appointments[0].time' }, 'first: {{ first }}');
+    expect(mapResponse(byTime, appointments, {}, 4096)).toMatchObject({ result: { next: '09:30' }, summary: '09:30' });
+    expect(mapResponse(byOther, appointments, {}, 4096)).toMatchObject({ result: { first: '09:30' }, summary: 'first: 09:30' });
+  });
+
+  it('a mapping that does not compile fails the same way for every definition holding it', () => {
+    const bad = () => mapping({ next: 'appointments[' });
+    expect(thrown(() => mapResponse(bad(), appointments, {}, 4096)).reason).toBe('MAPPING_FAILED');
+    expect(thrown(() => mapResponse(bad(), appointments, {}, 4096)).reason).toBe('MAPPING_FAILED');
+  });
+});

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { TreeInterpreter, compile, type JSONValue } from '@jmespath-community/jmespath';
 import type { ResponseMapping } from '@switchboard/contracts';
-import { compileTextTemplate, renderTextTemplate, type TextTemplate } from '@switchboard/definition';
+import { compileTextTemplate, renderTextTemplate, SharedByText, type TextTemplate } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
 
 type Expression = ReturnType<typeof compile>;
@@ -34,14 +34,24 @@ function mappingFailed(message: string, cause?: unknown): SwitchboardError {
   return new SwitchboardError('MAPPING_FAILED', message, cause === undefined ? {} : { cause });
 }
 
+/** By the mapping's text: a definition decoded again, or another org's with the same mapping, compiles nothing (SharedByText). */
+const sharedMappings = new SharedByText<CompileOutcome>(4_096);
+
 function compileMapping(mapping: ResponseMapping): CompiledMapping {
   let outcome = compiledMappings.get(mapping);
   if (outcome === undefined) {
-    outcome = tryCompile(mapping);
+    outcome = sharedMappings.get(mappingText(mapping), () => tryCompile(mapping));
     compiledMappings.set(mapping, outcome);
   }
   if ('failure' in outcome) throw mappingFailed(outcome.failure);
   return outcome;
+}
+
+/** Everything tryCompile reads, as one string. */
+function mappingText(mapping: ResponseMapping): string {
+  const parts = [mapping.summaryTemplate];
+  for (const field of mapping.fields) parts.push(field.name, field.expression);
+  return JSON.stringify(parts);
 }
 
 function tryCompile(mapping: ResponseMapping): CompileOutcome {
