@@ -7,12 +7,15 @@
 // Integrations are picked at random as bench:scale does; alternating rounds of --samples calls at c=1
 // (--concurrency to change it), executor CPU per call read from /proc. --profile takes a --cpu-prof of
 // the cold executor and prints where its time went. Needs a build; not part of `pnpm bench`.
+// --small K: bench:scale's comparison instead (e.g. `--integrations 100000 --orgs 1000 --small 10`): the
+// warm executor is called on the first K integrations only, the cold one on all N with the default
+// working set (unless --cold-entries is given), after each of the N was called once.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openJetStream } from './lib/audit.mjs';
-import { workspace } from './lib/deps.mjs';
+import { load, workspace } from './lib/deps.mjs';
 import { apiKeyYaml, ARGUMENTS, parseOne, SECRETS } from './lib/integrations.mjs';
 import { closedLoop, summarize } from './lib/load.mjs';
 import {
@@ -46,12 +49,43 @@ const ORGS = Number(args.get('orgs') ?? 20);
 const SAMPLES = Number(args.get('samples') ?? 2_000);
 const ROUNDS = Number(args.get('rounds') ?? 4);
 const CONCURRENCY = Number(args.get('concurrency') ?? 1);
-const COLD_ENTRIES = args.get('cold-entries') ?? '100';
+const SMALL = Number(args.get('small') ?? 0);
+const COLD_ENTRIES = args.get('cold-entries') ?? (SMALL > 0 ? undefined : '100');
 const PROFILE = args.has('profile');
 const say = (m) => process.stdout.write(`${m}\n`);
 
 const orgOf = (i) => `cold-${String(i).padStart(3, '0')}`;
 const slotOf = (n) => ({ orgId: orgOf(n % ORGS), toolKey: `tool_${String(Math.floor(n / ORGS)).padStart(4, '0')}` });
+
+/** process.memoryUsage() of a process started with --inspect, after a full GC, over the inspector protocol. */
+async function heapOf(service) {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(service.output())?.[1];
+  if (!url) return { heapUsedMiB: NaN, rssMiB: memoryMiB(service.pid).rss };
+  const { WebSocket } = await load('undici');
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let next = 0;
+  const pending = new Map();
+  ws.onmessage = (ev) => {
+    const msg = JSON.parse(String(ev.data));
+    pending.get(msg.id)?.(msg);
+    pending.delete(msg.id);
+  };
+  const send = (method, params = {}) =>
+    new Promise((resolve) => {
+      const id = ++next;
+      pending.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await send('HeapProfiler.collectGarbage');
+  const res = await send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+  ws.close();
+  const mem = JSON.parse(res.result.result.value);
+  return { heapUsedMiB: mem.heapUsed / 2 ** 20, rssMiB: mem.rss / 2 ** 20 };
+}
 
 async function main() {
   assertBuilt();
@@ -74,23 +108,32 @@ async function main() {
       await c.putCredential('bench-key', CredentialType.CREDENTIAL_TYPE_API_KEY, { value: SECRETS.apiKey });
       c.close();
     }
-    const { nc } = await openJetStream();
+    const { nc, jsm } = await openJetStream();
     stops.push(() => nc.close());
     const store = await IntegrationStore.open(nc, { bucket: env.INTEGRATIONS_BUCKET });
     const base = await parseOne(apiKeyYaml(`http://127.0.0.1:${upstream.port}`, 'tool_0000'));
-    let next = 0;
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (next < N) {
-        const s = slotOf(next++);
-        await store.create(s.orgId, { ...base, key: s.toolKey });
-      }
-    }));
+    const write = async (to, count) => {
+      let next = 0;
+      await Promise.all(Array.from({ length: 64 }, async () => {
+        while (next < count) {
+          const s = slotOf(next++);
+          await to.create(s.orgId, { ...base, key: s.toolKey });
+        }
+      }));
+    };
+    await write(store, N);
+    // --small: the warm executor has a bucket of its own with only those, as bench:scale's small executor does.
+    const smallEnv = SMALL > 0 ? { ...env, INTEGRATIONS_BUCKET: `${env.INTEGRATIONS_BUCKET}_small` } : env;
+    if (SMALL > 0) {
+      stops.push(() => jsm.streams.delete(`KV_${smallEnv.INTEGRATIONS_BUCKET}`).catch(() => false));
+      await write(await IntegrationStore.open(nc, { bucket: smallEnv.INTEGRATIONS_BUCKET }), SMALL);
+    }
     say(`bench:cold: ${N} integrations across ${ORGS} orgs written`);
 
     const started = {};
     for (const [name, extra, nodeArgs] of [
-      ['warm', {}, []],
-      ['cold', { WORKING_SET_MAX_ENTRIES: COLD_ENTRIES }, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []],
+      ['warm', smallEnv, ['--inspect=127.0.0.1:0']],
+      ['cold', COLD_ENTRIES === undefined ? {} : { WORKING_SET_MAX_ENTRIES: COLD_ENTRIES }, ['--inspect=127.0.0.1:0', ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])]],
     ]) {
       const service = await startService('executor', { ...env, ...extra }, { nodeArgs });
       stops.push(() => service.stop());
@@ -102,23 +145,26 @@ async function main() {
         return r.outcome === Outcome.OUTCOME_SUCCESS || `${r.outcome} ${r.reason}`;
       };
       await waitUntil(() => invoke(N - 1), `the ${name} executor`, 60_000);
-      const once = await closedLoop({ concurrency: 16, total: N, op: (n) => invoke(n) });
+      const count = name === 'warm' && SMALL > 0 ? SMALL : N;
+      const once = await closedLoop({ concurrency: 16, total: count, op: (n) => invoke(n) });
       if (once.errors) say(`bench:cold: ${once.errors} errors calling every integration on ${name}: ${JSON.stringify(once.errorKinds)}`);
-      started[name] = { service, invoke, latencies: [], wallMs: 0, cpuS: 0, calls: 0 };
+      const mem = await heapOf(service);
+      say(`bench:cold: ${name}: each of ${count} called once: heap ${mem.heapUsedMiB.toFixed(0)} MiB, RSS ${mem.rssMiB.toFixed(0)} MiB (after a full GC)`);
+      started[name] = { service, invoke, count, latencies: [], wallMs: 0, cpuS: 0, calls: 0 };
     }
 
     let seed = 12345;
-    const pick = () => {
+    const pick = (count) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % N;
+      return seed % count;
     };
     const perRound = Math.round(SAMPLES / ROUNDS);
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of round % 2 === 0 ? ['warm', 'cold'] : ['cold', 'warm']) {
         const s = started[name];
-        await closedLoop({ concurrency: CONCURRENCY, total: 100, op: () => s.invoke(pick()) });
+        await closedLoop({ concurrency: CONCURRENCY, total: 100, op: () => s.invoke(pick(s.count)) });
         const cpu0 = cpuSeconds(s.service.pid);
-        const run = await closedLoop({ concurrency: CONCURRENCY, total: perRound, op: () => s.invoke(pick()) });
+        const run = await closedLoop({ concurrency: CONCURRENCY, total: perRound, op: () => s.invoke(pick(s.count)) });
         s.cpuS += cpuSeconds(s.service.pid) - cpu0;
         s.latencies.push(...run.latencies);
         s.wallMs += run.wallMs;
@@ -127,8 +173,10 @@ async function main() {
       }
     }
     for (const [name, s] of Object.entries(started)) {
+      const mem = await heapOf(s.service);
+      say(`bench:cold: ${name}: after the rounds: heap ${mem.heapUsedMiB.toFixed(0)} MiB, RSS ${mem.rssMiB.toFixed(0)} MiB (after a full GC)`);
       const sum = summarize(s.latencies, s.wallMs);
-      say(`bench:cold: ${name}: Invoke p50 ${sum.p50.toFixed(3)} p90 ${sum.p90.toFixed(3)} ms, ${((s.cpuS * 1000) / s.calls).toFixed(3)} ms executor CPU/call, RSS ${memoryMiB(s.service.pid).rss.toFixed(0)} MiB`);
+      say(`bench:cold: ${name} (${s.count} integrations): Invoke p50 ${sum.p50.toFixed(3)} p90 ${sum.p90.toFixed(3)} ms, ${((s.cpuS * 1000) / s.calls).toFixed(3)} ms executor CPU/call, RSS ${memoryMiB(s.service.pid).rss.toFixed(0)} MiB`);
     }
     if (PROFILE) {
       await started.cold.service.stop();

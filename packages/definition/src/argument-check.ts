@@ -172,9 +172,22 @@ interface CompiledArguments {
 
 const compiledArguments = new WeakMap<Integration, CompiledArguments>();
 
+/**
+ * By the text of everything compileArguments reads: a definition decoded again, or another org's with
+ * the same parameters, takes the compiled form (which reads only that text) without building it.
+ */
+const sharedArguments = new SharedByText<CompiledArguments>(MAX_SHARED_CHECKS);
+
 function compileArguments(integration: Integration): CompiledArguments {
   let compiled = compiledArguments.get(integration);
   if (compiled !== undefined) return compiled;
+  const text = JSON.stringify([integration.parameters, integration.fixedValues.map((f) => f.name), integration.contextValues.map((c) => c.name)]);
+  compiled = sharedArguments.get(text, () => buildArguments(integration));
+  compiledArguments.set(integration, compiled);
+  return compiled;
+}
+
+function buildArguments(integration: Integration): CompiledArguments {
   // Parameters filled from the call state are not the model's: a value it sends for one is dropped (stateNames).
   const parameters = integration.parameters
     .filter(isModelParameter)
@@ -184,15 +197,13 @@ function compileArguments(integration: Integration): CompiledArguments {
   const systemNames = new Set<string>();
   for (const fixed of integration.fixedValues) systemNames.add(fixed.name);
   for (const context of integration.contextValues) systemNames.add(context.name);
-  compiled = {
+  return {
     parameters,
     names: new Set(parameters.map((p) => p.name)),
     systemNames,
     stateNames,
     expected: parameters.map((p) => p.name).join(', '),
   };
-  compiledArguments.set(integration, compiled);
-  return compiled;
 }
 
 // Beyond this many, further unknown names are counted, not listed: the model needs the gist, not a dump.

@@ -394,3 +394,16 @@ describe('buildRequest: properties (hostile values)', () => {
     );
   });
 });
+
+describe('buildRequest: request shapes shared by text', () => {
+  it('definitions with the same URL template but another method or encoding each get their own shape', () => {
+    const template = 'https://api.example.com/patients/{id}';
+    const get = buildRequest(def(template), [at(PATH, 'id', 'p1')], TEST);
+    expect(thrown(() => buildRequest(def(template), [at(PATH, 'id', 'p1'), at(BODY, 'note', 'x')], TEST)).reason, 'GET takes no body').toBe('INVALID_DEFINITION');
+    const post = buildRequest(def(template, { method: HttpMethod.HTTP_METHOD_POST }), [at(PATH, 'id', 'p2'), at(BODY, 'note', 'x')], TEST);
+    const form = buildRequest(def(template, { method: HttpMethod.HTTP_METHOD_POST, bodyEncoding: BodyEncoding.BODY_ENCODING_FORM }), [at(PATH, 'id', 'p3'), at(BODY, 'note', 'x')], TEST);
+    expect([get.method, url(get).pathname]).toEqual(['GET', '/patients/p1']);
+    expect([post.method, url(post).pathname, post.body]).toEqual(['POST', '/patients/p2', '{"note":"x"}']);
+    expect([form.method, url(form).pathname, form.body]).toEqual(['POST', '/patients/p3', 'note=x']);
+  });
+});

@@ -5,6 +5,7 @@ import {
   isClientOwnedHeader,
   isHeaderToken,
   parseUrlTemplate,
+  SharedByText,
   type UrlTemplate,
 } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
@@ -32,18 +33,24 @@ interface RequestShape {
 
 const shapes = new WeakMap<Integration, RequestShape>();
 
+/** By the four fields a shape reads (SharedByText): a definition decoded again builds nothing. */
+const sharedShapes = new SharedByText<RequestShape>(4_096);
+
 function requestShape(integration: Integration): RequestShape {
   let shape = shapes.get(integration);
   if (shape !== undefined) return shape;
-  const method = methodName(integration.method);
-  const natural = method === 'POST' || method === 'PUT' || method === 'PATCH';
-  shape = {
-    template: parseUrlTemplate(integration.urlTemplate),
-    method,
-    bodyAllowed: natural || integration.allowBodyOnAnyMethod,
-    defaultLocation: natural ? ParameterLocation.PARAMETER_LOCATION_BODY : ParameterLocation.PARAMETER_LOCATION_QUERY,
-    form: integration.bodyEncoding === BodyEncoding.BODY_ENCODING_FORM,
-  };
+  const { method, allowBodyOnAnyMethod, bodyEncoding, urlTemplate } = integration;
+  shape = sharedShapes.get(`${method} ${allowBodyOnAnyMethod} ${bodyEncoding} ${urlTemplate}`, () => {
+    const name = methodName(method);
+    const natural = name === 'POST' || name === 'PUT' || name === 'PATCH';
+    return Object.freeze({
+      template: parseUrlTemplate(urlTemplate),
+      method: name,
+      bodyAllowed: natural || allowBodyOnAnyMethod,
+      defaultLocation: natural ? ParameterLocation.PARAMETER_LOCATION_BODY : ParameterLocation.PARAMETER_LOCATION_QUERY,
+      form: bodyEncoding === BodyEncoding.BODY_ENCODING_FORM,
+    });
+  });
   shapes.set(integration, shape);
   return shape;
 }

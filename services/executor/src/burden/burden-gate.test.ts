@@ -266,6 +266,20 @@ describe('BurdenGate: confirmed', () => {
     expect(result.confirmation?.prompt).toBe('Shall I go ahead and book cleaning?');
   });
 
+  it('phrases are shared by text, yet each definition gets its own: another name, another default prompt', async () => {
+    const named = (name: string, filler = '', level = BurdenLevel.BURDEN_LEVEL_CONFIRMED) => Integration.fromPartial({ ...integration({ level, fillerPhrase: filler }), name });
+    const cleaning = blocked(await gate.evaluate(input({ integration: named('Book Cleaning') })));
+    const again = blocked(await gate.evaluate(input({ integration: named('Book Cleaning') })));
+    const checkup = blocked(await gate.evaluate(input({ integration: named('Book Checkup') })));
+    expect(cleaning.confirmation?.prompt).toBe('Shall I go ahead and book cleaning?');
+    expect(again.confirmation?.prompt, 'the same texts decoded again').toBe('Shall I go ahead and book cleaning?');
+    expect(checkup.confirmation?.prompt).toBe('Shall I go ahead and book checkup?');
+    const conversational = BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL;
+    const plain = await gate.evaluate(input({ integration: named('Look up', 'One moment.', conversational) }));
+    const other = await gate.evaluate(input({ integration: named('Look up', 'Checking {{ date }} now.', conversational), args: { date: 'Friday' } }));
+    expect([plain.speech.startPhrase, other.speech.startPhrase]).toEqual(['One moment.', 'Checking Friday now.']);
+  });
+
   it('fails closed when Redis is unavailable', async () => {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();

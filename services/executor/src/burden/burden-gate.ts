@@ -8,7 +8,7 @@ import {
   type Integration,
   type SpeechGuidance,
 } from '@switchboard/contracts';
-import { compileTextTemplate, confirmationPromptSource, renderTextTemplate, speechOf, type TextTemplate } from '@switchboard/definition';
+import { compileTextTemplate, confirmationPromptSource, renderTextTemplate, SharedByText, speechOf, type TextTemplate } from '@switchboard/definition';
 import { reasonEntry, type Reason } from '@switchboard/errors';
 import type { ConfirmationTokens, RedeemFailure } from './confirmation-tokens.js';
 
@@ -333,17 +333,27 @@ export class BurdenGate {
   private phrasesFor(integration: Integration): CompiledPhrases {
     const cached = this.compiled.get(integration);
     if (cached !== undefined) return cached;
-    // The same effective phrases the registry documents and ListTools describes.
-    const speech = speechOf({ ...integration, burden: integration.burden && { ...integration.burden, level: BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL } });
-    const prompt = integration.burden?.confirmationPrompt ?? '';
-    const phrases: CompiledPhrases = {
-      start: compileTextTemplate(speech.startPhrase),
-      delay: compileTextTemplate(speech.delayPhrase),
-      delayAfterMs: speech.delayAfterMs,
-      confirmation: prompt.trim() === '' ? undefined : compileTextTemplate(prompt),
-      defaultConfirmation: confirmationPromptSource(integration),
-    };
+    // Everything below reads only these: a definition decoded again, or another with the same texts, shares them.
+    const text = JSON.stringify([integration.speech ?? null, integration.burden?.fillerPhrase ?? '', integration.burden?.confirmationPrompt ?? '', integration.name]);
+    const phrases = sharedPhrases.get(text, () => compilePhrases(integration));
     this.compiled.set(integration, phrases);
     return phrases;
   }
+}
+
+/** Compiled phrases by their texts (SharedByText): frozen, as every definition with those texts gets the same object. */
+const sharedPhrases = new SharedByText<CompiledPhrases>(4_096);
+
+function compilePhrases(integration: Integration): CompiledPhrases {
+  // The same effective phrases the registry documents and ListTools describes.
+  const speech = speechOf({ ...integration, burden: integration.burden && { ...integration.burden, level: BurdenLevel.BURDEN_LEVEL_CONVERSATIONAL } });
+  const prompt = integration.burden?.confirmationPrompt ?? '';
+  const phrases: CompiledPhrases = {
+    start: compileTextTemplate(speech.startPhrase),
+    delay: compileTextTemplate(speech.delayPhrase),
+    delayAfterMs: speech.delayAfterMs,
+    confirmation: prompt.trim() === '' ? undefined : compileTextTemplate(prompt),
+    defaultConfirmation: confirmationPromptSource(integration),
+  };
+  return Object.freeze(phrases);
 }
