@@ -144,8 +144,8 @@ async function main() {
         const r = await client.invoke({ orgId: s.orgId, toolKey: s.toolKey, callId: randomUUID(), argumentsJson: ARGUMENTS });
         return r.outcome === Outcome.OUTCOME_SUCCESS || `${r.outcome} ${r.reason}`;
       };
-      await waitUntil(() => invoke(N - 1), `the ${name} executor`, 60_000);
       const count = name === 'warm' && SMALL > 0 ? SMALL : N;
+      await waitUntil(() => invoke(count - 1), `the ${name} executor`, 60_000);
       const once = await closedLoop({ concurrency: 16, total: count, op: (n) => invoke(n) });
       if (once.errors) say(`bench:cold: ${once.errors} errors calling every integration on ${name}: ${JSON.stringify(once.errorKinds)}`);
       const mem = await heapOf(service);
