@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SwitchboardError, type Reason } from '@switchboard/errors';
 import type { BreakerPolicy } from '@switchboard/contracts';
 import type CircuitBreaker from 'opossum';
@@ -59,5 +59,50 @@ describe('BreakerRegistry', () => {
     expect(breakers.sweep(Date.now() + 25_000)).toBe(1);
     expect(breakers.state('o.broken')).toBe('open');
     expect(breakers.size).toBe(1);
+  });
+
+  describe('the rolling window, rotated when the breaker is used', () => {
+    const T0 = 1_800_000_000_000;
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(T0);
+    });
+    afterEach(() => vi.useRealTimers());
+
+    it('forgets failures older than the window, and counts those within it', async () => {
+      breakers = new BreakerRegistry();
+      for (let i = 0; i < 2; i++) await breakers.fire('o.t', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+      vi.setSystemTime(T0 + 10_000);
+      await breakers.fire('o.t', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+      expect(breakers.state('o.t'), 'the first two left the ten-second window').toBe('closed');
+      vi.setSystemTime(T0 + 19_500);
+      await breakers.fire('o.t', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+      expect(breakers.state('o.t')).toBe('closed');
+      await breakers.fire('o.t', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+      expect(breakers.state('o.t'), 'three failures within ten seconds').toBe('open');
+    });
+
+    it('counts successes within the window against the failure rate', async () => {
+      breakers = new BreakerRegistry();
+      for (let i = 0; i < 4; i++) await breakers.fire('o.t', policy, ok);
+      vi.setSystemTime(T0 + 3_000);
+      for (let i = 0; i < 4; i++) await breakers.fire('o.t', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+      expect(breakers.state('o.t'), '4 of 8 calls failed: 50 %, not over it').toBe('closed');
+      await breakers.fire('o.t', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+      expect(breakers.state('o.t'), '5 of 9').toBe('open');
+    });
+
+    it('a failure that arrives after a long call is counted in the window of its own time', async () => {
+      breakers = new BreakerRegistry();
+      for (let i = 0; i < 2; i++) await breakers.fire('o.t', policy, fail('UPSTREAM_SERVER_ERROR')).catch(() => undefined);
+      // The third call starts within the window of the first two and fails after it has passed.
+      await breakers
+        .fire('o.t', policy, () => {
+          vi.setSystemTime(T0 + 12_000);
+          return fail('UPSTREAM_SERVER_ERROR')();
+        })
+        .catch(() => undefined);
+      expect(breakers.state('o.t'), 'only one failure is within ten seconds of it').toBe('closed');
+    });
   });
 });

@@ -23,49 +23,94 @@ function blamesUpstream(err: unknown): boolean {
 
 type Task = () => Promise<unknown>;
 
-interface Entry extends Resident {
-  readonly breaker: CircuitBreaker<[Task], unknown>;
-  readonly policyKey: string;
-  /** The definition's policy object it was built from: the same object means nothing to compare. */
-  policy: BreakerPolicy | undefined;
-  /** The window it counts over, to know when an unused breaker holds nothing worth keeping. */
-  readonly windowMs: number;
-  lastUsed: number;
+/** What the rotation needs of opossum's Status (public in opossum, not in its types). */
+interface RotatingStatus {
+  rotateBucket(): void;
 }
 
 /** How often breakers that have been closed and unused for a while are let go. */
 const SWEEP_MS = 60_000;
-/** An opossum breaker with its rolling window (bench:scale measured 6.8 KiB; a called integration in all, 19 KiB). */
-const BREAKER_BYTES = 8 * 1024;
+/** An opossum breaker with its ten-bucket window and its entry (measured: about 6.5 KiB). */
+const BREAKER_BYTES = 6.5 * 1024;
 const PREFIX = 'breaker:';
 
-/** Every breaker lives in the working set: an open or half-open one is never let go, a closed one may be. */
-function entry(fields: Omit<Entry, 'bytes' | 'held' | 'release'>): Entry {
-  return {
-    ...fields,
-    bytes: BREAKER_BYTES,
-    held: () => fields.breaker.opened || fields.breaker.halfOpen,
-    release: () => fields.breaker.shutdown(),
-  };
+/** A breaker in the working set: an open or half-open one is never let go, a closed one may be. */
+class Entry implements Resident {
+  readonly bytes = BREAKER_BYTES;
+  /** The epoch (Date.now() / BUCKET_MS) of the window's newest bucket. */
+  private epoch: number;
+  // Assigned right after construction: the breaker's error filter needs its entry first.
+  breaker!: CircuitBreaker<[Task], unknown>;
+
+  constructor(
+    readonly policyKey: string,
+    /** The definition's policy object it was built from: the same object means nothing to compare. */
+    public policy: BreakerPolicy | undefined,
+    /** The window it counts over, to know when an unused breaker holds nothing worth keeping. */
+    readonly windowMs: number,
+    private readonly buckets: number,
+    public lastUsed: number,
+  ) {
+    this.epoch = Math.floor(lastUsed / BUCKET_MS);
+  }
+
+  /**
+   * Brings the window up to now: one rotation per bucket-length that passed, at most a window's worth.
+   * Done before each call and before a failure is counted (the only times opossum reads the window),
+   * it leaves the window as opossum's own once-a-second rotation would have.
+   */
+  rotate(now: number): void {
+    const epoch = Math.floor(now / BUCKET_MS);
+    const due = Math.min(epoch - this.epoch, this.buckets);
+    if (due <= 0) return;
+    const status = this.breaker.status as unknown as RotatingStatus;
+    for (let i = 0; i < due; i++) status.rotateBucket();
+    this.epoch = epoch;
+  }
+
+  held(): boolean {
+    return this.breaker.opened || this.breaker.halfOpen;
+  }
+
+  release(): void {
+    this.breaker.shutdown();
+  }
 }
 
 /**
- * One opossum breaker per integration. Every breaker rotates its rolling-window buckets on one shared
- * timer (opossum's rotateBucketController) and emits no snapshots, so ten thousand breakers cost one
- * interval, not ten thousand. opossum's own timeout is off: the invocation's deadline aborts the call.
+ * The rotation controller given to every breaker: opossum asks it to call each breaker's rotation once a
+ * bucket, which walked every breaker in the working set each second and made adding or removing one
+ * scan all the others (an EventEmitter's listener list). Each Entry rotates its own window when used
+ * instead, so this one only has to say "already listening" and accept removal.
+ */
+class NoRotationEvents extends EventEmitter {
+  override listenerCount(): number {
+    return 1;
+  }
+
+  override on(): this {
+    return this;
+  }
+
+  override removeListener(): this {
+    return this;
+  }
+}
+
+const NO_ROTATION_EVENTS = new NoRotationEvents();
+
+/**
+ * One opossum breaker per integration. No breaker has a timer of its own: its rolling window rotates
+ * when it is used (Entry.rotate), and opossum's snapshots and its own timeout are off (the invocation's
+ * deadline aborts the call). So an idle breaker costs nothing but its memory, and building one on the
+ * first call after eviction does not grow with the number of breakers.
  */
 export class BreakerRegistry {
-  private readonly rotate = new EventEmitter();
-  private readonly timer: NodeJS.Timeout;
   private readonly sweeper: NodeJS.Timeout;
 
   /** A registry of its own has a working set of its own, big enough for any test. */
   constructor(private readonly working: WorkingSet = new WorkingSet({ maxEntries: 100_000, maxBytes: 1024 * 1024 * 1024 })) {
-    this.rotate.setMaxListeners(0);
-    this.timer = setInterval(() => this.rotate.emit('rotate'), BUCKET_MS);
-    this.timer.unref();
-    // Every live breaker rotates its window each second, so the set is kept to the integrations in use:
-    // a closed breaker unused for longer than its window counts nothing and is rebuilt on next use.
+    // A closed breaker unused for longer than its window counts nothing and is rebuilt on next use.
     this.sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -90,7 +135,9 @@ export class BreakerRegistry {
   /** Runs the task through the integration's breaker; an open breaker rejects with code EOPENBREAKER. */
   fire<T>(id: string, policy: BreakerPolicy | undefined, task: () => Promise<T>): Promise<T> {
     if (policy?.disabled) return task();
-    return this.breakerFor(id, policy).fire(task) as Promise<T>;
+    const entry = this.entryFor(id, policy);
+    entry.rotate(entry.lastUsed);
+    return entry.breaker.fire(task) as Promise<T>;
   }
 
   state(id: string): BreakerState {
@@ -108,12 +155,12 @@ export class BreakerRegistry {
     return out;
   }
 
-  private breakerFor(id: string, policy: BreakerPolicy | undefined): CircuitBreaker<[Task], unknown> {
+  private entryFor(id: string, policy: BreakerPolicy | undefined): Entry {
     const key = PREFIX + id;
     const existing = this.working.get<Entry>(key);
     if (existing && existing.policy === policy) {
       existing.lastUsed = Date.now();
-      return existing.breaker;
+      return existing;
     }
     const options = {
       errorThresholdPercentage: policy?.errorThresholdPercent || BREAKER_DEFAULTS.errorThresholdPercentage,
@@ -126,10 +173,11 @@ export class BreakerRegistry {
       // The same breaker under the new policy object: replaced in place, not released.
       existing.policy = policy;
       existing.lastUsed = Date.now();
-      return existing.breaker;
+      return existing;
     }
     const buckets = Math.max(1, Math.round(options.rollingWindowMs / BUCKET_MS));
-    const breaker = new CircuitBreaker<[Task], unknown>((task: Task) => task(), {
+    const created = new Entry(policyKey, policy, buckets * BUCKET_MS, buckets, Date.now());
+    created.breaker = new CircuitBreaker<[Task], unknown>((task: Task) => task(), {
       timeout: false,
       errorThresholdPercentage: options.errorThresholdPercentage,
       volumeThreshold: options.volumeThreshold,
@@ -143,16 +191,19 @@ export class BreakerRegistry {
       rollingPercentilesEnabled: false,
       // Named after the integration: opossum's default name is a random id built on every construction.
       name: id,
-      rotateBucketController: this.rotate,
-      errorFilter: (err: unknown) => !blamesUpstream(err),
+      rotateBucketController: NO_ROTATION_EVENTS,
+      // Called on every error before opossum counts it: the window is brought up to now first.
+      errorFilter: (err: unknown) => {
+        created.rotate(Date.now());
+        return !blamesUpstream(err);
+      },
     });
     // Replacing an entry releases (shuts down) the breaker it held.
-    this.working.set(key, entry({ breaker, policyKey, policy, windowMs: buckets * BUCKET_MS, lastUsed: Date.now() }));
-    return breaker;
+    this.working.set(key, created);
+    return created;
   }
 
   shutdown(): void {
-    clearInterval(this.timer);
     clearInterval(this.sweeper);
     for (const [key] of [...this.working.withPrefix(PREFIX)]) this.working.delete(key);
   }
