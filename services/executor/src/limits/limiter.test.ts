@@ -218,7 +218,7 @@ describe('RedisLimitStore: slots given back far from the limit ride along with t
     await store.release('linger.a', 'lease-1');
     expect(await inUse('linger.a')).toBe(1);
     expect((await store.tryAcquire('linger.a', wide, 'lease-2', 5_000)).granted).toBe(true);
-    expect(await redis.zrange(`${PREFIX}limit:{linger.a}:slots`, 0, -1)).toEqual(['lease-2']);
+    expect(await redis.zrange(`${PREFIX}limit:{linger.a}:slots`, '0', '-1')).toEqual(['lease-2']);
     await store.release('linger.a', 'lease-2');
     // Nobody tries again: the timer sends it.
     await sleep(RELEASE_LINGER_MS + 50);
