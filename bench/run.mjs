@@ -15,7 +15,7 @@ import path from 'node:path';
 import { auditFileStats, countStreamIntents, openJetStream, waitForLogger } from './lib/audit.mjs';
 import { benchCallState, callStateLine } from './lib/call-state.mjs';
 import { load, workspace } from './lib/deps.mjs';
-import { limiterCase, manyIntegrationsCase, writeAheadCase } from './lib/cases.mjs';
+import { floorCSideBySideCase, limiterCase, manyIntegrationsCase, writeAheadCase } from './lib/cases.mjs';
 import {
   apiKeyYaml,
   ARGUMENTS,
@@ -270,6 +270,8 @@ async function main() {
     say(`bench: write-ahead intent adds ${fmt(cases.writeAhead.intentAddedP50Ms)} ms p50 at c=1 (write call − read call ${fmt(cases.writeAhead.writeMinusReadP50Ms)} ms)`);
     cases.limiter = await limiterCase(caseContext, { count: CASE_SAMPLES });
     say(`bench: limiter (not limiting) adds ${fmt(cases.limiter.addedP50Ms)} ms p50 at c=1`);
+    cases.floorCSideBySide = await floorCSideBySideCase(caseContext, { concurrencies: opts.concurrency.filter((c) => c === 1 || c === 64), count: CASE_SAMPLES });
+    say('bench: floor C, Invoke and OAuth measured side by side');
     // Last: the extra definitions stay loaded for the profile pass.
     cases.manyIntegrations = await manyIntegrationsCase(caseContext, {
       total: MANY_INTEGRATIONS,

@@ -93,6 +93,19 @@ export async function limiterCase(m, { count }) {
 }
 
 /**
+ * Issue 22's ratios against floor C measured side by side: floor C, the API-key Invoke and OAuth in
+ * alternating rounds at each concurrency, so a slow spell of the machine (or of the client) cannot land
+ * on one path alone, as it can in the main table, where each path runs once after the other.
+ */
+export async function floorCSideBySideCase(m, { concurrencies, count }) {
+  const rows = [];
+  for (const concurrency of concurrencies) {
+    rows.push({ concurrency, paths: await sideBySide(m, { names: ['floorC', 'invoke', 'oauth'], concurrency, count }) });
+  }
+  return { rows };
+}
+
+/**
  * Issue 22 with many definitions loaded: `total` more integrations (spread over 100 orgs) are written
  * to the executor's bucket, then floor C, the API-key Invoke and OAuth are measured again side by side.
  */

@@ -130,6 +130,9 @@ export function checkTargets22(run) {
   const out = [];
   const add = (target, measured, v) => out.push({ target, measured, pass: v.pass, by: v.by });
   const sets = [['', run.results]];
+  // The same ratios with floor C in the same alternating rounds: the figures to trust when the two disagree.
+  const sideBySide = run.cases?.floorCSideBySide;
+  if (sideBySide) sets.push([' (side by side with floor C, alternating rounds)', sideBySide.rows]);
   const many = run.cases?.manyIntegrations;
   if (many) sets.push([` (${int(many.integrations)} more integrations loaded)`, many.rows.map((r) => ({ concurrency: r.concurrency, paths: r.paths }))]);
   for (const [suffix, rows] of sets) {
@@ -446,6 +449,7 @@ function casesSection(run) {
   const row = (caseName, c0, name, p) => rows.push([caseName, String(c0), name, ms(p.p50), ms(p.p99), int(p.throughput), ms(p.cpuMsPerOp?.executor), ms(p.cpuMsPerOp?.logger), ms(p.cpuMsPerOp?.nats), p.errors ? `**${p.errors}**` : '0']);
   if (c.writeAhead) for (const [n, p] of Object.entries(c.writeAhead.paths)) row('write-ahead intent', 1, { invoke: 'lookup (GET)', strict: 'lookup, `audit: strict` (intent)', write: 'booking (POST, intent)', disk: 'the disk alone: append + fdatasync (no Invoke)' }[n] ?? n, p);
   if (c.limiter) for (const [n, p] of Object.entries(c.limiter.paths)) row('limiter', 1, { invoke: 'lookup, no limits', limited: 'lookup, generous limits' }[n] ?? n, p);
+  if (c.floorCSideBySide) for (const r of c.floorCSideBySide.rows) for (const [n, p] of Object.entries(r.paths)) row('floor C side by side', r.concurrency, LABEL[n] ?? n, p);
   if (c.manyIntegrations) {
     for (const r of c.manyIntegrations.rows) for (const [n, p] of Object.entries(r.paths)) row(`${int(c.manyIntegrations.integrations)} more integrations`, r.concurrency, LABEL[n] ?? n, p);
   }
