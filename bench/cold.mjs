@@ -15,13 +15,14 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openJetStream } from './lib/audit.mjs';
-import { load, workspace } from './lib/deps.mjs';
+import { workspace } from './lib/deps.mjs';
 import { apiKeyYaml, ARGUMENTS, parseOne, SECRETS } from './lib/integrations.mjs';
 import { closedLoop, summarize } from './lib/load.mjs';
 import {
   assertBuilt,
   cpuSeconds,
   ensureNatsAndRedis,
+  heapOf,
   killStartedChildren,
   memoryMiB,
   removeNamespace,
@@ -56,36 +57,6 @@ const say = (m) => process.stdout.write(`${m}\n`);
 
 const orgOf = (i) => `cold-${String(i).padStart(3, '0')}`;
 const slotOf = (n) => ({ orgId: orgOf(n % ORGS), toolKey: `tool_${String(Math.floor(n / ORGS)).padStart(4, '0')}` });
-
-/** process.memoryUsage() of a process started with --inspect, after a full GC, over the inspector protocol. */
-async function heapOf(service) {
-  const url = /Debugger listening on (ws:\/\/\S+)/.exec(service.output())?.[1];
-  if (!url) return { heapUsedMiB: NaN, rssMiB: memoryMiB(service.pid).rss };
-  const { WebSocket } = await load('undici');
-  const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = reject;
-  });
-  let next = 0;
-  const pending = new Map();
-  ws.onmessage = (ev) => {
-    const msg = JSON.parse(String(ev.data));
-    pending.get(msg.id)?.(msg);
-    pending.delete(msg.id);
-  };
-  const send = (method, params = {}) =>
-    new Promise((resolve) => {
-      const id = ++next;
-      pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  await send('HeapProfiler.collectGarbage');
-  const res = await send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
-  ws.close();
-  const mem = JSON.parse(res.result.result.value);
-  return { heapUsedMiB: mem.heapUsed / 2 ** 20, rssMiB: mem.rss / 2 ** 20 };
-}
 
 async function main() {
   assertBuilt();

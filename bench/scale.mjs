@@ -25,10 +25,11 @@ import { apiKeyYaml, ARGUMENTS, KEYS, parseOne, SECRETS, slowYaml } from './lib/
 import { closedLoop, PERCENTILES, summarize } from './lib/load.mjs';
 import { parseOptions } from './lib/options.mjs';
 import {
-  AUDIT_STREAM_BYTES,
   assertBuilt,
+  AUDIT_STREAM_BYTES,
   cpuSeconds,
   ensureNatsAndRedis,
+  heapOf,
   killStartedChildren,
   memoryMiB,
   removeNamespace,
@@ -80,36 +81,6 @@ const keyOf = (j) => `tool_${String(j).padStart(3, '0')}`;
 const slot = (n) => ({ orgId: orgOf(n % ORGS), toolKey: keyOf(Math.floor(n / ORGS)) });
 const hugeOrgOf = (i) => `huge-${String(i).padStart(4, '0')}`;
 const hugeSlot = (n) => ({ orgId: hugeOrgOf(n % HUGE_ORGS), toolKey: `tool_${String(Math.floor(n / HUGE_ORGS)).padStart(4, '0')}` });
-
-/** process.memoryUsage() of a process started with --inspect, after a full GC, over the inspector protocol. */
-async function heapOf(service) {
-  const url = /Debugger listening on (ws:\/\/\S+)/.exec(service.output())?.[1];
-  if (!url) return { heapUsedMiB: NaN, rssMiB: memoryMiB(service.pid).rss };
-  const { WebSocket } = await load('undici');
-  const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = reject;
-  });
-  let next = 0;
-  const pending = new Map();
-  ws.onmessage = (ev) => {
-    const msg = JSON.parse(String(ev.data));
-    pending.get(msg.id)?.(msg);
-    pending.delete(msg.id);
-  };
-  const send = (method, params = {}) =>
-    new Promise((resolve) => {
-      const id = ++next;
-      pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  await send('HeapProfiler.collectGarbage');
-  const res = await send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
-  ws.close();
-  const mem = JSON.parse(res.result.result.value);
-  return { heapUsedMiB: mem.heapUsed / 2 ** 20, rssMiB: mem.rss / 2 ** 20 };
-}
 
 async function main() {
   assertBuilt();

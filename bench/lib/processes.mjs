@@ -310,3 +310,33 @@ export async function waitUntil(probe, what, timeoutMs = 15_000) {
     await sleep(100);
   }
 }
+
+/** process.memoryUsage() of a process started with --inspect, after a full GC, over the inspector protocol. */
+export async function heapOf(service) {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(service.output())?.[1];
+  if (!url) return { heapUsedMiB: NaN, rssMiB: memoryMiB(service.pid).rss };
+  const { WebSocket } = await load('undici');
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let next = 0;
+  const pending = new Map();
+  ws.onmessage = (ev) => {
+    const msg = JSON.parse(String(ev.data));
+    pending.get(msg.id)?.(msg);
+    pending.delete(msg.id);
+  };
+  const send = (method, params = {}) =>
+    new Promise((resolve) => {
+      const id = ++next;
+      pending.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await send('HeapProfiler.collectGarbage');
+  const res = await send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+  ws.close();
+  const mem = JSON.parse(res.result.result.value);
+  return { heapUsedMiB: mem.heapUsed / 2 ** 20, rssMiB: mem.rss / 2 ** 20 };
+}
