@@ -5,7 +5,7 @@ export { IntegrationStore, recordFromEntry } from './integration-store.js';
 export type { IntegrationPage, OpenStoreOptions } from './integration-store.js';
 export { CredentialStore, credentialAad } from './credential-store.js';
 export type { OpenCredentialStoreOptions, StoredCredential, VersionedCredential } from './credential-store.js';
-export { mirrorKv } from './kv-mirror.js';
+export { mirrorKv, mirrorKvFeeds } from './kv-mirror.js';
 export type { KvMirrorHandlers, KvMirrorOptions, MirroredEntry } from './kv-mirror.js';
 export { readKvSnapshot } from './kv-snapshot.js';
 export type { KvSnapshotHandlers } from './kv-snapshot.js';

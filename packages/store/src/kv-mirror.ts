@@ -169,3 +169,27 @@ export async function mirrorKv(kv: KV, handlers: KvMirrorHandlers, options: KvMi
     },
   };
 }
+
+export interface KvFeedsOptions extends Omit<KvMirrorOptions, 'filter'> {
+  /** One feed per filter (a shard's partitions); without, one feed of the whole bucket. */
+  readonly filters?: readonly string[] | undefined;
+}
+
+/**
+ * mirrorKv once per key filter, into the same handlers: what a sharded reader follows. Resolves once
+ * every feed is current; if one cannot start, the ones already started are stopped and the error thrown.
+ */
+export async function mirrorKvFeeds(kv: KV, handlers: KvMirrorHandlers, options: KvFeedsOptions = {}): Promise<{ stop(): void }> {
+  const { filters, ...rest } = options;
+  const feeds: { stop(): void }[] = [];
+  const stop = () => {
+    for (const feed of feeds.splice(0)) feed.stop();
+  };
+  try {
+    for (const filter of filters ?? [undefined]) feeds.push(await mirrorKv(kv, handlers, filter === undefined ? rest : { ...rest, filter }));
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return { stop };
+}

@@ -1,6 +1,6 @@
 import { openSecret, type KeyRing } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
-import { credentialAad, credentialKvKey, mirrorKv, splitLayoutKey, type CredentialStore, type MirroredEntry, type StoredCredential } from '@switchboard/store';
+import { credentialAad, credentialKvKey, mirrorKvFeeds, splitLayoutKey, type CredentialStore, type MirroredEntry, type StoredCredential } from '@switchboard/store';
 import type { CredentialSource, ResolvedCredential } from './auth/index.js';
 import type { Resident, WorkingSet } from './working-set.js';
 
@@ -48,7 +48,7 @@ interface Sealed {
  */
 export class CredentialCache implements CredentialSource {
   private readonly sealed = new Map<string, Sealed>();
-  private stopFeeds: (() => void)[] = [];
+  private stopFeeds: () => void = () => undefined;
   private openedCount = 0;
 
   private constructor(
@@ -59,15 +59,8 @@ export class CredentialCache implements CredentialSource {
   static async start(store: CredentialStore, ring: KeyRing, working: WorkingSet, options: CredentialCacheOptions = {}): Promise<CredentialCache> {
     const cache = new CredentialCache(ring, working);
     const handlers = { put: (entry: MirroredEntry) => cache.put(entry), remove: (key: string) => cache.remove(key) };
-    try {
-      for (const filter of options.filters ?? [undefined]) {
-        const feed = await mirrorKv(store.kv, handlers, { filter, snapshotOver: store.nc, onSnapshotFailed: options.onSnapshotFailed });
-        cache.stopFeeds.push(() => feed.stop());
-      }
-    } catch (err) {
-      cache.stop();
-      throw err;
-    }
+    const feeds = await mirrorKvFeeds(store.kv, handlers, { filters: options.filters, snapshotOver: store.nc, onSnapshotFailed: options.onSnapshotFailed });
+    cache.stopFeeds = () => feeds.stop();
     return cache;
   }
 
@@ -113,8 +106,7 @@ export class CredentialCache implements CredentialSource {
   }
 
   stop(): void {
-    for (const stop of this.stopFeeds) stop();
-    this.stopFeeds = [];
+    this.stopFeeds();
   }
 
   private put(entry: MirroredEntry): void {

@@ -1,7 +1,7 @@
 import { IntegrationRecord, type Integration } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
 import { isPartitionedKey, unpartitionedKey } from '@switchboard/sharding';
-import { IntegrationStore, mirrorKv, splitKvKey } from '@switchboard/store';
+import { IntegrationStore, mirrorKvFeeds, splitKvKey } from '@switchboard/store';
 import type { Resident, WorkingSet } from './working-set.js';
 
 export interface CachedDefinition {
@@ -62,7 +62,7 @@ const PREFIX = 'definition:';
 export class DefinitionCache {
   private readonly byOrg = new Map<string, Map<string, Stored>>();
   private count = 0;
-  private stopFeeds: (() => void)[] = [];
+  private stopFeeds: () => void = () => undefined;
 
   private constructor(private readonly working: WorkingSet) {}
 
@@ -75,15 +75,8 @@ export class DefinitionCache {
       },
       remove: (key: string) => cache.remove(key),
     };
-    try {
-      for (const filter of options.filters ?? [undefined]) {
-        const feed = await mirrorKv(store.kv, handlers, { filter, snapshotOver: store.nc, onSnapshotFailed: options.onSnapshotFailed });
-        cache.stopFeeds.push(() => feed.stop());
-      }
-    } catch (err) {
-      cache.stop();
-      throw err;
-    }
+    const feeds = await mirrorKvFeeds(store.kv, handlers, { filters: options.filters, snapshotOver: store.nc, onSnapshotFailed: options.onSnapshotFailed });
+    cache.stopFeeds = () => feeds.stop();
     return cache;
   }
 
@@ -119,8 +112,7 @@ export class DefinitionCache {
   }
 
   stop(): void {
-    for (const stop of this.stopFeeds) stop();
-    this.stopFeeds = [];
+    this.stopFeeds();
   }
 
   private put(kvKey: string, bytes: string, revision: number): void {
