@@ -4,6 +4,7 @@ import { isPartitionedKey, partitionKeyPrefix, partitionedKey, type KeyLayout } 
 import { CREDENTIALS_BUCKET, credentialKvKey, splitKvKey, splitLayoutKey } from './names.js';
 import { trackConnection, type ConnectionState } from './connection-state.js';
 import { isWrongLastSequence } from './nats-errors.js';
+import { moveFlatKeys } from './move-flat-keys.js';
 import { guardStore } from './store-errors.js';
 import { bindKv, type BindKvOptions } from './kv-bucket.js';
 
@@ -166,26 +167,10 @@ export class CredentialStore {
   migrateToPartitioned(): Promise<number> {
     return guardStore(this.link, 'write', async () => {
       if (this.layout !== 'partitioned') return 0;
-      const flat: string[] = [];
-      for await (const k of await this.kv.keys('*.*')) flat.push(k);
-      let moved = 0;
-      for (const k of flat) {
-        const entry = await this.kv.get(k);
-        const where = entry?.operation === 'PUT' ? splitKvKey(k) : undefined;
-        if (!entry || !where) continue;
-        try {
-          await this.kv.create(partitionedKey(where.orgId, where.name), entry.value);
-        } catch (err) {
-          if (!isWrongLastSequence(err)) throw err;
-        }
-        try {
-          await this.kv.delete(k, { previousSeq: entry.revision });
-          moved += 1;
-        } catch (err) {
-          if (!isWrongLastSequence(err)) throw err;
-        }
-      }
-      return moved;
+      return moveFlatKeys(this.kv, (key) => {
+        const where = splitKvKey(key);
+        return where && partitionedKey(where.orgId, where.name);
+      });
     });
   }
 

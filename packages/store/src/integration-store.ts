@@ -6,6 +6,7 @@ import { partitionKeyPrefix, partitionedKey, type KeyLayout } from '@switchboard
 import { INTEGRATIONS_BUCKET, INTEGRATION_HISTORY, KEY_LAYOUT_MARKER_KEY, integrationKvKey } from './names.js';
 import { trackConnection, type ConnectionState } from './connection-state.js';
 import { isWrongLastSequence } from './nats-errors.js';
+import { moveFlatKeys } from './move-flat-keys.js';
 import { guardStore } from './store-errors.js';
 import { bindKv, type BindKvOptions } from './kv-bucket.js';
 
@@ -92,29 +93,10 @@ export class IntegrationStore {
   migrateToPartitioned(): Promise<number> {
     return guardStore(this.link, 'write', async () => {
       if (this.layout !== 'partitioned') return 0;
-      const flat: string[] = [];
-      for await (const k of await this.kv.keys('*.*')) flat.push(k);
-      let moved = 0;
-      for (const k of flat) {
-        const entry = await this.kv.get(k);
-        if (entry?.operation !== 'PUT') continue;
+      return moveFlatKeys(this.kv, (_key, entry) => {
         const record = IntegrationRecord.decode(entry.value);
-        if (!record.integration) continue;
-        const target = partitionedKey(record.orgId, record.integration.key);
-        try {
-          await this.kv.create(target, entry.value);
-        } catch (err) {
-          // Already moved (an earlier run, or another registry replica): only the flat copy is left to drop.
-          if (!isWrongLastSequence(err)) throw err;
-        }
-        try {
-          await this.kv.delete(k, { previousSeq: entry.revision });
-          moved += 1;
-        } catch (err) {
-          if (!isWrongLastSequence(err)) throw err;
-        }
-      }
-      return moved;
+        return record.integration ? partitionedKey(record.orgId, record.integration.key) : undefined;
+      });
     });
   }
 
