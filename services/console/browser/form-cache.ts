@@ -1,15 +1,15 @@
 // The form's Cache section: repeat lookups (GET) answered from a cache for ttl_seconds, within one call or the org.
 import { h } from './dom.js';
-import { fieldset, get, input, optionalNumber, put, putSub, select, sub, text, type DefinitionDocument, type FormChoices, type FormFields, type FormSection } from './form-kit.js';
+import { blockFields, fieldset, get, optionalNumber, put, putSub, select, sub, text, type DefinitionDocument, type FormChoices, type FormFields, type FormSection } from './form-kit.js';
 
 export function cacheSection(fields: FormFields): FormSection {
-  const ttl = input('f-cache-ttl_seconds', { inputmode: 'numeric' });
+  const block = blockFields('cache', { ttl_seconds: { parse: optionalNumber, attrs: { inputmode: 'numeric' } } });
+  const ttl = block.inputs.ttl_seconds;
   let scope = select('f-cache-scope', [], '');
   return {
     load(doc: DefinitionDocument, c: FormChoices) {
-      const cache = sub(doc, 'cache');
-      ttl.value = text(get(cache, 'ttl_seconds'));
-      scope = select('f-cache-scope', c.cacheScope, text(get(cache, 'scope')));
+      block.load(doc);
+      scope = select('f-cache-scope', c.cacheScope, text(get(sub(doc, 'cache'), 'scope')));
       const section = fieldset(
         'Cache',
         'f-cache',
@@ -26,8 +26,7 @@ export function cacheSection(fields: FormFields): FormSection {
       return [section];
     },
     read(out: DefinitionDocument) {
-      const cache = sub(out, 'cache');
-      put(cache, 'ttl_seconds', optionalNumber(ttl.value));
+      const cache = block.read(out);
       put(cache, 'scope', scope.value);
       putSub(out, 'cache', cache);
     },

@@ -127,3 +127,34 @@ export const fieldset = (legend: string, id: string, ...children: (Node | null)[
 /** A table header row whose empty heading names the Remove column for screen readers. */
 export const headerRow = (titles: readonly string[]): HTMLElement =>
   h('thead', {}, h('tr', {}, ...titles.map((t) => h('th', { scope: 'col' }, t || h('span', { class: 'visually-hidden' }, 'Remove')))));
+
+/** One scalar field of a nested message: how its text is read back (default: as typed) and its input's attributes. */
+export interface BlockField {
+  readonly parse?: (value: string) => unknown;
+  readonly attrs?: Record<string, string>;
+}
+
+/**
+ * The text inputs of a nested message's scalar fields (`limits`, `speech`, ...), with ids
+ * `f-<block>-<field>`: `load` fills them from the document, `read` writes them into a copy of the
+ * message and returns it, for the section to add what is not a text input and then `putSub`.
+ */
+export function blockFields<K extends string>(
+  block: string,
+  specs: Record<K, BlockField>,
+): { readonly inputs: Record<K, HTMLInputElement>; load(doc: DefinitionDocument): void; read(out: DefinitionDocument): DefinitionDocument } {
+  const names = Object.keys(specs) as K[];
+  const inputs = Object.fromEntries(names.map((name) => [name, input(`f-${block}-${name}`, specs[name].attrs)])) as Record<K, HTMLInputElement>;
+  return {
+    inputs,
+    load(doc) {
+      const message = sub(doc, block);
+      for (const name of names) inputs[name].value = text(get(message, name));
+    },
+    read(out) {
+      const message = sub(out, block);
+      for (const name of names) put(message, name, (specs[name].parse ?? ((v: string) => v))(inputs[name].value));
+      return message;
+    },
+  };
+}

@@ -1,20 +1,21 @@
 // The form's Limits section: how hard every executor together may press the upstream (max_concurrent,
 // rate_per_second with its burst) and how long a call may queue for its turn (max_queue_ms).
 import { h } from './dom.js';
-import { fieldset, get, input, optionalDecimal, optionalNumber, put, putSub, sub, text, type DefinitionDocument, type FormFields, type FormSection } from './form-kit.js';
+import { blockFields, fieldset, optionalDecimal, optionalNumber, putSub, type DefinitionDocument, type FormFields, type FormSection } from './form-kit.js';
+
+const NUMBER = { parse: optionalNumber, attrs: { inputmode: 'numeric' } };
 
 export function limitsSection(fields: FormFields): FormSection {
-  const maxConcurrent = input('f-limits-max_concurrent', { inputmode: 'numeric' });
-  const rate = input('f-limits-rate_per_second', { inputmode: 'decimal' });
-  const burst = input('f-limits-burst', { inputmode: 'numeric' });
-  const maxQueue = input('f-limits-max_queue_ms', { inputmode: 'numeric' });
+  const block = blockFields('limits', {
+    max_concurrent: NUMBER,
+    rate_per_second: { parse: optionalDecimal, attrs: { inputmode: 'decimal' } },
+    burst: NUMBER,
+    max_queue_ms: NUMBER,
+  });
+  const { max_concurrent: maxConcurrent, rate_per_second: rate, burst, max_queue_ms: maxQueue } = block.inputs;
   return {
     load(doc: DefinitionDocument) {
-      const limits = sub(doc, 'limits');
-      maxConcurrent.value = text(get(limits, 'max_concurrent'));
-      rate.value = text(get(limits, 'rate_per_second'));
-      burst.value = text(get(limits, 'burst'));
-      maxQueue.value = text(get(limits, 'max_queue_ms'));
+      block.load(doc);
       return [
         fieldset(
           'Limits',
@@ -36,12 +37,7 @@ export function limitsSection(fields: FormFields): FormSection {
       ];
     },
     read(out: DefinitionDocument) {
-      const limits = sub(out, 'limits');
-      put(limits, 'max_concurrent', optionalNumber(maxConcurrent.value));
-      put(limits, 'rate_per_second', optionalDecimal(rate.value));
-      put(limits, 'burst', optionalNumber(burst.value));
-      put(limits, 'max_queue_ms', optionalNumber(maxQueue.value));
-      putSub(out, 'limits', limits);
+      putSub(out, 'limits', block.read(out));
     },
   };
 }
