@@ -66,3 +66,13 @@ export declare function portsOf(readyLine: string | undefined): { port: number; 
 
 /** Kills (SIGKILL) every process launched here that is still running, and waits for their exits. */
 export declare function killAll(): Promise<void>;
+
+export interface PrivateRedis {
+  readonly url: string;
+  readonly port: number;
+  /** Kills it (SIGKILL): nothing it held survives. */
+  stop(): Promise<void>;
+}
+
+/** A throwaway redis-server on loopback (the given port or a free one), so a test can stop it, flush it or lose it without touching the shared one. */
+export declare function startPrivateRedis(port?: number): Promise<PrivateRedis>;

@@ -199,3 +199,20 @@ export async function killAll() {
     ),
   );
 }
+
+/** A throwaway redis-server on loopback (the given port or a free one), so a test can stop it, flush it or lose it without touching the shared one. */
+export async function startPrivateRedis(port) {
+  const p = port ?? (await freePort());
+  const proc = await launch({
+    name: `redis-server:${p}`,
+    command: 'redis-server',
+    args: ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    readyLine: 'Ready to accept connections',
+    readyTimeoutMs: 10_000,
+  });
+  return {
+    url: `redis://127.0.0.1:${p}`,
+    port: p,
+    stop: async () => void (await proc.stop({ signal: 'SIGKILL' })),
+  };
+}

@@ -1,11 +1,10 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { freePort, launch } from '@switchboard/harness';
 import { AuditEvent, HttpMethod, Integration, Outcome, type InvokeRequest, type InvokeResponse } from '@switchboard/contracts';
 import { waitFor } from '../support/audit-files.js';
 import { NATS_URL, startStack, type Stack, type StackOptions } from '../support/stack.js';
 
-export { freePort, sleep } from '@switchboard/harness';
+export { freePort, sleep, startPrivateRedis, type PrivateRedis } from '@switchboard/harness';
 
 /**
  * startStack with a small audit stream: JetStream reserves a file stream's max_bytes up front, and the
@@ -64,29 +63,6 @@ export function invoke(
 
 export function outcomeName(o: Outcome): string {
   return Outcome[o] ?? String(o);
-}
-
-export interface PrivateRedis {
-  readonly url: string;
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
-/** A throwaway redis-server on loopback, so a test can stop it without touching the shared one. */
-export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
-  const p = port ?? (await freePort());
-  const proc = await launch({
-    name: `redis-server:${p}`,
-    command: 'redis-server',
-    args: ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    readyLine: 'Ready to accept connections',
-    readyTimeoutMs: 10_000,
-  });
-  return {
-    url: `redis://127.0.0.1:${p}`,
-    port: p,
-    stop: async () => void (await proc.stop({ signal: 'SIGKILL' })),
-  };
 }
 
 /** Every complete audit event (intents left out) the executor published on this stack's stream, decoded (independent of the logger). */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort, launch } from '@switchboard/harness';
+import { startPrivateRedis } from '@switchboard/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EffectiveLimits } from '@switchboard/definition';
 import { SwitchboardError } from '@switchboard/errors';
@@ -155,15 +155,8 @@ describe('Limiter while Redis is unreachable', () => {
 
 describe('Limiter: the round trips of a call that is not limited', () => {
   it('still acquires after Redis lost its script cache (a restart, SCRIPT FLUSH, a failover): NOSCRIPT falls back to EVAL', async () => {
-    const port = await freePort();
-    const server = await launch({
-      name: `redis-server:${port}`,
-      command: 'redis-server',
-      args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      readyLine: 'Ready to accept connections',
-      readyTimeoutMs: 10_000,
-    });
-    const own = new Redis({ port, host: '127.0.0.1' });
+    const server = await startPrivateRedis();
+    const own = new Redis(server.url);
     try {
       const limiter = replica(1, own);
       const generous = limits({ maxConcurrent: 10, ratePerSecond: 1000, burst: 1000 });
@@ -179,7 +172,7 @@ describe('Limiter: the round trips of a call that is not limited', () => {
       turn.release();
     } finally {
       own.disconnect();
-      await server.stop({ signal: 'SIGKILL' });
+      await server.stop();
     }
   });
 
