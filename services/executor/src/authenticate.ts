@@ -3,6 +3,7 @@ import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
 import type { CredentialSource, OAuthTokenKey, ResolvedCredential, TokenSource } from './auth/index.js';
 import type { OutboundRequest } from './outbound-request.js';
 import { signRequest } from './signing.js';
+import type { AbortLike } from './budget.js';
 
 /**
  * The steps that put secrets on a built request, shared by live calls and async deliveries: the
@@ -31,7 +32,7 @@ export async function accessTokenFor(
   orgId: string,
   integration: Integration,
   credential: ResolvedCredential | undefined,
-  signal: AbortSignal,
+  signal: AbortLike,
 ): Promise<string | undefined> {
   const auth = integration.auth;
   if (!auth || !credential) return undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { budgetFor, budgetSignal } from './budget.js';
+import { budgetFor, CallBudget } from './budget.js';
 
 describe('budgetFor', () => {
   it("is the definition's timeout when the runtime set no deadline or a distant one", () => {
@@ -22,20 +22,39 @@ describe('budgetFor', () => {
   });
 });
 
-describe('budgetSignal', () => {
+describe('CallBudget', () => {
   it('aborts with a TimeoutError when the budget runs out, as AbortSignal.timeout does', async () => {
-    const { signal } = budgetSignal(10);
-    expect(signal.aborted).toBe(false);
+    const budget = new CallBudget(10);
+    expect(budget.aborted).toBe(false);
+    expect(() => budget.throwIfAborted()).not.toThrow();
     await sleep(40);
-    expect(signal.aborted).toBe(true);
-    expect(signal.reason).toBeInstanceOf(DOMException);
-    expect((signal.reason as DOMException).name).toBe('TimeoutError');
+    expect(budget.aborted).toBe(true);
+    expect(budget.reason).toBeInstanceOf(DOMException);
+    expect((budget.reason as DOMException).name).toBe('TimeoutError');
+    expect(() => budget.throwIfAborted()).toThrow(DOMException);
   });
 
-  it('never aborts once its timer is cleared at the end of the call', async () => {
-    const { signal, timer } = budgetSignal(10);
-    clearTimeout(timer);
+  it('calls each listener still added once, in the order added, and none added after the abort', async () => {
+    const budget = new CallBudget(10);
+    const calls: string[] = [];
+    const removed = () => calls.push('removed');
+    budget.addEventListener('abort', () => calls.push('first'));
+    budget.addEventListener('abort', removed);
+    budget.addEventListener('abort', () => calls.push('second'));
+    budget.removeEventListener('abort', removed);
     await sleep(40);
-    expect(signal.aborted).toBe(false);
+    budget.addEventListener('abort', () => calls.push('late'));
+    await sleep(20);
+    expect(calls).toEqual(['first', 'second']);
+  });
+
+  it('never aborts once the call ended it, and forgets its listeners', async () => {
+    const budget = new CallBudget(10);
+    let called = false;
+    budget.addEventListener('abort', () => (called = true));
+    budget.end();
+    await sleep(40);
+    expect(budget.aborted).toBe(false);
+    expect(called).toBe(false);
   });
 });

@@ -24,6 +24,7 @@ import { requestToken, type OAuthGrant, type TokenRequestInput, type TokenReques
 import { acquireLock, deleteIfEquals, lockToken, releaseLock } from './redis-lock.js';
 import type { OAuthTokenKey, OAuthTokenStats, PermanentFailureInfo, ResolvedCredential, TokenSealer } from './types.js';
 import { settleWithin } from '../settle-within.js';
+import type { AbortLike } from '../budget.js';
 
 export interface OAuthTokenProviderOptions {
   redis: Redis;
@@ -152,7 +153,7 @@ export class OAuthTokenProvider {
    * wait only: a token request other callers share runs on under its own timeout, and its token is
    * cached for the next call. Rejects with AUTH_FAILED, or with the signal's reason.
    */
-  async getToken(key: OAuthTokenKey, credential: ResolvedCredential, signal?: AbortSignal): Promise<string> {
+  async getToken(key: OAuthTokenKey, credential: ResolvedCredential, signal?: AbortLike): Promise<string> {
     signal?.throwIfAborted();
     const plan = this.plan(key, credential);
     // Until its refresh time a token this process already holds is served from memory: no Redis round
@@ -565,7 +566,7 @@ function setBounded<V>(map: Map<string, V>, key: string, value: V): void {
   map.set(key, value);
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function abortable<T>(promise: Promise<T>, signal: AbortLike): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     // The abort's own reason (a timeout or the caller's error) is passed on as it is.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors

@@ -1,4 +1,5 @@
 import type { Auth, CredentialType } from '@switchboard/contracts';
+import type { AbortLike } from '../budget.js';
 
 /** A credential as the executor uses it: already decrypted, fields named as in credential.proto. */
 export interface ResolvedCredential {
@@ -29,7 +30,7 @@ export interface OAuthTokenKey {
 
 /** Where OAuth 2 access tokens come from (OAuthTokenProvider: Redis-cached, refreshed under a lock). */
 export interface TokenSource {
-  getToken(key: OAuthTokenKey, credential: ResolvedCredential, signal?: AbortSignal): Promise<string>;
+  getToken(key: OAuthTokenKey, credential: ResolvedCredential, signal?: AbortLike): Promise<string>;
   /** Drops a token the upstream refused, so the next getToken fetches another. */
   invalidate(key: OAuthTokenKey, staleToken: string): Promise<void>;
 }

@@ -44,7 +44,7 @@ export async function run(deps: InvocationDeps, input: InvocationInput): Promise
     if (ctx.end) break;
   }
   // The budget's timer would otherwise fire long after the call, for nothing.
-  if (ctx.budgetTimer !== undefined) clearTimeout(ctx.budgetTimer);
+  ctx.signal?.end();
   // A limited call's turn on the upstream goes back however the run ended.
   if (ctx.turn !== undefined) giveBackTurn(ctx, deps);
   if (ctx.cacheKey !== undefined) fillCache(ctx, deps);
@@ -85,7 +85,6 @@ function newContext(input: InvocationInput): InvocationContext & { [K in keyof F
     request: undefined,
     deliveryId: undefined,
     signal: undefined,
-    budgetTimer: undefined,
     budgetEndsAt: undefined,
     authenticated: undefined,
     turn: undefined,

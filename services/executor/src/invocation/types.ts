@@ -23,6 +23,7 @@ import type { OutboundRequest } from '../outbound-request.js';
 import type { MappedResponse } from '../response-mapper.js';
 import type { Authenticated, SendStageDeps, SentResponse } from '../send/index.js';
 import type { InvocationMode } from './mode.js';
+import type { CallBudget } from '../budget.js';
 
 /** One invocation to run: a live Invoke or a Test (saved or unsaved definition). */
 export interface InvocationInput {
@@ -130,10 +131,8 @@ export interface Facts {
   readonly request: RecordedRequest;
   /** enqueue: set when the request is, or may be, on the delivery queue. */
   readonly deliveryId: string;
-  /** authenticate: the call's time budget. */
-  readonly signal: AbortSignal;
-  /** authenticate: the timer that aborts `signal`; cleared when the run ends. */
-  readonly budgetTimer: NodeJS.Timeout;
+  /** authenticate: the call's time budget; ended when the run ends. */
+  readonly signal: CallBudget;
   readonly budgetEndsAt: number;
   readonly authenticated: Authenticated;
   /** limit: the call's turn on a limited upstream, given back when the run ends. */

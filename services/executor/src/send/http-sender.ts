@@ -5,6 +5,7 @@ import { hopInterceptor } from './hop-interceptor.js';
 import { classifySendError, tooLarge } from './send-errors.js';
 import { SEND_PLAN, type SendPlan } from './send-plan.js';
 import { retryInterceptor } from './retry-interceptor.js';
+import type { AbortLike } from '../budget.js';
 
 export interface SentResponse {
   readonly status: number;
@@ -15,7 +16,7 @@ export interface SentResponse {
 }
 
 export interface SendOptions {
-  readonly signal: AbortSignal;
+  readonly signal: AbortLike;
   /** Larger bodies fail with RESPONSE_TOO_LARGE instead of filling memory. */
   readonly maxBodyBytes: number;
   readonly maxRedirects: number;

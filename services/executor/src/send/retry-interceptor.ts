@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { ReplayHandler, type Replay, type ReplayPolicy } from './replay-handler.js';
 import { isTransientSendError } from './send-errors.js';
 import { planOf, type RetryPlan } from './send-plan.js';
+import type { AbortLike } from '../budget.js';
 
 /** Statuses that say "try again shortly"; 500 is left out: a bug upstream is not fixed by repeating. */
 const RETRYABLE_STATUS: ReadonlySet<number> = new Set([429, 502, 503, 504]);
@@ -62,7 +63,7 @@ class RetryPolicy implements ReplayPolicy {
 }
 
 /** Resolves after `ms`, or at once when the call is aborted (the next dispatch then fails with the abort). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortLike): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);

@@ -1,10 +1,11 @@
 import { SwitchboardError } from '@switchboard/errors';
 import { findEgressBlockedError } from '../egress/index.js';
+import type { AbortLike } from '../budget.js';
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Why a send failed, with the reason codes the invoke pipeline maps to outcomes. */
-export function classifySendError(err: unknown, signal: AbortSignal): SwitchboardError {
+export function classifySendError(err: unknown, signal: Pick<AbortLike, 'aborted'>): SwitchboardError {
   if (err instanceof SwitchboardError) return err;
   const blocked = findEgressBlockedError(err);
   if (blocked) return blocked;
@@ -17,7 +18,7 @@ export function classifySendError(err: unknown, signal: AbortSignal): Switchboar
 }
 
 /** A failure another attempt may fix: the upstream could not be reached (not a timeout, not a blocked address). */
-export function isTransientSendError(err: unknown, signal: AbortSignal): boolean {
+export function isTransientSendError(err: unknown, signal: Pick<AbortLike, 'aborted'>): boolean {
   return classifySendError(err, signal).reason === 'UPSTREAM_UNREACHABLE';
 }
 

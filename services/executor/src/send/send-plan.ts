@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { GuardedHop, Hop } from './hop-guard.js';
+import type { AbortLike } from '../budget.js';
 
 /** Where a request's plan travels through the interceptors: undici passes dispatch options on whole. */
 export const SEND_PLAN: unique symbol = Symbol('switchboard.sendPlan');
@@ -12,7 +13,7 @@ export interface RetryPlan {
   readonly baseDelayMs: number;
   /** performance.now() at which the call's time budget ends. */
   readonly budgetEndsAt: number;
-  readonly signal: AbortSignal;
+  readonly signal: AbortLike;
 }
 
 /**

@@ -6,6 +6,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ResolvedCredential } from '../auth/index.js';
 import { BreakerRegistry } from '../breakers.js';
+import { CallBudget, type AbortLike } from '../budget.js';
 import type { OutboundRequest } from '../outbound-request.js';
 import { RETRY_MIN_ATTEMPT_MS, retryDelay } from './retry-interceptor.js';
 import type { RetryPlan } from './send-plan.js';
@@ -75,7 +76,7 @@ describe('send: retries and the 401 refresh as interceptors', () => {
     return { method: 'GET', origin, path: '/thing', query: [], headers: {}, body: undefined, secretHeaders: new Set(), secretQuery: new Set() };
   }
 
-  async function sendWith(integration: Integration, retry: Partial<RetryPlan> | undefined, signal = AbortSignal.timeout(5_000)) {
+  async function sendWith(integration: Integration, retry: Partial<RetryPlan> | undefined, signal: AbortLike = AbortSignal.timeout(5_000)) {
     const outbound = request();
     const authenticated = await authenticate(deps, 'org', integration, outbound, signal);
     const input: SendInput = {
@@ -134,6 +135,36 @@ describe('send: retries and the 401 refresh as interceptors', () => {
     expect(tally.retries).toBe(1);
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(authorizations).toHaveLength(1);
+  });
+
+  it("the call's budget running out during the back-off ends the send at once with TIMEOUT", async () => {
+    statuses = [503, 200];
+    const budget = new CallBudget(100);
+    const started = performance.now();
+    const { err, tally } = await sendWith(plain, { baseDelayMs: 20_000, budgetEndsAt: performance.now() + 120_000 }, budget);
+    expect((err as SwitchboardError).reason).toBe('TIMEOUT');
+    expect(tally.retries).toBe(1);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(authorizations).toHaveLength(1);
+  });
+
+  it("the call's budget running out while the upstream has not answered aborts the request with TIMEOUT", async () => {
+    statuses = [0];
+    const budget = new CallBudget(150);
+    const started = performance.now();
+    const { err } = await sendWith(plain, undefined, budget);
+    expect((err as SwitchboardError).reason).toBe('TIMEOUT');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("a budget ended with the call never aborts what comes after it", async () => {
+    statuses = [200];
+    const budget = new CallBudget(20);
+    budget.end();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(budget.aborted).toBe(false);
+    expect((await sendWith(plain, undefined, budget)).status).toBe(200);
   });
 
   it('refreshes an OAuth token once on 401, and the refreshed request is not retried again', async () => {

@@ -11,6 +11,7 @@ import { guardHop, type GuardedHop, type Hop } from './hop-guard.js';
 import { sendRequest, type SentResponse } from './http-sender.js';
 import type { RetryPlan, SendPlan } from './send-plan.js';
 import { UpstreamStatusError } from './upstream-status-error.js';
+import type { AbortLike } from '../budget.js';
 
 /**
  * The send half shared by live calls, Test and async deliveries: authenticate → breaker → retries
@@ -49,7 +50,7 @@ export async function authenticate(
   orgId: string,
   integration: Integration,
   outbound: OutboundRequest,
-  signal: AbortSignal,
+  signal: AbortLike,
 ): Promise<Authenticated> {
   const credential = await credentialFor(deps.credentials, orgId, integration);
   const accessToken = await accessTokenFor(deps.oauth, orgId, integration, credential, signal);
@@ -88,7 +89,7 @@ export interface SendInput {
   readonly outbound: OutboundRequest;
   readonly authenticated: Authenticated;
   readonly dispatcher: Dispatcher;
-  readonly signal: AbortSignal;
+  readonly signal: AbortLike;
   /** Attempts and back-off; undefined for one attempt (a delivery: the queue does its retrying). */
   readonly retry: RetryPlan | undefined;
   /** False for Test: the integrator's own tries neither trip nor wait on the breaker. */

@@ -1,5 +1,5 @@
 import { retryOf, timeoutsOf } from '@switchboard/definition';
-import { budgetFor, budgetSignal } from '../../budget.js';
+import { budgetFor, CallBudget } from '../../budget.js';
 import { redactRequest } from '../../redact.js';
 import { authenticate as authenticateRequest } from '../../send/index.js';
 import type { After, InvocationDeps, Step, StepResult } from '../types.js';
@@ -15,13 +15,13 @@ export const authenticate: Step = {
     const { input, invocationId, integration, outbound } = ctx;
     const budgetMs = budgetFor(timeoutsOf(integration).totalMs, input.deadline, Date.now());
     // The run clears the budget's timer when it ends (run.ts), even if this step throws.
-    const { signal, timer } = budgetSignal(budgetMs);
+    const signal = new CallBudget(budgetMs);
     const budgetEndsAt = performance.now() + budgetMs;
     let authenticated;
     try {
       authenticated = await authenticateRequest(deps, input.orgId, integration, outbound, signal);
     } catch (error) {
-      clearTimeout(timer);
+      signal.end();
       throw error;
     }
     // Sensitive call-state values are masked like the request's secrets: in the upstream's echo of
@@ -31,6 +31,6 @@ export const authenticate: Step = {
     // seen), and part of the request the Test output shows.
     const idempotencyKeyHeader = retryOf(integration).idempotencyKeyHeader;
     if (idempotencyKeyHeader !== undefined) outbound.headers[idempotencyKeyHeader.toLowerCase()] = invocationId;
-    return { signal, budgetTimer: timer, budgetEndsAt, authenticated, request: redactRequest(outbound, redactedBodyKeys(ctx, integration)) };
+    return { signal, budgetEndsAt, authenticated, request: redactRequest(outbound, redactedBodyKeys(ctx, integration)) };
   },
 };
