@@ -103,7 +103,6 @@ async function main() {
     const { AuditPublisher, ensureAuditStream } = await workspace('audit');
     const { CredentialType } = await workspace('contracts');
     const { Agent, request } = await load('undici');
-    const { jetstream } = await load('@nats-io/jetstream');
 
     const upstream = await startHelper('upstream-server.mjs', { ...SECRETS, holdMs: HOLD_MS });
     stops.push(() => upstream.stop());
@@ -397,7 +396,7 @@ async function main() {
         maxBytes: AUDIT_STREAM_BYTES,
         duplicateWindowMs: 120_000,
       });
-      const publisher = new AuditPublisher(jetstream(nc), { maxBuffered: AUDIT_EVENTS + 1, maxInFlight: 256, subjectPrefix: aEnv.AUDIT_SUBJECT_PREFIX });
+      const publisher = new AuditPublisher(nc, { maxBuffered: AUDIT_EVENTS + 1, maxInFlight: 256, subjectPrefix: aEnv.AUDIT_SUBJECT_PREFIX });
       const p0 = performance.now();
       for (let i = 0; i < AUDIT_EVENTS; i++) publisher.publish(auditEvent(AuditEvent, i));
       if (!(await publisher.flush(120_000))) throw new Error(`audit backlog not published: ${JSON.stringify(publisher.stats())}`);

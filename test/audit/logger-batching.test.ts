@@ -67,7 +67,7 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('audit logger batching', () => {
   it('writes events that arrive one at a time within the linger window as one batch, acked once it is on disk', async () => {
     const { names, dir, batches } = await startConsumer(600);
-    const publisher = new AuditPublisher(jetstream(nc), { maxBuffered: 100, subjectPrefix: names.prefix });
+    const publisher = new AuditPublisher(nc, { maxBuffered: 100, subjectPrefix: names.prefix });
     for (let i = 0; i < 4; i++) {
       publisher.publish(makeEvent(i));
       expect(await publisher.flush(5_000)).toBe(true);
@@ -84,7 +84,7 @@ describe('audit logger batching', () => {
 
   it('does not wait for the window when a batch is full', async () => {
     const { names, dir, batches } = await startConsumer(60_000, 5);
-    const publisher = new AuditPublisher(jetstream(nc), { maxBuffered: 100, subjectPrefix: names.prefix });
+    const publisher = new AuditPublisher(nc, { maxBuffered: 100, subjectPrefix: names.prefix });
     for (let i = 0; i < 5; i++) publisher.publish(makeEvent(i));
     expect(await publisher.flush(5_000)).toBe(true);
     await waitFor(() => lines(dir).length === 5 && batches.reduce((n, b) => n + b, 0) === 5, { what: 'the full batch on disk, reported', timeoutMs: 10_000 });
@@ -93,7 +93,7 @@ describe('audit logger batching', () => {
 
   it('writes what is waiting at once when it stops, without waiting out the window', async () => {
     const { names, dir, consumer } = await startConsumer(60_000);
-    const publisher = new AuditPublisher(jetstream(nc), { maxBuffered: 100, subjectPrefix: names.prefix });
+    const publisher = new AuditPublisher(nc, { maxBuffered: 100, subjectPrefix: names.prefix });
     publisher.publish(makeEvent(1));
     expect(await publisher.flush(5_000)).toBe(true);
     await pause(200);

@@ -55,7 +55,7 @@ describe('audit logger crash recovery', () => {
     const env = loggerEnv(names, dir, { AUDIT_INSTANCE_ID: 'burst-a', AUDIT_BATCH_MAX: '500' });
     const first = await startLogger('audit-logger (first)', env);
 
-    const publisher = new AuditPublisher(jetstream(nc), { maxBuffered: 20_000, maxInFlight: 256, subjectPrefix: names.prefix });
+    const publisher = new AuditPublisher(nc, { maxBuffered: 20_000, maxInFlight: 256, subjectPrefix: names.prefix });
     const events = Array.from({ length: 10_000 }, (_, i) => makeEvent(i, `org-${i % 7}`, `tool_${i % 5}`));
     // Paced over about a second; the logger is killed once it has written a few thousand, while the
     // rest of the burst is still being published.
@@ -109,7 +109,7 @@ describe('audit logger crash recovery', () => {
       filter_subject: auditStreamSubjects(names.prefix)[0],
     });
     const js = jetstream(nc);
-    const publisher = new AuditPublisher(js, { maxBuffered: 100, subjectPrefix: names.prefix });
+    const publisher = new AuditPublisher(nc, { maxBuffered: 100, subjectPrefix: names.prefix });
     const today = new Date().toISOString().slice(0, 10);
 
     // An event already on disk when the logger starts (written by a predecessor that died before acking).

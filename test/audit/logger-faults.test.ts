@@ -53,7 +53,7 @@ describe('audit logger faults', () => {
     const { names, dir } = setup();
     const logger = await startLogger('audit-logger (poison)', loggerEnv(names, dir));
     const js = jetstream(nc);
-    const publisher = new AuditPublisher(js, { maxBuffered: 100, subjectPrefix: names.prefix });
+    const publisher = new AuditPublisher(nc, { maxBuffered: 100, subjectPrefix: names.prefix });
 
     const first = makeEvent(1);
     publisher.publish(first);
@@ -98,7 +98,7 @@ describe('audit logger faults', () => {
       startLogger('audit-logger (a)', loggerEnv(names, dir, { ...extra, AUDIT_INSTANCE_ID: 'pair-a' })),
       startLogger('audit-logger (b)', loggerEnv(names, dir, { ...extra, AUDIT_INSTANCE_ID: 'pair-b' })),
     ]);
-    const publisher = new AuditPublisher(jetstream(nc), { maxBuffered: 10_000, maxInFlight: 128, subjectPrefix: names.prefix });
+    const publisher = new AuditPublisher(nc, { maxBuffered: 10_000, maxInFlight: 128, subjectPrefix: names.prefix });
     const events = Array.from({ length: 4_000 }, (_, i) => makeEvent(i));
     for (let i = 0; i < events.length; i += 400) {
       for (const e of events.slice(i, i + 400)) publisher.publish(e);

@@ -63,7 +63,7 @@ describe('audit publisher against real NATS', () => {
     cleanups.push(() => proxy.close());
     const nc = await connect({ servers: `nats://127.0.0.1:${proxy.port}` });
     cleanups.push(() => nc.close());
-    const publisher = new AuditPublisher(jetstream(nc), {
+    const publisher = new AuditPublisher(nc, {
       maxBuffered: 10,
       subjectPrefix: names.prefix,
       publishTimeoutMs: 250,
@@ -100,7 +100,7 @@ describe('audit publisher against real NATS', () => {
     await ensureAuditStream(jsm, streamLimits(names));
 
     const { logger, entries } = captureLogger();
-    const publisher = new AuditPublisher(jetstream(nc), {
+    const publisher = new AuditPublisher(nc, {
       maxBuffered: 300,
       maxInFlight: 32,
       subjectPrefix: names.prefix,
@@ -156,14 +156,13 @@ describe('audit publisher against real NATS', () => {
     const names = uniqueAuditNames();
     await ensureAuditStream(jsm, streamLimits(names));
     // A back-off of 15-30 s: only a retry cut short by the reconnect can land within the flush below.
-    const publisher = new AuditPublisher(jetstream(nc), {
+    const publisher = new AuditPublisher(nc, {
       maxBuffered: 20,
       maxInFlight: 4,
       subjectPrefix: names.prefix,
       publishTimeoutMs: 300,
       retryInitialMs: 30_000,
       retryMaxMs: 30_000,
-      connection: nc,
     });
 
     await server.stop();
@@ -190,7 +189,7 @@ describe('audit publisher against real NATS', () => {
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const { spool } = await AuditSpool.open({ dir, maxBytes: 1024 * 1024 });
     cleanups.push(() => spool.close());
-    const publisher = new AuditPublisher(jetstream(admin), { maxBuffered: 10, subjectPrefix: names.prefix, spool });
+    const publisher = new AuditPublisher(admin, { maxBuffered: 10, subjectPrefix: names.prefix, spool });
 
     const outcome = makeEvent(77);
     await publisher.publishDurable({ ...outcome, intent: true });
@@ -208,7 +207,7 @@ describe('audit publisher against real NATS', () => {
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const { spool } = await AuditSpool.open({ dir, maxBytes: 1024 * 1024 });
     cleanups.push(() => spool.close());
-    const publisher = new AuditPublisher(jetstream(admin), { maxBuffered: 10, subjectPrefix: names.prefix, spool, lingerMs: 200 });
+    const publisher = new AuditPublisher(admin, { maxBuffered: 10, subjectPrefix: names.prefix, spool, lingerMs: 200 });
 
     // A call that ends inside the linger window: intent and outcome leave in one batch.
     const quick = makeEvent(81);
@@ -230,7 +229,7 @@ describe('audit publisher against real NATS', () => {
   it('with lingerMs, holds events that come one at a time for the window and publishes them together; a full batch goes at once', async () => {
     const { admin, names } = await freshStream();
     const stored = async () => (await adminJsm.streams.info(names.stream)).state.messages;
-    const publisher = new AuditPublisher(jetstream(admin), { maxBuffered: 100, maxInFlight: 4, subjectPrefix: names.prefix, lingerMs: 400 });
+    const publisher = new AuditPublisher(admin, { maxBuffered: 100, maxInFlight: 4, subjectPrefix: names.prefix, lingerMs: 400 });
 
     const firstAt = performance.now();
     publisher.publish(makeEvent(1));
@@ -266,13 +265,12 @@ describe('audit publisher against real NATS', () => {
     await ensureAuditStream(jsm, streamLimits(names));
     // Small segments so draining deletes acknowledged ones while the outage is still being replayed.
     const { spool } = await AuditSpool.open({ dir, maxBytes: 256 * 1024, segmentBytes: 16 * 1024 });
-    const publisher = new AuditPublisher(jetstream(nc), {
+    const publisher = new AuditPublisher(nc, {
       maxBuffered: 50,
       maxInFlight: 8,
       subjectPrefix: names.prefix,
       publishTimeoutMs: 300,
       retryMaxMs: 200,
-      connection: nc,
       spool,
     });
 

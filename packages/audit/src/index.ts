@@ -16,6 +16,8 @@ export type { AuditStorage, AuditStreamOptions, EnsuredAuditStreams, StreamChang
 export { AUDIT_SCHEMA_VERSION, auditEventToJson, auditEventToJsonLine, decodeAuditEvent } from './codec.js';
 export { decodeAuditPayload } from './message.js';
 export { AuditPublisher } from './publisher.js';
+export { NoStreamError, PubAckTimeoutError, StreamPublisher } from './stream-publish.js';
+export type { StreamAck } from './stream-publish.js';
 export { AuditSpool } from './spool.js';
 export type { AuditSpoolOptions, AuditSpoolStats, SpoolRecovery, SpoolWait } from './spool.js';
 export type { AuditDropReason, AuditPublisherOptions, AuditPublisherStats } from './publisher.js';

@@ -1,12 +1,13 @@
-import { JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
-import { ClosedConnectionError, headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { JetStreamApiError } from '@nats-io/jetstream';
+import { ClosedConnectionError, type NatsConnection } from '@nats-io/transport-node';
 import type { AuditEvent } from '@switchboard/contracts';
 import { BoundedQueue } from './bounded-queue.js';
 import { encodeAuditEvent } from './codec.js';
 import { silentLogger, type AuditLogger } from './logger.js';
 import { decodeSpoolEnvelope, encodeSpoolEnvelope } from './spool-envelope.js';
 import type { AuditSpool, SpoolWait } from './spool.js';
-import { AUDIT_CONTENT_TYPE, auditSubject, CONTENT_TYPE_HEADER, DEFAULT_AUDIT_SUBJECT_PREFIX } from './subjects.js';
+import { StreamPublisher } from './stream-publish.js';
+import { auditSubject, DEFAULT_AUDIT_SUBJECT_PREFIX } from './subjects.js';
 
 export interface AuditPublisherOptions {
   /** Events held at most (waiting plus in flight); beyond it new events are dropped and counted. */
@@ -27,12 +28,6 @@ export interface AuditPublisherOptions {
   readonly maxRejections?: number | undefined;
   /** At most one drop warning per interval; the count of the rest follows at its end (default 10 s). */
   readonly dropLogIntervalMs?: number | undefined;
-  /**
-   * The connection `js` publishes on. When given, its status feed is followed: on reconnect every
-   * publish waiting out a back-off is retried at once, so a full buffer drains as soon as NATS is
-   * back instead of dropping new events for up to `retryMaxMs` more.
-   */
-  readonly connection?: NatsConnection | undefined;
   /**
    * A disk spool (see AuditSpool): it holds write-ahead intents (`publishDurable`), the outcomes that
    * complete them (`publishSpooled`), and every event the full memory buffer cannot take, until the
@@ -130,13 +125,12 @@ const DEFAULTS = {
  * window) instead of recorded twice.
  */
 export class AuditPublisher {
-  readonly #js: JetStreamClient;
+  readonly #stream: StreamPublisher;
   readonly #queue: BoundedQueue<PendingEvent>;
   readonly #maxBuffered: number;
   readonly #maxInFlight: number;
   readonly #prefix: string;
   readonly #logger: AuditLogger;
-  readonly #timeoutMs: number;
   readonly #retryInitialMs: number;
   readonly #retryMaxMs: number;
   readonly #maxRejections: number;
@@ -162,17 +156,21 @@ export class AuditPublisher {
   readonly #retryTimers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   #idleWaiters: (() => void)[] = [];
 
-  constructor(js: JetStreamClient, options: AuditPublisherOptions) {
+  /**
+   * Publishes on `nc`, whose status feed it follows: on reconnect every publish waiting out a back-off
+   * is retried at once, so a full buffer drains as soon as NATS is back instead of dropping new events
+   * for up to `retryMaxMs` more.
+   */
+  constructor(nc: NatsConnection, options: AuditPublisherOptions) {
     if (!Number.isInteger(options.maxBuffered) || options.maxBuffered < 1) {
       throw new RangeError('maxBuffered must be a positive integer');
     }
-    this.#js = js;
     this.#maxBuffered = options.maxBuffered;
     this.#queue = new BoundedQueue(options.maxBuffered);
     this.#maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULTS.maxInFlight);
     this.#prefix = options.subjectPrefix ?? DEFAULT_AUDIT_SUBJECT_PREFIX;
     this.#logger = options.logger ?? silentLogger;
-    this.#timeoutMs = options.publishTimeoutMs ?? DEFAULTS.publishTimeoutMs;
+    this.#stream = new StreamPublisher(nc, options.publishTimeoutMs ?? DEFAULTS.publishTimeoutMs);
     this.#retryInitialMs = options.retryInitialMs ?? DEFAULTS.retryInitialMs;
     this.#retryMaxMs = options.retryMaxMs ?? DEFAULTS.retryMaxMs;
     this.#maxRejections = options.maxRejections ?? DEFAULTS.maxRejections;
@@ -181,7 +179,7 @@ export class AuditPublisher {
     this.#lingerMs = Math.max(0, options.lingerMs ?? 0);
     // Spooled records become readable only once their group commit wrote them: drain from then on.
     this.#spool?.onReadable(() => this.#schedulePump());
-    if (options.connection) this.#resumeOnReconnect(options.connection);
+    this.#resumeOnReconnect(nc);
     // Records an earlier process left in the spool go out first.
     if (this.#spool?.hasUnread()) this.#schedulePump();
   }
@@ -349,6 +347,7 @@ export class AuditPublisher {
     const abandoned = this.#queue.clear();
     for (let i = 0; i < abandoned; i++) this.#drop('closed');
     this.resume();
+    if (this.#inFlight === 0) this.#stream.close();
     this.#flushDropLog();
     return abandoned;
   }
@@ -398,8 +397,6 @@ export class AuditPublisher {
   }
 
   async #send(event: PendingEvent): Promise<void> {
-    const hdrs: MsgHdrs = natsHeaders();
-    hdrs.set(CONTENT_TYPE_HEADER, AUDIT_CONTENT_TYPE);
     let attempt = 0;
     let rejections = 0;
     for (;;) {
@@ -409,11 +406,7 @@ export class AuditPublisher {
         break;
       }
       try {
-        const ack = await this.#js.publish(event.subject, event.bytes, {
-          msgID: event.msgID,
-          timeout: this.#timeoutMs,
-          headers: hdrs,
-        });
+        const ack = await this.#stream.publish(event.subject, event.bytes, event.msgID);
         this.#published++;
         if (ack.duplicate) this.#duplicates++;
         this.#ackSpooled(event);
@@ -441,6 +434,8 @@ export class AuditPublisher {
       }
     }
     this.#inFlight--;
+    // Closed: the PubAck inbox goes once the last publish in flight has its answer.
+    if (this.#closed && this.#inFlight === 0) this.#stream.close();
     this.#pump();
     if (this.#isIdle()) this.#wakeIdle();
   }

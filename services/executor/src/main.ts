@@ -91,8 +91,7 @@ async function main(): Promise<void> {
   // crash, unpublished overflow) is replayed to the stream first.
   const { spool, recovered } = await AuditSpool.open({ dir: config.AUDIT_SPOOL_DIR, maxBytes: config.AUDIT_SPOOL_MAX_BYTES });
   if (recovered.records > 0 || recovered.tornBytes > 0) logger.warn({ ...recovered, dir: config.AUDIT_SPOOL_DIR }, 'audit spool replaying records left by an earlier process');
-  const audit = new AuditPublisher(jetstream(nc), {
-    connection: nc,
+  const audit = new AuditPublisher(nc, {
     maxBuffered: config.AUDIT_BUFFER_MAX,
     lingerMs: config.AUDIT_PUBLISH_LINGER_MS,
     subjectPrefix: config.AUDIT_SUBJECT_PREFIX,
