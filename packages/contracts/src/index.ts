@@ -8,4 +8,6 @@ export { HealthService, HealthClient, HealthCheckRequest, HealthCheckResponse, H
 export type { HealthServer } from './gen/grpc/health/v1/health.js';
 // The writer the generated encoders take: a caller that encodes often can pass one it reuses.
 export { BinaryWriter } from '@bufbuild/protobuf/wire';
+export { reusingSerializer, withReusingSerializer } from './serialize.js';
+export type { Encodable } from './serialize.js';
 export * from './ids.js';

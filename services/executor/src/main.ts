@@ -2,7 +2,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Agent, type Dispatcher } from 'undici';
 import { AuditPublisher, AuditSpool, auditStreamOptionsFromEnv, ensureAuditStream } from '@switchboard/audit';
-import { DeliveryServiceService, ExecutorServiceService, type AuditEvent } from '@switchboard/contracts';
+import { DeliveryServiceService, ExecutorServiceService, InvokeResponse, withReusingSerializer, type AuditEvent } from '@switchboard/contracts';
 import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
 import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit';
@@ -200,7 +200,8 @@ async function main(): Promise<void> {
     { host: config.EXECUTOR_HOST, port: config.EXECUTOR_PORT, logger, tls, authenticatesCallers: auth.authenticates, allowUnauthenticated },
     [
       {
-        definition: ExecutorServiceService,
+        // Invoke is the busy method: its replies reuse one protobuf writer.
+        definition: { ...ExecutorServiceService, invoke: withReusingSerializer(ExecutorServiceService.invoke, InvokeResponse) },
         implementation: executorHandlers({
           invoker,
           definitions,
