@@ -30,7 +30,7 @@ import {
   strictYaml,
   writeYaml,
 } from './lib/integrations.mjs';
-import { closedLoop, PERCENTILES, summarize } from './lib/load.mjs';
+import { closedLoop, median, PERCENTILES, summarize } from './lib/load.mjs';
 import { parseOptions } from './lib/options.mjs';
 import {
   assertBuilt,
@@ -139,6 +139,8 @@ async function main() {
     let invokesSent = 0;
     // Write-ahead intents of `audit: strict` reads (a booking's are counted by the upstream).
     let strictIntents = 0;
+    /** [step 1 ms, step 2 ms] of each confirmed-tool operation while one is measured. */
+    let confirmSteps;
     const clientFor = (port) => {
       const c = new ExecutorClient({ address: `127.0.0.1:${port}` });
       stops.push(() => c.close());
@@ -164,10 +166,13 @@ async function main() {
         confirmed: async () => {
           const callId = randomUUID();
           invokesSent++;
+          const t0 = performance.now();
           const first = await client.invoke(req.confirmFirst(callId));
           if (first.outcome !== Outcome.OUTCOME_CONFIRMATION_REQUIRED || !first.confirmation) return `step 1: ${outcomeName(first)} ${first.reason}`;
           invokesSent++;
+          const t1 = performance.now();
           const second = await client.invoke(req.confirmSecond(callId, first.confirmation.token));
+          confirmSteps?.push([t1 - t0, performance.now() - t1]);
           return second.outcome === Outcome.OUTCOME_SUCCESS || `step 2: ${outcomeName(second)} ${second.reason}`;
         },
       };
@@ -232,9 +237,13 @@ async function main() {
       for (const name of PATHS) {
         const count = SAMPLES[name];
         await closedLoop({ concurrency, total: Math.max(MIN_WARMUP, Math.round(count * WARMUP_FRACTION)), op: ops[name] });
+        // The confirmed tool's two steps are timed apart too, to show where its time goes.
+        confirmSteps = name === 'confirmed' ? [] : undefined;
         const before = cpuSnapshot(pids);
         const run = await closedLoop({ concurrency, total: count, op: ops[name] });
         const after = cpuSnapshot(pids);
+        const steps = confirmSteps;
+        confirmSteps = undefined;
         // Let the logger finish this run's events so the next run starts from the same state.
         const audit = await waitForLogger(jsm, env.AUDIT_STREAM, env.AUDIT_CONSUMER, { stallMs: 10_000, maxMs: 30_000 });
         const summary = summarize(run.latencies, run.wallMs);
@@ -247,6 +256,7 @@ async function main() {
           executorCpuMsPerOp: invokesPerOp === 0 ? null : ((after.executor - before.executor) * 1000) / count,
           cores: cpuShares(before, after),
           loggerCatchUpMs: audit.waitedMs,
+          ...(steps ? { stepsP50: { first: median(steps.map((t) => t[0])), second: median(steps.map((t) => t[1])) } } : {}),
         };
         const p = row.paths[name];
         say(

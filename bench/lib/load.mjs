@@ -43,6 +43,12 @@ function percentile(sorted, q) {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
+/** The middle value (nearest rank) of a list of numbers. */
+export function median(values) {
+  const sorted = Float64Array.from(values).sort();
+  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
 export function summarize(latencies, wallMs) {
   const sorted = Float64Array.from(latencies).sort();
   let sum = 0;

@@ -181,6 +181,12 @@ export function checkTargets22(run) {
     const limit = 2 * f + T.confirmedOverTwoFloorCMs;
     const v = verdict(p - 2 * f, T.confirmedOverTwoFloorCMs);
     out.push({ target: `c=1 confirmed tool, both steps, p50 ≤ 2 × floor C + ${T.confirmedOverTwoFloorCMs} ms`, measured: `${ms(p)} ms vs ${ms(limit)} ms`, pass: v.pass, by: v.by });
+    const steps = c1.paths.confirmed.stepsP50;
+    const wa = run.cases?.writeAhead;
+    if (steps) {
+      const write = wa ? `; the same booking without the confirmation (a write call with its intent) ${ms(wa.paths.write.p50)} ms, of which the intent ${ms(wa.intentAddedP50Ms)} ms (the disk's own fdatasync ${ms(wa.diskSyncP50Ms)} ms)` : '';
+      out.push({ target: 'context, not a target: the confirmed tool\'s steps at c=1, p50', measured: `step 1 (the token) ${ms(steps.first)} ms (floor B ${ms(c1.paths.floorB.p50)} ms), step 2 (the token redeemed in Redis, then the booking) ${ms(steps.second)} ms${write}`, pass: null, by: 'where the two steps spend their time' });
+    }
   }
   for (const r of run.results) {
     if (r.concurrency !== 1 && r.concurrency !== 64) continue;
