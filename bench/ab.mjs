@@ -6,7 +6,8 @@
 //
 //   cp -r services/executor/dist services/executor/dist-base    # the "before" build
 //   (change, pnpm run build)
-//   node bench/ab.mjs --a dist-base --b dist --count 5000 --rounds 4 --concurrency 1,64 --path invoke
+//   node bench/ab.mjs --a dist-base --b dist --count 5000 --rounds 4 --concurrency 1,64 --path invoke   # or oauth, strict, write
+//   node bench/ab.mjs --a ../../../wt/base/services/executor/dist --b dist   # another checkout: its packages too
 //   node bench/ab.mjs --a dist --b dist --b-node-args "--max-semi-space-size=32"    # a Node option
 //
 // The second executor started was measured cheaper than the first by up to 10 % at concurrency 1 with
@@ -18,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { workspace } from './lib/deps.mjs';
-import { apiKeyYaml, oauthYaml, parseOne, putCredentials, requests, SECRETS } from './lib/integrations.mjs';
+import { apiKeyYaml, oauthYaml, parseOne, putCredentials, requests, SECRETS, strictYaml, writeYaml } from './lib/integrations.mjs';
 import { closedLoop } from './lib/load.mjs';
 import { ensureNatsAndRedis, killStartedChildren, removeNamespace, serviceEnv, startHelper, startService, uniqueId, waitUntil } from './lib/processes.mjs';
 
@@ -80,9 +81,10 @@ async function main() {
     const registryClient = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, orgId);
     stops.push(() => registryClient.close());
     await putCredentials(registryClient);
-    for (const yaml of [apiKeyYaml(upstreamUrl), oauthYaml(upstreamUrl)]) await registryClient.create(await parseOne(yaml));
+    for (const yaml of [apiKeyYaml(upstreamUrl), oauthYaml(upstreamUrl), strictYaml(upstreamUrl), writeYaml(upstreamUrl)]) await registryClient.create(await parseOne(yaml));
     const req = await requests(orgId);
-    const build = PATH === 'oauth' ? req.oauth : req.apiKey;
+    const build = { invoke: req.apiKey, oauth: req.oauth, strict: req.strict, write: req.write }[PATH];
+    if (build === undefined) throw new Error(`--path ${PATH}: one of invoke, oauth, strict, write`);
 
     const sides = [];
     for (const [label, distDir] of [['A', A], ['B', B]]) {
