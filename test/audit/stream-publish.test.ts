@@ -94,6 +94,7 @@ describe('StreamPublisher against real NATS', () => {
     const closing = first.publish(`sp-silent2-${id}`, new Uint8Array(1), 'a').catch((e: unknown) => e);
     first.close();
     expect(await closing).toBeInstanceOf(ClosedConnectionError);
+    expect(() => first.close()).not.toThrow();
 
     const second = new StreamPublisher(own, 60_000);
     const dying = second.publish(`sp-silent2-${id}`, new Uint8Array(1), 'b').catch((e: unknown) => e);

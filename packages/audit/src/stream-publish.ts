@@ -131,8 +131,9 @@ export class StreamPublisher {
     for (const w of waiting) w.reject(err);
   }
 
-  /** Stops listening for PubAcks; attempts still waiting fail as if the connection closed. */
+  /** Stops listening for PubAcks; attempts still waiting fail as if the connection closed. Idempotent. */
   close(): void {
+    if (this.#subscription.isClosed()) return;
     if (this.#sweep !== null) clearInterval(this.#sweep);
     this.#sweep = null;
     this.#subscription.unsubscribe();
