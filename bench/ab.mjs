@@ -13,8 +13,9 @@
 // The second executor started was measured cheaper than the first by up to 10 % at concurrency 1 with
 // identical builds (A/A): run each comparison twice with A and B swapped and take both ratios.
 //
-// Only the executor differs between A and B (packages are shared through node_modules). Bounded:
-// everything it started is killed after --time-limit seconds (default 600).
+// With a dist inside this tree (dist-base) only the executor differs between A and B (packages are
+// shared through node_modules), so a change to a package's API needs the other-checkout form above.
+// Bounded: everything it started is killed after --time-limit seconds (default 600).
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -184,7 +184,7 @@ export function checkTargets22(run) {
     const steps = c1.paths.confirmed.stepsP50;
     const wa = run.cases?.writeAhead;
     if (steps) {
-      const write = wa ? `; the same booking without the confirmation (a write call with its intent) ${ms(wa.paths.write.p50)} ms, of which the intent ${ms(wa.intentAddedP50Ms)} ms (the disk's own fdatasync ${ms(wa.diskSyncP50Ms)} ms)` : '';
+      const write = wa ? `; the same booking without the confirmation (a write call with its intent) ${ms(wa.paths.write.p50)} ms, an intent adding ${ms(wa.intentAddedP50Ms)} ms to a read call (the disk's own fdatasync ${ms(wa.diskSyncP50Ms)} ms)` : '';
       out.push({ target: 'context, not a target: the confirmed tool\'s steps at c=1, p50', measured: `step 1 (the token) ${ms(steps.first)} ms (floor B ${ms(c1.paths.floorB.p50)} ms), step 2 (the token redeemed in Redis, then the booking) ${ms(steps.second)} ms${write}`, pass: null, by: 'where the two steps spend their time' });
     }
   }

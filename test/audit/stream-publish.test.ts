@@ -66,6 +66,23 @@ describe('StreamPublisher against real NATS', () => {
     publisher.close();
   });
 
+  it('reports "JetStream not enabled for the account" as JetStreamClient.publish does: not a rejection of the message', async () => {
+    // A responder standing in for a server whose account has no JetStream (API error 10039).
+    const fake = nc.subscribe(`sp-nojs-${id}`, {
+      callback: (_err, msg) => {
+        msg.respond(JSON.stringify({ type: 'io.nats.jetstream.api.v1.pub_ack_response', error: { code: 503, err_code: 10039, description: 'jetstream not enabled for account' } }));
+      },
+    });
+    const publisher = new StreamPublisher(nc, 5_000);
+    const err = await publisher.publish(`sp-nojs-${id}`, new Uint8Array(1), 'no-js').catch((e: unknown) => e);
+    // The publisher retries what is not a JetStreamApiError: the event waits for JetStream instead of being dropped.
+    expect(err).toBeInstanceOf(NoStreamError);
+    expect(err).not.toBeInstanceOf(JetStreamApiError);
+    expect((err as Error).cause).toBeInstanceOf(JetStreamApiError);
+    fake.unsubscribe();
+    publisher.close();
+  });
+
   it('rejects at once with NoStreamError when no stream captures the subject', async () => {
     const publisher = new StreamPublisher(nc, 5_000);
     const started = performance.now();

@@ -198,6 +198,9 @@ export class AuditPublisher {
       for await (const status of nc.status()) {
         if (this.#closed) break;
         if (status.type === 'reconnect') this.resume();
+        // A refused publish (a permissions violation) gets no PubAck: its attempt times out and is
+        // retried; the server's reason is logged here, where the client reports it.
+        else if (status.type === 'error') this.#logFailure(status.error);
       }
     })();
   }
@@ -391,6 +394,8 @@ export class AuditPublisher {
       )
       .finally(() => {
         this.#spoolReading = false;
+        // Closed while reading, and nothing of it went out: the PubAck inbox goes now.
+        if (this.#closed && this.#inFlight === 0) this.#stream.close();
         this.#pump();
         if (this.#isIdle()) this.#wakeIdle();
       });

@@ -1,4 +1,4 @@
-import { JetStreamApiError, type ApiError } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type ApiError } from '@nats-io/jetstream';
 import { ClosedConnectionError, createInbox, headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { AUDIT_CONTENT_TYPE, CONTENT_TYPE_HEADER } from './subjects.js';
 
@@ -21,10 +21,20 @@ export class PubAckTimeoutError extends Error {
 
 /** Nothing listens on the subject: no stream captures it (yet), or JetStream is not enabled. */
 export class NoStreamError extends Error {
-  constructor(subject: string) {
-    super(`no stream answered for subject ${subject}`);
+  constructor(subject: string, options?: ErrorOptions) {
+    super(`no stream answered for subject ${subject}`, options);
     this.name = 'NoStreamError';
   }
+}
+
+/**
+ * An API error in the PubAck. "JetStream not enabled for the account" is not a rejection of the
+ * message (JetStreamClient.publish reports it apart too, and the publisher keeps retrying it); every
+ * other code is the stream's refusal.
+ */
+function apiErrorOf(subject: string, error: ApiError): Error {
+  const apiError = new JetStreamApiError(error);
+  return error.err_code === JetStreamApiCodes.JetStreamNotEnabledForAccount ? new NoStreamError(subject, { cause: apiError }) : apiError;
 }
 
 interface Waiting {
@@ -101,7 +111,7 @@ export class StreamPublisher {
       waiting.reject(new Error('the PubAck is not JSON'));
       return;
     }
-    if (reply.error !== undefined) waiting.reject(new JetStreamApiError(reply.error));
+    if (reply.error !== undefined) waiting.reject(apiErrorOf(waiting.subject, reply.error));
     else if (typeof reply.stream !== 'string' || reply.stream === '') waiting.reject(new Error('invalid PubAck: no stream'));
     else waiting.resolve({ duplicate: reply.duplicate === true });
   }

@@ -9,7 +9,7 @@ const MIN_BUDGET_MS = 10;
 export function budgetFor(definitionMs: number, deadline: number, now: number): number {
   const remaining = deadline - now;
   const reserve = Math.min(REPLY_RESERVE_MAX_MS, Math.max(REPLY_RESERVE_MIN_MS, remaining / 10));
-  // AbortSignal.timeout takes whole milliseconds only; gRPC deadlines need not be whole.
+  // Whole milliseconds, as the audit records them; gRPC deadlines need not be whole.
   return Math.max(MIN_BUDGET_MS, Math.floor(Math.min(definitionMs, remaining - reserve)));
 }
 
