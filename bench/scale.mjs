@@ -22,7 +22,7 @@ import path from 'node:path';
 import { auditFileStats, openJetStream, waitForLogger } from './lib/audit.mjs';
 import { load, workspace } from './lib/deps.mjs';
 import { apiKeyYaml, ARGUMENTS, KEYS, parseOne, SECRETS, slowYaml } from './lib/integrations.mjs';
-import { closedLoop, PERCENTILES, summarize } from './lib/load.mjs';
+import { closedLoop, median, PERCENTILES, summarize } from './lib/load.mjs';
 import { parseOptions } from './lib/options.mjs';
 import {
   assertBuilt,
@@ -296,7 +296,6 @@ async function main() {
       coldRss = memoryMiB(cold.pid).rss;
       await cold.stop();
     }
-    const sortedCold = [...coldRuns].sort((a, b) => a - b);
     say(`bench:scale: cold start with ${loadedCount} definitions: ${coldRuns.map((v) => Math.round(v)).join(', ')} ms`);
 
     // The biggest cold start: the huge bucket topped up to COLD_BIG definitions.
@@ -438,7 +437,7 @@ async function main() {
       samples: opts.samples,
       registration: { writeMs, followMs },
       overhead,
-      coldStart: { integrations: TOTAL, runsMs: coldRuns, medianMs: sortedCold[Math.floor(sortedCold.length / 2)], loadedCount, rssMiB: coldRss },
+      coldStart: { integrations: TOTAL, runsMs: coldRuns, medianMs: median(coldRuns), loadedCount, rssMiB: coldRss },
       heap: {
         points: heapPoints,
         added,
@@ -478,8 +477,6 @@ async function main() {
   const written = writeReport(null, opts);
   say(`bench:scale: wrote ${path.relative(ROOT, path.join(opts.resultsDir, 'scale.json'))}, ${written.map((f) => path.relative(ROOT, f)).join(', ')} in ${result.meta.durationS} s`);
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** The working set's gauges and eviction counter from the executor's /metrics. */
 async function workingSetOf(service) {

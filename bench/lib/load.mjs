@@ -45,8 +45,7 @@ function percentile(sorted, q) {
 
 /** The middle value (nearest rank) of a list of numbers. */
 export function median(values) {
-  const sorted = Float64Array.from(values).sort();
-  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)];
+  return percentile(Float64Array.from(values).sort(), 0.5);
 }
 
 export function summarize(latencies, wallMs) {

@@ -1,25 +1,18 @@
-import { AuditEvent, BinaryWriter } from '@switchboard/contracts';
+import { AuditEvent, reusingSerializer } from '@switchboard/contracts';
 import { AuditDecodeError } from './errors.js';
 
 /** The AuditEvent layout this package writes (`schema_version` in audit.proto). */
 export const AUDIT_SCHEMA_VERSION = 1;
 
 /**
- * One writer for every event: its buffer keeps the size the largest event needed, where a fresh writer
- * grows from 128 bytes (four allocations and copies for a typical 500-byte event; measured 6.8 against
- * 2.9 µs per encode). Encoding is synchronous, so one writer is never shared by two encodes.
+ * One reused writer for every event, where a fresh writer grows from 128 bytes (four allocations and
+ * copies for a typical 500-byte event; measured 6.8 against 2.9 µs per encode).
  */
-let writer = new BinaryWriter();
+const serializeAuditEvent = reusingSerializer(AuditEvent);
 
 /** The wire form: binary protobuf of switchboard.v1.AuditEvent (a copy the caller owns). */
 export function encodeAuditEvent(event: AuditEvent): Uint8Array {
-  try {
-    return AuditEvent.encode(event, writer).finish();
-  } catch (err) {
-    // A failed encode leaves the writer mid-message: start the next one clean.
-    writer = new BinaryWriter();
-    throw err;
-  }
+  return serializeAuditEvent(event);
 }
 
 /**

@@ -350,7 +350,7 @@ export class AuditPublisher {
     const abandoned = this.#queue.clear();
     for (let i = 0; i < abandoned; i++) this.#drop('closed');
     this.resume();
-    if (this.#inFlight === 0) this.#stream.close();
+    this.#closeStreamWhenDone();
     this.#flushDropLog();
     return abandoned;
   }
@@ -394,8 +394,7 @@ export class AuditPublisher {
       )
       .finally(() => {
         this.#spoolReading = false;
-        // Closed while reading, and nothing of it went out: the PubAck inbox goes now.
-        if (this.#closed && this.#inFlight === 0) this.#stream.close();
+        this.#closeStreamWhenDone();
         this.#pump();
         if (this.#isIdle()) this.#wakeIdle();
       });
@@ -439,10 +438,14 @@ export class AuditPublisher {
       }
     }
     this.#inFlight--;
-    // Closed: the PubAck inbox goes once the last publish in flight has its answer.
-    if (this.#closed && this.#inFlight === 0) this.#stream.close();
+    this.#closeStreamWhenDone();
     this.#pump();
     if (this.#isIdle()) this.#wakeIdle();
+  }
+
+  /** Closed: the PubAck inbox goes once no publish (or spool read holding slots) is in flight. */
+  #closeStreamWhenDone(): void {
+    if (this.#closed && this.#inFlight === 0) this.#stream.close();
   }
 
   #ackSpooled(event: PendingEvent): void {

@@ -45,7 +45,8 @@ interface Waiting {
 }
 
 /**
- * JetStream publishes whose PubAcks come back on one inbox subscription of this publisher's own.
+ * Audit events published to JetStream (with the audit content type and the message id for the
+ * stream's deduplication), their PubAcks coming back on one inbox subscription of this publisher's own.
  * `JetStreamClient.publish` makes every publish a core request: a request object, a timer, a promise
  * chain and a status check each, which cost 35 µs of CPU per event against 9 µs this way (20,000
  * publishes of 500 bytes, 64 in flight, six alternating rounds on one machine). The wire is the same:

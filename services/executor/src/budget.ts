@@ -29,12 +29,12 @@ export interface AbortLike {
  * A call's time budget: aborted with a TimeoutError DOMException after `ms`, as AbortSignal.timeout
  * would, but with a timer the run clears when it ends (`end`). AbortSignal.timeout's timer cannot be
  * cleared: every call's timer fired seconds after the call was over. Nor is it an AbortController's
- * signal: building one and adding and removing its listener is an EventTarget's work, about 5 µs of
- * CPU on every call (3.6 % of the executor's busy time at concurrency 64) for a signal that almost
- * never fires. Listeners run once, in the order they were added, like `{ once: true }` ones.
+ * signal: building one and adding and removing its listener is an EventTarget's work, 4.3 µs of CPU
+ * on every call against 0.2 µs for this (`createAbortSignal` alone was 2.2 % of the executor's busy
+ * time at concurrency 64) for a signal that almost never fires. Listeners run once, in the order they were added, like `{ once: true }` ones.
  */
 export class CallBudget implements AbortLike {
-  #aborted = false;
+  /** Set when the budget runs out: aborted. */
   #reason: DOMException | undefined;
   #listeners: (() => void)[] = [];
   readonly #timer: NodeJS.Timeout;
@@ -46,7 +46,7 @@ export class CallBudget implements AbortLike {
   }
 
   get aborted(): boolean {
-    return this.#aborted;
+    return this.#reason !== undefined;
   }
 
   get reason(): unknown {
@@ -59,7 +59,7 @@ export class CallBudget implements AbortLike {
 
   addEventListener(_type: 'abort', listener: () => void): void {
     // As with an aborted AbortSignal: a listener added after the abort is never called.
-    if (!this.#aborted) this.#listeners.push(listener);
+    if (this.#reason === undefined) this.#listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
@@ -74,7 +74,6 @@ export class CallBudget implements AbortLike {
   }
 
   #expire(): void {
-    this.#aborted = true;
     this.#reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
     const listeners = this.#listeners;
     this.#listeners = [];
