@@ -10,7 +10,7 @@ import {
 } from '@switchboard/contracts';
 import { compileTextTemplate, confirmationPromptSource, renderTextTemplate, SharedByText, speechOf, type TextTemplate } from '@switchboard/definition';
 import { reasonEntry, type Reason } from '@switchboard/errors';
-import type { ConfirmationTokens, RedeemFailure } from './confirmation-tokens.js';
+import type { ConfirmationBinding, ConfirmationTokens, RedeemFailure } from './confirmation-tokens.js';
 
 export interface GateInput {
   readonly integration: Integration;
@@ -228,7 +228,8 @@ export class BurdenGate {
     return block(reason, detail, audit);
   }
 
-  private async confirmed(rawLevel: BurdenLevel, input: GateInput, phrases: CompiledPhrases): Promise<GateResult> {
+  /** Issuing a token is answered at once; only redeeming one waits for Redis. */
+  private confirmed(rawLevel: BurdenLevel, input: GateInput, phrases: CompiledPhrases): GateResult | Promise<GateResult> {
     if (input.callId === '') {
       return block(
         'CALL_ID_REQUIRED',
@@ -253,7 +254,11 @@ export class BurdenGate {
         { token: issued.token, prompt, expiresAtUnixMs: issued.expiresAtUnixMs },
       );
     }
-    const redeemed = await this.tokens.redeem({ ...binding, token });
+    return this.redeem(rawLevel, input, phrases, { ...binding, token });
+  }
+
+  private async redeem(rawLevel: BurdenLevel, input: GateInput, phrases: CompiledPhrases, presented: ConfirmationBinding & { readonly token: string }): Promise<GateResult> {
+    const redeemed = await this.tokens.redeem(presented);
     if (redeemed.ok) {
       return {
         kind: 'allow',

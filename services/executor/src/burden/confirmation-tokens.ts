@@ -1,8 +1,9 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { SwitchboardError } from '@switchboard/errors';
 import { canonicalHash } from './canonical-json.js';
 import { settleWithin } from '../settle-within.js';
+import { RandomPool } from './random-pool.js';
 
 export interface ConfirmationTokensOptions {
   readonly redis: Redis;
@@ -61,8 +62,9 @@ class StoreTimeout extends Error {}
 
 /** The two keys derived from one secret: separate per use, so a tag made for one can never pass as the other. */
 interface TokenKeys {
-  readonly idKey: Buffer;
-  readonly bindingKey: Buffer;
+  // KeyObjects: an HMAC keyed by one skips re-importing the key bytes on every token.
+  readonly idKey: KeyObject;
+  readonly bindingKey: KeyObject;
 }
 
 function tokenKeys(secret: Buffer): TokenKeys {
@@ -72,8 +74,8 @@ function tokenKeys(secret: Buffer): TokenKeys {
   };
 }
 
-function deriveKey(secret: Buffer, label: string): Buffer {
-  return createHmac('sha256', secret).update(label, 'utf8').digest();
+function deriveKey(secret: Buffer, label: string): KeyObject {
+  return createSecretKey(createHmac('sha256', secret).update(label, 'utf8').digest());
 }
 
 function decodeCanonical(text: string, bytes: number): Buffer | undefined {
@@ -102,6 +104,7 @@ export class ConfirmationTokens {
   private readonly keyPrefix: string;
   private readonly redisTimeoutMs: number;
   private readonly now: () => number;
+  private readonly random = new RandomPool();
 
   constructor(options: ConfirmationTokensOptions) {
     if ([options.secret, ...(options.previousSecrets ?? [])].some((secret) => secret.length < MIN_SECRET_BYTES)) {
@@ -132,7 +135,7 @@ export class ConfirmationTokens {
     }
     const expiresAtUnixMs = this.now() + this.ttlMs;
     const keys = this.keys[0]!;
-    const nonce = randomBytes(NONCE_BYTES);
+    const nonce = this.random.take(NONCE_BYTES);
     const tokenId = Buffer.concat([nonce, idTag(keys, nonce, expiresAtUnixMs)]).toString('base64url');
     const mac = bindingMac(keys, tokenId, expiresAtUnixMs, binding).toString('base64url');
     return { token: `${tokenId}.${expiresAtUnixMs}.${mac}`, expiresAtUnixMs };
