@@ -6,7 +6,7 @@
 //
 //   cp -r services/executor/dist services/executor/dist-base    # the "before" build
 //   (change, pnpm run build)
-//   node bench/ab.mjs --a dist-base --b dist --count 5000 --rounds 4 --concurrency 1,64 --path invoke   # or oauth, strict, write
+//   node bench/ab.mjs --a dist-base --b dist --count 5000 --rounds 4 --concurrency 1,64 --path invoke   # or oauth, strict, write, confirmed
 //   node bench/ab.mjs --a ../../../wt/base/services/executor/dist --b dist   # another checkout: its packages too
 //   node bench/ab.mjs --a dist --b dist --b-node-args "--max-semi-space-size=32"    # a Node option
 //
@@ -16,11 +16,12 @@
 // With a dist inside this tree (dist-base) only the executor differs between A and B (packages are
 // shared through node_modules), so a change to a package's API needs the other-checkout form above.
 // Bounded: everything it started is killed after --time-limit seconds (default 600).
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { workspace } from './lib/deps.mjs';
-import { apiKeyYaml, oauthYaml, parseOne, putCredentials, requests, SECRETS, strictYaml, writeYaml } from './lib/integrations.mjs';
+import { apiKeyYaml, confirmedYaml, oauthYaml, parseOne, putCredentials, requests, SECRETS, strictYaml, writeYaml } from './lib/integrations.mjs';
 import { closedLoop } from './lib/load.mjs';
 import { ensureNatsAndRedis, killStartedChildren, removeNamespace, serviceEnv, startHelper, startService, uniqueId, waitUntil } from './lib/processes.mjs';
 
@@ -82,10 +83,31 @@ async function main() {
     const registryClient = new RegistryClient({ address: `127.0.0.1:${registry.port}` }, orgId);
     stops.push(() => registryClient.close());
     await putCredentials(registryClient);
-    for (const yaml of [apiKeyYaml(upstreamUrl), oauthYaml(upstreamUrl), strictYaml(upstreamUrl), writeYaml(upstreamUrl)]) await registryClient.create(await parseOne(yaml));
+    for (const yaml of [apiKeyYaml(upstreamUrl), oauthYaml(upstreamUrl), strictYaml(upstreamUrl), writeYaml(upstreamUrl), confirmedYaml(upstreamUrl)]) {
+      await registryClient.create(await parseOne(yaml));
+    }
     const req = await requests(orgId);
-    const build = { invoke: req.apiKey, oauth: req.oauth, strict: req.strict, write: req.write }[PATH];
-    if (build === undefined) throw new Error(`--path ${PATH}: one of invoke, oauth, strict, write`);
+    /** One operation of the path on `client`, and how many Invokes it makes (the confirmed tool: two). */
+    const single = (build) => (client) => async () => {
+      const r = await client.invoke(build());
+      return r.outcome === Outcome.OUTCOME_SUCCESS || `${r.outcome} ${r.reason}`;
+    };
+    const paths = {
+      invoke: single(req.apiKey),
+      oauth: single(req.oauth),
+      strict: single(req.strict),
+      write: single(req.write),
+      confirmed: (client) => async () => {
+        const callId = randomUUID();
+        const first = await client.invoke(req.confirmFirst(callId));
+        if (first.confirmation === undefined) return `step 1: ${first.outcome} ${first.reason}`;
+        const second = await client.invoke(req.confirmSecond(callId, first.confirmation.token));
+        return second.outcome === Outcome.OUTCOME_SUCCESS || `step 2: ${second.outcome} ${second.reason}`;
+      },
+    };
+    const opOf = paths[PATH];
+    if (opOf === undefined) throw new Error(`--path ${PATH}: one of ${Object.keys(paths).join(', ')}`);
+    const invokesPerOp = PATH === 'confirmed' ? 2 : 1;
 
     const sides = [];
     for (const [label, distDir] of [['A', A], ['B', B]]) {
@@ -93,14 +115,11 @@ async function main() {
       stops.push(() => proc.stop());
       const client = new ExecutorClient({ address: `127.0.0.1:${proc.port}` });
       stops.push(() => client.close());
-      const op = async () => {
-        const r = await client.invoke(build());
-        return r.outcome === Outcome.OUTCOME_SUCCESS || `${r.outcome} ${r.reason}`;
-      };
+      const op = opOf(client);
       await waitUntil(op, `executor ${label} (${distDir})`);
       sides.push({ label, distDir, pid: proc.pid, op, cpu: new Map(CONCURRENCY.map((c) => [c, []])) });
     }
-    console.log(`ab: A=${A} ${NODE_ARGS.A.join(' ')} (pid ${sides[0].pid}) B=${B} ${NODE_ARGS.B.join(' ')} (pid ${sides[1].pid}); ${COUNT} ${PATH} Invokes per side, round and concurrency; load ${os.loadavg()[0].toFixed(2)}`);
+    console.log(`ab: A=${A} ${NODE_ARGS.A.join(' ')} (pid ${sides[0].pid}) B=${B} ${NODE_ARGS.B.join(' ')} (pid ${sides[1].pid}); ${COUNT} ${PATH} operations (${invokesPerOp} Invoke each) per side, round and concurrency; load ${os.loadavg()[0].toFixed(2)}`);
 
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse();
@@ -111,9 +130,9 @@ async function main() {
           const run = await closedLoop({ concurrency: c, total: COUNT, op: side.op });
           const after = cpuSeconds(side.pid);
           if (run.errors > 0) throw new Error(`${side.label}: ${run.errors} errors ${JSON.stringify(run.errorKinds)}`);
-          const msPer = ((after - before) * 1000) / COUNT;
+          const msPer = ((after - before) * 1000) / (COUNT * invokesPerOp);
           side.cpu.get(c).push(msPer);
-          console.log(`ab: round ${round + 1} c=${c} ${side.label}: ${msPer.toFixed(3)} ms CPU / Invoke, ${((COUNT / run.wallMs) * 1000).toFixed(0)}/s (load ${os.loadavg()[0].toFixed(2)})`);
+          console.log(`ab: round ${round + 1} c=${c} ${side.label}: ${msPer.toFixed(3)} ms CPU / Invoke, ${((COUNT / run.wallMs) * 1000).toFixed(0)} ops/s, p50 ${[...run.latencies].sort((x, y) => x - y)[run.latencies.length >> 1].toFixed(3)} ms (load ${os.loadavg()[0].toFixed(2)})`);
         }
       }
     }
