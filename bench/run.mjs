@@ -281,7 +281,7 @@ async function main() {
     cases.limiter = await limiterCase(caseContext, { count: CASE_SAMPLES });
     say(`bench: limiter (not limiting) adds ${fmt(cases.limiter.addedP50Ms)} ms p50 at c=1`);
     cases.floorCSideBySide = await floorCSideBySideCase(caseContext, { concurrencies: opts.concurrency.filter((c) => c === 1 || c === 64), count: CASE_SAMPLES });
-    say('bench: floor C, Invoke and OAuth measured side by side');
+    say('bench: floor C, Invoke, OAuth and (at c=1) the confirmed tool measured side by side');
     // Last: the extra definitions stay loaded for the profile pass.
     cases.manyIntegrations = await manyIntegrationsCase(caseContext, {
       total: MANY_INTEGRATIONS,

@@ -174,13 +174,19 @@ export function checkTargets22(run) {
       });
     }
   }
-  const c1 = run.results.find((r) => r.concurrency === 1);
-  if (c1) {
-    const f = c1.paths.floorC.p50;
-    const p = c1.paths.confirmed.p50;
+  const confirmedRow = (row, suffix) => {
+    const f = row.paths.floorC.p50;
+    const p = row.paths.confirmed.p50;
     const limit = 2 * f + T.confirmedOverTwoFloorCMs;
     const v = verdict(p - 2 * f, T.confirmedOverTwoFloorCMs);
-    out.push({ target: `c=1 confirmed tool, both steps, p50 ≤ 2 × floor C + ${T.confirmedOverTwoFloorCMs} ms`, measured: `${ms(p)} ms vs ${ms(limit)} ms`, pass: v.pass, by: v.by });
+    out.push({ target: `c=1 confirmed tool, both steps, p50 ≤ 2 × floor C + ${T.confirmedOverTwoFloorCMs} ms${suffix}`, measured: `${ms(p)} ms vs ${ms(limit)} ms`, pass: v.pass, by: v.by });
+  };
+  const c1 = run.results.find((r) => r.concurrency === 1);
+  if (c1) {
+    confirmedRow(c1, '');
+    // One slow floor C pass moves this target by twice its error: the same rounds as floor C settle it.
+    const c1Side = run.cases?.floorCSideBySide?.rows.find((r) => r.concurrency === 1);
+    if (c1Side?.paths.confirmed) confirmedRow(c1Side, ' (side by side with floor C, alternating rounds)');
     const steps = c1.paths.confirmed.stepsP50;
     const wa = run.cases?.writeAhead;
     if (steps) {

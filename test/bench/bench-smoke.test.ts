@@ -35,6 +35,7 @@ interface BenchResult {
     writeAhead: { paths: Record<'invoke' | 'strict' | 'write', CasePath>; intentAddedP50Ms: number };
     limiter: { paths: Record<'invoke' | 'limited', CasePath>; addedP50Ms: number };
     manyIntegrations: { integrations: number; rows: { concurrency: number; paths: Record<'floorC' | 'invoke' | 'oauth', CasePath> }[] };
+    floorCSideBySide: { rows: { concurrency: number; paths: Partial<Record<'floorC' | 'invoke' | 'oauth' | 'confirmed', CasePath>> }[] };
   };
 }
 
@@ -101,11 +102,12 @@ describe('pnpm bench, reduced', () => {
     }
 
     // The side-by-side cases of issues 22, 23 and 25 ran every path without errors.
-    const { writeAhead, limiter, manyIntegrations } = result.cases;
+    const { writeAhead, limiter, manyIntegrations, floorCSideBySide } = result.cases;
     const casePaths = [
       ...Object.values(writeAhead.paths),
       ...Object.values(limiter.paths),
       ...manyIntegrations.rows.flatMap((r) => Object.values(r.paths)),
+      ...floorCSideBySide.rows.flatMap((r) => Object.values(r.paths)),
     ];
     for (const p of casePaths) {
       expect(p.errors, JSON.stringify(p.errorKinds)).toBe(0);
@@ -142,6 +144,9 @@ describe('pnpm bench, reduced', () => {
     expect(doc).toMatch(/\| 1 \| Invoke, API key \|/);
     expect(doc).toContain('### Targets');
     expect(doc).toMatch(/\| c=1 Invoke \(API key\) p50 − floor C p50 ≤ 0\.25 ms \|/);
+    // The confirmed tool is judged against floor C of its own alternating rounds as well.
+    expect(Object.keys(floorCSideBySide.rows.find((r) => r.concurrency === 1)?.paths ?? {})).toContain('confirmed');
+    expect(doc).toContain('| c=1 confirmed tool, both steps, p50 ≤ 2 × floor C + 0.5 ms (side by side with floor C, alternating rounds) |');
     expect(doc).toContain('issue 23: write-ahead intent adds');
     expect(doc).toContain('issue 25: limiter that does not limit adds');
     expect(doc).toContain('audit logger CPU per event');
