@@ -31,7 +31,8 @@ export interface AbortLike {
  * cleared: every call's timer fired seconds after the call was over. Nor is it an AbortController's
  * signal: building one and adding and removing its listener is an EventTarget's work, 4.3 µs of CPU
  * on every call against 0.2 µs for this (`createAbortSignal` alone was 2.2 % of the executor's busy
- * time at concurrency 64) for a signal that almost never fires. Listeners run once, in the order they were added, like `{ once: true }` ones.
+ * time at concurrency 64) for a signal that almost never fires. Listeners run once, in the order
+ * they were added, like `{ once: true }` ones.
  */
 export class CallBudget implements AbortLike {
   /** Set when the budget runs out: aborted. */

@@ -4,10 +4,11 @@ const POOL_BYTES = 4096;
 
 /**
  * Cryptographically random bytes handed out from a pool that is refilled 4 KiB at a time, as
- * node:crypto's own randomUUID does. One randomBytes(16) per confirmation token cost 24 µs of the
- * event loop per token at concurrency 1 (a call into OpenSSL each time, on cold caches); from the
- * pool it is a 16-byte copy, and the OpenSSL call comes once per 256 tokens. Bytes are never handed
- * out twice: the offset only moves forward, and the whole pool is refilled when it runs out.
+ * node:crypto's own randomUUID does. Every randomBytes call makes a getpid system call (OpenSSL's
+ * fork check; strace counts 10,026 for 10,000 calls), and one per confirmation token cost 24 µs of
+ * the event loop per token at concurrency 1 on a virtual machine; from the pool it is a 16-byte copy,
+ * with one fill per 256 tokens. Bytes are never handed out twice: the offset only moves forward, and
+ * the whole pool is refilled when it runs out.
  */
 export class RandomPool {
   readonly #pool = Buffer.allocUnsafeSlow(POOL_BYTES);
