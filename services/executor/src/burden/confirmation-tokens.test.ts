@@ -52,6 +52,16 @@ afterAll(async () => {
 });
 
 describe('ConfirmationTokens', () => {
+  it('gives every token its own nonce, across refills of the random pool: the same action asked twice in one millisecond is two tokens, each spent once', async () => {
+    const store = tokens({ now: () => START });
+    // 300 tokens of 16-byte nonces use more than one 4 KiB pool.
+    const issued = Array.from({ length: 300 }, () => store.issue(binding).token);
+    expect(new Set(issued).size).toBe(300);
+    const first = await Promise.all(issued.map((token) => store.redeem({ ...binding, token })));
+    expect(first.every((r) => r.ok)).toBe(true);
+    expect(await store.redeem({ ...binding, token: issued[299]! })).toEqual({ ok: false, reason: 'TOKEN_ALREADY_USED' });
+  });
+
   it('issues an opaque token that redeems once for the exact action', async () => {
     const store = tokens({ now: () => START, ttlMs: 90_000 });
     const issued = store.issue(binding);
