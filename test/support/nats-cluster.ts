@@ -29,6 +29,13 @@ export interface NatsClusterOptions {
   readonly readyTimeoutMs?: number;
 }
 
+/** How to start member `i` of a cluster whose members listen for routes on `clusterPorts`. */
+function memberArgs(clusterName: string, clusterPorts: readonly number[], i: number): { name: string; args: string[] } {
+  const name = `${clusterName}-n${i + 1}`;
+  const routes = clusterPorts.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`).join(',');
+  return { name, args: ['-n', name, '--cluster_name', clusterName, '--cluster', `nats://127.0.0.1:${clusterPorts[i]}`, '--routes', routes] };
+}
+
 /**
  * Starts `size` nats-server processes with JetStream, each routing to the others, and resolves once the
  * cluster has a JetStream meta leader and can place a stream on every node (an R<size> stream is
@@ -43,12 +50,8 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
   try {
     const nodes = await Promise.all(
       clusterPorts.map(async (clusterPort, i) => {
-        const name = `${clusterName}-n${i + 1}`;
-        const routes = clusterPorts.filter((p) => p !== clusterPort).map((p) => `nats://127.0.0.1:${p}`).join(',');
-        const server = await startNatsServer({
-          args: ['-n', name, '--cluster_name', clusterName, '--cluster', `nats://127.0.0.1:${clusterPort}`, '--routes', routes],
-          readyTimeoutMs: 20_000,
-        });
+        const { name, args } = memberArgs(clusterName, clusterPorts, i);
+        const server = await startNatsServer({ args, readyTimeoutMs: 20_000 });
         const node = { name, clusterPort, server };
         started.push(node);
         return node;
@@ -73,6 +76,44 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     await Promise.all(started.map((n) => n.server.dispose()));
     throw err;
   }
+}
+
+/** A cluster of which only the first member runs yet: no meta leader, so JetStream answers nobody. */
+export interface FormingNatsCluster {
+  /** Every member's client URL, comma-separated, the absent ones included (as a service's NATS_URL lists them). */
+  readonly url: string;
+  /** Starts the other members and resolves once the cluster can place an R<size> stream. */
+  completeAndWait(timeoutMs?: number): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The first member of a `size`-node cluster, the others to follow: what services see when they start
+ * together with their NATS StatefulSet. A lone member of a cluster elects no JetStream meta leader, so
+ * every JetStream request times out until `completeAndWait` starts the rest.
+ */
+export async function startFormingNatsCluster(size = 3): Promise<FormingNatsCluster> {
+  const clusterName = `sb-${randomBytes(3).toString('hex')}`;
+  const clusterPorts: number[] = [];
+  const clientPorts: number[] = [];
+  for (let i = 0; i < size; i++) {
+    clusterPorts.push(await freePort());
+    clientPorts.push(await freePort());
+  }
+  const servers: PrivateNatsServer[] = [await startNatsServer({ port: clientPorts[0]!, args: memberArgs(clusterName, clusterPorts, 0).args, readyTimeoutMs: 20_000 })];
+  const url = clientPorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+  return {
+    url,
+    async completeAndWait(timeoutMs = 30_000) {
+      for (let i = 1; i < size; i++) {
+        servers.push(await startNatsServer({ port: clientPorts[i]!, args: memberArgs(clusterName, clusterPorts, i).args, readyTimeoutMs: 20_000 }));
+      }
+      await waitForJetStreamQuorum(url, size, timeoutMs);
+    },
+    dispose: async () => {
+      await Promise.all(servers.map((s) => s.dispose()));
+    },
+  };
 }
 
 async function waitForJetStreamQuorum(url: string, replicas: number, timeoutMs: number): Promise<void> {

@@ -88,6 +88,8 @@ export const natsEnv = {
   NATS_TLS_CA_FILE: z.string().min(1).optional(),
   NATS_TLS_CERT_FILE: z.string().min(1).optional(),
   NATS_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** How long each start-up step waits for JetStream to answer (a cluster forming with its services) before the service exits. */
+  NATS_STARTUP_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
 };
 
 /**

@@ -2,6 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, type StreamInfo
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SwitchboardError } from '@switchboard/errors';
+import { isJetStreamStartingUp, jetStreamSilent } from './jetstream-startup.js';
 
 export interface BindKvOptions {
   /** Which service creates the bucket, named in the sentence when it never appears. */
@@ -12,6 +13,8 @@ export interface BindKvOptions {
   readonly intervalMs?: number;
   /** Called once, on the first check that finds no bucket, so a waiting service can say why it is not ready. */
   readonly onWaiting?: () => void;
+  /** Called once, on the first check JetStream left unanswered (a cluster still forming), with what it said. */
+  readonly onUnanswered?: (err: Error) => void;
 }
 
 async function streamOf(nc: NatsConnection, bucket: string): Promise<StreamInfo | null> {
@@ -29,10 +32,25 @@ async function streamOf(nc: NatsConnection, bucket: string): Promise<StreamInfo 
  * the owner has created it, then fails with one sentence naming the bucket and its owner.
  */
 export async function bindKv(nc: NatsConnection, bucket: string, options: BindKvOptions): Promise<KV> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
   let told = false;
+  let toldUnanswered = false;
   for (;;) {
-    const info = await streamOf(nc, bucket);
+    let info: StreamInfo | null;
+    try {
+      info = await streamOf(nc, bucket);
+    } catch (err) {
+      // A cluster still forming answers nobody: wait for it as for a bucket not created yet.
+      if (!isJetStreamStartingUp(err)) throw err;
+      if (Date.now() >= deadline) throw jetStreamSilent(`KV bucket ${bucket}`, timeoutMs, err as Error);
+      if (!toldUnanswered) {
+        toldUnanswered = true;
+        options.onUnanswered?.(err as Error);
+      }
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+      continue;
+    }
     // A replicated bucket that was just created has no leader for a moment: a write then would time out.
     if (info !== null && (info.cluster === undefined || info.cluster.leader)) {
       return new Kvm(nc).open(bucket, { allow_direct: info.config.allow_direct });

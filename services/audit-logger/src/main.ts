@@ -9,7 +9,7 @@ import { loadAuditLoggerConfig } from './config.js';
 import { startAuditConsumer } from './consumer.js';
 import { DedupeIndex } from './dedupe-index.js';
 import { JsonlWriter } from './jsonl-writer.js';
-import { redactNatsUrl } from '@switchboard/store';
+import { jetStreamStartup, redactNatsUrl } from '@switchboard/store';
 import { connectLoggerNats } from './nats-connection.js';
 
 async function main(): Promise<void> {
@@ -17,8 +17,9 @@ async function main(): Promise<void> {
   const logger = createLogger('audit-logger', { level: config.LOG_LEVEL });
   const dir = resolve(config.AUDIT_DIR);
   const nc = await connectLoggerNats(config);
-  const jsm = await jetstreamManager(nc);
-  const streams = await ensureAuditStream(jsm, auditStreamOptionsFromEnv(config));
+  const startup = jetStreamStartup(config.NATS_STARTUP_TIMEOUT_MS, logger);
+  const jsm = await startup('reach JetStream', () => jetstreamManager(nc));
+  const streams = await startup('ensure the audit streams', () => ensureAuditStream(jsm, auditStreamOptionsFromEnv(config)));
 
   // The writer repairs this instance's own torn tail before the index reads the files.
   const { writer, repaired } = await JsonlWriter.open({

@@ -6,7 +6,7 @@ import { ServiceClients } from '@switchboard/client';
 import { runService } from '@switchboard/config';
 import { createLogger } from '@switchboard/logging';
 import { FailureThrottle, OrgTokenStore, throttleRedis } from '@switchboard/org-tokens';
-import { connectNats, natsOptionsFromEnv } from '@switchboard/store';
+import { connectNats, jetStreamStartup, natsOptionsFromEnv } from '@switchboard/store';
 import { AuditIndex } from './audit-index.js';
 import { loadConsoleConfig } from './config.js';
 import { createConsoleServer } from './console-server.js';
@@ -19,13 +19,16 @@ async function main(): Promise<void> {
   const config = loadConsoleConfig();
   const logger = createLogger('console', { level: config.LOG_LEVEL });
   const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'console' });
-  const tokens = await OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas: config.KV_REPLICAS });
-  const sessions = await SessionStore.open(nc, {
-    bucket: config.CONSOLE_SESSIONS_BUCKET,
-    replicas: config.KV_REPLICAS,
-    ttlMs: config.CONSOLE_SESSION_TTL_MS,
-    idleMs: config.CONSOLE_SESSION_IDLE_MS,
-  });
+  const startup = jetStreamStartup(config.NATS_STARTUP_TIMEOUT_MS, logger);
+  const tokens = await startup('open the org tokens bucket', () => OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas: config.KV_REPLICAS }));
+  const sessions = await startup('open the console sessions bucket', () =>
+    SessionStore.open(nc, {
+      bucket: config.CONSOLE_SESSIONS_BUCKET,
+      replicas: config.KV_REPLICAS,
+      ttlMs: config.CONSOLE_SESSION_TTL_MS,
+      idleMs: config.CONSOLE_SESSION_IDLE_MS,
+    }),
+  );
   // Fails fast while Redis is away: the throttle then counts in memory per replica until it is back.
   const redis = throttleRedis(config.REDIS_URL, (err) => logger.warn({ err: err.message }, 'Redis unavailable: sign-in throttling counts per replica until it is back'));
   const throttle = new FailureThrottle(redis, {

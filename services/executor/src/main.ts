@@ -9,7 +9,7 @@ import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { createLogger } from '@switchboard/logging';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
-import { connectNats, natsOptionsFromEnv, CredentialStore, INTEGRATIONS_BUCKET, IntegrationStore } from '@switchboard/store';
+import { connectNats, JETSTREAM_SILENT_WARNING, jetStreamStartup, natsOptionsFromEnv, CredentialStore, INTEGRATIONS_BUCKET, IntegrationStore } from '@switchboard/store';
 import { keyRingSealer, OAuthTokenProvider } from './auth/index.js';
 import { BreakerRegistry } from './breakers.js';
 import { BurdenGate, ConfirmationTokens, confirmationSecrets } from './burden/index.js';
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     bucket,
     timeoutMs: config.KV_BIND_TIMEOUT_MS,
     onWaiting: () => logger.warn({ bucket }, 'waiting for the registry to create a KV bucket'),
+    onUnanswered: (err: Error) => logger.warn({ bucket, err: err.message }, JETSTREAM_SILENT_WARNING),
   });
   const shard = { count: config.SHARD_COUNT, index: config.SHARD_INDEX };
   const working = new WorkingSet({ maxEntries: config.WORKING_SET_MAX_ENTRIES, maxBytes: config.WORKING_SET_MAX_BYTES });
@@ -85,8 +86,9 @@ async function main(): Promise<void> {
   });
   logger.info({ integrations: definitions.size, credentials: credentials.size, shard: `${shard.index}/${shard.count}` }, 'definitions loaded');
 
-  const jsm = await jetstreamManager(nc);
-  await ensureAuditStream(jsm, auditStreamOptionsFromEnv(config));
+  const startup = jetStreamStartup(config.NATS_STARTUP_TIMEOUT_MS, logger);
+  const jsm = await startup('reach JetStream', () => jetstreamManager(nc));
+  await startup('ensure the audit streams', () => ensureAuditStream(jsm, auditStreamOptionsFromEnv(config)));
   // Opened before any call is taken: what an earlier process left (intents of calls in flight at a
   // crash, unpublished overflow) is replayed to the stream first.
   const { spool, recovered } = await AuditSpool.open({ dir: config.AUDIT_SPOOL_DIR, maxBytes: config.AUDIT_SPOOL_MAX_BYTES });
@@ -145,6 +147,7 @@ async function main(): Promise<void> {
       publishAudit,
       auditIntent,
       logger,
+      startup,
     },
   );
   const sharedLimits = new RedisLimitStore(redis, config.REDIS_KEY_PREFIX);

@@ -6,7 +6,7 @@ import { SwitchboardError } from '@switchboard/errors';
 import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
 import { OrgTokenStore } from '@switchboard/org-tokens';
-import { connectNats, natsOptionsFromEnv, CredentialStore, IntegrationStore, trackConnection } from '@switchboard/store';
+import { connectNats, jetStreamStartup, natsOptionsFromEnv, CredentialStore, IntegrationStore, trackConnection } from '@switchboard/store';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
 import { loadRegistryConfig } from './config.js';
 import { registryHandlers } from './grpc-handlers.js';
@@ -18,10 +18,11 @@ async function main(): Promise<void> {
   const keyRing = KeyRing.fromEnvironment({ keys: config.SWITCHBOARD_MASTER_KEYS, keysFile: config.SWITCHBOARD_MASTER_KEYS_FILE });
   const logger = createLogger('registry', { level: config.LOG_LEVEL });
   const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'registry' });
+  const startup = jetStreamStartup(config.NATS_STARTUP_TIMEOUT_MS, logger);
   const replicas = config.KV_REPLICAS;
   // One layout for both buckets: a sharded executor follows its shard's credentials as its definitions.
   const layout = config.INTEGRATION_KEY_LAYOUT;
-  const credentials = await CredentialStore.open(nc, { bucket: config.CREDENTIALS_BUCKET, replicas, layout });
+  const credentials = await startup('open the credentials bucket', () => CredentialStore.open(nc, { bucket: config.CREDENTIALS_BUCKET, replicas, layout }));
 
   if (process.argv[2] === 'rotate-keys') {
     const { rotated, total, failed } = await rotateCredentialKeys(credentials, keyRing);
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const store = await IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas, layout });
+  const store = await startup('open the integrations bucket', () => IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas, layout }));
   // A flat registry on a partitioned bucket would not see the definitions it serves and would write new
   // ones where the sharded pools never look (one replica missing the setting is enough): it refuses.
   if (layout === 'flat' && (await store.readLayoutMarker()) === 'partitioned') {

@@ -4,6 +4,7 @@ import type { AuditEvent } from '@switchboard/contracts';
 import type { KeyRing } from '@switchboard/crypto';
 import { deliveryOf } from '@switchboard/definition';
 import type { Logger } from '@switchboard/logging';
+import type { StartupStep } from '@switchboard/store';
 import type { Dispatcher } from 'undici';
 import type { CredentialSource, OAuthTokenProvider } from '../auth/index.js';
 import type { BreakerRegistry } from '../breakers.js';
@@ -50,6 +51,8 @@ export interface DeliveryDeps {
   /** Write-ahead intents of delivery attempts (see DeliveryAttemptDeps). */
   readonly auditIntent?: ((event: AuditEvent) => Promise<void>) | undefined;
   readonly logger: Logger;
+  /** Runs the idempotent start-up steps (stream, bucket) again while JetStream cannot answer yet. */
+  readonly startup?: StartupStep | undefined;
 }
 
 export interface DeliverySystem {
@@ -64,24 +67,29 @@ export interface DeliverySystem {
 
 /** Creates the work queue, its consumer and the dead-letter bucket, and starts delivering. */
 export async function startDeliveries(s: DeliverySettings, d: DeliveryDeps): Promise<DeliverySystem> {
-  await ensureDeliveryStream(d.jsm, {
-    stream: s.stream,
-    subjectPrefix: s.subjectPrefix,
-    consumer: s.consumer,
-    maxMsgs: s.queueMaxMsgs,
-    maxBytes: s.queueMaxBytes,
-    duplicateWindowMs: s.duplicateWindowMs,
-    replicas: s.replicas,
-    storage: s.storage,
-    ackWaitMs: s.ackWaitMs,
-  });
-  const deadLetters = await DeadLetterStore.open(d.nc, d.jsm, {
-    bucket: s.deadLetterBucket,
-    maxAgeMs: s.deadLetterMaxAgeMs,
-    maxBytes: s.deadLetterMaxBytes,
-    replicas: s.replicas,
-    storage: s.storage,
-  });
+  const startup: StartupStep = d.startup ?? ((_step, attempt) => attempt());
+  await startup('ensure the delivery stream', () =>
+    ensureDeliveryStream(d.jsm, {
+      stream: s.stream,
+      subjectPrefix: s.subjectPrefix,
+      consumer: s.consumer,
+      maxMsgs: s.queueMaxMsgs,
+      maxBytes: s.queueMaxBytes,
+      duplicateWindowMs: s.duplicateWindowMs,
+      replicas: s.replicas,
+      storage: s.storage,
+      ackWaitMs: s.ackWaitMs,
+    }),
+  );
+  const deadLetters = await startup('open the dead-letter bucket', () =>
+    DeadLetterStore.open(d.nc, d.jsm, {
+      bucket: s.deadLetterBucket,
+      maxAgeMs: s.deadLetterMaxAgeMs,
+      maxBytes: s.deadLetterMaxBytes,
+      replicas: s.replicas,
+      storage: s.storage,
+    }),
+  );
   const queue = new DeliveryQueue(d.js, s.subjectPrefix);
   const worker = new DeliveryWorker({
     js: d.js,
