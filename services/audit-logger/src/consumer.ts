@@ -10,6 +10,7 @@ import {
 } from '@switchboard/audit';
 import type { AuditEvent } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logging';
+import type { StartupStep } from '@switchboard/store';
 import { publishDeadLetter, type DeadLetter } from './dead-letter.js';
 import type { DedupeIndex } from './dedupe-index.js';
 import type { JsonlWriter } from './jsonl-writer.js';
@@ -38,6 +39,8 @@ export interface AuditConsumerOptions {
   readonly intentTimeoutMs: number;
   /** Told after every batch reached the disk: how many lines and how long the write and fsync took. */
   readonly onWrite?: ((lines: number, ms: number) => void) | undefined;
+  /** Runs the idempotent start-up steps (ensure and look up the consumer) again while JetStream cannot answer yet. */
+  readonly startup?: StartupStep | undefined;
 }
 
 export interface AuditConsumerStats {
@@ -68,16 +71,19 @@ const INTENT_TICK_MS = 250;
  * fsynced, the next accumulates, so the fsync rate follows the disk rather than the message rate.
  */
 export async function startAuditConsumer(options: AuditConsumerOptions): Promise<RunningAuditConsumer> {
-  await ensureConsumer(options.jsm, options.stream, {
-    durable_name: options.consumerName,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: options.ackWaitMs * NANOS_PER_MS,
-    max_ack_pending: options.maxAckPending,
-    max_deliver: -1,
-    filter_subject: auditStreamSubjects(options.subjectPrefix)[0],
-  });
-  const consumer = await options.js.consumers.get(options.stream, options.consumerName);
+  const startup: StartupStep = options.startup ?? ((_step, attempt) => attempt());
+  await startup('ensure the audit consumer', () =>
+    ensureConsumer(options.jsm, options.stream, {
+      durable_name: options.consumerName,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: options.ackWaitMs * NANOS_PER_MS,
+      max_ack_pending: options.maxAckPending,
+      max_deliver: -1,
+      filter_subject: auditStreamSubjects(options.subjectPrefix)[0],
+    }),
+  );
+  const consumer = await startup('look up the audit consumer', () => options.js.consumers.get(options.stream, options.consumerName));
   const batcher = new BatchWriter(options);
   const messages = await consumer.consume({
     max_messages: Math.min(options.maxAckPending, options.batchMax),

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     ackWaitMs: config.AUDIT_ACK_WAIT_MS,
     maxAckPending: config.AUDIT_MAX_ACK_PENDING,
     intentTimeoutMs: config.AUDIT_INTENT_TIMEOUT_MS,
+    startup,
   });
   let lag = 0;
   let natsUp = true;
