@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const store = await startup('open the integrations bucket', () => IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas, layout }));
   // A flat registry on a partitioned bucket would not see the definitions it serves and would write new
   // ones where the sharded pools never look (one replica missing the setting is enough): it refuses.
-  if (layout === 'flat' && (await store.readLayoutMarker()) === 'partitioned') {
+  // A just-created replicated bucket may have no leader yet: its first read and writes wait for one too.
+  if (layout === 'flat' && (await startup('read the key layout marker', () => store.readLayoutMarker())) === 'partitioned') {
     throw new SwitchboardError(
       'KEY_LAYOUT_MISMATCH',
       `the bucket ${config.INTEGRATIONS_BUCKET} is in the partitioned key layout, but this registry has INTEGRATION_KEY_LAYOUT=flat: set INTEGRATION_KEY_LAYOUT=partitioned (a bucket does not move back to flat; docs/operations.md)`,
@@ -47,11 +48,11 @@ async function main(): Promise<void> {
   // Before serving: the keys an earlier (flat) registry wrote move to the partitioned layout, so the
   // sharded executors, which watch only partitioned keys, see every definition and credential. Only
   // then is the layout marked: a sharded executor waits for the marker before it loads anything.
-  const moved = await store.migrateToPartitioned();
+  const moved = await startup('move flat definition keys', () => store.migrateToPartitioned());
   if (moved > 0) logger.info({ moved }, 'definitions moved to the partitioned key layout');
-  const movedCredentials = await credentials.migrateToPartitioned();
+  const movedCredentials = await startup('move flat credential keys', () => credentials.migrateToPartitioned());
   if (movedCredentials > 0) logger.info({ moved: movedCredentials }, 'credentials moved to the partitioned key layout');
-  await store.markLayout();
+  await startup('record the key layout', () => store.markLayout());
   logger.info({ layout }, 'key layout recorded');
   const orgTokens = await OrgTokenStore.forVerifying(nc, { bucket: config.ORG_TOKENS_BUCKET });
   const { tls, auth, allowUnauthenticated } = serverSecurity(config, (token) => orgTokens.verify(token));
