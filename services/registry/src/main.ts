@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const store = await startup('open the integrations bucket', () => IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas, layout }));
   // A flat registry on a partitioned bucket would not see the definitions it serves and would write new
   // ones where the sharded pools never look (one replica missing the setting is enough): it refuses.
-  // A just-created replicated bucket may have no leader yet: its first read and writes wait for one too.
+  // Like the buckets' creation, the layout steps below are repeated while JetStream does not answer.
   if (layout === 'flat' && (await startup('read the key layout marker', () => store.readLayoutMarker())) === 'partitioned') {
     throw new SwitchboardError(
       'KEY_LAYOUT_MISMATCH',
