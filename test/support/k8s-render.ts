@@ -35,6 +35,7 @@ export interface Container {
   readonly envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   readonly readinessProbe?: Probe;
   readonly livenessProbe?: Probe;
+  readonly startupProbe?: Probe;
   readonly lifecycle?: { preStop?: { exec?: { command: string[] } } };
   readonly securityContext?: { runAsUser?: number; runAsGroup?: number; readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean };
   readonly volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
@@ -44,6 +45,8 @@ export interface Container {
 export interface Probe {
   readonly httpGet?: { path: string; port: number | string };
   readonly grpc?: { port: number };
+  readonly periodSeconds?: number;
+  readonly failureThreshold?: number;
 }
 
 export interface Volume {
