@@ -124,12 +124,14 @@ describe('audit logger faults', () => {
     const { names, dir } = setup();
     const proc = await spawnNodeService('services/audit-logger/dist/main.js', {
       name: 'audit-logger (no NATS)',
-      env: loggerEnv(names, dir, { NATS_URL: `nats://user:hunter2@127.0.0.1:${port}` }),
+      env: loggerEnv(names, dir, { NATS_URL: `nats://user:hunter2@127.0.0.1:${port}`, NATS_STARTUP_TIMEOUT_MS: '1000' }),
     });
     const exit = await proc.exited;
     expect(exit.code).toBe(1);
     const stderr = proc.stderr().trim();
-    expect(stderr).toBe(`audit-logger cannot reach NATS at nats://***@127.0.0.1:${port} (connection refused)`);
+    expect(stderr).toBe(`audit-logger cannot reach NATS at nats://***@127.0.0.1:${port} (connection refused; tried for 1 s (NATS_STARTUP_TIMEOUT_MS))`);
+    // It said why it was not ready while it waited, without the URL's password.
+    expect(proc.stdout()).toContain('no NATS server accepts the connection yet');
     expect(proc.stdout()).not.toContain('hunter2');
   });
 });

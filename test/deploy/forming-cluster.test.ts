@@ -7,6 +7,8 @@ import { connect } from '@nats-io/transport-node';
 import { launch, portsOf, type Launched } from '@switchboard/harness';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFormingNatsCluster, type FormingNatsCluster } from '../support/nats-cluster.js';
+import { startNatsServer, type PrivateNatsServer } from '../support/nats-server.js';
+import { freePort } from '../support/processes.js';
 import { isolatedNames, REDIS_URL, ROOT, uniqueId } from '../support/stack.js';
 
 const SERVICES = ['registry', 'executor', 'audit-logger', 'console', 'mcp-gateway'] as const;
@@ -20,12 +22,14 @@ const SERVICES = ['registry', 'executor', 'audit-logger', 'console', 'mcp-gatewa
  */
 describe('every service starts while its NATS cluster is still forming', () => {
   let cluster: FormingNatsCluster | undefined;
+  let lateServer: PrivateNatsServer | undefined;
   const running: Launched[] = [];
   const dirs: string[] = [];
 
   afterAll(async () => {
     await Promise.all(running.map((p) => p.stop({ signal: 'SIGKILL', timeoutMs: 5_000 })));
     await cluster?.dispose();
+    await lateServer?.dispose();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -88,5 +92,28 @@ describe('every service starts while its NATS cluster is still forming', () => {
     } finally {
       await nc.close();
     }
+  });
+
+  it('waits for a NATS server that is not listening yet, instead of exiting on "connection refused"', async () => {
+    const port = await freePort();
+    const id = uniqueId();
+    const registry = launch({
+      name: 'registry (NATS late)',
+      args: [path.join(ROOT, 'services', 'registry', 'dist', 'main.js')],
+      env: {
+        ...isolatedNames(id),
+        NATS_URL: `nats://127.0.0.1:${port}`,
+        SWITCHBOARD_MASTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+        REGISTRY_PORT: '0',
+      },
+      readyLine: 'registry ready',
+      readyTimeoutMs: 60_000,
+    });
+    registry.then((p) => running.push(p), () => undefined);
+    await new Promise((r) => setTimeout(r, 3_000));
+    lateServer = await startNatsServer({ port });
+    const ready = await registry;
+    expect(ready.output()).toMatch(/no NATS server accepts the connection yet/);
+    expect(ready.isRunning()).toBe(true);
   });
 });

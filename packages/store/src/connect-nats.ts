@@ -1,5 +1,6 @@
-import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { connect, ConnectionError, TimeoutError, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { SwitchboardError } from '@switchboard/errors';
+import type { StartupLogger } from './jetstream-startup.js';
 
 /** Who this client is to NATS, and how the link is secured: read from the environment (`natsOptionsFromEnv`). */
 export interface NatsAuthOptions {
@@ -21,6 +22,14 @@ export interface ConnectNatsOptions extends NatsAuthOptions {
   readonly timeoutMs?: number;
   /** Keep reconnecting forever once connected (default true); a one-shot CLI command sets false. */
   readonly reconnect?: boolean;
+  /**
+   * A service's start-up (NATS_STARTUP_TIMEOUT_MS): how long to keep trying while no server accepts the
+   * connection (refused, or no answer), as while NATS starts together with the service. Default 0: one
+   * attempt. A refused sign-in or any other error ends the wait at once.
+   */
+  readonly waitMs?: number;
+  /** Told once, when the first attempt found no server and the wait begins. */
+  readonly onWaiting?: (why: string) => void;
 }
 
 /**
@@ -83,14 +92,41 @@ function connectionOptions(options: ConnectNatsOptions): ConnectionOptions {
 
 /**
  * The one place Switchboard connects to NATS. A long-running service reconnects forever once connected
- * (an outage must not end the process), but a server that never answered at start-up, or that refused
- * the user, is a configuration problem and fails with one sentence naming the URL (without secrets).
+ * (an outage must not end the process). At start-up it waits `waitMs` for a server to accept it; one
+ * that never did, or that refused the user, fails with one sentence naming the URL (without secrets).
  */
 export async function connectNats(options: ConnectNatsOptions): Promise<NatsConnection> {
-  try {
-    return await connect(connectionOptions(options));
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new SwitchboardError('NATS_UNREACHABLE', `${options.name} cannot reach NATS at ${redactNatsUrl(options.url)} (${why})`);
+  const waitMs = options.waitMs ?? 0;
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect(connectionOptions(options));
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      const noServer = err instanceof ConnectionError || err instanceof TimeoutError;
+      if (!noServer || Date.now() >= deadline) {
+        const waited = attempt > 1 ? `; tried for ${Math.round(waitMs / 1_000)} s (NATS_STARTUP_TIMEOUT_MS)` : '';
+        throw new SwitchboardError('NATS_UNREACHABLE', `${options.name} cannot reach NATS at ${redactNatsUrl(options.url)} (${why}${waited})`);
+      }
+      if (attempt === 1) options.onWaiting?.(why);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
+}
+
+/**
+ * A long-running service's connection: the NATS variables, waiting NATS_STARTUP_TIMEOUT_MS for a server
+ * to accept it (NATS may be starting with the service), and one log line when the wait begins.
+ */
+export function connectServiceNats(
+  env: NatsEnvironment & { readonly NATS_STARTUP_TIMEOUT_MS: number },
+  name: string,
+  logger: StartupLogger,
+): Promise<NatsConnection> {
+  return connectNats({
+    ...natsOptionsFromEnv(env),
+    name,
+    waitMs: env.NATS_STARTUP_TIMEOUT_MS,
+    onWaiting: (why) => logger.warn({ err: why, waitMs: env.NATS_STARTUP_TIMEOUT_MS }, 'not ready: no NATS server accepts the connection yet (NATS starting too?); retrying'),
+  });
 }

@@ -1,5 +1,5 @@
 export * from './names.js';
-export { connectNats, natsOptionsFromEnv, redactNatsUrl } from './connect-nats.js';
+export { connectNats, connectServiceNats, natsOptionsFromEnv, redactNatsUrl } from './connect-nats.js';
 export type { ConnectNatsOptions, NatsAuthOptions, NatsEnvironment } from './connect-nats.js';
 export { IntegrationStore, recordFromEntry } from './integration-store.js';
 export type { IntegrationPage, OpenStoreOptions } from './integration-store.js';

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const config = loadAuditLoggerConfig();
   const logger = createLogger('audit-logger', { level: config.LOG_LEVEL });
   const dir = resolve(config.AUDIT_DIR);
-  const nc = await connectLoggerNats(config);
+  const nc = await connectLoggerNats(config, logger);
   const startup = jetStreamStartup(config.NATS_STARTUP_TIMEOUT_MS, logger);
   const jsm = await startup('reach JetStream', () => jetstreamManager(nc));
   const streams = await startup('ensure the audit streams', () => ensureAuditStream(jsm, auditStreamOptionsFromEnv(config)));

@@ -6,7 +6,7 @@ import { ServiceClients } from '@switchboard/client';
 import { runService } from '@switchboard/config';
 import { createLogger } from '@switchboard/logging';
 import { FailureThrottle, OrgTokenStore, throttleRedis } from '@switchboard/org-tokens';
-import { connectNats, jetStreamStartup, natsOptionsFromEnv } from '@switchboard/store';
+import { connectServiceNats, jetStreamStartup } from '@switchboard/store';
 import { AuditIndex } from './audit-index.js';
 import { loadConsoleConfig } from './config.js';
 import { createConsoleServer } from './console-server.js';
@@ -18,7 +18,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 async function main(): Promise<void> {
   const config = loadConsoleConfig();
   const logger = createLogger('console', { level: config.LOG_LEVEL });
-  const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'console' });
+  const nc = await connectServiceNats(config, 'console', logger);
   const startup = jetStreamStartup(config.NATS_STARTUP_TIMEOUT_MS, logger);
   const tokens = await startup('open the org tokens bucket', () => OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas: config.KV_REPLICAS }));
   const sessions = await startup('open the console sessions bucket', () =>

@@ -9,7 +9,7 @@ import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit
 import { OrgTokenStore } from '@switchboard/org-tokens';
 import { createLogger } from '@switchboard/logging';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
-import { connectNats, JETSTREAM_SILENT_WARNING, jetStreamStartup, natsOptionsFromEnv, CredentialStore, INTEGRATIONS_BUCKET, IntegrationStore } from '@switchboard/store';
+import { connectServiceNats, JETSTREAM_SILENT_WARNING, jetStreamStartup, CredentialStore, INTEGRATIONS_BUCKET, IntegrationStore } from '@switchboard/store';
 import { keyRingSealer, OAuthTokenProvider } from './auth/index.js';
 import { BreakerRegistry } from './breakers.js';
 import { BurdenGate, ConfirmationTokens, confirmationSecrets } from './burden/index.js';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const logger = createLogger('executor', { level: config.LOG_LEVEL });
   const policy = createEgressPolicy({ allow: config.SWITCHBOARD_EGRESS_ALLOW });
 
-  const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'executor' });
+  const nc = await connectServiceNats(config, 'executor', logger);
   // The registry owns both buckets and creates them at KV_REPLICAS: the executor binds and waits for them.
   const bind = (bucket: string | undefined) => ({
     bucket,

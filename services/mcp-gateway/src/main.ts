@@ -3,7 +3,7 @@ import { ServiceClients } from '@switchboard/client';
 import { runService } from '@switchboard/config';
 import { createLogger } from '@switchboard/logging';
 import { FailureThrottle, OrgTokenStore, throttleRedis } from '@switchboard/org-tokens';
-import { connectNats, jetStreamStartup, natsOptionsFromEnv } from '@switchboard/store';
+import { connectServiceNats, jetStreamStartup } from '@switchboard/store';
 import { loadGatewayConfig } from './config.js';
 import { createGatewayServer } from './http-server.js';
 import { originSet } from './origin-policy.js';
@@ -12,7 +12,7 @@ import { SessionTable } from './sessions.js';
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const logger = createLogger('mcp-gateway', { level: config.LOG_LEVEL });
-  const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'mcp-gateway' });
+  const nc = await connectServiceNats(config, 'mcp-gateway', logger);
   const startup = jetStreamStartup(config.NATS_STARTUP_TIMEOUT_MS, logger);
   const tokens = await startup('open the org tokens bucket', () => OrgTokenStore.open(nc, { bucket: config.ORG_TOKENS_BUCKET, replicas: config.KV_REPLICAS }));
   const clients = ServiceClients.fromEnv(config);

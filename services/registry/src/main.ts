@@ -6,7 +6,7 @@ import { SwitchboardError } from '@switchboard/errors';
 import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
 import { OrgTokenStore } from '@switchboard/org-tokens';
-import { connectNats, jetStreamStartup, natsOptionsFromEnv, CredentialStore, IntegrationStore, trackConnection } from '@switchboard/store';
+import { connectServiceNats, jetStreamStartup, CredentialStore, IntegrationStore, trackConnection } from '@switchboard/store';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
 import { loadRegistryConfig } from './config.js';
 import { registryHandlers } from './grpc-handlers.js';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const config = loadRegistryConfig();
   const keyRing = KeyRing.fromEnvironment({ keys: config.SWITCHBOARD_MASTER_KEYS, keysFile: config.SWITCHBOARD_MASTER_KEYS_FILE });
   const logger = createLogger('registry', { level: config.LOG_LEVEL });
-  const nc = await connectNats({ ...natsOptionsFromEnv(config), name: 'registry' });
+  const nc = await connectServiceNats(config, 'registry', logger);
   const startup = jetStreamStartup(config.NATS_STARTUP_TIMEOUT_MS, logger);
   const replicas = config.KV_REPLICAS;
   // One layout for both buckets: a sharded executor follows its shard's credentials as its definitions.
