@@ -3,7 +3,7 @@ import { SwitchboardError } from '@switchboard/errors';
 import { isNatsUnavailable } from './nats-errors.js';
 
 /** How long start-up keeps asking JetStream when no variable says otherwise (NATS_STARTUP_TIMEOUT_MS). */
-export const DEFAULT_NATS_STARTUP_TIMEOUT_MS = 60_000;
+const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
  * JetStream API codes that mean "the cluster cannot decide yet", not "this request is wrong": 10008
@@ -22,8 +22,8 @@ export interface JetStreamStartupOptions {
   readonly timeoutMs?: number;
   /** Pause between attempts (default 500 ms). */
   readonly intervalMs?: number;
-  /** Told about every attempt that failed and will be repeated, so the service can say why it is not ready. */
-  readonly onRetry?: (step: string, err: Error) => void;
+  /** Told once, when the first attempt went unanswered and the wait begins, so the service can say why it is not ready. */
+  readonly onWaiting?: (step: string, err: Error) => void;
 }
 
 /**
@@ -36,23 +36,23 @@ export interface JetStreamStartupOptions {
  * error names the step, how long it waited and what JetStream last said.
  */
 export async function untilJetStreamAnswers<T>(step: string, attempt: () => Promise<T>, options: JetStreamStartupOptions = {}): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_NATS_STARTUP_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let tries = 1; ; tries++) {
     try {
       return await attempt();
     } catch (err) {
       if (!isJetStreamStartingUp(err)) throw err;
       const error = err as Error;
       if (Date.now() >= deadline) throw jetStreamSilent(step, timeoutMs, error);
-      options.onRetry?.(step, error);
+      if (tries === 1) options.onWaiting?.(step, error);
       await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
     }
   }
 }
 
 /** The start-up error once JetStream stayed silent for the whole wait: the step, the wait, and JetStream's last answer. */
-export function jetStreamSilent(step: string, waitedMs: number, last: Error): SwitchboardError {
+function jetStreamSilent(step: string, waitedMs: number, last: Error): SwitchboardError {
   return new SwitchboardError(
     'NATS_UNREACHABLE',
     `${step}: JetStream did not answer within ${waitedMs >= 1_000 ? `${Math.round(waitedMs / 1_000)} s` : `${waitedMs} ms`}; last: ${last.message}. ` +
@@ -69,23 +69,18 @@ export interface StartupLogger {
   warn(fields: object, message: string): void;
 }
 
-/**
- * A service's start-up steps against JetStream, each run by `untilJetStreamAnswers` with the service's
- * NATS_STARTUP_TIMEOUT_MS. The first failed attempt of each step is logged once, with what JetStream
- * said, so an operator sees why the service is not ready yet without a line every half second.
- */
+/** Runs one named, idempotent start-up step against JetStream. */
 export type StartupStep = <T>(step: string, attempt: () => Promise<T>) => Promise<T>;
 
+/**
+ * A service's start-up steps against JetStream, each run by `untilJetStreamAnswers` with the service's
+ * NATS_STARTUP_TIMEOUT_MS. The wait of each step is logged once, with what JetStream said, so an
+ * operator sees why the service is not ready yet without a line every half second.
+ */
 export function jetStreamStartup(timeoutMs: number, logger: StartupLogger): StartupStep {
-  return (step, attempt) => {
-    let told = false;
-    return untilJetStreamAnswers(step, attempt, {
+  return (step, attempt) =>
+    untilJetStreamAnswers(step, attempt, {
       timeoutMs,
-      onRetry: (s, err) => {
-        if (told) return;
-        told = true;
-        logger.warn({ step: s, err: err.message, waitMs: timeoutMs }, JETSTREAM_SILENT_WARNING);
-      },
+      onWaiting: (s, err) => logger.warn({ step: s, err: err.message, waitMs: timeoutMs }, JETSTREAM_SILENT_WARNING),
     });
-  };
 }

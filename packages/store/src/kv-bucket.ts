@@ -2,7 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, type StreamInfo
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SwitchboardError } from '@switchboard/errors';
-import { isJetStreamStartingUp, jetStreamSilent } from './jetstream-startup.js';
+import { untilJetStreamAnswers } from './jetstream-startup.js';
 
 export interface BindKvOptions {
   /** Which service creates the bucket, named in the sentence when it never appears. */
@@ -37,20 +37,16 @@ export async function bindKv(nc: NatsConnection, bucket: string, options: BindKv
   let told = false;
   let toldUnanswered = false;
   for (;;) {
-    let info: StreamInfo | null;
-    try {
-      info = await streamOf(nc, bucket);
-    } catch (err) {
-      // A cluster still forming answers nobody: wait for it as for a bucket not created yet.
-      if (!isJetStreamStartingUp(err)) throw err;
-      if (Date.now() >= deadline) throw jetStreamSilent(`KV bucket ${bucket}`, timeoutMs, err as Error);
-      if (!toldUnanswered) {
+    // A cluster still forming answers nobody: waited for within the same deadline as the bucket.
+    const info = await untilJetStreamAnswers(`KV bucket ${bucket}`, () => streamOf(nc, bucket), {
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      intervalMs: options.intervalMs,
+      onWaiting: (_step, err) => {
+        if (toldUnanswered) return;
         toldUnanswered = true;
-        options.onUnanswered?.(err as Error);
-      }
-      await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
-      continue;
-    }
+        options.onUnanswered?.(err);
+      },
+    });
     // A replicated bucket that was just created has no leader for a moment: a write then would time out.
     if (info !== null && (info.cluster === undefined || info.cluster.leader)) {
       return new Kvm(nc).open(bucket, { allow_direct: info.config.allow_direct });
