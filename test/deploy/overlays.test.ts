@@ -78,9 +78,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     // KV_BIND_TIMEOUT_MS for the registry's buckets), 60 s each by default, with no HTTP server yet: a
     // liveness probe alone (3 × 10 s by default) restarted it half-way through the first wait.
     const seconds = (p: { periodSeconds?: number; failureThreshold?: number } | undefined) => (p?.periodSeconds ?? 10) * (p?.failureThreshold ?? 3);
+    const shared = (objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('switchboard-config')) as { data?: Record<string, string> } | undefined)?.data ?? {};
     for (const w of pods) {
       const c = w.spec.template.spec.containers[0]!;
-      const env = (name: string) => Number(c.env?.find((e) => e.name === name)?.value ?? 60_000) / 1000;
+      // The container's own value, else the shared ConfigMap's (envFrom), else the service's default.
+      const env = (name: string) => Number(c.env?.find((e) => e.name === name)?.value ?? shared[name] ?? 60_000) / 1000;
       const waits = env('NATS_STARTUP_TIMEOUT_MS') + (w.metadata.name === 'executor' ? env('KV_BIND_TIMEOUT_MS') : 0);
       expect(c.startupProbe?.httpGet, `${w.metadata.name} startup probe`).toEqual(c.livenessProbe?.httpGet);
       expect(seconds(c.startupProbe), `${w.metadata.name} startup window`).toBeGreaterThanOrEqual(waits + 30);
