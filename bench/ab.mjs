@@ -3,6 +3,8 @@
 // audit stream and upstream, driven in alternating rounds (the order reversed every other round), so
 // the load other work puts on the machine hits both alike. The figure is utime + stime from
 // /proc/<pid>/stat per Invoke, not wall time: on a shared machine wall time measures the neighbours.
+// Latency is reported too, as the median of the rounds' p50 (and, for the confirmed tool, of its
+// second step's): a change meant to overlap waits saves wall time, not CPU.
 //
 //   cp -r services/executor/dist services/executor/dist-base    # the "before" build
 //   (change, pnpm run build)
@@ -88,7 +90,7 @@ async function main() {
     }
     const req = await requests(orgId);
     /** One operation of the path on `client`, and how many Invokes it makes (the confirmed tool: two). */
-    const single = (build) => (client) => async () => {
+    const single = (build) => (client, _stepTwo) => async () => {
       const r = await client.invoke(build());
       return r.outcome === Outcome.OUTCOME_SUCCESS || `${r.outcome} ${r.reason}`;
     };
@@ -97,11 +99,13 @@ async function main() {
       oauth: single(req.oauth),
       strict: single(req.strict),
       write: single(req.write),
-      confirmed: (client) => async () => {
+      confirmed: (client, stepTwo) => async () => {
         const callId = randomUUID();
         const first = await client.invoke(req.confirmFirst(callId));
         if (first.confirmation === undefined) return `step 1: ${first.outcome} ${first.reason}`;
+        const started = performance.now();
         const second = await client.invoke(req.confirmSecond(callId, first.confirmation.token));
+        stepTwo.push(performance.now() - started);
         return second.outcome === Outcome.OUTCOME_SUCCESS || `step 2: ${second.outcome} ${second.reason}`;
       },
     };
@@ -115,9 +119,11 @@ async function main() {
       stops.push(() => proc.stop());
       const client = new ExecutorClient({ address: `127.0.0.1:${proc.port}` });
       stops.push(() => client.close());
-      const op = opOf(client);
+      /** The confirmed tool's second step (token spent, then the booking), ms, of the pass being measured. */
+      const stepTwo = [];
+      const op = opOf(client, stepTwo);
       await waitUntil(op, `executor ${label} (${distDir})`);
-      sides.push({ label, distDir, pid: proc.pid, op, cpu: new Map(CONCURRENCY.map((c) => [c, []])) });
+      sides.push({ label, distDir, pid: proc.pid, op, stepTwo, cpu: new Map(CONCURRENCY.map((c) => [c, []])), p50: new Map(CONCURRENCY.map((c) => [c, []])), twoP50: new Map(CONCURRENCY.map((c) => [c, []])) });
     }
     console.log(`ab: A=${A} ${NODE_ARGS.A.join(' ')} (pid ${sides[0].pid}) B=${B} ${NODE_ARGS.B.join(' ')} (pid ${sides[1].pid}); ${COUNT} ${PATH} operations (${invokesPerOp} Invoke each) per side, round and concurrency; load ${os.loadavg()[0].toFixed(2)}`);
 
@@ -126,13 +132,19 @@ async function main() {
       for (const c of CONCURRENCY) {
         for (const side of order) {
           await closedLoop({ concurrency: c, total: Math.max(300, Math.round(COUNT / 10)), op: side.op });
+          side.stepTwo.length = 0;
           const before = cpuSeconds(side.pid);
           const run = await closedLoop({ concurrency: c, total: COUNT, op: side.op });
           const after = cpuSeconds(side.pid);
           if (run.errors > 0) throw new Error(`${side.label}: ${run.errors} errors ${JSON.stringify(run.errorKinds)}`);
           const msPer = ((after - before) * 1000) / (COUNT * invokesPerOp);
           side.cpu.get(c).push(msPer);
-          console.log(`ab: round ${round + 1} c=${c} ${side.label}: ${msPer.toFixed(3)} ms CPU / Invoke, ${((COUNT / run.wallMs) * 1000).toFixed(0)} ops/s, p50 ${[...run.latencies].sort((x, y) => x - y)[run.latencies.length >> 1].toFixed(3)} ms (load ${os.loadavg()[0].toFixed(2)})`);
+          const p50 = [...run.latencies].sort((x, y) => x - y)[run.latencies.length >> 1];
+          side.p50.get(c).push(p50);
+          const twoP50 = side.stepTwo.length > 0 ? [...side.stepTwo].sort((x, y) => x - y)[side.stepTwo.length >> 1] : undefined;
+          if (twoP50 !== undefined) side.twoP50.get(c).push(twoP50);
+          const two = twoP50 !== undefined ? `, step 2 p50 ${twoP50.toFixed(3)} ms` : '';
+          console.log(`ab: round ${round + 1} c=${c} ${side.label}: ${msPer.toFixed(3)} ms CPU / Invoke, ${((COUNT / run.wallMs) * 1000).toFixed(0)} ops/s, p50 ${p50.toFixed(3)} ms${two} (load ${os.loadavg()[0].toFixed(2)})`);
         }
       }
     }
@@ -151,6 +163,11 @@ async function main() {
         `ab: c=${c} median ms CPU / Invoke: A ${ma.toFixed(3)}  B ${mb.toFixed(3)}; B/A per round: median ${median(ratios).toFixed(3)} ` +
           `(min ${sorted[0].toFixed(3)}, max ${sorted[sorted.length - 1].toFixed(3)}, B cheaper in ${ratios.filter((r) => r < 1).length} of ${ratios.length})`,
       );
+      const [pa, pb] = sides.map((s) => s.p50.get(c));
+      const faster = pa.filter((v, i) => pb[i] < v).length;
+      console.log(`ab: c=${c} median of the rounds' p50 per operation: A ${median(pa).toFixed(3)} ms  B ${median(pb).toFixed(3)} ms; B faster in ${faster} of ${pa.length} rounds`);
+      const [ta, tb] = sides.map((s) => s.twoP50.get(c));
+      if (ta.length > 0) console.log(`ab: c=${c} median of the rounds' step 2 p50: A ${median(ta).toFixed(3)} ms  B ${median(tb).toFixed(3)} ms; B faster in ${ta.filter((v, i) => tb[i] < v).length} of ${ta.length} rounds`);
     }
   } finally {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
