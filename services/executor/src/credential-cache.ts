@@ -1,6 +1,6 @@
 import { openSecret, type KeyRing } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
-import { credentialAad, credentialKvKey, mirrorKvFeeds, splitLayoutKey, type CredentialStore, type MirroredEntry, type StoredCredential } from '@switchboard/store';
+import { credentialAad, credentialKvKey, mirrorKvFeeds, splitLayoutKey, type CredentialStore, type MirroredEntry, type StartupStep, type StoredCredential } from '@switchboard/store';
 import type { CredentialSource, ResolvedCredential } from './auth/index.js';
 import type { Resident, WorkingSet } from './working-set.js';
 
@@ -32,6 +32,8 @@ export interface CredentialCacheOptions {
   readonly filters?: readonly string[] | undefined;
   /** Told when the fast start-up read failed and the KV watch replayed the bucket instead. */
   readonly onSnapshotFailed?: (err: unknown) => void;
+  /** Runs the start of the feeds as a start-up step (repeated while JetStream does not answer); default: once. */
+  readonly startup?: StartupStep | undefined;
 }
 
 /** A sealed credential as mirrored, and whether it came from the partitioned key (the newer while a bucket moves). */
@@ -57,11 +59,15 @@ export class CredentialCache implements CredentialSource {
   ) {}
 
   static async start(store: CredentialStore, ring: KeyRing, working: WorkingSet, options: CredentialCacheOptions = {}): Promise<CredentialCache> {
-    const cache = new CredentialCache(ring, working);
-    const handlers = { put: (entry: MirroredEntry) => cache.put(entry), remove: (key: string) => cache.remove(key) };
-    const feeds = await mirrorKvFeeds(store.kv, handlers, { filters: options.filters, snapshotOver: store.nc, onSnapshotFailed: options.onSnapshotFailed });
-    cache.stopFeeds = () => feeds.stop();
-    return cache;
+    const startup: StartupStep = options.startup ?? ((_step, attempt) => attempt());
+    // Each attempt fills a cache of its own: one that failed part-way may have applied keys since deleted.
+    return startup('follow the credentials bucket', async () => {
+      const cache = new CredentialCache(ring, working);
+      const handlers = { put: (entry: MirroredEntry) => cache.put(entry), remove: (key: string) => cache.remove(key) };
+      const feeds = await mirrorKvFeeds(store.kv, handlers, { filters: options.filters, snapshotOver: store.nc, onSnapshotFailed: options.onSnapshotFailed });
+      cache.stopFeeds = () => feeds.stop();
+      return cache;
+    });
   }
 
   /** How many credentials are mirrored (sealed). */

@@ -1,7 +1,7 @@
 import { IntegrationRecord, type Integration } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
 import { isPartitionedKey, unpartitionedKey } from '@switchboard/sharding';
-import { IntegrationStore, mirrorKvFeeds, splitKvKey } from '@switchboard/store';
+import { IntegrationStore, mirrorKvFeeds, splitKvKey, type StartupStep } from '@switchboard/store';
 import type { Resident, WorkingSet } from './working-set.js';
 
 export interface CachedDefinition {
@@ -18,6 +18,8 @@ export interface DefinitionCacheOptions {
   readonly filters?: readonly string[] | undefined;
   /** Told when the fast start-up read failed and the KV watch replayed the bucket instead. */
   readonly onSnapshotFailed?: (err: unknown) => void;
+  /** Runs the start of the feeds as a start-up step (repeated while JetStream does not answer); default: once. */
+  readonly startup?: StartupStep | undefined;
 }
 
 /**
@@ -67,17 +69,21 @@ export class DefinitionCache {
   private constructor(private readonly working: WorkingSet) {}
 
   static async start(store: IntegrationStore, working: WorkingSet, options: DefinitionCacheOptions = {}): Promise<DefinitionCache> {
-    const cache = new DefinitionCache(working);
-    const handlers = {
-      put: (entry: { key: string; value: Uint8Array; revision: number }) => {
-        const value = entry.value;
-        cache.put(entry.key, Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1'), entry.revision);
-      },
-      remove: (key: string) => cache.remove(key),
-    };
-    const feeds = await mirrorKvFeeds(store.kv, handlers, { filters: options.filters, snapshotOver: store.nc, onSnapshotFailed: options.onSnapshotFailed });
-    cache.stopFeeds = () => feeds.stop();
-    return cache;
+    const startup: StartupStep = options.startup ?? ((_step, attempt) => attempt());
+    // Each attempt fills a cache of its own: one that failed part-way may have applied keys since deleted.
+    return startup('follow the integrations bucket', async () => {
+      const cache = new DefinitionCache(working);
+      const handlers = {
+        put: (entry: { key: string; value: Uint8Array; revision: number }) => {
+          const value = entry.value;
+          cache.put(entry.key, Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1'), entry.revision);
+        },
+        remove: (key: string) => cache.remove(key),
+      };
+      const feeds = await mirrorKvFeeds(store.kv, handlers, { filters: options.filters, snapshotOver: store.nc, onSnapshotFailed: options.onSnapshotFailed });
+      cache.stopFeeds = () => feeds.stop();
+      return cache;
+    });
   }
 
   /** The definition, decoded on its first call; undefined when there is none. Throws DEFINITION_UNREADABLE for one that cannot be decoded. */

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   const policy = createEgressPolicy({ allow: config.SWITCHBOARD_EGRESS_ALLOW });
 
   const nc = await connectServiceNats(config, 'executor', logger);
+  const startup = jetStreamStartup(config.NATS_STARTUP_TIMEOUT_MS, logger);
   // The registry owns both buckets and creates them at KV_REPLICAS: the executor binds and waits for them.
   const bind = (bucket: string | undefined) => ({
     bucket,
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
   const integrationStore = await IntegrationStore.bind(nc, bind(config.INTEGRATIONS_BUCKET));
   // Sharded, it follows only its shard's partitioned keys (filtered by the server), so it starts only
   // once the registry has marked the buckets partitioned; unsharded, every key of either layout.
-  await requirePartitionedLayout(() => integrationStore.readLayoutMarker(), shard, {
+  await requirePartitionedLayout(() => startup('read the key layout marker', () => integrationStore.readLayoutMarker()), shard, {
     bucket: config.INTEGRATIONS_BUCKET ?? INTEGRATIONS_BUCKET,
     timeoutMs: config.KV_BIND_TIMEOUT_MS,
     onWaiting: (sentence) => logger.warn({ waitMs: config.KV_BIND_TIMEOUT_MS }, `not ready, waiting for the registry: ${sentence}`),
@@ -79,14 +80,15 @@ async function main(): Promise<void> {
   const definitions = await DefinitionCache.start(integrationStore, working, {
     filters,
     onSnapshotFailed: (err) => logger.warn({ err }, 'reading the definitions snapshot failed; replaying them through the KV watch'),
+    startup,
   });
   const credentials = await CredentialCache.start(await CredentialStore.bind(nc, bind(config.CREDENTIALS_BUCKET)), keyRing, working, {
     filters,
     onSnapshotFailed: (err) => logger.warn({ err }, 'reading the credentials snapshot failed; replaying them through the KV watch'),
+    startup,
   });
   logger.info({ integrations: definitions.size, credentials: credentials.size, shard: `${shard.index}/${shard.count}` }, 'definitions loaded');
 
-  const startup = jetStreamStartup(config.NATS_STARTUP_TIMEOUT_MS, logger);
   const jsm = await startup('reach JetStream', () => jetstreamManager(nc));
   await startup('ensure the audit streams', () => ensureAuditStream(jsm, auditStreamOptionsFromEnv(config)));
   // Opened before any call is taken: what an earlier process left (intents of calls in flight at a
