@@ -76,3 +76,17 @@ export interface PrivateRedis {
 
 /** A throwaway redis-server on loopback (the given port or a free one), so a test can stop it, flush it or lose it without touching the shared one. */
 export declare function startPrivateRedis(port?: number): Promise<PrivateRedis>;
+
+export interface PrivateNats {
+  readonly url: string;
+  readonly port: number;
+  /** SIGSTOP: connections stay open, nothing is answered. */
+  freeze(): void;
+  /** SIGCONT: answers again. */
+  thaw(): void;
+  /** Kills it (SIGKILL) and removes its store directory. */
+  stop(): Promise<void>;
+}
+
+/** A throwaway nats-server with JetStream on loopback, which a test can freeze to leave every request unanswered. */
+export declare function startPrivateNats(): Promise<PrivateNats>;

@@ -2,8 +2,10 @@
 // `pnpm demo` (scripts/dev-up.mjs): one launcher, one freePort, one sleep. Plain ESM (types in
 // index.d.mts) so the .mjs scripts import it without a build, as nats.js's test launcher is imported.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The monorepo root, so callers can name built entry points (`services/x/dist/main.js`) wherever they run from. */
@@ -214,5 +216,33 @@ export async function startPrivateRedis(port) {
     url: `redis://127.0.0.1:${p}`,
     port: p,
     stop: async () => void (await proc.stop({ signal: 'SIGKILL' })),
+  };
+}
+
+/**
+ * A throwaway nats-server with JetStream on loopback (a free port, its own store directory). `freeze`
+ * stops the process (SIGSTOP) without closing its sockets: clients stay connected and every request
+ * goes unanswered, as on a cluster that lost its meta leader or is too loaded to answer; `thaw` resumes it.
+ */
+export async function startPrivateNats() {
+  const port = await freePort();
+  const storeDir = mkdtempSync(join(tmpdir(), 'sb-nats-'));
+  const proc = await launch({
+    name: `nats-server:${port}`,
+    command: 'nats-server',
+    args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir],
+    readyLine: 'Server is ready',
+    readyTimeoutMs: 15_000,
+  });
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    freeze: () => proc.kill('SIGSTOP'),
+    thaw: () => proc.kill('SIGCONT'),
+    stop: async () => {
+      proc.kill('SIGCONT');
+      await proc.stop({ signal: 'SIGKILL' });
+      rmSync(storeDir, { recursive: true, force: true });
+    },
   };
 }

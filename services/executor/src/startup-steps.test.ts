@@ -1,19 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { IntegrationRecord, Integration } from '@switchboard/contracts';
 import { KeyRing, sealSecret } from '@switchboard/crypto';
-import { freePort, launch, type Launched } from '@switchboard/harness';
+import { startPrivateNats, type PrivateNats } from '@switchboard/harness';
+import { createLogger } from '@switchboard/logging';
 import { CredentialStore, IntegrationStore, credentialAad, jetStreamStartup } from '@switchboard/store';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OAuthTokenProvider } from './auth/index.js';
+import { BreakerRegistry } from './breakers.js';
 import { CredentialCache } from './credential-cache.js';
 import { DefinitionCache } from './definition-cache.js';
+import { startDeliveries, type DeliverySettings } from './delivery/delivery-system.js';
 import { WorkingSet } from './working-set.js';
 
 const ORG = 'org-feeds';
 const ring = KeyRing.parse(`k1:${randomBytes(32).toString('base64')}`);
+
+/** What the start-up steps told while they waited: one line per step. */
+function recordingStartup() {
+  const waits: { step: string; err: string }[] = [];
+  const startup = jetStreamStartup(30_000, { warn: (fields) => void waits.push(fields as { step: string; err: string }) });
+  return { waits, startup };
+}
 
 /**
  * The executor follows the registry's buckets from start-up. On a loaded or still-electing NATS cluster
@@ -22,31 +32,31 @@ const ring = KeyRing.parse(`k1:${randomBytes(32).toString('base64')}`);
  * start-up step does, instead of ending the process with a TimeoutError. Here the silence is a private
  * nats-server stopped with SIGSTOP for 6 s (longer than nats.js's 5 s request timeout).
  */
-describe('the executor starts its feeds while JetStream does not answer', () => {
-  let server: Launched;
-  let storeDir: string;
+describe("the executor's start-up steps while JetStream does not answer", () => {
+  let server: PrivateNats;
   let nc: NatsConnection;
   const caches: { stop(): void }[] = [];
 
+  /** Leaves every request unanswered for 6 s (longer than a request's 5 s timeout), from now. */
+  function silence(): Promise<void> {
+    server.freeze();
+    return new Promise<void>((resolve) =>
+      setTimeout(() => {
+        server.thaw();
+        resolve();
+      }, 6_000),
+    );
+  }
+
   beforeAll(async () => {
-    const port = await freePort();
-    storeDir = mkdtempSync(path.join(tmpdir(), 'sb-feeds-'));
-    server = await launch({
-      name: `nats-server:${port}`,
-      command: 'nats-server',
-      args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir],
-      readyLine: 'Server is ready',
-      readyTimeoutMs: 15_000,
-    });
-    nc = await connect({ servers: `nats://127.0.0.1:${port}` });
+    server = await startPrivateNats();
+    nc = await connect({ servers: server.url });
   });
 
   afterAll(async () => {
     for (const cache of caches) cache.stop();
-    server?.kill('SIGCONT');
     await nc?.close().catch(() => undefined);
-    await server?.stop({ signal: 'SIGKILL', timeoutMs: 5_000 });
-    rmSync(storeDir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it('waits through the silence and loads every definition and credential once NATS answers', async () => {
@@ -62,17 +72,10 @@ describe('the executor starts its feeds while JetStream does not answer', () => 
     const boundIntegrations = await IntegrationStore.bind(nc, { bucket: 'feeds_integrations' });
     const boundCredentials = await CredentialStore.bind(nc, { bucket: 'feeds_credentials' });
 
-    const waits: { step: string; err: string }[] = [];
-    const startup = jetStreamStartup(30_000, { warn: (fields) => void waits.push(fields as { step: string; err: string }) });
+    const { waits, startup } = recordingStartup();
     const working = new WorkingSet({ maxEntries: 100, maxBytes: 1 << 20 });
 
-    server.kill('SIGSTOP');
-    const resumed = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        server.kill('SIGCONT');
-        resolve();
-      }, 6_000),
-    );
+    const resumed = silence();
     const started = performance.now();
     const [definitions, credentialCache] = await Promise.all([
       DefinitionCache.start(boundIntegrations, working, { startup }),
@@ -88,5 +91,62 @@ describe('the executor starts its feeds while JetStream does not answer', () => 
     // Each wait told once, naming the step and what NATS said.
     expect(waits.map((w) => w.step).sort()).toEqual(['follow the credentials bucket', 'follow the integrations bucket']);
     expect(waits.every((w) => /timeout/i.test(w.err))).toBe(true);
+  }, 60_000);
+
+  it('creates the delivery queue and the dead-letter bucket once NATS answers', async () => {
+    const settings: DeliverySettings = {
+      stream: 'FEEDS_DELIVERIES',
+      subjectPrefix: 'feeds.deliveries',
+      consumer: 'feeds-worker',
+      deadLetterBucket: 'feeds_dead_letters',
+      queueMaxMsgs: 1_000,
+      queueMaxBytes: 8 << 20,
+      duplicateWindowMs: 60_000,
+      deadLetterMaxAgeMs: 3_600_000,
+      deadLetterMaxBytes: 8 << 20,
+      replicas: 1,
+      storage: 'file',
+      ackWaitMs: 30_000,
+      concurrency: 1,
+      backoffBaseMs: 100,
+      backoffMaxMs: 1_000,
+      enqueueTimeoutMs: 1_000,
+    };
+    const working = new WorkingSet({ maxEntries: 100, maxBytes: 1 << 20 });
+    const definitions = await DefinitionCache.start(await IntegrationStore.open(nc, { bucket: 'feeds_integrations_2' }), working);
+    const credentials = await CredentialCache.start(await CredentialStore.open(nc, { bucket: 'feeds_credentials_2' }), ring, working);
+    caches.push(definitions, credentials);
+    const jsm = await jetstreamManager(nc);
+    const upstream = new Agent();
+    const breakers = new BreakerRegistry(working);
+    const { waits, startup } = recordingStartup();
+
+    const resumed = silence();
+    const deliveries = await startDeliveries(settings, {
+      nc,
+      js: jetstream(nc),
+      jsm,
+      ring,
+      definitions,
+      credentials,
+      // Never reached: nothing is queued, so no delivery is attempted and no token is asked for.
+      oauth: {} as OAuthTokenProvider,
+      breakers,
+      upstream,
+      maxBodyBytes: 64 * 1024,
+      publishAudit: () => undefined,
+      logger: createLogger('startup-steps-test', { level: 'silent' }),
+      startup,
+    });
+    await resumed;
+    try {
+      expect(waits.map((w) => w.step)).toEqual(['ensure the delivery stream']);
+      expect((await jsm.streams.info('FEEDS_DELIVERIES')).config.name).toBe('FEEDS_DELIVERIES');
+      expect((await jsm.streams.info('KV_feeds_dead_letters')).config.name).toBe('KV_feeds_dead_letters');
+    } finally {
+      await deliveries.stop(1_000);
+      breakers.shutdown();
+      await upstream.close();
+    }
   }, 60_000);
 });
