@@ -84,6 +84,8 @@ export interface PrivateNats {
   freeze(): void;
   /** SIGCONT: answers again. */
   thaw(): void;
+  /** Freezes it now and thaws it after `ms`; resolves once it answers again. */
+  silenceFor(ms: number): Promise<void>;
   /** Kills it (SIGKILL) and removes its store directory. */
   stop(): Promise<void>;
 }

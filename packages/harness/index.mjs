@@ -239,6 +239,15 @@ export async function startPrivateNats() {
     port,
     freeze: () => proc.kill('SIGSTOP'),
     thaw: () => proc.kill('SIGCONT'),
+    silenceFor: (ms) => {
+      proc.kill('SIGSTOP');
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          proc.kill('SIGCONT');
+          resolve();
+        }, ms),
+      );
+    },
     stop: async () => {
       proc.kill('SIGCONT');
       await proc.stop({ signal: 'SIGKILL' });

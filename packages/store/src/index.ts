@@ -14,5 +14,5 @@ export type { ConnectionState } from './connection-state.js';
 export { isNatsUnavailable } from './nats-errors.js';
 export { bindKv } from './kv-bucket.js';
 export type { BindKvOptions } from './kv-bucket.js';
-export { JETSTREAM_SILENT_WARNING, jetStreamStartup } from './jetstream-startup.js';
+export { JETSTREAM_SILENT_WARNING, jetStreamStartup, singleAttempt } from './jetstream-startup.js';
 export type { StartupLogger, StartupStep } from './jetstream-startup.js';

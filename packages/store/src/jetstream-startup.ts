@@ -72,6 +72,9 @@ export interface StartupLogger {
 /** Runs one named, idempotent start-up step against JetStream. */
 export type StartupStep = <T>(step: string, attempt: () => Promise<T>) => Promise<T>;
 
+/** The start-up step of a caller that gave none: one attempt, its error thrown as it is. */
+export const singleAttempt: StartupStep = (_step, attempt) => attempt();
+
 /**
  * A service's start-up steps against JetStream, each run by `untilJetStreamAnswers` with the service's
  * NATS_STARTUP_TIMEOUT_MS. The wait of each step is logged once, with what JetStream said, so an

@@ -49,13 +49,8 @@ describe('the audit logger starts its consumer while JetStream does not answer',
     const waits: { step: string; err: string }[] = [];
     const startup = jetStreamStartup(30_000, { warn: (fields) => void waits.push(fields as { step: string; err: string }) });
 
-    server.freeze();
-    const resumed = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        server.thaw();
-        resolve();
-      }, 6_000),
-    );
+    // Unanswered for 6 s: longer than a request's 5 s timeout.
+    const resumed = server.silenceFor(6_000);
     const started = performance.now();
     consumer = await startAuditConsumer({
       js: jsm.jetstream(),

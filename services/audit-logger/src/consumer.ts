@@ -10,7 +10,7 @@ import {
 } from '@switchboard/audit';
 import type { AuditEvent } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/logging';
-import type { StartupStep } from '@switchboard/store';
+import { singleAttempt, type StartupStep } from '@switchboard/store';
 import { publishDeadLetter, type DeadLetter } from './dead-letter.js';
 import type { DedupeIndex } from './dedupe-index.js';
 import type { JsonlWriter } from './jsonl-writer.js';
@@ -71,7 +71,7 @@ const INTENT_TICK_MS = 250;
  * fsynced, the next accumulates, so the fsync rate follows the disk rather than the message rate.
  */
 export async function startAuditConsumer(options: AuditConsumerOptions): Promise<RunningAuditConsumer> {
-  const startup: StartupStep = options.startup ?? ((_step, attempt) => attempt());
+  const startup: StartupStep = options.startup ?? singleAttempt;
   await startup('ensure the audit consumer', () =>
     ensureConsumer(options.jsm, options.stream, {
       durable_name: options.consumerName,

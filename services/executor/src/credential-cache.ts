@@ -1,6 +1,6 @@
 import { openSecret, type KeyRing } from '@switchboard/crypto';
 import { SwitchboardError } from '@switchboard/errors';
-import { credentialAad, credentialKvKey, mirrorKvFeeds, splitLayoutKey, type CredentialStore, type MirroredEntry, type StartupStep, type StoredCredential } from '@switchboard/store';
+import { credentialAad, credentialKvKey, mirrorKvFeeds, singleAttempt, splitLayoutKey, type CredentialStore, type MirroredEntry, type StartupStep, type StoredCredential } from '@switchboard/store';
 import type { CredentialSource, ResolvedCredential } from './auth/index.js';
 import type { Resident, WorkingSet } from './working-set.js';
 
@@ -59,7 +59,7 @@ export class CredentialCache implements CredentialSource {
   ) {}
 
   static async start(store: CredentialStore, ring: KeyRing, working: WorkingSet, options: CredentialCacheOptions = {}): Promise<CredentialCache> {
-    const startup: StartupStep = options.startup ?? ((_step, attempt) => attempt());
+    const startup: StartupStep = options.startup ?? singleAttempt;
     // Each attempt fills a cache of its own: one that failed part-way may have applied keys since deleted.
     return startup('follow the credentials bucket', async () => {
       const cache = new CredentialCache(ring, working);

@@ -1,7 +1,7 @@
 import { IntegrationRecord, type Integration } from '@switchboard/contracts';
 import { SwitchboardError } from '@switchboard/errors';
 import { isPartitionedKey, unpartitionedKey } from '@switchboard/sharding';
-import { IntegrationStore, mirrorKvFeeds, splitKvKey, type StartupStep } from '@switchboard/store';
+import { IntegrationStore, mirrorKvFeeds, singleAttempt, splitKvKey, type StartupStep } from '@switchboard/store';
 import type { Resident, WorkingSet } from './working-set.js';
 
 export interface CachedDefinition {
@@ -69,7 +69,7 @@ export class DefinitionCache {
   private constructor(private readonly working: WorkingSet) {}
 
   static async start(store: IntegrationStore, working: WorkingSet, options: DefinitionCacheOptions = {}): Promise<DefinitionCache> {
-    const startup: StartupStep = options.startup ?? ((_step, attempt) => attempt());
+    const startup: StartupStep = options.startup ?? singleAttempt;
     // Each attempt fills a cache of its own: one that failed part-way may have applied keys since deleted.
     return startup('follow the integrations bucket', async () => {
       const cache = new DefinitionCache(working);

@@ -37,17 +37,6 @@ describe("the executor's start-up steps while JetStream does not answer", () => 
   let nc: NatsConnection;
   const caches: { stop(): void }[] = [];
 
-  /** Leaves every request unanswered for 6 s (longer than a request's 5 s timeout), from now. */
-  function silence(): Promise<void> {
-    server.freeze();
-    return new Promise<void>((resolve) =>
-      setTimeout(() => {
-        server.thaw();
-        resolve();
-      }, 6_000),
-    );
-  }
-
   beforeAll(async () => {
     server = await startPrivateNats();
     nc = await connect({ servers: server.url });
@@ -75,7 +64,8 @@ describe("the executor's start-up steps while JetStream does not answer", () => 
     const { waits, startup } = recordingStartup();
     const working = new WorkingSet({ maxEntries: 100, maxBytes: 1 << 20 });
 
-    const resumed = silence();
+    // Unanswered for 6 s: longer than a request's 5 s timeout.
+    const resumed = server.silenceFor(6_000);
     const started = performance.now();
     const [definitions, credentialCache] = await Promise.all([
       DefinitionCache.start(boundIntegrations, working, { startup }),
@@ -121,7 +111,8 @@ describe("the executor's start-up steps while JetStream does not answer", () => 
     const breakers = new BreakerRegistry(working);
     const { waits, startup } = recordingStartup();
 
-    const resumed = silence();
+    // Unanswered for 6 s: longer than a request's 5 s timeout.
+    const resumed = server.silenceFor(6_000);
     const deliveries = await startDeliveries(settings, {
       nc,
       js: jetstream(nc),

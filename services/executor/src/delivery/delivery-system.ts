@@ -4,7 +4,7 @@ import type { AuditEvent } from '@switchboard/contracts';
 import type { KeyRing } from '@switchboard/crypto';
 import { deliveryOf } from '@switchboard/definition';
 import type { Logger } from '@switchboard/logging';
-import type { StartupStep } from '@switchboard/store';
+import { singleAttempt, type StartupStep } from '@switchboard/store';
 import type { Dispatcher } from 'undici';
 import type { CredentialSource, OAuthTokenProvider } from '../auth/index.js';
 import type { BreakerRegistry } from '../breakers.js';
@@ -67,7 +67,7 @@ export interface DeliverySystem {
 
 /** Creates the work queue, its consumer and the dead-letter bucket, and starts delivering. */
 export async function startDeliveries(s: DeliverySettings, d: DeliveryDeps): Promise<DeliverySystem> {
-  const startup: StartupStep = d.startup ?? ((_step, attempt) => attempt());
+  const startup: StartupStep = d.startup ?? singleAttempt;
   await startup('ensure the delivery stream', () =>
     ensureDeliveryStream(d.jsm, {
       stream: s.stream,
