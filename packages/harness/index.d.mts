@@ -86,6 +86,10 @@ export interface PrivateNats {
   thaw(): void;
   /** Freezes it now and thaws it after `ms`; resolves once it answers again. */
   silenceFor(ms: number): Promise<void>;
+  /** Kills it (SIGKILL), keeping its port and store: clients see the connection drop. */
+  down(): Promise<void>;
+  /** Starts it again on the same port and store after `down`; resolves when it is ready. */
+  up(): Promise<void>;
   /** Kills it (SIGKILL) and removes its store directory. */
   stop(): Promise<void>;
 }

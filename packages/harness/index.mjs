@@ -227,13 +227,15 @@ export async function startPrivateRedis(port) {
 export async function startPrivateNats() {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'sb-nats-'));
-  const proc = await launch({
-    name: `nats-server:${port}`,
-    command: 'nats-server',
-    args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir],
-    readyLine: 'Server is ready',
-    readyTimeoutMs: 15_000,
-  });
+  const launchServer = () =>
+    launch({
+      name: `nats-server:${port}`,
+      command: 'nats-server',
+      args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir],
+      readyLine: 'Server is ready',
+      readyTimeoutMs: 15_000,
+    });
+  let proc = await launchServer();
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
@@ -247,6 +249,10 @@ export async function startPrivateNats() {
           resolve();
         }, ms),
       );
+    },
+    down: async () => void (await proc.stop({ signal: 'SIGKILL' })),
+    up: async () => {
+      if (!proc.isRunning()) proc = await launchServer();
     },
     stop: async () => {
       proc.kill('SIGCONT');

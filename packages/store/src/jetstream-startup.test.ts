@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { isSwitchboardError } from '@switchboard/errors';
+import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJetStreamStartingUp, jetStreamStartup, untilJetStreamAnswers } from './jetstream-startup.js';
 
@@ -88,6 +88,11 @@ describe('start-up steps against JetStream', () => {
     expect(isJetStreamStartingUp(new JetStreamApiError({ code: 503, err_code: 10008, description: 'JetStream system temporarily unavailable' }))).toBe(true);
     expect(isJetStreamStartingUp(new JetStreamApiError({ code: 400, err_code: 10058, description: 'stream name already in use with a different configuration' }))).toBe(false);
     expect(isJetStreamStartingUp(new Error('timeout'))).toBe(false);
+  });
+
+  it("reads a store operation refused while the connection is down (guardStore's UNAVAILABLE) as starting up, another refusal as not", () => {
+    expect(isJetStreamStartingUp(new SwitchboardError('UNAVAILABLE', 'the registry cannot reach its store (NATS) right now; retry in a moment'))).toBe(true);
+    expect(isJetStreamStartingUp(new SwitchboardError('KEY_LAYOUT_MISMATCH', 'flat registry, partitioned bucket'))).toBe(false);
   });
 
   it('logs the first failure of each step once', async () => {

@@ -1,5 +1,5 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
-import { SwitchboardError } from '@switchboard/errors';
+import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
 import { isNatsUnavailable } from './nats-errors.js';
 
 /** How long start-up keeps asking JetStream when no variable says otherwise (NATS_STARTUP_TIMEOUT_MS). */
@@ -12,9 +12,17 @@ const DEFAULT_TIMEOUT_MS = 60_000;
  */
 const CLUSTER_FORMING_CODES: ReadonlySet<number> = new Set([10008, 10005]);
 
-/** True when a start-up request to JetStream may succeed if asked again: NATS not answering, or a cluster still forming. */
+/**
+ * True when a start-up request to JetStream may succeed if asked again: NATS not answering, a cluster
+ * still forming, or a store operation refused at once because the connection is down (guardStore's
+ * UNAVAILABLE: the client reconnects on its own).
+ */
 export function isJetStreamStartingUp(err: unknown): boolean {
-  return isNatsUnavailable(err) || (err instanceof JetStreamApiError && CLUSTER_FORMING_CODES.has(err.code));
+  return (
+    isNatsUnavailable(err) ||
+    (err instanceof JetStreamApiError && CLUSTER_FORMING_CODES.has(err.code)) ||
+    (isSwitchboardError(err) && err.reason === 'UNAVAILABLE')
+  );
 }
 
 export interface JetStreamStartupOptions {

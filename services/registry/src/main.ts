@@ -2,15 +2,15 @@
 import { RegistryServiceService } from '@switchboard/contracts';
 import { runService } from '@switchboard/config';
 import { KeyRing } from '@switchboard/crypto';
-import { SwitchboardError } from '@switchboard/errors';
 import { CallGate, serverSecurity, startGrpcServer } from '@switchboard/grpc-kit';
 import { createLogger } from '@switchboard/logging';
 import { OrgTokenStore } from '@switchboard/org-tokens';
-import { connectServiceNats, jetStreamStartup, CredentialStore, IntegrationStore, trackConnection } from '@switchboard/store';
+import { connectServiceNats, jetStreamStartup, CredentialStore, INTEGRATIONS_BUCKET, IntegrationStore, trackConnection } from '@switchboard/store';
 import { createMetricsRegistry, startOpsServer } from '@switchboard/metrics';
 import { loadRegistryConfig } from './config.js';
 import { registryHandlers } from './grpc-handlers.js';
 import { IntegrationService } from './integration-service.js';
+import { prepareKeyLayout } from './key-layout.js';
 import { rotateCredentialKeys } from './rotate-keys.js';
 
 async function main(): Promise<void> {
@@ -36,24 +36,7 @@ async function main(): Promise<void> {
   }
 
   const store = await startup('open the integrations bucket', () => IntegrationStore.open(nc, { bucket: config.INTEGRATIONS_BUCKET, replicas, layout }));
-  // A flat registry on a partitioned bucket would not see the definitions it serves and would write new
-  // ones where the sharded pools never look (one replica missing the setting is enough): it refuses.
-  // Like the buckets' creation, the layout steps below are repeated while JetStream does not answer.
-  if (layout === 'flat' && (await startup('read the key layout marker', () => store.readLayoutMarker())) === 'partitioned') {
-    throw new SwitchboardError(
-      'KEY_LAYOUT_MISMATCH',
-      `the bucket ${config.INTEGRATIONS_BUCKET} is in the partitioned key layout, but this registry has INTEGRATION_KEY_LAYOUT=flat: set INTEGRATION_KEY_LAYOUT=partitioned (a bucket does not move back to flat; docs/operations.md)`,
-    );
-  }
-  // Before serving: the keys an earlier (flat) registry wrote move to the partitioned layout, so the
-  // sharded executors, which watch only partitioned keys, see every definition and credential. Only
-  // then is the layout marked: a sharded executor waits for the marker before it loads anything.
-  const moved = await startup('move flat definition keys', () => store.migrateToPartitioned());
-  if (moved > 0) logger.info({ moved }, 'definitions moved to the partitioned key layout');
-  const movedCredentials = await startup('move flat credential keys', () => credentials.migrateToPartitioned());
-  if (movedCredentials > 0) logger.info({ moved: movedCredentials }, 'credentials moved to the partitioned key layout');
-  await startup('record the key layout', () => store.markLayout());
-  logger.info({ layout }, 'key layout recorded');
+  await prepareKeyLayout(store, credentials, { layout, bucket: config.INTEGRATIONS_BUCKET ?? INTEGRATIONS_BUCKET, startup, logger });
   const orgTokens = await OrgTokenStore.forVerifying(nc, { bucket: config.ORG_TOKENS_BUCKET });
   const { tls, auth, allowUnauthenticated } = serverSecurity(config, (token) => orgTokens.verify(token));
   const gate = new CallGate();
