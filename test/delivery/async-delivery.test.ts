@@ -222,7 +222,13 @@ describe('async delivery', () => {
     const retried = printer();
     await deliveriesRetryCommand(cli(), id, retried.print);
     expect(retried.lines.join('\n')).toMatch(/queued again \(3 earlier attempts\)/);
-    const events = await waitForState(stack, id, DeliveryState.DELIVERY_STATE_DELIVERED);
+    // The requeue's event and the attempts' reach the trail by different paths (the memory buffer; the
+    // spool, for an attempt's outcome), so either may be written first: wait for both.
+    const events = await waitFor(async () => {
+      const all = await deliveryEvents(stack, id);
+      const done = all.some((e) => e.deliveryState === DeliveryState.DELIVERY_STATE_DELIVERED) && all.some((e) => e.invocationId === `${id}.requeue.1`);
+      return done ? all : undefined;
+    }, `delivery ${id} to be requeued and delivered`);
     expect(events.find((e) => e.invocationId === `${id}.requeue.1`)).toMatchObject({ deliveryState: DeliveryState.DELIVERY_STATE_QUEUED, reason: 'REQUEUED' });
     // Attempt numbers go on, so every attempt's audit event keeps a unique invocation id.
     expect(events.find((e) => e.attempt === 4)).toMatchObject({ invocationId: `${id}.4`, deliveryState: DeliveryState.DELIVERY_STATE_DELIVERED });

@@ -29,8 +29,9 @@ function recordingStartup() {
  * The executor follows the registry's buckets from start-up. On a loaded or still-electing NATS cluster
  * a JetStream request can go unanswered for seconds after the buckets were bound: the feeds' first
  * requests (the bucket's status, the snapshot, the watch) must wait for an answer, as every other
- * start-up step does, instead of ending the process with a TimeoutError. Here the silence is a private
- * nats-server stopped with SIGSTOP for 6 s (longer than nats.js's 5 s request timeout).
+ * start-up step does, instead of ending the process with a TimeoutError; so must the creation of its
+ * delivery queue and dead-letter bucket. Here the silence is a private nats-server stopped with SIGSTOP
+ * for 6 s (longer than nats.js's 5 s request timeout).
  */
 describe("the executor's start-up steps while JetStream does not answer", () => {
   let server: PrivateNats;
