@@ -80,11 +80,7 @@ export declare function startPrivateRedis(port?: number): Promise<PrivateRedis>;
 export interface PrivateNats {
   readonly url: string;
   readonly port: number;
-  /** SIGSTOP: connections stay open, nothing is answered. */
-  freeze(): void;
-  /** SIGCONT: answers again. */
-  thaw(): void;
-  /** Freezes it now and thaws it after `ms`; resolves once it answers again. */
+  /** Stops it now (SIGSTOP: connections stay open, nothing is answered) and resumes it after `ms`; resolves once it answers again. */
   silenceFor(ms: number): Promise<void>;
   /** Kills it (SIGKILL), keeping its port and store: clients see the connection drop. */
   down(): Promise<void>;

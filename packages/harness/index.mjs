@@ -220,9 +220,9 @@ export async function startPrivateRedis(port) {
 }
 
 /**
- * A throwaway nats-server with JetStream on loopback (a free port, its own store directory). `freeze`
+ * A throwaway nats-server with JetStream on loopback (a free port, its own store directory). `silenceFor`
  * stops the process (SIGSTOP) without closing its sockets: clients stay connected and every request
- * goes unanswered, as on a cluster that lost its meta leader or is too loaded to answer; `thaw` resumes it.
+ * goes unanswered, as on a cluster that lost its meta leader or is too loaded to answer, until it resumes.
  */
 export async function startPrivateNats() {
   const port = await freePort();
@@ -239,8 +239,6 @@ export async function startPrivateNats() {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
-    freeze: () => proc.kill('SIGSTOP'),
-    thaw: () => proc.kill('SIGCONT'),
     silenceFor: (ms) => {
       proc.kill('SIGSTOP');
       return new Promise((resolve) =>

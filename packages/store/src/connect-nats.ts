@@ -1,6 +1,7 @@
 import { connect, ConnectionError, TimeoutError, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { SwitchboardError } from '@switchboard/errors';
 import type { StartupLogger } from './jetstream-startup.js';
+import { retryTransient } from './retry-transient.js';
 
 /** Who this client is to NATS, and how the link is secured: read from the environment (`natsOptionsFromEnv`). */
 export interface NatsAuthOptions {
@@ -97,20 +98,20 @@ function connectionOptions(options: ConnectNatsOptions): ConnectionOptions {
  */
 export async function connectNats(options: ConnectNatsOptions): Promise<NatsConnection> {
   const waitMs = options.waitMs ?? 0;
-  const deadline = Date.now() + waitMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await connect(connectionOptions(options));
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      const noServer = err instanceof ConnectionError || err instanceof TimeoutError;
-      if (!noServer || Date.now() >= deadline) {
-        const waited = attempt > 1 ? `; tried for ${Math.round(waitMs / 1_000)} s (NATS_STARTUP_TIMEOUT_MS)` : '';
-        throw new SwitchboardError('NATS_UNREACHABLE', `${options.name} cannot reach NATS at ${redactNatsUrl(options.url)} (${why}${waited})`);
-      }
-      if (attempt === 1) options.onWaiting?.(why);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+  let waited = false;
+  try {
+    // No server accepted it (refused, or no answer): NATS may be starting too. A refused sign-in is not waited for.
+    return await retryTransient(() => connect(connectionOptions(options)), (err) => err instanceof ConnectionError || err instanceof TimeoutError, {
+      timeoutMs: waitMs,
+      onWaiting: (err) => {
+        waited = true;
+        options.onWaiting?.(err.message);
+      },
+    });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    const tried = waited ? `; tried for ${Math.round(waitMs / 1_000)} s (NATS_STARTUP_TIMEOUT_MS)` : '';
+    throw new SwitchboardError('NATS_UNREACHABLE', `${options.name} cannot reach NATS at ${redactNatsUrl(options.url)} (${why}${tried})`);
   }
 }
 

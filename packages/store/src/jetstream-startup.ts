@@ -1,6 +1,7 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
 import { isNatsUnavailable } from './nats-errors.js';
+import { retryTransient } from './retry-transient.js';
 
 /** How long start-up keeps asking JetStream when no variable says otherwise (NATS_STARTUP_TIMEOUT_MS). */
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -45,17 +46,15 @@ export interface JetStreamStartupOptions {
  */
 export async function untilJetStreamAnswers<T>(step: string, attempt: () => Promise<T>, options: JetStreamStartupOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const deadline = Date.now() + timeoutMs;
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (!isJetStreamStartingUp(err)) throw err;
-      const error = err as Error;
-      if (Date.now() >= deadline) throw jetStreamSilent(step, timeoutMs, error);
-      if (tries === 1) options.onWaiting?.(step, error);
-      await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
-    }
+  try {
+    return await retryTransient(attempt, isJetStreamStartingUp, {
+      timeoutMs,
+      intervalMs: options.intervalMs,
+      onWaiting: (err) => options.onWaiting?.(step, err),
+    });
+  } catch (err) {
+    // A transient error thrown out of the retries is the last of a wait that ran out.
+    throw isJetStreamStartingUp(err) ? jetStreamSilent(step, timeoutMs, err as Error) : err;
   }
 }
 
