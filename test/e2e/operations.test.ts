@@ -46,7 +46,15 @@ describe('operations: metrics and readiness on every service', () => {
       return r.outcome === Outcome.OUTCOME_SUCCESS ? r : undefined;
     }, 'first invoke');
     for (let i = 0; i < 4; i++) await stack.executorClient.invoke({ orgId: stack.orgId, toolKey: 'failing_tool', callId: randomUUID(), argumentsJson: '{}' });
-    await waitFor(() => (readAuditLines(stack.auditDir).length >= 5 ? true : undefined), 'audit lines');
+    // A write call: its write-ahead intent waits for the spool's fdatasync, which the executor times.
+    await stack.registryClient.create(
+      Integration.fromPartial({ key: 'write_tool', name: 'write_tool', description: 'd', enabled: true, method: HttpMethod.HTTP_METHOD_POST, urlTemplate: `${upstream.url}/ok` }),
+    );
+    await waitFor(async () => {
+      const r = await stack.executorClient.invoke({ orgId: stack.orgId, toolKey: 'write_tool', callId: randomUUID(), argumentsJson: '{}' });
+      return r.outcome === Outcome.OUTCOME_SUCCESS ? r : undefined;
+    }, 'the write call');
+    await waitFor(() => (readAuditLines(stack.auditDir).length >= 6 ? true : undefined), 'audit lines');
   });
 
   afterAll(async () => {
@@ -74,6 +82,11 @@ describe('operations: metrics and readiness on every service', () => {
     expect(sample(text, 'switchboard_audit_published_total')).toBeGreaterThanOrEqual(5);
     expect(sample(text, 'switchboard_audit_dropped_total')).toBe(0);
     expect(sample(text, 'switchboard_audit_buffer_depth')).toBeDefined();
+    // Every fdatasync of the audit spool is counted and timed, in the same scrape.
+    const syncs = sample(text, 'switchboard_audit_spool_syncs_total');
+    expect(syncs).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'switchboard_audit_spool_sync_duration_seconds_count')).toBe(syncs);
+    expect(sample(text, 'switchboard_audit_spool_sync_duration_seconds_sum')).toBeGreaterThan(0);
     expect(text).toContain('switchboard_oauth_token_fetches_total');
     expect(text).toContain('process_cpu_seconds_total');
   });

@@ -81,7 +81,8 @@ describe('AuditSpool', () => {
   });
 
   it('leaves the fdatasync of a write nobody waits to sync to the next durable append or a timer, never skips it', async () => {
-    const { spool } = await AuditSpool.open({ dir: await tempDir(), maxBytes: 1024 * 1024 });
+    const synced: number[] = [];
+    const { spool } = await AuditSpool.open({ dir: await tempDir(), maxBytes: 1024 * 1024, onSync: (seconds) => synced.push(seconds) });
     const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
     expect(await spool.append(Buffer.from('outcome 1'), 'written')).toBe(true);
     await pause(30);
@@ -97,6 +98,9 @@ describe('AuditSpool', () => {
     expect(await spool.append(Buffer.from('outcome 3'), 'written')).toBe(true);
     await spool.sync();
     expect(spool.stats().syncs).toBe(3);
+    // Each of them was timed (the commit's, the timer's and sync()'s): what the disk made an intent wait.
+    expect(synced).toHaveLength(3);
+    expect(synced.every((s) => s > 0 && s < 5)).toBe(true);
     await spool.close();
   });
 

@@ -24,6 +24,11 @@ export interface AuditSpoolOptions {
   readonly maxBytes: number;
   /** A segment rotates past this size (default 4 MiB, never above maxBytes / 4). */
   readonly segmentBytes?: number | undefined;
+  /**
+   * Told how long each fdatasync took, in seconds: the wait every write-ahead intent has on this disk,
+   * which on a virtual disk depends on how long the disk was idle before, not only on the bytes.
+   */
+  readonly onSync?: ((seconds: number) => void) | undefined;
 }
 
 export interface SpoolRecovery {
@@ -126,9 +131,11 @@ export class AuditSpool {
   #lazySync: NodeJS.Timeout | null = null;
   #tailHead = 0;
   #tailBytes = 0;
+  readonly #onSync: ((seconds: number) => void) | undefined;
 
-  private constructor(dir: string, maxBytes: number, segmentBytes: number, segments: Segment[], active: Segment, fh: FileHandle) {
+  private constructor(dir: string, maxBytes: number, segmentBytes: number, segments: Segment[], active: Segment, fh: FileHandle, onSync: ((seconds: number) => void) | undefined) {
     this.#dir = dir;
+    this.#onSync = onSync;
     this.#maxBytes = maxBytes;
     this.#segmentBytes = segmentBytes;
     this.#segments = segments;
@@ -166,7 +173,7 @@ export class AuditSpool {
     const fh = await open(active.path, 'a');
     await syncDir(options.dir);
     segments.push(active);
-    const spool = new AuditSpool(options.dir, options.maxBytes, segmentBytes, segments, active, fh);
+    const spool = new AuditSpool(options.dir, options.maxBytes, segmentBytes, segments, active, fh, options.onSync);
     return { spool, recovered: { segments: segments.length - 1, records, tornBytes } };
   }
 
@@ -226,8 +233,7 @@ export class AuditSpool {
     try {
       if (this.#unsynced) {
         this.#unsynced = false;
-        await this.#fh.datasync();
-        this.#syncs++;
+        await this.#datasync();
       }
     } catch {
       // A failing disk: the next commit's own fdatasync reports it to whoever waits for one.
@@ -402,8 +408,7 @@ export class AuditSpool {
             // Covers this batch and every earlier one written without its own fdatasync (same file;
             // a rotation syncs the segment it closes).
             this.#unsynced = false;
-            await this.#fh.datasync();
-            this.#syncs++;
+            await this.#datasync();
             for (const w of waiters) if (w.synced) w.resolve();
           } else {
             this.#unsynced = true;
@@ -419,11 +424,18 @@ export class AuditSpool {
     }
   }
 
+  /** fdatasync of the active segment, counted and timed. */
+  async #datasync(): Promise<void> {
+    const started = performance.now();
+    await this.#fh.datasync();
+    this.#syncs++;
+    this.#onSync?.((performance.now() - started) / 1000);
+  }
+
   async #rotate(): Promise<void> {
     if (this.#unsynced) {
       // The closing segment's last records were written without an fdatasync of their own.
-      await this.#fh.datasync();
-      this.#syncs++;
+      await this.#datasync();
       this.#unsynced = false;
     }
     await this.#fh.close();

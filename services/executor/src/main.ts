@@ -20,7 +20,7 @@ import { requirePartitionedLayout } from './key-layout-check.js';
 import { shardKeyFilters } from '@switchboard/sharding';
 import { deliveryHandlers, startDeliveries } from './delivery/index.js';
 import { createEgressPolicy, createGuardedConnector } from './egress/index.js';
-import { createExecutorMetrics } from './executor-metrics.js';
+import { createExecutorMetrics, spoolSyncHistogram } from './executor-metrics.js';
 import { executorHandlers } from './grpc-handlers.js';
 import { ResponseCache } from './cache/response-cache.js';
 import { CallStateStore } from './call-state/index.js';
@@ -93,7 +93,8 @@ async function main(): Promise<void> {
   await startup('ensure the audit streams', () => ensureAuditStream(jsm, auditStreamOptionsFromEnv(config)));
   // Opened before any call is taken: what an earlier process left (intents of calls in flight at a
   // crash, unpublished overflow) is replayed to the stream first.
-  const { spool, recovered } = await AuditSpool.open({ dir: config.AUDIT_SPOOL_DIR, maxBytes: config.AUDIT_SPOOL_MAX_BYTES });
+  const metricsRegistry = createMetricsRegistry('executor');
+  const { spool, recovered } = await AuditSpool.open({ dir: config.AUDIT_SPOOL_DIR, maxBytes: config.AUDIT_SPOOL_MAX_BYTES, onSync: spoolSyncHistogram(metricsRegistry) });
   if (recovered.records > 0 || recovered.tornBytes > 0) logger.warn({ ...recovered, dir: config.AUDIT_SPOOL_DIR }, 'audit spool replaying records left by an earlier process');
   const audit = new AuditPublisher(nc, {
     maxBuffered: config.AUDIT_BUFFER_MAX,
@@ -185,7 +186,6 @@ async function main(): Promise<void> {
 
   // Invoke, Test and DeliveryService share one gate: all stop taking calls once the executor drains.
   const calls = new CallGate();
-  const metricsRegistry = createMetricsRegistry('executor');
   const metrics = createExecutorMetrics(metricsRegistry, {
     breakerStates: () => breakers.states(),
     oauth: () => oauth.stats(),
