@@ -30,6 +30,7 @@ import {
   strictYaml,
   writeYaml,
 } from './lib/integrations.mjs';
+import { scrapeHistogram } from './lib/histogram.mjs';
 import { closedLoop, median, PERCENTILES, summarize } from './lib/load.mjs';
 import { parseOptions } from './lib/options.mjs';
 import {
@@ -205,6 +206,14 @@ async function main() {
       return r.outcome === Outcome.OUTCOME_SUCCESS || outcomeName(r);
     };
 
+    // Redis's round trip as the confirmed tool's second step makes it (its token spent with SET NX PX),
+    // from the same client library, for the confirmed tool's floor.
+    const { Redis } = await load('ioredis');
+    const redis = new Redis(env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    stops.push(() => redis.quit());
+    await waitUntil(async () => (await redis.ping()) === 'PONG' || 'no PONG', 'Redis');
+    ops.redisSetNx = async () => (await redis.set(`${env.REDIS_KEY_PREFIX}bench-floor:${randomUUID()}`, '1', 'PX', 60_000, 'NX')) === 'OK' || 'SET NX refused';
+
     // Ready when every path answers as it should (the executor follows the registry's writes through KV).
     for (const name of ['invoke', 'oauth', 'confirmed', 'strict', 'limited', 'write']) await waitUntil(ops[name], `the ${name} path to succeed`);
     const sample = await executorClient.invoke(req.apiKey());
@@ -274,7 +283,8 @@ async function main() {
     }
 
     // The comparison cases (bench/lib/cases.mjs): each self-contained, each measured side by side.
-    const caseContext = { ops, pids, env, jsm, nc, orgId, executorClient, minWarmup: MIN_WARMUP, rounds: CASE_ROUNDS, countInvoke: () => invokesSent++ };
+    const spoolSyncs = () => scrapeHistogram(executor.httpPort, 'switchboard_audit_spool_sync_duration_seconds');
+    const caseContext = { ops, pids, env, jsm, nc, orgId, executorClient, spoolSyncs, minWarmup: MIN_WARMUP, rounds: CASE_ROUNDS, countInvoke: () => invokesSent++ };
     const cases = {};
     cases.writeAhead = await writeAheadCase(caseContext, { count: CASE_SAMPLES });
     say(`bench: write-ahead intent adds ${fmt(cases.writeAhead.intentAddedP50Ms)} ms p50 at c=1 (write call − read call ${fmt(cases.writeAhead.writeMinusReadP50Ms)} ms)`);

@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { waitForLogger } from './audit.mjs';
+import { histogramDelta, quantileBounds } from './histogram.mjs';
 import { workspace } from './deps.mjs';
 import { apiKeyYaml, parseOne } from './integrations.mjs';
 import { closedLoop, summarize } from './load.mjs';
@@ -16,19 +17,23 @@ import { cpuShares, cpuSnapshot, waitUntil } from './processes.mjs';
 /**
  * Runs `names` (keys of `ops`) at one concurrency: `rounds` rounds of count / rounds requests each, the
  * order reversed every other round, after one warm-up pass per path. Latencies are pooled per path;
- * CPU is summed per path over its rounds. `events(name)` is how many audit events one operation makes.
+ * CPU is summed per path over its rounds. With `m.spoolSyncs` (a reading of the executor's spool
+ * fdatasync histogram), each path also gets the fdatasyncs the executor timed during its rounds,
+ * read outside the CPU window so the scrape costs the path nothing.
  */
 export async function sideBySide(m, { names, concurrency, count, rounds = m.rounds ?? 4 }) {
   const per = Math.max(1, Math.round(count / rounds));
-  const pooled = Object.fromEntries(names.map((n) => [n, { latencies: [], wallMs: 0, errors: 0, errorKinds: {}, cpu: {} }]));
+  const pooled = Object.fromEntries(names.map((n) => [n, { latencies: [], wallMs: 0, errors: 0, errorKinds: {}, cpu: {}, syncs: undefined }]));
   const warmup = Math.max(Math.min(m.minWarmup, count), Math.round(count * 0.1));
   for (const name of names) await closedLoop({ concurrency, total: warmup, op: m.ops[name] });
   for (let r = 0; r < rounds; r++) {
     for (const name of r % 2 === 0 ? names : [...names].reverse()) {
+      const syncsBefore = await m.spoolSyncs?.();
       const before = cpuSnapshot(m.pids);
       const run = await closedLoop({ concurrency, total: per, op: m.ops[name] });
       const after = cpuSnapshot(m.pids);
       const p = pooled[name];
+      if (syncsBefore !== undefined) p.syncs = histogramDelta(syncsBefore, await m.spoolSyncs(), p.syncs);
       p.latencies.push(...run.latencies);
       p.wallMs += run.wallMs;
       p.errors += run.errors;
@@ -50,9 +55,22 @@ export async function sideBySide(m, { names, concurrency, count, rounds = m.roun
       errorKinds: p.errorKinds,
       /** ms of CPU per operation, per process (executor, logger, nats, echo, ...). */
       cpuMsPerOp: Object.fromEntries(Object.entries(p.cpu).map(([k, v]) => [k, (v * 1000) / ops])),
+      ...(p.syncs !== undefined ? { spoolSync: spoolSyncSummary(p.syncs, ops) } : {}),
     };
   }
   return out;
+}
+
+/** The audit spool's fdatasyncs of a path's rounds: how many per operation, their mean, and the bucket of their median (ms). */
+function spoolSyncSummary(h, ops) {
+  const p50 = quantileBounds(h, 0.5);
+  return {
+    count: h.count,
+    perOp: h.count / ops,
+    meanMs: h.count > 0 ? (h.sum * 1000) / h.count : NaN,
+    p50LowMs: p50 ? p50[0] * 1000 : NaN,
+    p50HighMs: p50 ? p50[1] * 1000 : NaN,
+  };
 }
 
 /**
@@ -61,8 +79,10 @@ export async function sideBySide(m, { names, concurrency, count, rounds = m.roun
  * intent, its outcome spooled before the reply), for the plain write-call vs read-call figure.
  */
 export async function writeAheadCase(m, { count }) {
-  // The disk's own floor for an intent, in the same rounds: one record the size of an intent appended
-  // to a file in the directory the executors' spools live in, and fdatasynced.
+  // The disk back to back, in the same rounds: one record the size of an intent appended to a file in
+  // the directory the executors' spools live in, and fdatasynced, the next at once. A virtual disk
+  // answers that far faster than a flush after a millisecond idle, as an intent meets it: the intent's
+  // own fdatasyncs, timed by the executor (spoolSync of the strict path), are the disk as met.
   const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-disk-'));
   const fh = await open(path.join(dir, 'floor.log'), 'a');
   const record = Buffer.alloc(700, 0x5a);
@@ -101,7 +121,9 @@ export async function floorCSideBySideCase(m, { concurrencies, count }) {
   const rows = [];
   for (const concurrency of concurrencies) {
     // The confirmed tool's target is 2 × floor C + 0.5 ms at c=1: judged against floor C of the same rounds too.
-    const names = concurrency === 1 ? ['floorC', 'invoke', 'oauth', 'confirmed'] : ['floorC', 'invoke', 'oauth'];
+    // Its floor too: floor B (step 1's gRPC round trip) and Redis's round trip (the token spent), in the
+    // same rounds; the spool's fdatasync comes from the confirmed rounds' own spoolSync.
+    const names = concurrency === 1 ? ['floorC', 'invoke', 'oauth', 'confirmed', 'floorB', 'redisSetNx'] : ['floorC', 'invoke', 'oauth'];
     rows.push({ concurrency, paths: await sideBySide(m, { names, concurrency, count }) });
   }
   return { rows };

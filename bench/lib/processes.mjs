@@ -59,6 +59,8 @@ export function serviceEnv(id, auditDir) {
     REDIS_KEY_PREFIX: `b${id}:`,
     REGISTRY_PORT: '0',
     EXECUTOR_PORT: '0',
+    // The executor's operations port: the benchmark reads the spool's fdatasync histogram from /metrics.
+    EXECUTOR_HTTP_PORT: '0',
     SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32',
     // JetStream reserves a stream's max_bytes up front: the 10 GiB default of the executor and the
     // logger (twice: stream and dead-letter stream) can exhaust a shared test server's reservable storage.

@@ -35,7 +35,7 @@ interface BenchResult {
     writeAhead: { paths: Record<'invoke' | 'strict' | 'write', CasePath>; intentAddedP50Ms: number };
     limiter: { paths: Record<'invoke' | 'limited', CasePath>; addedP50Ms: number };
     manyIntegrations: { integrations: number; rows: { concurrency: number; paths: Record<'floorC' | 'invoke' | 'oauth', CasePath> }[] };
-    floorCSideBySide: { rows: { concurrency: number; paths: Partial<Record<'floorC' | 'invoke' | 'oauth' | 'confirmed', CasePath>> }[] };
+    floorCSideBySide: { rows: { concurrency: number; paths: Partial<Record<'floorC' | 'invoke' | 'oauth' | 'confirmed' | 'floorB' | 'redisSetNx', CasePath>> }[] };
   };
 }
 
@@ -45,6 +45,8 @@ interface CasePath {
   errors: number;
   errorKinds: Record<string, number>;
   cpuMsPerOp: Record<string, number>;
+  /** The audit spool's fdatasyncs the executor timed in the path's rounds (from its /metrics). */
+  spoolSync?: { count: number; perOp: number; meanMs: number; p50LowMs: number; p50HighMs: number };
 }
 
 interface ScaleResult {
@@ -148,6 +150,17 @@ describe('pnpm bench, reduced', () => {
     expect(Object.keys(floorCSideBySide.rows.find((r) => r.concurrency === 1)?.paths ?? {})).toContain('confirmed');
     expect(doc).toContain('| c=1 confirmed tool, both steps, p50 ≤ 2 × floor C + 0.5 ms (side by side with floor C, alternating rounds) |');
     expect(doc).toContain('issue 23: write-ahead intent adds');
+    // The intents' fdatasyncs as the executor timed them (its /metrics, read around each round): about
+    // one per strict call at concurrency 1, and the confirmed tool's floor counts the rounds' own.
+    const strictSyncs = writeAhead.paths.strict.spoolSync;
+    expect(strictSyncs?.perOp, JSON.stringify(strictSyncs)).toBeGreaterThan(0.5);
+    expect(strictSyncs?.p50LowMs).toBeLessThan(strictSyncs?.p50HighMs ?? 0);
+    const c1Side = floorCSideBySide.rows.find((r) => r.concurrency === 1)?.paths;
+    expect(c1Side?.confirmed?.spoolSync?.count).toBeGreaterThan(0);
+    expect(c1Side?.floorB?.n).toBeGreaterThan(0);
+    expect(c1Side?.redisSetNx?.n).toBeGreaterThan(0);
+    expect(doc).toContain("context, not a target: the confirmed tool's floor at c=1 on this machine");
+    expect(doc).toContain("issue 23, context: the intent's fdatasync as the executor timed it");
     expect(doc).toContain('issue 25: limiter that does not limit adds');
     expect(doc).toContain('audit logger CPU per event');
     expect(readFileSync(path.join(out, 'performance-latency.svg'), 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
