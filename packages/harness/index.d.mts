@@ -77,18 +77,39 @@ export interface PrivateRedis {
 /** A throwaway redis-server on loopback (the given port or a free one), so a test can stop it, flush it or lose it without touching the shared one. */
 export declare function startPrivateRedis(port?: number): Promise<PrivateRedis>;
 
+export interface PrivateNatsOptions {
+  /** Defaults to a free port on 127.0.0.1. */
+  readonly port?: number;
+  /** JetStream store directory; defaults to a new temp dir that dispose() removes. */
+  readonly storeDir?: string;
+  /** Extra nats-server arguments (e.g. ['-c', configFile]). */
+  readonly args?: readonly string[];
+  readonly readyTimeoutMs?: number;
+  /** Extra environment (a configuration's `$VARIABLE` references read it). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 export interface PrivateNats {
   readonly url: string;
   readonly port: number;
-  /** Stops it now (SIGSTOP: connections stay open, nothing is answered) and resumes it after `ms`; resolves once it answers again. */
+  readonly storeDir: string;
+  isRunning(): boolean;
+  /** Output of the current (or last) server process. */
+  process(): Launched | null;
+  /** Starts it again on the same port and store directory; resolves when it is ready. */
+  start(): Promise<void>;
+  /** Graceful stop (SIGTERM): the server flushes its store. */
+  stop(): Promise<ExitInfo | null>;
+  /** Abrupt stop (SIGKILL), as in a crash: clients see the connection drop. */
+  kill(): Promise<ExitInfo | null>;
+  /** Stops it now (SIGSTOP: connections stay open, nothing is answered) and resumes it after `ms`. */
   silenceFor(ms: number): Promise<void>;
-  /** Kills it (SIGKILL), keeping its port and store: clients see the connection drop. */
-  down(): Promise<void>;
-  /** Starts it again on the same port and store after `down`; resolves when it is ready. */
-  up(): Promise<void>;
-  /** Kills it (SIGKILL) and removes its store directory. */
-  stop(): Promise<void>;
+  /** Kills it and removes a store directory it created. */
+  dispose(): Promise<void>;
 }
 
-/** A throwaway nats-server with JetStream on loopback, which a test can freeze to leave every request unanswered. */
-export declare function startPrivateNats(): Promise<PrivateNats>;
+/**
+ * A private nats-server with JetStream on loopback, for tests that stop, kill, freeze or restart NATS;
+ * the port and store directory stay the same across restarts.
+ */
+export declare function startPrivateNats(options?: PrivateNatsOptions): Promise<PrivateNats>;

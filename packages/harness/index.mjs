@@ -220,42 +220,57 @@ export async function startPrivateRedis(port) {
 }
 
 /**
- * A throwaway nats-server with JetStream on loopback (a free port, its own store directory). `silenceFor`
- * stops the process (SIGSTOP) without closing its sockets: clients stay connected and every request
- * goes unanswered, as on a cluster that lost its meta leader or is too loaded to answer, until it resumes.
+ * A private nats-server with JetStream on loopback, for tests that stop, kill, freeze or restart NATS
+ * (never the shared server). The port and store directory stay the same across restarts, so clients
+ * reconnect to it and streams survive. `silenceFor` stops the process (SIGSTOP) without closing its
+ * sockets: clients stay connected and every request goes unanswered, as on a cluster that lost its meta
+ * leader or is too loaded to answer, until it resumes.
  */
-export async function startPrivateNats() {
-  const port = await freePort();
-  const storeDir = mkdtempSync(join(tmpdir(), 'sb-nats-'));
-  const launchServer = () =>
-    launch({
+export async function startPrivateNats(options = {}) {
+  const port = options.port ?? (await freePort());
+  const ownsStore = options.storeDir === undefined;
+  const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'sb-nats-'));
+  let current = null;
+  const start = async () => {
+    if (current?.isRunning()) return;
+    current = await launch({
       name: `nats-server:${port}`,
       command: 'nats-server',
-      args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir],
+      args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...(options.args ?? [])],
       readyLine: 'Server is ready',
-      readyTimeoutMs: 15_000,
+      ...(options.env ? { env: options.env } : {}),
+      readyTimeoutMs: options.readyTimeoutMs ?? 15_000,
     });
-  let proc = await launchServer();
+  };
+  const halt = async (signal) => {
+    const proc = current;
+    if (proc === null || !proc.isRunning()) return null;
+    // A frozen process would not act on the signal until resumed.
+    proc.kill('SIGCONT');
+    return proc.stop({ signal, timeoutMs: 10_000 });
+  };
+  await start();
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    storeDir,
+    isRunning: () => current?.isRunning() ?? false,
+    process: () => current,
+    start,
+    stop: () => halt('SIGTERM'),
+    kill: () => halt('SIGKILL'),
     silenceFor: (ms) => {
-      proc.kill('SIGSTOP');
+      current?.kill('SIGSTOP');
       return new Promise((resolve) =>
         setTimeout(() => {
-          proc.kill('SIGCONT');
+          current?.kill('SIGCONT');
           resolve();
         }, ms),
       );
     },
-    down: async () => void (await proc.stop({ signal: 'SIGKILL' })),
-    up: async () => {
-      if (!proc.isRunning()) proc = await launchServer();
-    },
-    stop: async () => {
-      proc.kill('SIGCONT');
-      await proc.stop({ signal: 'SIGKILL' });
-      rmSync(storeDir, { recursive: true, force: true });
+    async dispose() {
+      await halt('SIGKILL');
+      if (ownsStore) rmSync(storeDir, { recursive: true, force: true });
     },
   };
 }

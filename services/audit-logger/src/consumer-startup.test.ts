@@ -37,7 +37,7 @@ describe('the audit logger starts its consumer while JetStream does not answer',
   afterAll(async () => {
     await consumer?.stop();
     await nc?.close().catch(() => undefined);
-    await server?.stop();
+    await server?.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -46,7 +46,7 @@ describe("the executor's start-up steps while JetStream does not answer", () => 
   afterAll(async () => {
     for (const cache of caches) cache.stop();
     await nc?.close().catch(() => undefined);
-    await server?.stop();
+    await server?.dispose();
   });
 
   it('waits through the silence and loads every definition and credential once NATS answers', async () => {

@@ -29,7 +29,7 @@ describe('the registry prepares its key layout while NATS does not answer', () =
 
   afterEach(async () => {
     await nc.close().catch(() => undefined);
-    await server.stop();
+    await server.dispose();
   });
 
   /** Two definitions and a credential written flat, as a registry of an earlier release left them; the partitioned stores over the same buckets. */
@@ -78,8 +78,8 @@ describe('the registry prepares its key layout while NATS does not answer', () =
   it('waits out a NATS server that restarts under it: the store says UNAVAILABLE while the connection is down', async () => {
     const { integrations, credentials, bucket } = await flatBuckets();
     const { waits, startup } = recordingStartup();
-    await server.down();
-    const back = new Promise((resolve) => setTimeout(resolve, 2_000)).then(() => server.up());
+    await server.kill();
+    const back = new Promise((resolve) => setTimeout(resolve, 2_000)).then(() => server.start());
     await prepareKeyLayout(integrations, credentials, { layout: 'partitioned', bucket, startup, logger: quiet });
     await back;
     expect(waits).toEqual(['move flat definition keys']);
