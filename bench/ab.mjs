@@ -11,6 +11,7 @@
 //   node bench/ab.mjs --a dist-base --b dist --count 5000 --rounds 4 --concurrency 1,64 --path invoke   # or oauth, strict, write, confirmed
 //   node bench/ab.mjs --a ../../../wt/base/services/executor/dist --b dist   # another checkout: its packages too
 //   node bench/ab.mjs --a dist --b dist --b-node-args "--max-semi-space-size=32"    # a Node option
+//   node bench/ab.mjs --a dist --b dist --b-env "AUDIT_PUBLISH_LINGER_MS=20"         # a setting
 //
 // The second executor started was measured cheaper than the first by up to 10 % at concurrency 1 with
 // identical builds (A/A): run each comparison twice with A and B swapped and take both ratios.
@@ -35,6 +36,9 @@ const A = option('a', 'dist-base');
 const B = option('b', 'dist');
 // Node options of either side (space-separated), e.g. --b-node-args "--max-semi-space-size=32".
 const NODE_ARGS = { A: option('a-node-args', '').split(' ').filter(Boolean), B: option('b-node-args', '').split(' ').filter(Boolean) };
+// Environment of either side (space-separated NAME=value), e.g. --b-env "AUDIT_PUBLISH_LINGER_MS=20".
+const envOption = (name) => Object.fromEntries(option(name, '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const SIDE_ENV = { A: envOption('a-env'), B: envOption('b-env') };
 const COUNT = Number(option('count', '5000'));
 const ROUNDS = Number(option('rounds', '4'));
 const CONCURRENCY = option('concurrency', '1,64').split(',').map(Number);
@@ -115,7 +119,7 @@ async function main() {
 
     const sides = [];
     for (const [label, distDir] of [['A', A], ['B', B]]) {
-      const proc = await startService('executor', env, { distDir, nodeArgs: NODE_ARGS[label] });
+      const proc = await startService('executor', { ...env, ...SIDE_ENV[label] }, { distDir, nodeArgs: NODE_ARGS[label] });
       stops.push(() => proc.stop());
       const client = new ExecutorClient({ address: `127.0.0.1:${proc.port}` });
       stops.push(() => client.close());
@@ -125,7 +129,8 @@ async function main() {
       await waitUntil(op, `executor ${label} (${distDir})`);
       sides.push({ label, distDir, pid: proc.pid, op, stepTwo, cpu: new Map(CONCURRENCY.map((c) => [c, []])), p50: new Map(CONCURRENCY.map((c) => [c, []])), twoP50: new Map(CONCURRENCY.map((c) => [c, []])) });
     }
-    console.log(`ab: A=${A} ${NODE_ARGS.A.join(' ')} (pid ${sides[0].pid}) B=${B} ${NODE_ARGS.B.join(' ')} (pid ${sides[1].pid}); ${COUNT} ${PATH} operations (${invokesPerOp} Invoke each) per side, round and concurrency; load ${os.loadavg()[0].toFixed(2)}`);
+    const described = (label) => [NODE_ARGS[label].join(' '), Object.entries(SIDE_ENV[label]).map(([k, v]) => `${k}=${v}`).join(' ')].filter(Boolean).join(' ');
+    console.log(`ab: A=${A} ${described('A')} (pid ${sides[0].pid}) B=${B} ${described('B')} (pid ${sides[1].pid}); ${COUNT} ${PATH} operations (${invokesPerOp} Invoke each) per side, round and concurrency; load ${os.loadavg()[0].toFixed(2)}`);
 
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse();
