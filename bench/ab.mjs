@@ -37,7 +37,17 @@ const B = option('b', 'dist');
 // Node options of either side (space-separated), e.g. --b-node-args "--max-semi-space-size=32".
 const NODE_ARGS = { A: option('a-node-args', '').split(' ').filter(Boolean), B: option('b-node-args', '').split(' ').filter(Boolean) };
 // Environment of either side (space-separated NAME=value), e.g. --b-env "AUDIT_PUBLISH_LINGER_MS=20".
-const envOption = (name) => Object.fromEntries(option(name, '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const envOption = (name) =>
+  Object.fromEntries(
+    option(name, '')
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new Error(`--${name}: "${kv}" is not NAME=value`);
+        return [kv.slice(0, eq), kv.slice(eq + 1)];
+      }),
+  );
 const SIDE_ENV = { A: envOption('a-env'), B: envOption('b-env') };
 const COUNT = Number(option('count', '5000'));
 const ROUNDS = Number(option('rounds', '4'));
